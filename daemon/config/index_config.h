@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// napindexd's configuration: one struct, its defaults here and nowhere else.
+
+#include "util/log.h"
+#include "util/result.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace napster {
+
+inline constexpr const char* default_index_config_path = "/etc/napster/index.toml";
+
+struct IndexConfig {
+    std::string listen_address = "0.0.0.0"; // [listen] address: IPv4 or IPv6 literal
+    std::uint16_t listen_port = 5015;       // [listen] port: 0 picks a free one
+    std::uint32_t max_peers = 10000;        // [limits] max_peers
+    std::uint32_t max_files_per_peer = 1000000;
+    std::uint32_t max_results = 100;        // [limits] max_results: 1..1000
+    LogLevel log_level = LogLevel::info;    // [log] level
+
+    std::string source; // the file it was read from, "" for built-in defaults
+};
+
+// Parses TOML text. `source_name` prefixes every error as
+// "SOURCE:LINE:COLUMN: message". Unknown keys, wrong types and out-of-range
+// values are errors. Pure: no I/O.
+Result<IndexConfig> parse_index_config(std::string_view text, std::string_view source_name);
+
+// Reads and parses `path`. A missing file is an error unless
+// `missing_means_defaults` (the default path was not given explicitly).
+Result<IndexConfig> load_index_config(const std::string& path, bool missing_means_defaults);
+
+// The effective config as TOML that parse_index_config accepts again.
+std::string format_index_config(const IndexConfig& config);
+
+} // namespace napster

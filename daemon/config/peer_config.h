@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// napeerd's configuration: one struct, its defaults here and nowhere else.
+
+#include "util/log.h"
+#include "util/result.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace napster {
+
+inline constexpr const char* default_peer_config_path = "/etc/napster/peer.toml";
+
+// What the defaults depend on, gathered by the caller so parsing stays pure.
+struct PeerEnvironment {
+    std::string host_name;       // default for `name`
+    bool is_root = false;        // root: /run/napster/napeerd.sock
+    std::string xdg_runtime_dir; // otherwise $XDG_RUNTIME_DIR/napster/napeerd.sock
+
+    static PeerEnvironment from_process(); // reads gethostname, geteuid, getenv
+};
+
+// The control socket path a peer uses when none is configured: also what
+// napctl tries when given no --socket and no $NAPSTER_SOCKET.
+std::string default_control_socket(const PeerEnvironment& env);
+
+struct PeerConfig {
+    std::string name;                         // 1..64 bytes, no control characters
+    std::string index_address = "127.0.0.1";  // [index] address: IP literal or host name
+    std::uint16_t index_port = 5015;          // [index] port: 1..65535
+    std::string upload_address = "0.0.0.0";   // [upload] address: IP literal
+    std::uint16_t upload_port = 6020;         // [upload] port: 0 picks a free one
+    std::vector<std::string> share_dirs = {"/srv/napster/share"}; // absolute paths
+    std::string download_dir = "/srv/napster/downloads";         // absolute path
+    std::string control_socket;               // [control] socket: absolute, < 108 bytes
+    LogLevel log_level = LogLevel::info;
+
+    std::string source; // the file it was read from, "" for built-in defaults
+};
+
+// Parses TOML text; errors read "SOURCE:LINE:COLUMN: message". Pure.
+Result<PeerConfig> parse_peer_config(std::string_view text, std::string_view source_name,
+                                     const PeerEnvironment& env);
+
+// Reads and parses `path`; a missing file means all defaults only when
+// `missing_means_defaults`.
+Result<PeerConfig> load_peer_config(const std::string& path, bool missing_means_defaults,
+                                    const PeerEnvironment& env);
+
+// The effective config as TOML that parse_peer_config accepts again.
+std::string format_peer_config(const PeerConfig& config);
+
+} // namespace napster

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+#include "protocol/control_messages.h"
+
+#include "fs/path_rules.h"
+
+namespace napster::protocol {
+
+void Fetch::write(ByteWriter& w) const {
+    w.str8(name);
+    w.u8(peer ? 1 : 0);
+    w.u32(peer.value_or(0));
+    w.str16(output_dir);
+}
+
+Fetch Fetch::read(ByteReader& r) {
+    Fetch m;
+    m.name = r.str8("file name", max_file_name);
+    if (r.ok())
+        if (auto problem = file_name_problem(m.name)) r.fail(*problem);
+    std::uint8_t has_peer = r.u8("peer flag");
+    if (r.ok() && has_peer > 1) r.fail("peer flag is not 0 or 1");
+    std::uint32_t peer = r.u32("peer id");
+    if (has_peer) m.peer = peer;
+    m.output_dir = r.str16("output dir", max_dir_path);
+    if (r.ok() && !m.output_dir.empty() && m.output_dir.front() != '/')
+        r.fail("output dir is not an absolute path");
+    if (r.ok() && m.output_dir.find('\0') != std::string::npos) r.fail("output dir contains NUL");
+    return m;
+}
+
+void FetchProgress::write(ByteWriter& w) const {
+    w.u64(received);
+    w.u64(total);
+}
+
+FetchProgress FetchProgress::read(ByteReader& r) {
+    FetchProgress m;
+    m.received = r.u64("received");
+    m.total = r.u64("total");
+    return m;
+}
+
+void FetchDone::write(ByteWriter& w) const {
+    w.str16(path);
+    w.u64(size);
+    w.u32(peer_id);
+    w.str8(peer_name);
+}
+
+FetchDone FetchDone::read(ByteReader& r) {
+    FetchDone m;
+    m.path = r.str16("path", max_dir_path + 1 + max_file_name);
+    m.size = r.u64("size");
+    m.peer_id = r.u32("peer id");
+    m.peer_name = r.str8("peer name", max_peer_name);
+    return m;
+}
+
+const char* index_state_name(IndexState state) {
+    switch (state) {
+    case IndexState::disconnected: return "disconnected";
+    case IndexState::connecting: return "connecting";
+    case IndexState::connected: return "connected";
+    }
+    return "unknown";
+}
+
+void StatusResult::write(ByteWriter& w) const {
+    w.str8(name);
+    w.u8(static_cast<std::uint8_t>(index_state));
+    w.u32(peer_id);
+    w.str8(index_address);
+    w.u32(reconnect_in_ms);
+    w.str16(last_error);
+    w.str8(upload_address);
+    w.u32(static_cast<std::uint32_t>(share_dirs.size()));
+    for (const auto& dir : share_dirs) w.str16(dir);
+    w.str16(download_dir);
+    w.u64(file_count);
+    w.u64(total_bytes);
+    w.u32(uploads_active);
+    w.u32(downloads_active);
+    w.u64(uploads_done);
+    w.u64(downloads_done);
+    w.u64(uptime_seconds);
+}
+
+StatusResult StatusResult::read(ByteReader& r) {
+    StatusResult m;
+    m.name = r.str8("peer name", max_peer_name);
+    std::uint8_t state = r.u8("index state");
+    if (r.ok() && state > 2) r.fail(fmt::format("index state {} is not 0, 1 or 2", state));
+    m.index_state = static_cast<IndexState>(state);
+    m.peer_id = r.u32("peer id");
+    m.index_address = r.str8("index address", max_address_text + 8);
+    m.reconnect_in_ms = r.u32("reconnect delay");
+    m.last_error = r.str16("last error", max_error_text);
+    m.upload_address = r.str8("upload address", max_address_text + 8);
+    std::uint32_t dirs = r.u32("share dir count");
+    if (r.ok() && dirs > max_share_dirs) r.fail(fmt::format("{} share dirs exceed {}", dirs, max_share_dirs));
+    for (std::uint32_t i = 0; i < dirs && r.ok(); ++i) m.share_dirs.push_back(r.str16("share dir", max_dir_path));
+    m.download_dir = r.str16("download dir", max_dir_path);
+    m.file_count = r.u64("file count");
+    m.total_bytes = r.u64("total bytes");
+    m.uploads_active = r.u32("uploads active");
+    m.downloads_active = r.u32("downloads active");
+    m.uploads_done = r.u64("uploads done");
+    m.downloads_done = r.u64("downloads done");
+    m.uptime_seconds = r.u64("uptime");
+    return m;
+}
+
+void SharesBatch::write(ByteWriter& w) const {
+    w.u32(static_cast<std::uint32_t>(files.size()));
+    for (const auto& f : files) write_file_entry(w, f);
+}
+
+SharesBatch SharesBatch::read(ByteReader& r) {
+    // Same layout as FILES_ADD; reuse its checks.
+    FilesAdd add = FilesAdd::read(r);
+    return SharesBatch{std::move(add.files)};
+}
+
+void SharesEnd::write(ByteWriter& w) const { w.u64(total); }
+
+SharesEnd SharesEnd::read(ByteReader& r) { return SharesEnd{r.u64("total")}; }
+
+} // namespace napster::protocol

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The control channel on napeerd's Unix socket. napctl sends one request
+// after HELLO/WELCOME: SEARCH (answered with SEARCH_RESULT, as on the index
+// channel), FETCH, STATUS or SHARES.
+
+#include "protocol/index_messages.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace napster::protocol {
+
+struct Fetch {
+    static constexpr MessageType type = MessageType::fetch;
+    std::string name;                   // exact file name to download
+    std::optional<std::uint32_t> peer;  // holder to use; none: napeerd picks
+    std::string output_dir;             // absolute; empty: download_dir
+
+    void write(ByteWriter& w) const;
+    static Fetch read(ByteReader& r);
+};
+
+// Sent while a FETCH runs, at most a few times a second.
+struct FetchProgress {
+    static constexpr MessageType type = MessageType::fetch_progress;
+    std::uint64_t received = 0;
+    std::uint64_t total = 0;
+
+    void write(ByteWriter& w) const;
+    static FetchProgress read(ByteReader& r);
+};
+
+struct FetchDone {
+    static constexpr MessageType type = MessageType::fetch_done;
+    std::string path; // where the file now is
+    std::uint64_t size = 0;
+    std::uint32_t peer_id = 0;
+    std::string peer_name;
+
+    void write(ByteWriter& w) const;
+    static FetchDone read(ByteReader& r);
+};
+
+struct StatusRequest {
+    static constexpr MessageType type = MessageType::status;
+
+    void write(ByteWriter&) const {}
+    static StatusRequest read(ByteReader&) { return {}; }
+};
+
+enum class IndexState : std::uint8_t { disconnected = 0, connecting = 1, connected = 2 };
+
+const char* index_state_name(IndexState state);
+
+struct StatusResult {
+    static constexpr MessageType type = MessageType::status_result;
+    std::string name;
+    IndexState index_state = IndexState::disconnected;
+    std::uint32_t peer_id = 0;           // valid when connected
+    std::string index_address;           // "host:port" as configured
+    std::uint32_t reconnect_in_ms = 0;   // when disconnected and retrying
+    std::string last_error;              // last index connection error
+    std::string upload_address;          // "address:port" actually bound
+    std::vector<std::string> share_dirs;
+    std::string download_dir;
+    std::uint64_t file_count = 0;
+    std::uint64_t total_bytes = 0;
+    std::uint32_t uploads_active = 0;
+    std::uint32_t downloads_active = 0;
+    std::uint64_t uploads_done = 0;
+    std::uint64_t downloads_done = 0;
+    std::uint64_t uptime_seconds = 0;
+
+    void write(ByteWriter& w) const;
+    static StatusResult read(ByteReader& r);
+};
+
+struct SharesRequest {
+    static constexpr MessageType type = MessageType::shares;
+
+    void write(ByteWriter&) const {}
+    static SharesRequest read(ByteReader&) { return {}; }
+};
+
+// The share list goes in batches so that no frame passes the limit.
+struct SharesBatch {
+    static constexpr MessageType type = MessageType::shares_batch;
+    std::vector<FileEntry> files; // 1..max_batch_files
+
+    void write(ByteWriter& w) const;
+    static SharesBatch read(ByteReader& r);
+};
+
+struct SharesEnd {
+    static constexpr MessageType type = MessageType::shares_end;
+    std::uint64_t total = 0; // files sent in all batches
+
+    void write(ByteWriter& w) const;
+    static SharesEnd read(ByteReader& r);
+};
+
+} // namespace napster::protocol

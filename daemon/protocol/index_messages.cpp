@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+#include "protocol/index_messages.h"
+
+#include "fs/path_rules.h"
+
+namespace napster::protocol {
+namespace {
+
+// The smallest encoding of each repeated element: a count larger than the
+// bytes left could hold is refused before anything is allocated for it.
+constexpr std::size_t min_file_entry = 8 + 8 + 1 + 1 + 2 + 1 + 1;
+constexpr std::size_t min_hit = 1 + 1 + 8 + 4 + 2;
+constexpr std::size_t min_holder = 4 + 1 + 1 + 2 + 8;
+
+bool count_fits(ByteReader& r, std::size_t count, std::size_t min_each, const char* what) {
+    if (!r.ok()) return false;
+    if (count > r.remaining() / min_each) {
+        r.fail(fmt::format("{} count {} exceeds what the frame holds", what, count));
+        return false;
+    }
+    return true;
+}
+
+void check_batch_size(ByteReader& r, std::uint32_t count, const char* what) {
+    if (r.ok() && (count == 0 || count > max_batch_files))
+        r.fail(fmt::format("{} count {} is not within 1..{}", what, count, max_batch_files));
+}
+
+} // namespace
+
+void RegisterPeer::write(ByteWriter& w) const {
+    w.str8(name);
+    w.u16(upload_port);
+}
+
+RegisterPeer RegisterPeer::read(ByteReader& r) {
+    RegisterPeer m;
+    m.name = r.str8("peer name", max_peer_name);
+    if (r.ok() && m.name.empty()) r.fail("peer name is empty");
+    m.upload_port = r.u16("upload port");
+    if (r.ok() && m.upload_port == 0) r.fail("upload port is 0");
+    return m;
+}
+
+void Registered::write(ByteWriter& w) const { w.u32(peer_id); }
+
+Registered Registered::read(ByteReader& r) { return Registered{r.u32("peer id")}; }
+
+void write_file_entry(ByteWriter& w, const FileEntry& file) {
+    w.u64(file.file_id);
+    w.u64(file.size);
+    w.str8(file.name);
+    w.str16(file.rel_path);
+    w.str8(file.hash);
+}
+
+FileEntry read_file_entry(ByteReader& r) {
+    FileEntry f;
+    f.file_id = r.u64("file id");
+    f.size = r.u64("file size");
+    f.name = r.str8("file name", max_file_name);
+    f.rel_path = r.str16("relative path", max_rel_path);
+    f.hash = r.str8("hash", max_hash);
+    if (!r.ok()) return f;
+    if (auto problem = file_name_problem(f.name)) {
+        r.fail(*problem);
+    } else if (auto problem = relative_path_problem(f.rel_path)) {
+        r.fail(*problem);
+    } else if (base_name(f.rel_path) != f.name) {
+        r.fail("file name is not the last component of its relative path");
+    }
+    return f;
+}
+
+void FilesAdd::write(ByteWriter& w) const {
+    w.u32(static_cast<std::uint32_t>(files.size()));
+    for (const auto& f : files) write_file_entry(w, f);
+}
+
+FilesAdd FilesAdd::read(ByteReader& r) {
+    FilesAdd m;
+    std::uint32_t count = r.u32("file count");
+    check_batch_size(r, count, "file");
+    if (!count_fits(r, count, min_file_entry, "file")) return m;
+    m.files.reserve(count);
+    for (std::uint32_t i = 0; i < count && r.ok(); ++i) m.files.push_back(read_file_entry(r));
+    return m;
+}
+
+void FilesRemove::write(ByteWriter& w) const {
+    w.u32(static_cast<std::uint32_t>(file_ids.size()));
+    for (auto id : file_ids) w.u64(id);
+}
+
+FilesRemove FilesRemove::read(ByteReader& r) {
+    FilesRemove m;
+    std::uint32_t count = r.u32("file id count");
+    check_batch_size(r, count, "file id");
+    if (!count_fits(r, count, 8, "file id")) return m;
+    m.file_ids.reserve(count);
+    for (std::uint32_t i = 0; i < count && r.ok(); ++i) m.file_ids.push_back(r.u64("file id"));
+    return m;
+}
+
+void Search::write(ByteWriter& w) const {
+    w.u32(request_id);
+    w.u8(flags);
+    w.u16(max_results);
+    w.str16(query);
+}
+
+Search Search::read(ByteReader& r) {
+    Search m;
+    m.request_id = r.u32("request id");
+    m.flags = r.u8("flags");
+    if (r.ok() && (m.flags & ~search_flag_exact)) r.fail("reserved search flags are set");
+    m.max_results = r.u16("max results");
+    m.query = r.str16("query", max_query);
+    if (r.ok() && m.query.empty()) r.fail("query is empty");
+    return m;
+}
+
+std::size_t encoded_size(const SearchHit& hit) {
+    std::size_t size = 1 + hit.name.size() + 8 + 4 + 2;
+    for (const auto& h : hit.holders) size += 4 + 1 + h.peer_name.size() + 1 + h.address.size() + 2 + 8;
+    return size;
+}
+
+void SearchResult::write(ByteWriter& w) const {
+    w.u32(request_id);
+    w.u32(total_matches);
+    w.u16(static_cast<std::uint16_t>(hits.size()));
+    for (const auto& hit : hits) {
+        w.str8(hit.name);
+        w.u64(hit.size);
+        w.u32(hit.holder_total);
+        w.u16(static_cast<std::uint16_t>(hit.holders.size()));
+        for (const auto& h : hit.holders) {
+            w.u32(h.peer_id);
+            w.str8(h.peer_name);
+            w.str8(h.address);
+            w.u16(h.port);
+            w.u64(h.file_id);
+        }
+    }
+}
+
+SearchResult SearchResult::read(ByteReader& r) {
+    SearchResult m;
+    m.request_id = r.u32("request id");
+    m.total_matches = r.u32("total matches");
+    std::uint16_t count = r.u16("hit count");
+    if (!count_fits(r, count, min_hit, "hit")) return m;
+    if (r.ok() && m.total_matches < count) r.fail("total matches is less than the hits sent");
+    for (std::uint16_t i = 0; i < count && r.ok(); ++i) {
+        SearchHit hit;
+        hit.name = r.str8("file name", max_file_name);
+        if (r.ok())
+            if (auto problem = file_name_problem(hit.name)) r.fail(*problem);
+        hit.size = r.u64("file size");
+        hit.holder_total = r.u32("holder total");
+        std::uint16_t holders = r.u16("holder count");
+        if (r.ok() && holders > max_holders_per_result)
+            r.fail(fmt::format("holder count {} exceeds {}", holders, max_holders_per_result));
+        if (r.ok() && hit.holder_total < holders) r.fail("holder total is less than the holders sent");
+        if (!count_fits(r, holders, min_holder, "holder")) break;
+        for (std::uint16_t k = 0; k < holders && r.ok(); ++k) {
+            Holder h;
+            h.peer_id = r.u32("peer id");
+            h.peer_name = r.str8("peer name", max_peer_name);
+            h.address = r.str8("address", max_address_text);
+            h.port = r.u16("port");
+            h.file_id = r.u64("file id");
+            hit.holders.push_back(std::move(h));
+        }
+        m.hits.push_back(std::move(hit));
+    }
+    return m;
+}
+
+} // namespace napster::protocol

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The index channel: napeerd registers, keeps its file list current with
+// batched adds and removes, and searches. SEARCH and SEARCH_RESULT are also
+// what napctl sends napeerd on the control channel.
+
+#include "protocol/message_codec.h"
+
+#include <string>
+#include <vector>
+
+namespace napster::protocol {
+
+struct RegisterPeer {
+    static constexpr MessageType type = MessageType::register_peer;
+    std::string name;              // 1..64 bytes, shown to other peers
+    std::uint16_t upload_port = 0; // 1..65535; the index pairs it with the
+                                   // address the connection came from
+
+    void write(ByteWriter& w) const;
+    static RegisterPeer read(ByteReader& r);
+};
+
+struct Registered {
+    static constexpr MessageType type = MessageType::registered;
+    std::uint32_t peer_id = 0;
+
+    void write(ByteWriter& w) const;
+    static Registered read(ByteReader& r);
+};
+
+// One file of a peer's share. file_id is the peer's own key for it, stable
+// while the peer runs; the index keys the file by (peer, file_id).
+struct FileEntry {
+    std::uint64_t file_id = 0;
+    std::uint64_t size = 0;
+    std::string name;     // the last component of rel_path
+    std::string rel_path; // below the share root the peer found it in
+    std::string hash;     // content hash, empty until peers compute one
+
+    friend bool operator==(const FileEntry&, const FileEntry&) = default;
+};
+
+// Adds files, or replaces those whose file_id the index already holds.
+struct FilesAdd {
+    static constexpr MessageType type = MessageType::files_add;
+    std::vector<FileEntry> files; // 1..max_batch_files
+
+    void write(ByteWriter& w) const;
+    static FilesAdd read(ByteReader& r);
+};
+
+struct FilesRemove {
+    static constexpr MessageType type = MessageType::files_remove;
+    std::vector<std::uint64_t> file_ids; // 1..max_batch_files
+
+    void write(ByteWriter& w) const;
+    static FilesRemove read(ByteReader& r);
+};
+
+inline constexpr std::uint8_t search_flag_exact = 0x01;
+
+struct Search {
+    static constexpr MessageType type = MessageType::search;
+    std::uint32_t request_id = 0;
+    std::uint8_t flags = 0;
+    std::uint16_t max_results = 0; // 0: the index's own limit
+    std::string query;             // 1..1024 bytes
+
+    bool exact() const { return flags & search_flag_exact; }
+    void write(ByteWriter& w) const;
+    static Search read(ByteReader& r);
+};
+
+struct Holder {
+    std::uint32_t peer_id = 0;
+    std::string peer_name;
+    std::string address; // IPv4 or IPv6 literal of the holder's upload server
+    std::uint16_t port = 0;
+    std::uint64_t file_id = 0; // what to ask the holder for in GET
+
+    friend bool operator==(const Holder&, const Holder&) = default;
+};
+
+struct SearchHit {
+    std::string name;
+    std::uint64_t size = 0;
+    std::uint32_t holder_total = 0; // may exceed holders.size()
+    std::vector<Holder> holders;    // at most max_holders_per_result
+
+    friend bool operator==(const SearchHit&, const SearchHit&) = default;
+};
+
+struct SearchResult {
+    static constexpr MessageType type = MessageType::search_result;
+    std::uint32_t request_id = 0;
+    std::uint32_t total_matches = 0; // may exceed hits.size() when capped
+    std::vector<SearchHit> hits;
+
+    void write(ByteWriter& w) const;
+    static SearchResult read(ByteReader& r);
+};
+
+// Bytes a hit adds to an encoded SEARCH_RESULT: lets the index stop adding
+// hits before the frame would pass max_frame_length.
+std::size_t encoded_size(const SearchHit& hit);
+
+// Shared by FILES_ADD and the control channel's SHARES_BATCH.
+void write_file_entry(ByteWriter& w, const FileEntry& file);
+FileEntry read_file_entry(ByteReader& r);
+
+} // namespace napster::protocol

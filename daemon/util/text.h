@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// File names on Linux are bytes, not text. These helpers show them safely
+// (logs, terminals, JSON) without ever changing the bytes that are stored or
+// sent on the wire.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace napster {
+
+bool is_valid_utf8(std::string_view s);
+
+// For logs and terminals: valid UTF-8 printable text as is; control bytes,
+// backslashes and bytes that are not valid UTF-8 as \xNN. Never emits a
+// control character, so a hostile name cannot move the cursor or fake a line.
+std::string printable(std::string_view s);
+
+// A JSON string literal (with quotes). Invalid UTF-8 bytes become U+FFFD;
+// callers that must keep the exact bytes also emit hex_encode() beside it.
+std::string json_quote(std::string_view s);
+
+std::string hex_encode(std::string_view bytes);
+
+// ASCII-only case folding: other bytes (UTF-8 sequences included) are kept,
+// so folding never breaks a multi-byte character.
+std::string ascii_lower(std::string_view s);
+
+// Splits on ASCII white space; empty words are dropped.
+std::vector<std::string> split_words(std::string_view s);
+
+// "12,408" style grouping for human output.
+std::string group_thousands(unsigned long long n);
+
+} // namespace napster
