@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+#include "config/index_config.h"
