@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -32,6 +33,8 @@ struct CatalogLimits {
     std::uint32_t max_results = 100;
 };
 
+// Counts distinct file ids of one batch: an id sent twice in the same batch
+// counts once, as added if the peer did not hold it before the batch.
 struct AddOutcome {
     std::size_t added = 0;    // new file ids
     std::size_t replaced = 0; // ids the peer had already sent
@@ -48,8 +51,11 @@ public:
     std::size_t remove_peer(std::uint32_t peer_id);
     bool has_peer(std::uint32_t peer_id) const { return peers_.count(peer_id) != 0; }
 
-    // Adds or replaces files. Fails, changing nothing, when the peer is
-    // unknown or the batch would take it past max_files_per_peer.
+    // Adds or replaces files; within one batch the last entry for an id
+    // wins. Fails, changing nothing, when the peer is unknown, the batch
+    // would take it past max_files_per_peer, or a name is not one a
+    // SEARCH_RESULT may carry (see file_name_problem). Only the id, name
+    // and size are kept: rel_path and hash are the peer's business.
     Result<AddOutcome> add_files(std::uint32_t peer_id, std::span<const protocol::FileEntry> files);
     // Removes the given ids; ids the peer does not hold are ignored.
     // Returns how many were removed.
@@ -65,6 +71,8 @@ public:
     std::size_t peer_count() const { return peers_.size(); }
     std::size_t file_count() const { return file_count_; }
     std::size_t peer_file_count(std::uint32_t peer_id) const;
+    // Distinct (name, size) pairs: what a search over everything would count.
+    std::size_t group_count() const { return groups_.size(); }
 
 private:
     struct GroupKey {
@@ -77,24 +85,65 @@ private:
         std::uint64_t file_id;
         auto operator<=>(const HolderRef&) const = default;
     };
-    struct Group {
-        std::string folded_name; // ASCII-lowered, for word search
-        std::vector<HolderRef> holders; // sorted
+    // Where a group's folded name sits in name_chunks_.
+    struct NamePlace {
+        std::uint32_t chunk = 0;
+        std::uint32_t slot = 0;
     };
+    struct Group {
+        // A set, not a sorted vector: a file thousands of peers hold must
+        // not make each of their disconnects cost a shift of the rest.
+        std::set<HolderRef> holders;
+        NamePlace name_place;
+    };
+    using GroupMap = std::map<GroupKey, Group>;
+    // map iterators stay valid until their own element is erased, so each
+    // file points straight at its group and unlinking needs no name lookup.
     struct StoredFile {
-        protocol::FileEntry entry;
+        GroupMap::iterator group;
     };
     struct PeerState {
         PeerInfo info;
         std::unordered_map<std::uint64_t, StoredFile> files;
     };
 
-    void unlink_holder(const GroupKey& key, HolderRef ref);
+    // The ASCII-lowered names of every group, packed NUL-separated into
+    // fixed-size chunks so a word search is memmem over contiguous bytes
+    // instead of a walk over map nodes and their separate strings. A removed
+    // name stays in place, marked dead, until dead bytes pass half of its
+    // chunk; then only that chunk is compacted, so no removal ever costs
+    // more than one chunk.
+    struct NameSlot {
+        std::uint32_t offset = 0; // into NameChunk::text
+        std::uint16_t length = 0;
+        bool live = false;
+        GroupMap::iterator group;
+    };
+    struct NameChunk {
+        std::string text;
+        std::vector<NameSlot> slots; // ascending offset
+        std::size_t live_count = 0;
+        std::size_t dead_bytes = 0;
+    };
+
+    GroupMap::iterator link_holder(const protocol::FileEntry& file, HolderRef ref);
+    void unlink_holder(GroupMap::iterator group, HolderRef ref);
+    void index_name(GroupMap::iterator group);
+    void unindex_name(const Group& group);
+    void compact_chunk(NameChunk& chunk);
+    // Calls on_match for every live group whose folded name contains every
+    // word; words are folded, non-empty and free of NUL.
+    template <typename OnMatch>
+    void for_each_word_match(const std::vector<std::string>& words, OnMatch&& on_match) const;
+    protocol::SearchHit make_hit(const GroupKey& key, const Group& group) const;
 
     CatalogLimits limits_;
     std::unordered_map<std::uint32_t, PeerState> peers_;
-    std::map<GroupKey, Group> groups_;
+    GroupMap groups_;
     std::size_t file_count_ = 0;
+    std::vector<NameChunk> name_chunks_;
+    std::uint32_t open_name_chunk_ = 0;            // where new names go
+    std::vector<std::uint32_t> empty_name_chunks_; // emptied, ready for reuse
 };
 
 } // namespace napster

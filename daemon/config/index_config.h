@@ -23,6 +23,8 @@ struct IndexConfig {
     LogLevel log_level = LogLevel::info;    // [log] level
 
     std::string source; // the file it was read from, "" for built-in defaults
+
+    friend bool operator==(const IndexConfig&, const IndexConfig&) = default;
 };
 
 // Parses TOML text. `source_name` prefixes every error as

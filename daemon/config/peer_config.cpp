@@ -1,2 +1,213 @@
 // SPDX-License-Identifier: MIT
 #include "config/peer_config.h"
+
+#include "config/toml_support.h"
+#include "util/text.h"
+
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+namespace napster {
+namespace {
+
+constexpr std::string_view peer_keys[] = {
+    "name",       "index.address",      "index.port",     "upload.address", "upload.port",
+    "share.dirs", "share.download_dir", "control.socket", "log.level",
+};
+
+constexpr std::size_t max_name_bytes = 64;
+constexpr std::size_t max_share_dirs = 256;
+constexpr std::size_t max_host_name_bytes = 253; // RFC 1035, without the root dot
+constexpr std::size_t max_label_bytes = 63;
+// sun_path holds the path and its terminating NUL.
+constexpr std::size_t max_socket_path_bytes = sizeof(sockaddr_un::sun_path) - 1;
+
+constexpr const char* fallback_peer_name = "napeerd";
+
+// C0 controls, DEL and the C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F):
+// a name is shown on other peers' terminals, where these move the cursor.
+bool has_control_character(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto byte = static_cast<unsigned char>(s[i]);
+        if (byte < 0x20 || byte == 0x7f) return true;
+        if (byte == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9f)
+            return true;
+    }
+    return false;
+}
+
+std::string name_rule(std::string_view value) {
+    if (value.empty()) return "must not be empty";
+    if (value.size() > max_name_bytes)
+        return fmt::format("must be at most {} bytes long, not {}", max_name_bytes, value.size());
+    // Only a host name can fail this: toml++ accepts UTF-8 alone.
+    if (!is_valid_utf8(value)) return "must be valid UTF-8";
+    if (has_control_character(value)) return "must not contain control characters";
+    return "";
+}
+
+bool is_host_label(std::string_view label) {
+    if (label.empty() || label.size() > max_label_bytes) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    return std::all_of(label.begin(), label.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-';
+    });
+}
+
+bool is_all_digits(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A DNS name as a resolver takes it. A last label of digits alone is refused
+// (no top-level domain is numeric): "10.1.1.300" is a mistyped address, and
+// getaddrinfo would read "127.1" as 127.0.0.1.
+bool is_host_name(std::string_view name) {
+    if (name.empty() || name.size() > max_host_name_bytes) return false;
+    std::string_view last_label;
+    while (true) {
+        std::size_t dot = name.find('.');
+        std::string_view label = name.substr(0, dot);
+        if (!is_host_label(label)) return false;
+        last_label = label;
+        if (dot == std::string_view::npos) break;
+        name.remove_prefix(dot + 1);
+    }
+    return !is_all_digits(last_label);
+}
+
+std::string host_rule(std::string_view value) {
+    if (ip_address_rule(value).empty() || is_host_name(value)) return "";
+    return fmt::format("must be an IP address or a host name, not {}", quote_for_message(value));
+}
+
+void read_share_dirs(ConfigChecker& check, std::vector<std::string>& out) {
+    const toml::node* node = check.find("share.dirs");
+    if (!node) return;
+    const toml::array* dirs = check.array_value(*node, "share.dirs");
+    if (!dirs) return;
+    if (dirs->size() > max_share_dirs) {
+        check.report(node->source(),
+                     fmt::format("share.dirs must list at most {} directories, not {}",
+                                 max_share_dirs, dirs->size()));
+        return;
+    }
+    std::vector<std::string> result;
+    for (std::size_t i = 0; i < dirs->size(); ++i) {
+        const toml::node& entry = *dirs->get(i);
+        std::string name = fmt::format("share.dirs[{}]", i);
+        std::optional<std::string> dir = check.path_value(entry, name);
+        if (!dir) continue;
+        // Compared after normalising: "/srv/a/" and "/srv/a" are one directory,
+        // which would otherwise be watched and announced twice.
+        auto earlier = std::find(result.begin(), result.end(), *dir);
+        if (earlier != result.end()) {
+            check.report(entry.source(),
+                         fmt::format("{} repeats share.dirs[{}] ({})", name,
+                                     earlier - result.begin(), quote_for_message(*dir)));
+        }
+        result.push_back(std::move(*dir));
+    }
+    out = std::move(result);
+}
+
+PeerConfig peer_defaults(const PeerEnvironment& env) {
+    PeerConfig config;
+    config.name = name_rule(env.host_name).empty() ? env.host_name : fallback_peer_name;
+    config.control_socket = default_control_socket(env);
+    return config;
+}
+
+std::string host_name_of_process() {
+    char buffer[HOST_NAME_MAX + 1] = {};
+    if (gethostname(buffer, sizeof buffer - 1) != 0) return "";
+    return buffer;
+}
+
+} // namespace
+
+PeerEnvironment PeerEnvironment::from_process() {
+    PeerEnvironment env;
+    env.host_name = host_name_of_process();
+    env.uid = geteuid();
+    env.is_root = env.uid == 0;
+    if (const char* dir = std::getenv("XDG_RUNTIME_DIR")) env.xdg_runtime_dir = dir;
+    return env;
+}
+
+std::string default_control_socket(const PeerEnvironment& env) {
+    if (env.is_root) return "/run/napster/napeerd.sock";
+    // The XDG spec requires an absolute path; a relative one, or one too long
+    // for sun_path, is ignored rather than turned into a socket we cannot bind.
+    if (env.xdg_runtime_dir.starts_with('/')) {
+        std::string dir = normalise_path(env.xdg_runtime_dir);
+        if (dir == "/") dir.clear();
+        std::string path = dir + "/napster/napeerd.sock";
+        if (path.size() <= max_socket_path_bytes) return path;
+    }
+    return fmt::format("/tmp/napster-{}/napeerd.sock", env.uid);
+}
+
+Result<PeerConfig> parse_peer_config(std::string_view text, std::string_view source_name,
+                                     const PeerEnvironment& env) {
+    Result<toml::table> document = parse_toml(text, source_name);
+    if (!document) return document.error();
+
+    PeerConfig config = peer_defaults(env);
+    ConfigChecker check(*document, source_name);
+    check.reject_unknown_keys(peer_keys);
+    check.read_string("name", config.name, name_rule);
+    check.read_string("index.address", config.index_address, host_rule);
+    check.read_integer("index.port", 1, 65535, config.index_port);
+    check.read_string("upload.address", config.upload_address, ip_address_rule);
+    check.read_integer("upload.port", 0, 65535, config.upload_port);
+    read_share_dirs(check, config.share_dirs);
+    check.read_path("share.download_dir", config.download_dir);
+    check.read_path("control.socket", config.control_socket, max_socket_path_bytes);
+    check.read_log_level("log.level", config.log_level);
+    if (check.failed()) return check.error();
+
+    config.source = std::string(source_name);
+    return config;
+}
+
+Result<PeerConfig> load_peer_config(const std::string& path, bool missing_means_defaults,
+                                    const PeerEnvironment& env) {
+    Result<std::optional<std::string>> text = read_config_file(path, missing_means_defaults);
+    if (!text) return text.error();
+    if (!*text) return peer_defaults(env);
+    Result<PeerConfig> config = parse_peer_config(**text, printable(path), env);
+    if (config) config->source = path;
+    return config;
+}
+
+std::string format_peer_config(const PeerConfig& config) {
+    return effective_config_header(config.source) +
+           fmt::format("\nname = {}\n"
+                       "\n[index]\n"
+                       "address = {}\n"
+                       "port = {}\n"
+                       "\n[upload]\n"
+                       "address = {}\n"
+                       "port = {}\n"
+                       "\n[share]\n"
+                       "dirs = {}\n"
+                       "download_dir = {}\n"
+                       "\n[control]\n"
+                       "socket = {}\n"
+                       "\n[log]\n"
+                       "level = {}\n",
+                       toml_quote(config.name), toml_quote(config.index_address), config.index_port,
+                       toml_quote(config.upload_address), config.upload_port,
+                       toml_string_array(config.share_dirs), toml_quote(config.download_dir),
+                       toml_quote(config.control_socket),
+                       toml_quote(log_level_name(config.log_level)));
+}
+
+} // namespace napster

@@ -20,6 +20,7 @@ struct PeerEnvironment {
     std::string host_name;       // default for `name`
     bool is_root = false;        // root: /run/napster/napeerd.sock
     std::string xdg_runtime_dir; // otherwise $XDG_RUNTIME_DIR/napster/napeerd.sock
+    unsigned uid = 0;            // and without it: /tmp/napster-UID/napeerd.sock
 
     static PeerEnvironment from_process(); // reads gethostname, geteuid, getenv
 };
@@ -40,6 +41,8 @@ struct PeerConfig {
     LogLevel log_level = LogLevel::info;
 
     std::string source; // the file it was read from, "" for built-in defaults
+
+    friend bool operator==(const PeerConfig&, const PeerConfig&) = default;
 };
 
 // Parses TOML text; errors read "SOURCE:LINE:COLUMN: message". Pure.

@@ -17,6 +17,8 @@ struct Hello {
 
     void write(ByteWriter& w) const;
     static Hello read(ByteReader& r);
+
+    friend bool operator==(const Hello&, const Hello&) = default;
 };
 
 // The accepting side's answer to a HELLO it can serve.
@@ -26,6 +28,8 @@ struct Welcome {
 
     void write(ByteWriter& w) const;
     static Welcome read(ByteReader& r);
+
+    friend bool operator==(const Welcome&, const Welcome&) = default;
 };
 
 // Either side; after sending one for a protocol fault the sender closes.
@@ -36,6 +40,8 @@ struct ErrorMessage {
 
     void write(ByteWriter& w) const;
     static ErrorMessage read(ByteReader& r);
+
+    friend bool operator==(const ErrorMessage&, const ErrorMessage&) = default;
 };
 
 struct Ping {
@@ -44,6 +50,8 @@ struct Ping {
 
     void write(ByteWriter& w) const;
     static Ping read(ByteReader& r);
+
+    friend bool operator==(const Ping&, const Ping&) = default;
 };
 
 struct Pong {
@@ -52,6 +60,8 @@ struct Pong {
 
     void write(ByteWriter& w) const;
     static Pong read(ByteReader& r);
+
+    friend bool operator==(const Pong&, const Pong&) = default;
 };
 
 } // namespace napster::protocol

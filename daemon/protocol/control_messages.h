@@ -21,6 +21,8 @@ struct Fetch {
 
     void write(ByteWriter& w) const;
     static Fetch read(ByteReader& r);
+
+    friend bool operator==(const Fetch&, const Fetch&) = default;
 };
 
 // Sent while a FETCH runs, at most a few times a second.
@@ -31,6 +33,8 @@ struct FetchProgress {
 
     void write(ByteWriter& w) const;
     static FetchProgress read(ByteReader& r);
+
+    friend bool operator==(const FetchProgress&, const FetchProgress&) = default;
 };
 
 struct FetchDone {
@@ -42,6 +46,8 @@ struct FetchDone {
 
     void write(ByteWriter& w) const;
     static FetchDone read(ByteReader& r);
+
+    friend bool operator==(const FetchDone&, const FetchDone&) = default;
 };
 
 struct StatusRequest {
@@ -49,6 +55,8 @@ struct StatusRequest {
 
     void write(ByteWriter&) const {}
     static StatusRequest read(ByteReader&) { return {}; }
+
+    friend bool operator==(const StatusRequest&, const StatusRequest&) = default;
 };
 
 enum class IndexState : std::uint8_t { disconnected = 0, connecting = 1, connected = 2 };
@@ -76,6 +84,8 @@ struct StatusResult {
 
     void write(ByteWriter& w) const;
     static StatusResult read(ByteReader& r);
+
+    friend bool operator==(const StatusResult&, const StatusResult&) = default;
 };
 
 struct SharesRequest {
@@ -83,6 +93,8 @@ struct SharesRequest {
 
     void write(ByteWriter&) const {}
     static SharesRequest read(ByteReader&) { return {}; }
+
+    friend bool operator==(const SharesRequest&, const SharesRequest&) = default;
 };
 
 // The share list goes in batches so that no frame passes the limit.
@@ -92,6 +104,8 @@ struct SharesBatch {
 
     void write(ByteWriter& w) const;
     static SharesBatch read(ByteReader& r);
+
+    friend bool operator==(const SharesBatch&, const SharesBatch&) = default;
 };
 
 struct SharesEnd {
@@ -100,6 +114,8 @@ struct SharesEnd {
 
     void write(ByteWriter& w) const;
     static SharesEnd read(ByteReader& r);
+
+    friend bool operator==(const SharesEnd&, const SharesEnd&) = default;
 };
 
 } // namespace napster::protocol

@@ -20,6 +20,8 @@ struct RegisterPeer {
 
     void write(ByteWriter& w) const;
     static RegisterPeer read(ByteReader& r);
+
+    friend bool operator==(const RegisterPeer&, const RegisterPeer&) = default;
 };
 
 struct Registered {
@@ -28,6 +30,8 @@ struct Registered {
 
     void write(ByteWriter& w) const;
     static Registered read(ByteReader& r);
+
+    friend bool operator==(const Registered&, const Registered&) = default;
 };
 
 // One file of a peer's share. file_id is the peer's own key for it, stable
@@ -49,6 +53,8 @@ struct FilesAdd {
 
     void write(ByteWriter& w) const;
     static FilesAdd read(ByteReader& r);
+
+    friend bool operator==(const FilesAdd&, const FilesAdd&) = default;
 };
 
 struct FilesRemove {
@@ -57,6 +63,8 @@ struct FilesRemove {
 
     void write(ByteWriter& w) const;
     static FilesRemove read(ByteReader& r);
+
+    friend bool operator==(const FilesRemove&, const FilesRemove&) = default;
 };
 
 inline constexpr std::uint8_t search_flag_exact = 0x01;
@@ -71,6 +79,8 @@ struct Search {
     bool exact() const { return flags & search_flag_exact; }
     void write(ByteWriter& w) const;
     static Search read(ByteReader& r);
+
+    friend bool operator==(const Search&, const Search&) = default;
 };
 
 struct Holder {
@@ -100,6 +110,8 @@ struct SearchResult {
 
     void write(ByteWriter& w) const;
     static SearchResult read(ByteReader& r);
+
+    friend bool operator==(const SearchResult&, const SearchResult&) = default;
 };
 
 // Bytes a hit adds to an encoded SEARCH_RESULT: lets the index stop adding

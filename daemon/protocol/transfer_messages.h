@@ -23,6 +23,8 @@ struct Get {
 
     void write(ByteWriter& w) const;
     static Get read(ByteReader& r);
+
+    friend bool operator==(const Get&, const Get&) = default;
 };
 
 struct GetOk {
@@ -32,6 +34,8 @@ struct GetOk {
 
     void write(ByteWriter& w) const;
     static GetOk read(ByteReader& r);
+
+    friend bool operator==(const GetOk&, const GetOk&) = default;
 };
 
 } // namespace napster::protocol

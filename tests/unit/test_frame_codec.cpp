@@ -1,2 +1,483 @@
 // SPDX-License-Identifier: MIT
+// Framing (frame_codec.*), the message glue (message_codec.h) and the
+// messages every channel uses (common_messages.*). Inputs are copied into
+// buffers of exactly the size under test so that AddressSanitizer sees any
+// read past the end.
 #include <doctest/doctest.h>
+
+#include "protocol/common_messages.h"
+#include "protocol/control_messages.h"
+#include "protocol/index_messages.h"
+#include "protocol/transfer_messages.h"
+#include "util/text.h"
+
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace napster;
+using namespace napster::protocol;
+
+namespace {
+
+// Deterministic pseudo-random numbers (splitmix64): the same bytes on every run.
+struct Rng {
+    std::uint64_t state;
+    std::uint64_t next() {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+    std::byte byte() { return std::byte{static_cast<std::uint8_t>(next())}; }
+};
+
+Bytes bytes_of(std::initializer_list<unsigned> values) {
+    Bytes out;
+    for (unsigned v : values) out.push_back(std::byte{static_cast<std::uint8_t>(v)});
+    return out;
+}
+
+Bytes prefix(const Bytes& in, std::size_t len) {
+    return {in.begin(), in.begin() + static_cast<std::ptrdiff_t>(len)};
+}
+
+std::string hex(const Bytes& b) {
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+}
+
+template <typename M> Bytes payload_of(const M& m) {
+    Bytes frame = encode_message(m);
+    return {frame.begin() + static_cast<std::ptrdiff_t>(frame_header_size), frame.end()};
+}
+
+// encode_message -> parse_frame -> decode_message, and the bytes are canonical.
+template <typename M> M round_trip(const M& m) {
+    Bytes frame = encode_message(m);
+    FrameParse parse = parse_frame(frame);
+    REQUIRE(parse.status == FrameStatus::complete);
+    CHECK(parse.consumed == frame.size());
+    CHECK(parse.frame.type == M::type);
+    Bytes payload(parse.frame.payload.begin(), parse.frame.payload.end());
+    Result<M> decoded = decode_message<M>(payload);
+    if (!decoded) FAIL(decoded.error().message);
+    CHECK(*decoded == m);
+    CHECK(encode_message(*decoded) == frame);
+    return *decoded;
+}
+
+// Every strict prefix of the payload is an error, one extra byte is an error.
+template <typename M> void check_truncated_and_trailing(const M& m) {
+    Bytes payload = payload_of(m);
+    for (std::size_t len = 0; len < payload.size(); ++len) {
+        CAPTURE(len);
+        Bytes cut = prefix(payload, len);
+        Result<M> r = decode_message<M>(cut);
+        CHECK_FALSE(r.ok());
+        if (!r) CHECK(r.error().message.find(message_type_name(M::type)) == 0);
+    }
+    Bytes longer = payload;
+    longer.push_back(std::byte{0});
+    Result<M> r = decode_message<M>(longer);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("trailing") != std::string::npos);
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- framing
+
+TEST_CASE("append_frame lays out length, type, payload big-endian") {
+    Bytes out = bytes_of({0xAA});
+    Bytes payload = bytes_of({1, 2, 3});
+    append_frame(out, MessageType::search, payload);
+    CHECK(out == bytes_of({0xAA, 0, 0, 0, 5, 0x01, 0x10, 1, 2, 3}));
+}
+
+TEST_CASE("append_frame with an empty payload has length 2") {
+    Bytes out;
+    append_frame(out, MessageType::status, {});
+    CHECK(out == bytes_of({0, 0, 0, 2, 0x03, 0x04}));
+    FrameParse p = parse_frame(out);
+    REQUIRE(p.status == FrameStatus::complete);
+    CHECK(p.frame.type == MessageType::status);
+    CHECK(p.frame.payload.empty());
+    CHECK(p.consumed == 6);
+}
+
+TEST_CASE("parse_frame needs four bytes before it can judge anything") {
+    Bytes zeros = bytes_of({0, 0, 0, 0});
+    for (std::size_t len = 0; len < 4; ++len) {
+        CAPTURE(len);
+        Bytes in = prefix(zeros, len);
+        FrameParse p = parse_frame(in);
+        CHECK(p.status == FrameStatus::need_more);
+        CHECK(p.consumed == 0);
+    }
+}
+
+TEST_CASE("parse_frame refuses a length shorter than the type field") {
+    for (unsigned length : {0u, 1u}) {
+        CAPTURE(length);
+        Bytes in = bytes_of({0, 0, 0, length});
+        FrameParse p = parse_frame(in);
+        CHECK(p.status == FrameStatus::error);
+        CHECK_FALSE(p.error.empty());
+        CHECK(p.consumed == 0);
+    }
+    Bytes two = bytes_of({0, 0, 0, 2});
+    CHECK(parse_frame(two).status == FrameStatus::need_more);
+}
+
+TEST_CASE("parse_frame refuses oversized frames from the header alone") {
+    SUBCASE("exactly max_frame_length is accepted and waits for its bytes") {
+        Bytes in;
+        ByteWriter w(in);
+        w.u32(static_cast<std::uint32_t>(max_frame_length));
+        w.u16(0x0103);
+        CHECK(parse_frame(in).status == FrameStatus::need_more);
+    }
+    SUBCASE("max_frame_length + 1 is an error") {
+        Bytes in;
+        ByteWriter w(in);
+        w.u32(static_cast<std::uint32_t>(max_frame_length + 1));
+        FrameParse p = parse_frame(in);
+        CHECK(p.status == FrameStatus::error);
+        CHECK(p.error.find(std::to_string(max_frame_length + 1)) != std::string::npos);
+    }
+    SUBCASE("0xffffffff is an error") {
+        Bytes in = bytes_of({0xFF, 0xFF, 0xFF, 0xFF});
+        CHECK(parse_frame(in).status == FrameStatus::error);
+    }
+    SUBCASE("a smaller caller limit is honoured") {
+        Bytes in = bytes_of({0, 0, 0, 11});
+        CHECK(parse_frame(in, 10).status == FrameStatus::error);
+        Bytes ok = bytes_of({0, 0, 0, 10});
+        CHECK(parse_frame(ok, 10).status == FrameStatus::need_more);
+    }
+}
+
+TEST_CASE("a frame of exactly max_frame_length parses") {
+    Bytes payload(max_frame_length - 2, std::byte{0x5A});
+    Bytes frame;
+    append_frame(frame, MessageType::files_add, payload);
+    CHECK(frame.size() == max_frame_length + 4);
+    FrameParse p = parse_frame(frame);
+    REQUIRE(p.status == FrameStatus::complete);
+    CHECK(p.frame.payload.size() == max_frame_length - 2);
+    CHECK(p.consumed == frame.size());
+
+    Bytes too_big;
+    append_frame(too_big, MessageType::files_add, Bytes(max_frame_length - 1));
+    CHECK(parse_frame(too_big).status == FrameStatus::error);
+}
+
+TEST_CASE("parse_frame's payload points into the input") {
+    Bytes frame;
+    append_frame(frame, MessageType::ping, bytes_of({9, 8, 7}));
+    FrameParse p = parse_frame(frame);
+    REQUIRE(p.status == FrameStatus::complete);
+    CHECK(p.frame.payload.data() == frame.data() + frame_header_size);
+    CHECK(p.frame.payload.size() == 3);
+}
+
+TEST_CASE("a frame split at every byte offset needs more until complete") {
+    Ping ping{0x0123456789ABCDEFULL};
+    Bytes frame = encode_message(ping);
+    REQUIRE(frame.size() == 14);
+    for (std::size_t len = 0; len < frame.size(); ++len) {
+        CAPTURE(len);
+        Bytes in = prefix(frame, len);
+        FrameParse p = parse_frame(in);
+        CHECK(p.status == FrameStatus::need_more);
+        CHECK(p.consumed == 0);
+    }
+    FrameParse p = parse_frame(frame);
+    REQUIRE(p.status == FrameStatus::complete);
+    CHECK(p.consumed == frame.size());
+    Result<Ping> decoded = decode_message<Ping>(p.frame.payload);
+    REQUIRE(decoded.ok());
+    CHECK(decoded->token == ping.token);
+}
+
+TEST_CASE("parse_frame takes one frame from the front and leaves the rest") {
+    Bytes stream;
+    append_message(stream, Ping{1});
+    append_message(stream, Pong{2});
+    append_message(stream, StatusRequest{});
+    std::vector<MessageType> types;
+    ByteSpan rest(stream);
+    while (!rest.empty()) {
+        FrameParse p = parse_frame(rest);
+        REQUIRE(p.status == FrameStatus::complete);
+        types.push_back(p.frame.type);
+        rest = rest.subspan(p.consumed);
+    }
+    CHECK(types == std::vector<MessageType>{MessageType::ping, MessageType::pong, MessageType::status});
+}
+
+TEST_CASE("a stream of frames delivered in every pair of chunks yields the same messages") {
+    Bytes stream;
+    append_message(stream, Hello{});
+    append_message(stream, Welcome{});
+    append_message(stream, ErrorMessage{ErrorCode::busy, "later"});
+    append_message(stream, Ping{42});
+    for (std::size_t split = 0; split <= stream.size(); ++split) {
+        CAPTURE(split);
+        // What a connection does: append what arrived, take whole frames.
+        Bytes buffer;
+        std::vector<MessageType> seen;
+        auto drain = [&] {
+            for (;;) {
+                Bytes exact = buffer; // exact size, for ASan
+                FrameParse p = parse_frame(exact);
+                REQUIRE(p.status != FrameStatus::error);
+                if (p.status == FrameStatus::need_more) return;
+                seen.push_back(p.frame.type);
+                buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(p.consumed));
+            }
+        };
+        buffer.insert(buffer.end(), stream.begin(), stream.begin() + static_cast<std::ptrdiff_t>(split));
+        drain();
+        buffer.insert(buffer.end(), stream.begin() + static_cast<std::ptrdiff_t>(split), stream.end());
+        drain();
+        CHECK(buffer.empty());
+        CHECK(seen == std::vector<MessageType>{MessageType::hello, MessageType::welcome, MessageType::error,
+                                               MessageType::ping});
+    }
+}
+
+TEST_CASE("unknown message types are complete frames for the receiver to refuse") {
+    Bytes in = bytes_of({0, 0, 0, 3, 0x7E, 0x7F, 0x01});
+    FrameParse p = parse_frame(in);
+    REQUIRE(p.status == FrameStatus::complete);
+    CHECK(static_cast<std::uint16_t>(p.frame.type) == 0x7E7F);
+    CHECK(p.frame.payload.size() == 1);
+    CHECK(std::string(message_type_name(p.frame.type)) == "unknown");
+}
+
+TEST_CASE("decode_message refuses the wrong message's payload") {
+    // A PONG payload (8 bytes) is not a HELLO (7 bytes): trailing byte.
+    Bytes pong = payload_of(Pong{5});
+    Result<Hello> r = decode_message<Hello>(pong);
+    CHECK_FALSE(r.ok());
+}
+
+TEST_CASE("message_type_name and error_code_name name every value") {
+    std::set<std::string> names;
+    for (MessageType t :
+         {MessageType::hello, MessageType::welcome, MessageType::error, MessageType::ping, MessageType::pong,
+          MessageType::register_peer, MessageType::registered, MessageType::files_add,
+          MessageType::files_remove, MessageType::search, MessageType::search_result, MessageType::get,
+          MessageType::get_ok, MessageType::fetch, MessageType::fetch_progress, MessageType::fetch_done,
+          MessageType::status, MessageType::status_result, MessageType::shares, MessageType::shares_batch,
+          MessageType::shares_end}) {
+        std::string name = message_type_name(t);
+        CHECK(name != "unknown");
+        names.insert(name);
+    }
+    CHECK(names.size() == 21);
+    CHECK(std::string(message_type_name(MessageType::register_peer)) == "REGISTER");
+    CHECK(std::string(message_type_name(static_cast<MessageType>(0))) == "unknown");
+
+    std::set<std::string> codes;
+    for (std::uint16_t c = 1; c <= 10; ++c) {
+        std::string name = error_code_name(static_cast<ErrorCode>(c));
+        CHECK(name != "unknown error");
+        codes.insert(name);
+    }
+    CHECK(codes.size() == 10);
+    CHECK(std::string(error_code_name(static_cast<ErrorCode>(0))) == "unknown error");
+    CHECK(std::string(error_code_name(static_cast<ErrorCode>(11))) == "unknown error");
+}
+
+TEST_CASE("the wire numbers are the documented ones") {
+    CHECK(version == 1);
+    CHECK(magic == 0x4E415053u);
+    CHECK(frame_header_size == 6);
+    CHECK(max_frame_length == 1048576);
+    CHECK(static_cast<int>(Channel::index) == 1);
+    CHECK(static_cast<int>(Channel::transfer) == 2);
+    CHECK(static_cast<int>(Channel::control) == 3);
+    CHECK(static_cast<int>(MessageType::shares_end) == 0x0308);
+    CHECK(static_cast<int>(ErrorCode::version_mismatch) == 2);
+    CHECK(static_cast<int>(ErrorCode::internal) == 10);
+}
+
+// ---------------------------------------------------------------- HELLO
+
+TEST_CASE("HELLO encodes as documented in napster-protocol(7)") {
+    Bytes frame = encode_message(Hello{1, Channel::index});
+    CHECK(hex(frame) == "00000009" "0001" "4e415053" "0001" "01");
+    CHECK(hex(encode_message(Hello{1, Channel::transfer})) == "0000000900014e415053000102");
+    CHECK(hex(encode_message(Hello{1, Channel::control})) == "0000000900014e415053000103");
+    CHECK(hex(encode_message(Welcome{1})) == "0000000400020001");
+}
+
+TEST_CASE("HELLO round-trips for every channel and any version") {
+    for (Channel c : {Channel::index, Channel::transfer, Channel::control}) {
+        round_trip(Hello{version, c});
+        round_trip(Hello{0xFFFF, c});
+        round_trip(Hello{0, c});
+    }
+    check_truncated_and_trailing(Hello{});
+}
+
+TEST_CASE("HELLO refuses a wrong magic") {
+    Bytes payload = payload_of(Hello{});
+    for (std::size_t i = 0; i < 4; ++i) {
+        CAPTURE(i);
+        Bytes bad = payload;
+        bad[i] ^= std::byte{0x20}; // "naps" in lower case, byte by byte
+        Result<Hello> r = decode_message<Hello>(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message.find("magic") != std::string::npos);
+    }
+}
+
+TEST_CASE("HELLO refuses channels other than 1, 2, 3") {
+    Bytes payload = payload_of(Hello{});
+    for (unsigned channel : {0u, 4u, 0x7Fu, 0xFFu}) {
+        CAPTURE(channel);
+        Bytes bad = payload;
+        bad.back() = std::byte{static_cast<std::uint8_t>(channel)};
+        Result<Hello> r = decode_message<Hello>(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message.find("channel") != std::string::npos);
+    }
+}
+
+TEST_CASE("WELCOME round-trips") {
+    round_trip(Welcome{});
+    round_trip(Welcome{0xBEEF});
+    check_truncated_and_trailing(Welcome{});
+}
+
+TEST_CASE("ERROR round-trips every code") {
+    for (std::uint16_t c = 1; c <= 10; ++c) {
+        ErrorMessage m{static_cast<ErrorCode>(c), "something went wrong"};
+        round_trip(m);
+    }
+    // Unknown codes are carried, not refused: a newer peer may send them.
+    round_trip(ErrorMessage{static_cast<ErrorCode>(0xFFFF), ""});
+    round_trip(ErrorMessage{ErrorCode::not_found, std::string("\xff\xfe\n\0", 4)});
+    check_truncated_and_trailing(ErrorMessage{ErrorCode::malformed, "bad"});
+}
+
+TEST_CASE("ERROR text is cut to max_error_text by the sender and refused beyond it") {
+    ErrorMessage at_limit{ErrorCode::io_error, std::string(max_error_text, 'e')};
+    round_trip(at_limit);
+
+    ErrorMessage longer{ErrorCode::io_error, std::string(max_error_text + 500, 'e')};
+    Result<ErrorMessage> r = decode_message<ErrorMessage>(payload_of(longer));
+    REQUIRE(r.ok());
+    CHECK(r->text.size() == max_error_text);
+
+    Bytes bad;
+    ByteWriter w(bad);
+    w.u16(1);
+    w.str16(std::string(max_error_text + 1, 'e'));
+    CHECK_FALSE(decode_message<ErrorMessage>(bad).ok());
+}
+
+TEST_CASE("PING and PONG round-trip") {
+    for (std::uint64_t token : {0ULL, 1ULL, 0xFFFFFFFFFFFFFFFFULL, 0x8000000000000001ULL}) {
+        round_trip(Ping{token});
+        round_trip(Pong{token});
+    }
+    check_truncated_and_trailing(Ping{7});
+    check_truncated_and_trailing(Pong{7});
+}
+
+// ---------------------------------------------------------------- garbage
+
+namespace {
+
+// Decodes `payload` as M; whatever comes back, it must not crash, and a
+// payload that decodes must be the canonical encoding of what it decoded to.
+template <typename M> void decode_garbage(const Bytes& payload) {
+    Result<M> r = decode_message<M>(payload);
+    if (r) {
+        CHECK(payload_of(*r) == payload);
+    } else {
+        CHECK_FALSE(r.error().message.empty());
+    }
+}
+
+template <typename... Ms> void decode_as_every(const Bytes& payload) { (decode_garbage<Ms>(payload), ...); }
+
+void decode_as_every_message(const Bytes& payload) {
+    decode_as_every<Hello, Welcome, ErrorMessage, Ping, Pong, RegisterPeer, Registered, FilesAdd, FilesRemove,
+                    Search, SearchResult, Get, GetOk, Fetch, FetchProgress, FetchDone, StatusRequest,
+                    StatusResult, SharesRequest, SharesBatch, SharesEnd>(payload);
+}
+
+} // namespace
+
+TEST_CASE("pseudo-random bytes never crash parse_frame or any decoder") {
+    Rng rng{0x5EED0001};
+    int complete = 0;
+    for (int iteration = 0; iteration < 20000; ++iteration) {
+        Bytes garbage(rng.below(64));
+        for (auto& b : garbage) b = rng.byte();
+        // Small plausible lengths now and then, so that whole frames occur.
+        if (garbage.size() >= 6 && rng.below(2) == 0) {
+            garbage[0] = garbage[1] = garbage[2] = std::byte{0};
+            garbage[3] = std::byte{static_cast<std::uint8_t>(2 + rng.below(garbage.size() - 4 - 1))};
+        }
+        FrameParse p = parse_frame(garbage);
+        switch (p.status) {
+        case FrameStatus::complete: {
+            ++complete;
+            CHECK(p.consumed <= garbage.size());
+            CHECK(p.consumed == p.frame.payload.size() + frame_header_size);
+            Bytes payload(p.frame.payload.begin(), p.frame.payload.end());
+            decode_as_every_message(payload);
+            break;
+        }
+        case FrameStatus::need_more: CHECK(p.consumed == 0); break;
+        case FrameStatus::error: CHECK_FALSE(p.error.empty()); break;
+        }
+        decode_as_every_message(garbage);
+    }
+    CHECK(complete > 1000);
+}
+
+TEST_CASE("mutated valid frames never crash any decoder") {
+    std::vector<Bytes> seeds = {
+        payload_of(Hello{}),
+        payload_of(ErrorMessage{ErrorCode::busy, "try later"}),
+        payload_of(RegisterPeer{"alice", 6020}),
+        payload_of(FilesAdd{{FileEntry{1, 10, "a.txt", "dir/a.txt", "h"}, FileEntry{2, 0, "b", "b", ""}}}),
+        payload_of(FilesRemove{{1, 2, 3}}),
+        payload_of(Search{1, 0, 0, "file"}),
+        payload_of(SearchResult{1, 2, {SearchHit{"x", 1, 1, {Holder{1, "p", "::1", 1, 1}}}}}),
+        payload_of(Get{1, "bob", 2, "x", 0}),
+        payload_of(Fetch{"x", 7u, "/tmp"}),
+        payload_of(FetchDone{"/tmp/x", 1, 2, "p"}),
+        payload_of(StatusResult{}),
+        payload_of(SharesBatch{{FileEntry{1, 10, "a", "a", ""}}}),
+    };
+    Rng rng{0x5EED0002};
+    for (int iteration = 0; iteration < 4000; ++iteration) {
+        Bytes m = seeds[rng.below(seeds.size())];
+        std::size_t edits = 1 + rng.below(4);
+        for (std::size_t e = 0; e < edits; ++e) {
+            switch (rng.below(4)) {
+            case 0:
+                if (!m.empty()) m[rng.below(m.size())] = rng.byte();
+                break;
+            case 1:
+                if (!m.empty()) m.resize(rng.below(m.size()));
+                break;
+            case 2: m.insert(m.begin() + static_cast<std::ptrdiff_t>(rng.below(m.size() + 1)), rng.byte()); break;
+            case 3:
+                if (!m.empty()) m[rng.below(m.size())] = std::byte{0xFF};
+                break;
+            }
+        }
+        decode_as_every_message(m);
+    }
+}

@@ -1,2 +1,437 @@
 // SPDX-License-Identifier: MIT
+// The index channel's messages (index_messages.*). Payloads under test are
+// copied into buffers of exactly their size so that AddressSanitizer sees
+// any read past the end.
 #include <doctest/doctest.h>
+
+#include "fs/path_rules.h"
+#include "protocol/index_messages.h"
+#include "util/text.h"
+
+#include <string>
+#include <vector>
+
+using namespace napster;
+using namespace napster::protocol;
+
+namespace {
+
+struct Rng {
+    std::uint64_t state;
+    std::uint64_t next() {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+    std::byte byte() { return std::byte{static_cast<std::uint8_t>(next())}; }
+};
+
+Bytes prefix(const Bytes& in, std::size_t len) {
+    return {in.begin(), in.begin() + static_cast<std::ptrdiff_t>(len)};
+}
+
+std::string hex(const Bytes& b) {
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+}
+
+template <typename M> Bytes payload_of(const M& m) {
+    Bytes frame = encode_message(m);
+    return {frame.begin() + static_cast<std::ptrdiff_t>(frame_header_size), frame.end()};
+}
+
+template <typename M> M round_trip(const M& m) {
+    Bytes frame = encode_message(m);
+    FrameParse parse = parse_frame(frame);
+    REQUIRE(parse.status == FrameStatus::complete);
+    CHECK(parse.consumed == frame.size());
+    CHECK(parse.frame.type == M::type);
+    Bytes payload(parse.frame.payload.begin(), parse.frame.payload.end());
+    Result<M> decoded = decode_message<M>(payload);
+    if (!decoded) FAIL(decoded.error().message);
+    CHECK(*decoded == m);
+    CHECK(encode_message(*decoded) == frame);
+    return *decoded;
+}
+
+template <typename M> void check_truncated_and_trailing(const M& m) {
+    Bytes payload = payload_of(m);
+    for (std::size_t len = 0; len < payload.size(); ++len) {
+        CAPTURE(len);
+        Bytes cut = prefix(payload, len);
+        CHECK_FALSE(decode_message<M>(cut).ok());
+    }
+    Bytes longer = payload;
+    longer.push_back(std::byte{0x41});
+    Result<M> r = decode_message<M>(longer);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("trailing") != std::string::npos);
+}
+
+// Decodes and expects a refusal whose message mentions `needle`.
+template <typename M> void check_refused(const Bytes& payload, const std::string& needle) {
+    Result<M> r = decode_message<M>(payload);
+    REQUIRE_FALSE(r.ok());
+    CAPTURE(r.error().message);
+    CHECK(r.error().message.find(needle) != std::string::npos);
+}
+
+FileEntry file(std::uint64_t id, std::string rel_path, std::uint64_t size = 100, std::string hash = "") {
+    std::string name(base_name(rel_path));
+    return FileEntry{id, size, name, std::move(rel_path), std::move(hash)};
+}
+
+// A FILES_ADD payload holding one entry, written field by field so that
+// the decoder's checks (not the encoder's) are what is tested.
+Bytes files_add_payload(const std::string& name, const std::string& rel_path, const std::string& hash = "") {
+    Bytes out;
+    ByteWriter w(out);
+    w.u32(1);
+    w.u64(1);
+    w.u64(1);
+    w.str8(name);
+    w.str16(rel_path);
+    w.str8(hash);
+    return out;
+}
+
+Holder holder(std::uint32_t id) {
+    return Holder{id, "peer" + std::to_string(id), "192.0.2." + std::to_string(id % 250), static_cast<std::uint16_t>(6000 + id), id * 10ULL};
+}
+
+const std::string non_utf8_name("\xff\xfe-not-utf8\x80.bin");
+
+} // namespace
+
+// ---------------------------------------------------------------- REGISTER
+
+TEST_CASE("REGISTER and REGISTERED round-trip") {
+    round_trip(RegisterPeer{"alice", 6020});
+    round_trip(RegisterPeer{std::string(max_peer_name, 'p'), 65535});
+    round_trip(RegisterPeer{"\xff\xfe", 1});
+    round_trip(Registered{0});
+    round_trip(Registered{0xFFFFFFFF});
+    check_truncated_and_trailing(RegisterPeer{"alice", 6020});
+    check_truncated_and_trailing(Registered{17});
+}
+
+TEST_CASE("REGISTER refuses an empty or over-long name and port 0") {
+    check_refused<RegisterPeer>(payload_of(RegisterPeer{"", 6020}), "empty");
+    check_refused<RegisterPeer>(payload_of(RegisterPeer{std::string(max_peer_name + 1, 'p'), 6020}), "at most 64");
+    check_refused<RegisterPeer>(payload_of(RegisterPeer{"alice", 0}), "port");
+}
+
+// ---------------------------------------------------------------- FILES_ADD
+
+TEST_CASE("FILES_ADD round-trips") {
+    round_trip(FilesAdd{{file(1, "a.txt")}});
+    round_trip(FilesAdd{{file(0, "dir/sub/b.mp3", 0, std::string(max_hash, 'f')),
+                         file(0xFFFFFFFFFFFFFFFFULL, "c", 0xFFFFFFFFFFFFFFFFULL, "abc")}});
+    check_truncated_and_trailing(FilesAdd{{file(1, "a.txt", 5, "hh"), file(2, "d/b", 6)}});
+}
+
+TEST_CASE("FILES_ADD keeps non-UTF-8 names byte-exact") {
+    FilesAdd m{{file(9, "dir\xc3\x28/" + non_utf8_name)}};
+    FilesAdd back = round_trip(m);
+    REQUIRE(back.files.size() == 1);
+    CHECK(back.files[0].name == non_utf8_name);
+    CHECK(back.files[0].name.size() == non_utf8_name.size());
+    CHECK(hex_encode(back.files[0].name) == hex_encode(non_utf8_name));
+}
+
+TEST_CASE("FILES_ADD name limits are exact") {
+    std::string name255(max_file_name, 'n');
+    SUBCASE("255-byte name is accepted") {
+        FilesAdd back = round_trip(FilesAdd{{file(1, "d/" + name255)}});
+        CHECK(back.files[0].name.size() == 255);
+    }
+    SUBCASE("256-byte name cannot be carried") {
+        // str8 cannot say 256; the decoder must not accept what such an
+        // encoding turns into as some other file.
+        FilesAdd m{{FileEntry{1, 1, name255 + "x", "d/" + name255 + "x", ""}}};
+        CHECK_FALSE(decode_message<FilesAdd>(payload_of(m)).ok());
+    }
+    SUBCASE("empty name is refused") { check_refused<FilesAdd>(files_add_payload("", "d/"), "empty"); }
+    SUBCASE("'/' in the name is refused") { check_refused<FilesAdd>(files_add_payload("a/b", "a/b"), "'/'"); }
+    SUBCASE("NUL in the name is refused") {
+        std::string nul("a\0b", 3);
+        check_refused<FilesAdd>(files_add_payload(nul, nul), "NUL");
+    }
+    SUBCASE("'.' and '..' are refused") {
+        check_refused<FilesAdd>(files_add_payload(".", "."), "not allowed");
+        check_refused<FilesAdd>(files_add_payload("..", ".."), "not allowed");
+        check_refused<FilesAdd>(files_add_payload("..", "d/.."), "not allowed");
+    }
+    SUBCASE("names that merely contain dots are fine") {
+        round_trip(FilesAdd{{file(1, "..."), file(2, ".hidden"), file(3, "..a")}});
+    }
+}
+
+TEST_CASE("FILES_ADD relative path rules") {
+    SUBCASE("last component must be the name") {
+        check_refused<FilesAdd>(files_add_payload("a", "dir/b"), "last component");
+        check_refused<FilesAdd>(files_add_payload("a", "a/b"), "last component");
+        check_refused<FilesAdd>(files_add_payload("b", "dir/ab"), "last component");
+    }
+    SUBCASE("absolute and escaping paths are refused") {
+        check_refused<FilesAdd>(files_add_payload("a", "/a"), "absolute");
+        check_refused<FilesAdd>(files_add_payload("a", "../a"), "not allowed");
+        check_refused<FilesAdd>(files_add_payload("a", "x/../a"), "not allowed");
+        check_refused<FilesAdd>(files_add_payload("a", "./a"), "not allowed");
+        check_refused<FilesAdd>(files_add_payload("a", "x//a"), "empty");
+        check_refused<FilesAdd>(files_add_payload("a", "", "h"), "path is empty");
+        CHECK_FALSE(decode_message<FilesAdd>(files_add_payload("a", "")).ok());
+        check_refused<FilesAdd>(files_add_payload("a", std::string("x\0/a", 4)), "NUL");
+    }
+    SUBCASE("4096-byte path accepted, 4097 refused") {
+        std::string name(200, 'n');
+        std::string path;
+        while (path.size() + name.size() < max_rel_path) path += "d/";
+        path += name;
+        REQUIRE(path.size() == max_rel_path);
+        REQUIRE_FALSE(relative_path_problem(path));
+        round_trip(FilesAdd{{file(1, path)}});
+        check_refused<FilesAdd>(files_add_payload(name, "d" + path), "at most 4096");
+    }
+    SUBCASE("hash at 64 accepted, 65 refused") {
+        round_trip(FilesAdd{{file(1, "a", 1, std::string(64, 'h'))}});
+        check_refused<FilesAdd>(files_add_payload("a", "a", std::string(65, 'h')), "hash");
+    }
+}
+
+TEST_CASE("FILES_ADD batch counts") {
+    SUBCASE("count 0 is refused") {
+        Bytes zero;
+        ByteWriter w(zero);
+        w.u32(0);
+        check_refused<FilesAdd>(zero, "count 0");
+    }
+    SUBCASE("max_batch_files is accepted, one more refused") {
+        FilesAdd full;
+        for (std::uint32_t i = 0; i < max_batch_files; ++i) full.files.push_back(file(i, "f" + std::to_string(i)));
+        FilesAdd back = round_trip(full);
+        CHECK(back.files.size() == max_batch_files);
+        full.files.push_back(file(max_batch_files, "last"));
+        check_refused<FilesAdd>(payload_of(full), "4097");
+    }
+    SUBCASE("a count larger than the bytes left is refused before any entry is read") {
+        Bytes one = payload_of(FilesAdd{{file(1, "a")}});
+        // Claim 4096 entries; only one follows.
+        one[0] = std::byte{0};
+        one[1] = std::byte{0};
+        one[2] = std::byte{0x10};
+        one[3] = std::byte{0};
+        check_refused<FilesAdd>(one, "exceeds what the frame holds");
+        // Two claimed, one present with exactly 22+ bytes: refused as well.
+        Bytes two = payload_of(FilesAdd{{file(1, "a")}});
+        two[3] = std::byte{2};
+        CHECK_FALSE(decode_message<FilesAdd>(two).ok());
+    }
+    SUBCASE("a huge count with no entries") {
+        Bytes huge;
+        ByteWriter w(huge);
+        w.u32(0xFFFFFFFF);
+        check_refused<FilesAdd>(huge, "file count");
+    }
+}
+
+// ---------------------------------------------------------------- FILES_REMOVE
+
+TEST_CASE("FILES_REMOVE round-trips") {
+    round_trip(FilesRemove{{1}});
+    round_trip(FilesRemove{{0, 0xFFFFFFFFFFFFFFFFULL, 7, 7}});
+    check_truncated_and_trailing(FilesRemove{{1, 2, 3}});
+}
+
+TEST_CASE("FILES_REMOVE batch counts") {
+    Bytes zero;
+    ByteWriter w(zero);
+    w.u32(0);
+    check_refused<FilesRemove>(zero, "count 0");
+
+    FilesRemove full;
+    for (std::uint64_t i = 0; i < max_batch_files; ++i) full.file_ids.push_back(i);
+    CHECK(round_trip(full).file_ids.size() == max_batch_files);
+    full.file_ids.push_back(99);
+    check_refused<FilesRemove>(payload_of(full), "4097");
+
+    Bytes short_list = payload_of(FilesRemove{{1, 2}});
+    short_list[3] = std::byte{100};
+    check_refused<FilesRemove>(short_list, "exceeds what the frame holds");
+}
+
+// ---------------------------------------------------------------- SEARCH
+
+TEST_CASE("SEARCH encodes as documented in napster-protocol(7)") {
+    Bytes frame = encode_message(Search{1, 0, 0, "file8_3"});
+    CHECK(hex(frame) ==
+          "00000012" "0110" "00000001" "00" "0000" "0007" "66696c65385f33");
+    Bytes exact = encode_message(Search{0x2A, search_flag_exact, 10, "a b"});
+    CHECK(hex(exact) == "0000000e" "0110" "0000002a" "01" "000a" "0003" "612062");
+}
+
+TEST_CASE("SEARCH round-trips") {
+    round_trip(Search{1, 0, 0, "file8_3"});
+    Search exact = round_trip(Search{0xFFFFFFFF, search_flag_exact, 0xFFFF, non_utf8_name});
+    CHECK(exact.exact());
+    CHECK_FALSE(Search{1, 0, 0, "x"}.exact());
+    check_truncated_and_trailing(Search{5, 1, 3, "abc def"});
+}
+
+TEST_CASE("SEARCH query limits are exact") {
+    round_trip(Search{1, 0, 0, std::string(max_query, 'q')});
+    check_refused<Search>(payload_of(Search{1, 0, 0, std::string(max_query + 1, 'q')}), "at most 1024");
+    check_refused<Search>(payload_of(Search{1, 0, 0, ""}), "empty");
+}
+
+TEST_CASE("SEARCH refuses reserved flags") {
+    for (unsigned flags = 2; flags <= 0xFF; ++flags) {
+        CAPTURE(flags);
+        check_refused<Search>(payload_of(Search{1, static_cast<std::uint8_t>(flags), 0, "q"}), "reserved");
+    }
+}
+
+// ---------------------------------------------------------------- SEARCH_RESULT
+
+TEST_CASE("SEARCH_RESULT round-trips") {
+    round_trip(SearchResult{7, 0, {}});
+    round_trip(SearchResult{7, 1000, {}});
+    SearchResult m{9, 3, {}};
+    m.hits.push_back(SearchHit{"file8_3.txt", 1234, 1, {holder(1)}});
+    m.hits.push_back(SearchHit{non_utf8_name, 0, 40, {holder(2), holder(3)}});
+    m.hits.push_back(SearchHit{"empty holders", 5, 0, {}});
+    m.hits[1].holders[0].address = "2001:db8::1";
+    m.hits[1].holders[1].peer_name = "";
+    SearchResult back = round_trip(m);
+    CHECK(back.hits[1].name == non_utf8_name);
+    check_truncated_and_trailing(m);
+}
+
+TEST_CASE("SEARCH_RESULT holder caps") {
+    SearchHit hit{"x", 1, max_holders_per_result, {}};
+    for (std::uint32_t i = 0; i < max_holders_per_result; ++i) hit.holders.push_back(holder(i));
+    round_trip(SearchResult{1, 1, {hit}});
+
+    SUBCASE("holder_total may exceed the holders sent") {
+        hit.holder_total = 100000;
+        round_trip(SearchResult{1, 1, {hit}});
+    }
+    SUBCASE("more than max_holders_per_result holders are refused") {
+        hit.holders.push_back(holder(99));
+        hit.holder_total = max_holders_per_result + 1;
+        check_refused<SearchResult>(payload_of(SearchResult{1, 1, {hit}}), "holder count 33");
+    }
+    SUBCASE("holder_total below the holders sent is refused") {
+        hit.holder_total = max_holders_per_result - 1;
+        check_refused<SearchResult>(payload_of(SearchResult{1, 1, {hit}}), "holder total");
+    }
+}
+
+TEST_CASE("SEARCH_RESULT total_matches may exceed the hits but not fall below") {
+    SearchHit hit{"x", 1, 1, {holder(1)}};
+    round_trip(SearchResult{1, 50, {hit, hit}});
+    check_refused<SearchResult>(payload_of(SearchResult{1, 1, {hit, hit}}), "total matches");
+}
+
+TEST_CASE("SEARCH_RESULT refuses bad hit names") {
+    for (std::string bad : {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
+                            std::string("a\0b", 3)}) {
+        CAPTURE(bad);
+        CHECK_FALSE(decode_message<SearchResult>(payload_of(SearchResult{1, 1, {SearchHit{bad, 1, 0, {}}}})).ok());
+    }
+}
+
+TEST_CASE("SEARCH_RESULT refuses over-long holder fields") {
+    Holder h = holder(1);
+    h.peer_name = std::string(max_peer_name + 1, 'p');
+    check_refused<SearchResult>(payload_of(SearchResult{1, 1, {SearchHit{"x", 1, 1, {h}}}}), "peer name");
+    h = holder(1);
+    h.address = std::string(max_address_text + 1, '1');
+    check_refused<SearchResult>(payload_of(SearchResult{1, 1, {SearchHit{"x", 1, 1, {h}}}}), "address");
+    h.address = std::string(max_address_text, '1');
+    round_trip(SearchResult{1, 1, {SearchHit{"x", 1, 1, {h}}}});
+}
+
+TEST_CASE("SEARCH_RESULT counts larger than the bytes left are refused") {
+    SUBCASE("hit count") {
+        Bytes b;
+        ByteWriter w(b);
+        w.u32(1);
+        w.u32(0xFFFF);
+        w.u16(0xFFFF);
+        check_refused<SearchResult>(b, "exceeds what the frame holds");
+    }
+    SUBCASE("holder count") {
+        Bytes b;
+        ByteWriter w(b);
+        w.u32(1);
+        w.u32(1);
+        w.u16(1);
+        w.str8("x");
+        w.u64(1);
+        w.u32(30);
+        w.u16(30);
+        check_refused<SearchResult>(b, "exceeds what the frame holds");
+    }
+}
+
+TEST_CASE("encoded_size matches what a hit adds to SEARCH_RESULT") {
+    SearchHit small{"a", 1, 0, {}};
+    SearchHit big{non_utf8_name, 99, 5, {holder(1), holder(2), holder(3)}};
+    big.holders[2].address = "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff";
+    std::size_t empty = payload_of(SearchResult{1, 0, {}}).size();
+    CHECK(payload_of(SearchResult{1, 1, {small}}).size() == empty + encoded_size(small));
+    CHECK(payload_of(SearchResult{1, 2, {small, big}}).size() == empty + encoded_size(small) + encoded_size(big));
+}
+
+// ---------------------------------------------------------------- file entries
+
+TEST_CASE("write_file_entry and read_file_entry are inverse") {
+    FileEntry f = file(77, "x/y/" + non_utf8_name, 123456789, "deadbeef");
+    Bytes b;
+    ByteWriter w(b);
+    write_file_entry(w, f);
+    ByteReader r(b);
+    FileEntry back = read_file_entry(r);
+    CHECK(r.ok());
+    CHECK(r.remaining() == 0);
+    CHECK(back == f);
+}
+
+// ---------------------------------------------------------------- garbage
+
+TEST_CASE("mutated index messages never crash and decode only canonically") {
+    std::vector<Bytes> seeds = {
+        payload_of(RegisterPeer{"alice", 6020}),
+        payload_of(FilesAdd{{file(1, "a/b.txt", 3, "hh"), file(2, "c")}}),
+        payload_of(FilesRemove{{1, 2}}),
+        payload_of(Search{1, 1, 4, "query words"}),
+        payload_of(SearchResult{1, 3, {SearchHit{"n", 1, 2, {holder(1), holder(2)}}, SearchHit{"m", 2, 0, {}}}}),
+    };
+    Rng rng{0x1DE7};
+    for (int iteration = 0; iteration < 20000; ++iteration) {
+        Bytes m = seeds[rng.below(seeds.size())];
+        for (std::size_t e = 0, edits = 1 + rng.below(3); e < edits; ++e) {
+            if (m.empty()) break;
+            std::size_t at = rng.below(m.size());
+            switch (rng.below(5)) {
+            case 0: m[at] = rng.byte(); break;
+            case 1: m[at] = std::byte{static_cast<std::uint8_t>(std::to_integer<unsigned>(m[at]) + 1)}; break;
+            case 2: m[at] = std::byte{static_cast<std::uint8_t>(std::to_integer<unsigned>(m[at]) - 1)}; break;
+            case 3: m.resize(at); break;
+            case 4: m.insert(m.begin() + static_cast<std::ptrdiff_t>(at), rng.byte()); break;
+            }
+        }
+        Bytes exact = m;
+        auto check = [&exact](auto decoded) {
+            if (decoded) CHECK(payload_of(*decoded) == exact);
+        };
+        check(decode_message<RegisterPeer>(exact));
+        check(decode_message<Registered>(exact));
+        check(decode_message<FilesAdd>(exact));
+        check(decode_message<FilesRemove>(exact));
+        check(decode_message<Search>(exact));
+        check(decode_message<SearchResult>(exact));
+    }
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// napctl shares
+
+#include "ctl/commands.h"
+#include "ctl/control_client.h"
+#include "ctl/output.h"
+#include "protocol/control_messages.h"
+#include "util/text.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+#include <tuple>
+
+namespace napster::ctl {
+namespace {
+
+// Far above any real share (the index's own default limit is a million
+// files a peer), but keeps a runaway napeerd from exhausting memory.
+constexpr std::size_t max_listed_files = 10'000'000;
+
+// Reads SHARES_BATCH frames up to SHARES_END, whose total must match.
+Outcome<std::vector<protocol::FileEntry>> receive_shares(ControlClient& client) {
+    std::vector<protocol::FileEntry> files;
+    for (;;) {
+        auto frame = client.receive(reply_timeout);
+        if (!frame) return frame.failure();
+        switch (frame->type) {
+        case protocol::MessageType::shares_batch: {
+            auto batch = decode_reply<protocol::SharesBatch>(*frame);
+            if (!batch) return batch.failure();
+            if (files.size() + batch->files.size() > max_listed_files)
+                return invalid_reply(fmt::format("more than {} shared files", group_thousands(max_listed_files)));
+            std::move(batch->files.begin(), batch->files.end(), std::back_inserter(files));
+            break;
+        }
+        case protocol::MessageType::shares_end: {
+            auto end = decode_reply<protocol::SharesEnd>(*frame);
+            if (!end) return end.failure();
+            if (end->total != files.size())
+                return invalid_reply(fmt::format("SHARES_END counts {} files, the batches held {}", end->total,
+                                                 files.size()));
+            return files;
+        }
+        case protocol::MessageType::error: {
+            auto error = decode_reply<protocol::ErrorMessage>(*frame);
+            if (!error) return error.failure();
+            return error_reply_failure(*error);
+        }
+        default: return unexpected_reply(frame->type);
+        }
+    }
+}
+
+void print_text(const CommandContext& ctx, const std::vector<protocol::FileEntry>& files) {
+    if (files.empty()) {
+        ctx.out << "no files shared\n";
+        return;
+    }
+    TextTable table({{"NAME"}, {"SIZE", TextTable::Align::right}, {"PATH"}, {"ID", TextTable::Align::right}});
+    std::uint64_t total_bytes = 0;
+    for (const auto& file : files) {
+        table.add_row({printable(file.name), human_size(file.size), printable(file.rel_path),
+                       fmt::format("{}", file.file_id)});
+        total_bytes += file.size;
+    }
+    ctx.out << table.render();
+    ctx.out << fmt::format("{} {}, {}\n", group_thousands(files.size()), files.size() == 1 ? "file" : "files",
+                           human_size(total_bytes));
+}
+
+void print_json(const CommandContext& ctx, const std::vector<protocol::FileEntry>& files) {
+    JsonWriter json;
+    json.begin_object();
+    json.number_field("total", files.size());
+    json.key("files");
+    json.begin_array();
+    for (const auto& file : files) {
+        json.begin_object();
+        json.string_field("name", file.name);
+        json.number_field("size", file.size);
+        json.string_field("rel_path", file.rel_path);
+        json.number_field("file_id", file.file_id);
+        json.string_field("hash", file.hash);
+        json.end_object();
+    }
+    json.end_array();
+    json.end_object();
+    ctx.out << json.finish();
+}
+
+} // namespace
+
+int run_shares(const CommandContext& ctx, const CommandArgs&) {
+    auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
+    if (!client) return report(ctx, client.failure());
+    if (auto sent = client->send(protocol::SharesRequest{}); !sent) return report(ctx, sent.failure());
+    auto files = receive_shares(*client);
+    if (!files) return report(ctx, files.failure());
+    // napeerd sends in its own order; people and diffs want a stable one.
+    std::sort(files->begin(), files->end(),
+              [](const protocol::FileEntry& a, const protocol::FileEntry& b) {
+                  return std::tie(a.rel_path, a.file_id) < std::tie(b.rel_path, b.file_id);
+              });
+    if (ctx.json)
+        print_json(ctx, *files);
+    else
+        print_text(ctx, *files);
+    return exit_success;
+}
+
+} // namespace napster::ctl

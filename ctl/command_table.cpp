@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#include "ctl/command_table.h"
+
+#include "ctl/commands.h"
+
+#include <algorithm>
+#include <array>
+
+namespace napster::ctl {
+namespace {
+
+constexpr std::array<OptionSpec, 4> global_option_table = {{
+    {"--socket", "PATH", "napeerd's control socket (default: $NAPSTER_SOCKET, else napeerd's default)"},
+    {"--json", "", "print one JSON document on stdout instead of text"},
+    {"--help", "", "show help and exit"},
+    {"--version", "", "show napctl's version and exit"},
+}};
+
+constexpr std::array<OptionSpec, 2> fetch_options = {{
+    {"--peer", "ID", "download from this peer, without asking"},
+    {"--output", "DIR", "save into DIR instead of napeerd's download_dir"},
+}};
+
+constexpr std::array<OptionSpec, 1> search_options = {{
+    {"--exact", "", "match the whole file name instead of words in it"},
+}};
+
+constexpr std::array<CommandSpec, 5> command_table = {{
+    {"fetch", 1, 1, run_fetch, "download a file from a peer that holds it", "NAME", fetch_options,
+     "Downloads the file named exactly NAME. When several peers hold it and stdin and\n"
+     "stdout are terminals, napctl lists them and asks which one to use (3 tries;\n"
+     "\"cancel\" or end of input stops); otherwise napeerd chooses. On a terminal a\n"
+     "progress line is shown on stderr. Prints the path of the finished file.\n"
+     "A relative --output DIR is taken from the current directory.\n"},
+    {"help", 0, 1, run_help, "show help for napctl or for one command", "[COMMAND]", {}, ""},
+    {"search", 1, unlimited_args, run_search, "list files whose names contain every word",
+     "WORD...", search_options,
+     "Asks the index, through napeerd, for files whose names contain every WORD\n"
+     "(case-insensitive), and lists each with its size and the peers holding it.\n"
+     "Exits 1 when nothing matches. Words starting with '-' go after \"--\".\n"},
+    {"shares", 0, 0, run_shares, "list the files this peer shares", "", {},
+     "Lists the files napeerd shares, as it reported them to the index.\n"},
+    {"status", 0, 0, run_status, "show this peer's state", "", {},
+     "Shows napeerd's name, its index connection, addresses, directories, shared\n"
+     "files, transfers and uptime.\n"},
+}};
+
+// napctl looks commands up by binary search, and help lists them in order.
+static_assert(std::ranges::is_sorted(command_table, {}, &CommandSpec::name),
+              "command_table must stay sorted by name");
+
+} // namespace
+
+std::span<const CommandSpec> all_commands() { return command_table; }
+
+std::span<const OptionSpec> global_options() { return global_option_table; }
+
+const CommandSpec* find_command(std::string_view name) {
+    auto it = std::ranges::lower_bound(command_table, name, {}, &CommandSpec::name);
+    if (it == command_table.end() || it->name != name) return nullptr;
+    return &*it;
+}
+
+} // namespace napster::ctl

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The handlers the command table points at, one file each.
+
+#include "ctl/command.h"
+
+namespace napster::ctl {
+
+int run_fetch(const CommandContext& ctx, const CommandArgs& args);   // command_fetch.cpp
+int run_help(const CommandContext& ctx, const CommandArgs& args);    // help.cpp
+int run_search(const CommandContext& ctx, const CommandArgs& args);  // command_search.cpp
+int run_shares(const CommandContext& ctx, const CommandArgs& args);  // command_shares.cpp
+int run_status(const CommandContext& ctx, const CommandArgs& args);  // command_status.cpp
+
+} // namespace napster::ctl

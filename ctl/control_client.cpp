@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+#include "ctl/control_client.h"
+
+#include "util/text.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace napster::ctl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using protocol::MessageType;
+
+// Reads in chunks this big; a frame may be up to max_frame_length.
+constexpr std::size_t read_chunk = 64 * 1024;
+
+Failure unreachable(const std::string& socket_path, std::string_view why) {
+    return {exit_unreachable, fmt::format("cannot reach napeerd at {}: {}", printable(socket_path), why), {}};
+}
+
+std::string seconds_text(std::chrono::milliseconds timeout) {
+    return fmt::format("{} s", (timeout.count() + 999) / 1000);
+}
+
+void set_send_timeout(int fd, std::chrono::milliseconds timeout) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+    // Best effort: without it a full socket only delays napctl, since the
+    // reads that follow have their own deadline.
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+} // namespace
+
+Failure invalid_reply(std::string detail) {
+    return failure(fmt::format("napeerd sent an invalid reply: {}", detail));
+}
+
+Failure unexpected_reply(MessageType type) {
+    const char* name = protocol::message_type_name(type);
+    if (std::strcmp(name, "unknown") == 0)
+        return invalid_reply(fmt::format("unknown message type 0x{:04x}", static_cast<unsigned>(type)));
+    return invalid_reply(fmt::format("unexpected {} message", name));
+}
+
+Failure error_reply_failure(const protocol::ErrorMessage& error) {
+    std::string text = printable(error.text);
+    if (error.code == protocol::ErrorCode::not_connected) {
+        std::string message = "napeerd is not connected to the index";
+        if (!text.empty()) message += fmt::format(" ({})", text);
+        return failure(std::move(message));
+    }
+    if (text.empty()) return failure(fmt::format("napeerd: {}", protocol::error_code_name(error.code)));
+    return failure(std::move(text));
+}
+
+ControlClient::ControlClient(int fd, std::string socket_path)
+    : fd_(fd), socket_path_(std::move(socket_path)) {}
+
+ControlClient::ControlClient(ControlClient&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), socket_path_(std::move(other.socket_path_)),
+      buffer_(std::move(other.buffer_)) {}
+
+ControlClient& ControlClient::operator=(ControlClient&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = std::exchange(other.fd_, -1);
+        socket_path_ = std::move(other.socket_path_);
+        buffer_ = std::move(other.buffer_);
+    }
+    return *this;
+}
+
+ControlClient::~ControlClient() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Outcome<ControlClient> ControlClient::connect(const std::string& socket_path,
+                                              std::chrono::milliseconds timeout) {
+    if (socket_path.empty())
+        return Failure{exit_unreachable,
+                       "no control socket to try: give --socket PATH or set $NAPSTER_SOCKET",
+                       {}};
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (socket_path.size() >= sizeof address.sun_path)
+        return unreachable(socket_path, fmt::format("a socket path must be shorter than {} bytes",
+                                                    sizeof address.sun_path));
+    std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
+
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return unreachable(socket_path, std::strerror(errno));
+    ControlClient client(fd, socket_path);
+    // A Unix connect() waits while the listener's backlog is full; the send
+    // timeout bounds that wait as well as every later send.
+    set_send_timeout(fd, timeout);
+    int rc;
+    do {
+        rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return unreachable(socket_path, fmt::format("napeerd did not accept within {}",
+                                                        seconds_text(timeout)));
+        return unreachable(socket_path, std::strerror(errno));
+    }
+    if (auto shaken = client.handshake(timeout); !shaken) return shaken.failure();
+    return client;
+}
+
+Outcome<Done> ControlClient::handshake(std::chrono::milliseconds timeout) {
+    protocol::Hello hello;
+    hello.channel = protocol::Channel::control;
+    if (auto sent = send(hello); !sent)
+        return unreachable(socket_path_, fmt::format("handshake failed: {}", sent.failure().message));
+    auto frame = receive(timeout);
+    if (!frame) return unreachable(socket_path_, fmt::format("handshake failed: {}", frame.failure().message));
+    if (frame->type == MessageType::error) {
+        auto error = protocol::decode_message<protocol::ErrorMessage>(frame->payload);
+        if (!error)
+            return unreachable(socket_path_, fmt::format("invalid ERROR during the handshake: {}",
+                                                         error.error().message));
+        Failure refused = error_reply_failure(*error);
+        if (error->code == protocol::ErrorCode::version_mismatch) refused.status = exit_unreachable;
+        return refused;
+    }
+    if (frame->type != MessageType::welcome)
+        return unreachable(socket_path_,
+                           fmt::format("handshake failed: expected WELCOME, got {}",
+                                       protocol::message_type_name(frame->type)));
+    auto welcome = protocol::decode_message<protocol::Welcome>(frame->payload);
+    if (!welcome)
+        return unreachable(socket_path_, fmt::format("handshake failed: {}", welcome.error().message));
+    if (welcome->version != protocol::version)
+        return unreachable(socket_path_,
+                           fmt::format("napeerd speaks protocol version {}, napctl speaks {}",
+                                       welcome->version, protocol::version));
+    return Done{};
+}
+
+Outcome<Done> ControlClient::send_bytes(const Bytes& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+        // MSG_NOSIGNAL: a napeerd that went away is an error to report, not
+        // a SIGPIPE that kills napctl silently.
+        ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EPIPE || errno == ECONNRESET) return failure("napeerd closed the connection");
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return failure("napeerd does not read its socket");
+            return failure(fmt::format("sending to napeerd failed: {}", std::strerror(errno)));
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+    return Done{};
+}
+
+Outcome<ReceivedFrame> ControlClient::receive(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+        auto parsed = protocol::parse_frame(buffer_);
+        if (parsed.status == protocol::FrameStatus::error) return invalid_reply(parsed.error);
+        if (parsed.status == protocol::FrameStatus::complete) {
+            ReceivedFrame frame{parsed.frame.type,
+                                Bytes(parsed.frame.payload.begin(), parsed.frame.payload.end())};
+            buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(parsed.consumed));
+            if (frame.type == MessageType::ping) {
+                // Keepalives are not replies: answer and keep waiting.
+                auto ping = protocol::decode_message<protocol::Ping>(frame.payload);
+                if (!ping) return invalid_reply(ping.error().message);
+                if (auto sent = send(protocol::Pong{ping->token}); !sent) return sent.failure();
+                continue;
+            }
+            return frame;
+        }
+
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0)
+            return failure(fmt::format("napeerd sent nothing for {}", seconds_text(timeout)));
+        pollfd pfd{fd_, POLLIN, 0};
+        int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            return failure(fmt::format("waiting for napeerd failed: {}", std::strerror(errno)));
+        }
+        if (ready == 0) continue; // the deadline check above reports it
+
+        std::size_t old_size = buffer_.size();
+        buffer_.resize(old_size + read_chunk);
+        ssize_t n = ::recv(fd_, buffer_.data() + old_size, read_chunk, 0);
+        buffer_.resize(old_size + static_cast<std::size_t>(n > 0 ? n : 0));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+        // A reset is napeerd closing with our request unread: still a close.
+        if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+            if (buffer_.empty()) return failure("napeerd closed the connection without a reply");
+            return failure("napeerd closed the connection in the middle of a reply");
+        }
+        if (n < 0) return failure(fmt::format("reading from napeerd failed: {}", std::strerror(errno)));
+    }
+}
+
+} // namespace napster::ctl

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// napctl's side of napeerd's control socket: connect, HELLO/WELCOME, then
+// blocking sends and frame reads with a deadline, so that napctl never waits
+// forever on a napeerd that hangs.
+
+#include "ctl/failure.h"
+#include "protocol/common_messages.h"
+#include "protocol/message_codec.h"
+
+#include <chrono>
+#include <string>
+
+namespace napster::ctl {
+
+struct ReceivedFrame {
+    protocol::MessageType type{};
+    Bytes payload;
+};
+
+// Owns the socket and closes it when destroyed. Single-threaded.
+class ControlClient {
+public:
+    // Connects and completes the handshake within `timeout`. Anything that
+    // keeps the handshake from completing is exit_unreachable, except an
+    // ERROR reply from napeerd other than version_mismatch (exit_failure).
+    static Outcome<ControlClient> connect(const std::string& socket_path,
+                                          std::chrono::milliseconds timeout);
+
+    ControlClient(ControlClient&& other) noexcept;
+    ControlClient& operator=(ControlClient&& other) noexcept;
+    ControlClient(const ControlClient&) = delete;
+    ControlClient& operator=(const ControlClient&) = delete;
+    ~ControlClient();
+
+    template <typename M> Outcome<Done> send(const M& message) {
+        return send_bytes(protocol::encode_message(message));
+    }
+
+    // The next whole frame. Fails when none is complete within `timeout`,
+    // when napeerd closes the connection, or when the bytes are not a frame.
+    Outcome<ReceivedFrame> receive(std::chrono::milliseconds timeout);
+
+    const std::string& socket_path() const { return socket_path_; }
+
+private:
+    ControlClient(int fd, std::string socket_path);
+    Outcome<Done> send_bytes(const Bytes& bytes);
+    Outcome<Done> handshake(std::chrono::milliseconds timeout);
+
+    int fd_ = -1;
+    std::string socket_path_;
+    Bytes buffer_; // bytes read but not yet returned as frames
+};
+
+// "napeerd sent an invalid reply: DETAIL" (exit_failure).
+Failure invalid_reply(std::string detail);
+
+// Decodes a frame's payload as M; a payload that does not decode is an
+// invalid reply.
+template <typename M> Outcome<M> decode_reply(const ReceivedFrame& frame) {
+    auto decoded = protocol::decode_message<M>(frame.payload);
+    if (!decoded) return invalid_reply(decoded.error().message);
+    return std::move(decoded.value());
+}
+
+// What an ERROR reply means for the user: its text, or a fixed line for
+// codes napctl words itself.
+Failure error_reply_failure(const protocol::ErrorMessage& error);
+
+// For a frame that is neither the expected reply nor an ERROR.
+Failure unexpected_reply(protocol::MessageType type);
+
+// Receives the reply to a request: M, or the failure an ERROR reply or any
+// other frame means.
+template <typename M>
+Outcome<M> receive_reply(ControlClient& client, std::chrono::milliseconds timeout) {
+    auto frame = client.receive(timeout);
+    if (!frame) return frame.failure();
+    if (frame->type == M::type) return decode_reply<M>(*frame);
+    if (frame->type == protocol::MessageType::error) {
+        auto error = decode_reply<protocol::ErrorMessage>(*frame);
+        if (!error) return error.failure();
+        return error_reply_failure(*error);
+    }
+    return unexpected_reply(frame->type);
+}
+
+// How long napctl waits for each frame of a search, status or shares reply.
+inline constexpr std::chrono::milliseconds reply_timeout{10'000};
+
+} // namespace napster::ctl

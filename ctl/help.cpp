@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+#include "ctl/help.h"
+
+#include "ctl/command_table.h"
+#include "ctl/commands.h"
+#include "util/text.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ostream>
+
+namespace napster::ctl {
+namespace {
+
+std::string option_label(const OptionSpec& option) {
+    if (option.argument.empty()) return std::string(option.name);
+    return fmt::format("{} {}", option.name, option.argument);
+}
+
+void append_options(std::string& out, std::span<const OptionSpec> options) {
+    std::size_t width = 0;
+    for (const auto& option : options) width = std::max(width, option_label(option).size());
+    for (const auto& option : options)
+        out += fmt::format("  {:<{}}  {}\n", option_label(option), width, option.help);
+}
+
+constexpr std::string_view exit_status_text =
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  not found, cancelled, or napeerd reported a failure\n"
+    "  2  usage error\n"
+    "  3  napeerd not reachable at the socket\n";
+
+constexpr std::string_view json_text =
+    "JSON output (--json):\n"
+    "  Every command prints exactly one JSON document on stdout; errors still go\n"
+    "  to stderr as text, with the same exit status. File names are bytes: a\n"
+    "  string that is not valid UTF-8 is printed with U+FFFD for the bad bytes\n"
+    "  and gets a sibling key with the suffix \"_hex\" holding all its bytes in\n"
+    "  hex, e.g. \"name\": \"file\\ufffd.txt\", \"name_hex\": \"66696c65ff2e747874\".\n"
+    "  In text output such bytes, and control characters, appear as \\xNN.\n";
+
+} // namespace
+
+std::string global_help() {
+    std::string out = "usage: napctl [--socket PATH] [--json] COMMAND [ARGS]\n\n"
+                      "Drives the local napeerd over its control socket.\n\n"
+                      "Commands:\n";
+    std::size_t width = 0;
+    for (const auto& command : all_commands()) width = std::max(width, command.name.size());
+    for (const auto& command : all_commands())
+        out += fmt::format("  {:<{}}  {}\n", command.name, width, command.summary);
+    out += "\nOptions (before or after the command):\n";
+    append_options(out, global_options());
+    out += "\n";
+    out += exit_status_text;
+    out += "\n";
+    out += json_text;
+    out += "\nRun 'napctl help COMMAND' for a command's arguments and options.\n";
+    return out;
+}
+
+std::string command_help(const CommandSpec& command) {
+    std::string out = usage_line(command) + "\n\n";
+    std::string summary(command.summary);
+    if (!summary.empty()) summary.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(summary.front())));
+    out += fmt::format("{}.\n", summary);
+    if (!command.details.empty()) out += fmt::format("\n{}", command.details);
+    if (!command.options.empty()) {
+        out += "\nOptions:\n";
+        append_options(out, command.options);
+    }
+    if (command.name != "help") {
+        out += "\nAlso: --json, --socket PATH (see 'napctl --help').\n";
+        out += "\n";
+        out += exit_status_text;
+    }
+    return out;
+}
+
+int run_help(const CommandContext& ctx, const CommandArgs& args) {
+    if (args.positional.empty()) {
+        ctx.out << global_help();
+        return exit_success;
+    }
+    const CommandSpec* command = find_command(args.positional.front());
+    if (!command)
+        return report(ctx, {exit_usage,
+                            fmt::format("help: unknown command \"{}\"", printable(args.positional.front())),
+                            "Try 'napctl --help'."});
+    ctx.out << command_help(*command);
+    return exit_success;
+}
+
+} // namespace napster::ctl

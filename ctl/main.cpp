@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// napctl: drives the local napeerd over its Unix control socket.
+
+#include "build_config.h"
+#include "config/peer_config.h"
+#include "ctl/command_line.h"
+#include "ctl/help.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using namespace napster::ctl;
+
+// --socket, else $NAPSTER_SOCKET, else where napeerd puts it by default.
+std::string control_socket_path(const CommandLine& line) {
+    if (line.socket) return *line.socket;
+    if (const char* env = std::getenv("NAPSTER_SOCKET"); env && *env) return env;
+    return napster::default_control_socket(napster::PeerEnvironment::from_process());
+}
+
+int run(int argc, char** argv) {
+    std::vector<std::string_view> arguments(argv + 1, argv + argc);
+    auto parsed = parse_command_line(arguments);
+
+    CommandContext ctx{
+        .socket_path = {},
+        .json = parsed ? parsed->json : false,
+        .stdin_is_terminal = ::isatty(STDIN_FILENO) == 1,
+        .stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1,
+        .stderr_is_terminal = ::isatty(STDERR_FILENO) == 1,
+        .in = std::cin,
+        .out = std::cout,
+        .err = std::cerr,
+    };
+    if (!parsed) return report(ctx, parsed.failure());
+
+    const CommandLine& line = *parsed;
+    switch (line.action) {
+    case CommandLine::Action::global_help: std::cout << global_help(); return exit_success;
+    case CommandLine::Action::command_help: std::cout << command_help(*line.args.command); return exit_success;
+    case CommandLine::Action::version: std::cout << "napctl " << NAPSTER_VERSION << '\n'; return exit_success;
+    case CommandLine::Action::run: break;
+    }
+    if (line.args.command->name != "help") ctx.socket_path = control_socket_path(line);
+    return line.args.command->handler(ctx, line.args);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    int status = run(argc, argv);
+    // Output that never arrived (a full disk, a closed pipe with SIGPIPE
+    // ignored) must not look like success to a script.
+    std::cout.flush();
+    if (!std::cout) {
+        std::cerr << "napctl: cannot write to stdout: " << std::strerror(errno) << '\n';
+        if (status == exit_success) status = exit_failure;
+    }
+    return status;
+}

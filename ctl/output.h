@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// How napctl shows things: sizes, aligned tables for people, and JSON for
+// scripts. Pure string building; the commands decide where it goes.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace napster::ctl {
+
+// "512 B", "1.2 KiB", "3.0 GiB": binary units, one decimal.
+std::string human_size(std::uint64_t bytes);
+
+// "3 d 4 h", "2 h 13 min", "5 min 3 s", "42 s".
+std::string human_duration(std::uint64_t seconds);
+
+// "127.0.0.1:6022" or "[::1]:6022".
+std::string endpoint_text(std::string_view address, std::uint16_t port);
+
+// Terminal columns of valid UTF-8 text, counting one per code point (what
+// printable() produces; wide CJK characters are counted as one).
+std::size_t display_width(std::string_view utf8);
+
+// Cuts valid UTF-8 text to at most `width` columns, ending in "..." when cut.
+std::string truncate_display(std::string_view utf8, std::size_t width);
+
+// Columns separated by two spaces; cells must already be printable. The
+// last column is not padded, so lines carry no trailing blanks.
+class TextTable {
+public:
+    enum class Align { left, right };
+    struct Column {
+        std::string heading;
+        Align align = Align::left;
+    };
+
+    enum class Heading { shown, hidden };
+
+    explicit TextTable(std::vector<Column> columns);
+    void add_row(std::vector<std::string> cells);
+    // Every line starts with `indent`.
+    std::string render(Heading heading = Heading::shown, std::string_view indent = {}) const;
+
+private:
+    std::vector<Column> columns_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+// Builds one compact JSON document. Strings go in as raw bytes: a value that
+// is not valid UTF-8 is written with U+FFFD in place of the bad bytes and
+// gets a sibling key KEY_hex holding all its bytes in hex, so scripts can
+// recover names exactly. Keys are ASCII chosen by napctl.
+class JsonWriter {
+public:
+    void begin_object();
+    void end_object();
+    void begin_array();
+    void end_array();
+
+    // Inside an object: "key": followed by the next begin_*/value call.
+    void key(std::string_view name);
+
+    void string_field(std::string_view name, std::string_view bytes);
+    void number_field(std::string_view name, std::uint64_t value);
+    void bool_field(std::string_view name, bool value);
+    void null_field(std::string_view name);
+    // An array of strings; when any element is not UTF-8, KEY_hex is an
+    // array of the same length holding every element in hex.
+    void string_array_field(std::string_view name, const std::vector<std::string>& values);
+
+    // Array elements.
+    void string_value(std::string_view bytes);
+    void number_value(std::uint64_t value);
+
+    // The document, with a final newline.
+    std::string finish();
+
+private:
+    void before_value();
+
+    std::string out_;
+    // Per open container: whether anything was written into it yet.
+    std::vector<bool> has_items_;
+    bool after_key_ = false;
+};
+
+} // namespace napster::ctl

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+#include "ctl/peer_prompt.h"
+
+#include "ctl/output.h"
+#include "util/text.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <istream>
+#include <optional>
+#include <ostream>
+
+namespace napster::ctl {
+namespace {
+
+// Longer answers cannot be a peer ID; they are only echoed back, cut short.
+constexpr std::size_t max_echoed_answer = 40;
+
+std::string_view trim(std::string_view s) {
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    while (!s.empty() && space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+bool is_cancel(std::string_view answer) { return ascii_lower(answer) == "cancel"; }
+
+std::optional<std::uint32_t> parse_peer_id(std::string_view answer) {
+    if (answer.empty() || !std::all_of(answer.begin(), answer.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    std::uint32_t id = 0;
+    auto [end, ec] = std::from_chars(answer.data(), answer.data() + answer.size(), id);
+    if (ec != std::errc{} || end != answer.data() + answer.size()) return std::nullopt;
+    return id;
+}
+
+std::string sizes_text(const std::vector<std::uint64_t>& sizes) {
+    std::string out;
+    for (auto size : sizes) {
+        if (!out.empty()) out += ", ";
+        out += human_size(size);
+    }
+    return out;
+}
+
+void show_holders(std::string_view file_name, const HolderList& list, std::ostream& out) {
+    out << fmt::format("{} is held by {} peers:\n", printable(file_name), list.holders.size());
+    TextTable table({{"PEER"}, {"NAME"}, {"ADDRESS"}, {"SIZE"}});
+    for (const auto& holder : list.holders)
+        table.add_row({fmt::format("peer {}", holder.peer_id), printable(holder.peer_name),
+                       endpoint_text(holder.address, holder.port), sizes_text(holder.sizes)});
+    out << table.render(TextTable::Heading::hidden, "  ");
+    if (list.more_unlisted) out << "  (the index knows more holders than it listed)\n";
+}
+
+std::string tries_left(int left) { return fmt::format("{} {} left", left, left == 1 ? "try" : "tries"); }
+
+} // namespace
+
+HolderList collect_holders(std::span<const protocol::SearchHit> hits, std::string_view name) {
+    HolderList list;
+    for (const auto& hit : hits) {
+        if (hit.name != name) continue;
+        if (hit.holder_total > hit.holders.size()) list.more_unlisted = true;
+        for (const auto& holder : hit.holders) {
+            auto it = std::find_if(list.holders.begin(), list.holders.end(),
+                                   [&](const HolderChoice& c) { return c.peer_id == holder.peer_id; });
+            if (it == list.holders.end()) {
+                list.holders.push_back({holder.peer_id, holder.peer_name, holder.address, holder.port, {}});
+                it = list.holders.end() - 1;
+            }
+            if (std::find(it->sizes.begin(), it->sizes.end(), hit.size) == it->sizes.end())
+                it->sizes.push_back(hit.size);
+        }
+    }
+    std::sort(list.holders.begin(), list.holders.end(),
+              [](const HolderChoice& a, const HolderChoice& b) { return a.peer_id < b.peer_id; });
+    return list;
+}
+
+PeerChoice prompt_for_peer(std::string_view file_name, const HolderList& list, std::istream& in,
+                           std::ostream& out) {
+    show_holders(file_name, list, out);
+    for (int attempt = 1; attempt <= peer_prompt_tries; ++attempt) {
+        out << "Enter peer ID to fetch from (or \"cancel\"): " << std::flush;
+        std::string line;
+        if (!std::getline(in, line)) {
+            out << '\n'; // end of input left the cursor after the prompt
+            return {PeerChoice::Kind::cancelled, 0};
+        }
+        std::string_view answer = trim(line);
+        if (is_cancel(answer)) return {PeerChoice::Kind::cancelled, 0};
+
+        std::string why;
+        if (answer.empty()) {
+            why = "no peer ID entered";
+        } else if (auto id = parse_peer_id(answer); !id) {
+            why = fmt::format("\"{}\" is not a peer ID", truncate_display(printable(answer), max_echoed_answer));
+        } else if (std::none_of(list.holders.begin(), list.holders.end(),
+                                [&](const HolderChoice& c) { return c.peer_id == *id; })) {
+            why = fmt::format("peer {} does not hold {}", *id, printable(file_name));
+        } else {
+            return {PeerChoice::Kind::chosen, *id};
+        }
+        int left = peer_prompt_tries - attempt;
+        if (left > 0)
+            out << fmt::format("{} ({})\n", why, tries_left(left));
+        else
+            out << why << '\n';
+    }
+    return {PeerChoice::Kind::no_valid_choice, 0};
+}
+
+} // namespace napster::ctl

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// One SEARCH on its own control connection: what `napctl search` shows and
+// what `napctl fetch` asks first to find the holders of a name.
+
+#include "ctl/failure.h"
+#include "protocol/index_messages.h"
+
+#include <string>
+
+namespace napster::ctl {
+
+// The request id napctl uses: one request per connection, so any fixed
+// value works, and the reply must echo it.
+inline constexpr std::uint32_t search_request_id = 1;
+
+Outcome<protocol::SearchResult> search_request(const std::string& socket_path, std::string query,
+                                               bool exact);
+
+} // namespace napster::ctl

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#include "catalog/share_catalog.h"
+
+#include "fs/path_rules.h"
+
+namespace napster {
+
+std::string_view SharedFile::name() const { return base_name(rel_path); }
+
+FileChange ShareCatalog::upsert(std::uint32_t root, const std::string& rel_path,
+                                std::uint64_t size, std::int64_t mtime_ns) {
+    auto [it, inserted] = by_location_.try_emplace(Location{root, rel_path}, next_id_);
+    if (inserted) {
+        SharedFile file{next_id_, root, rel_path, size, mtime_ns};
+        by_id_.emplace(next_id_, std::move(file));
+        total_bytes_ += size;
+        return {FileChange::Kind::added, next_id_++};
+    }
+    SharedFile& file = by_id_.at(it->second);
+    if (file.size == size && file.mtime_ns == mtime_ns) return {FileChange::Kind::unchanged, file.file_id};
+    total_bytes_ = total_bytes_ - file.size + size;
+    file.size = size;
+    file.mtime_ns = mtime_ns;
+    return {FileChange::Kind::updated, file.file_id};
+}
+
+std::optional<std::uint64_t> ShareCatalog::remove(std::uint32_t root, const std::string& rel_path) {
+    auto it = by_location_.find(Location{root, rel_path});
+    if (it == by_location_.end()) return std::nullopt;
+    std::uint64_t id = it->second;
+    total_bytes_ -= by_id_.at(id).size;
+    by_id_.erase(id);
+    by_location_.erase(it);
+    return id;
+}
+
+const SharedFile* ShareCatalog::find(std::uint64_t file_id) const {
+    auto it = by_id_.find(file_id);
+    return it == by_id_.end() ? nullptr : &it->second;
+}
+
+const SharedFile* ShareCatalog::find(std::uint32_t root, const std::string& rel_path) const {
+    auto it = by_location_.find(Location{root, rel_path});
+    return it == by_location_.end() ? nullptr : find(it->second);
+}
+
+protocol::FileEntry ShareCatalog::entry(const SharedFile& file) const {
+    return protocol::FileEntry{file.file_id, file.size, std::string(file.name()), file.rel_path, {}};
+}
+
+std::vector<protocol::FileEntry> ShareCatalog::entries() const {
+    std::vector<protocol::FileEntry> out;
+    out.reserve(by_location_.size());
+    for (const auto& [location, id] : by_location_) out.push_back(entry(by_id_.at(id)));
+    return out;
+}
+
+std::string ShareCatalog::full_path(const SharedFile& file) const {
+    return join_path(roots_.at(file.root), file.rel_path);
+}
+
+std::vector<std::vector<protocol::FileEntry>> split_into_batches(std::vector<protocol::FileEntry> files) {
+    // Half the frame limit leaves room for the header and any rounding.
+    constexpr std::size_t byte_budget = protocol::max_frame_length / 2;
+    std::vector<std::vector<protocol::FileEntry>> batches;
+    std::vector<protocol::FileEntry> current;
+    std::size_t bytes = 0;
+    for (auto& f : files) {
+        std::size_t size = 8 + 8 + 1 + f.name.size() + 2 + f.rel_path.size() + 1 + f.hash.size();
+        if (!current.empty() && (current.size() == protocol::max_batch_files || bytes + size > byte_budget)) {
+            batches.push_back(std::move(current));
+            current.clear();
+            bytes = 0;
+        }
+        bytes += size;
+        current.push_back(std::move(f));
+    }
+    if (!current.empty()) batches.push_back(std::move(current));
+    return batches;
+}
+
+} // namespace napster

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// napeerd's own list of the files it shares: what it registers at the index
+// and the only files its upload server will serve. Pure data structure: no
+// I/O. Loop thread only.
+//
+// Each file gets a file id that stays the same while the file stays at the
+// same place, so the index can be told of one change at a time.
+
+#include "protocol/index_messages.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace napster {
+
+struct SharedFile {
+    std::uint64_t file_id = 0;
+    std::uint32_t root = 0;   // index into roots()
+    std::string rel_path;     // below the root, validated by relative_path_problem
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;
+
+    std::string_view name() const;
+};
+
+struct FileChange {
+    enum class Kind { added, updated, unchanged } kind;
+    std::uint64_t file_id;
+};
+
+class ShareCatalog {
+public:
+    explicit ShareCatalog(std::vector<std::string> roots) : roots_(std::move(roots)) {}
+
+    const std::vector<std::string>& roots() const { return roots_; }
+
+    // Adds a file or records its new size and time.
+    FileChange upsert(std::uint32_t root, const std::string& rel_path, std::uint64_t size,
+                      std::int64_t mtime_ns);
+    // The id the file had, if it was shared.
+    std::optional<std::uint64_t> remove(std::uint32_t root, const std::string& rel_path);
+
+    const SharedFile* find(std::uint64_t file_id) const;
+    const SharedFile* find(std::uint32_t root, const std::string& rel_path) const;
+
+    protocol::FileEntry entry(const SharedFile& file) const;
+    // Every file, ordered by root and path.
+    std::vector<protocol::FileEntry> entries() const;
+    std::string full_path(const SharedFile& file) const;
+
+    std::size_t size() const { return by_id_.size(); }
+    std::uint64_t total_bytes() const { return total_bytes_; }
+
+private:
+    using Location = std::pair<std::uint32_t, std::string>;
+
+    std::vector<std::string> roots_;
+    std::unordered_map<std::uint64_t, SharedFile> by_id_;
+    std::map<Location, std::uint64_t> by_location_;
+    std::uint64_t next_id_ = 1;
+    std::uint64_t total_bytes_ = 0;
+};
+
+// Splits a list of batch entries so that no FILES_ADD frame passes the
+// frame limit or max_batch_files.
+std::vector<std::vector<protocol::FileEntry>> split_into_batches(std::vector<protocol::FileEntry> files);
+
+} // namespace napster

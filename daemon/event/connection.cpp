@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+#include "event/connection.h"
+
+#include "protocol/common_messages.h"
+
+#include <sys/socket.h>
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace napster {
+namespace {
+
+// A write owns its bytes until libuv is done with them.
+struct WriteRequest {
+    uv_write_t req{};
+    Bytes bytes;
+};
+
+constexpr std::size_t read_chunk = 64 * 1024;
+
+} // namespace
+
+Connection* Connection::create(uv_loop_t* loop, Kind kind) {
+    auto* c = new Connection(kind);
+    if (kind == Kind::tcp)
+        uv_tcp_init(loop, &c->handle_.tcp);
+    else
+        uv_pipe_init(loop, &c->handle_.pipe, 0);
+    c->handle()->data = c;
+    return c;
+}
+
+void Connection::start_reading() {
+    if (closing_ || reading_) return;
+    reading_ = true;
+    int rc = uv_read_start(stream(), on_alloc, on_read);
+    if (rc != 0) close(fmt::format("cannot read: {}", uv_strerror(rc)));
+}
+
+void Connection::pause_reading() {
+    if (!reading_ || closing_) return;
+    reading_ = false;
+    uv_read_stop(stream());
+}
+
+void Connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+    auto* self = static_cast<Connection*>(handle->data);
+    std::size_t used = self->input_.size();
+    self->input_.resize(used + read_chunk);
+    buf->base = reinterpret_cast<char*>(self->input_.data() + used);
+    buf->len = read_chunk;
+}
+
+void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+    auto* self = static_cast<Connection*>(stream->data);
+    // on_alloc grew the buffer by a whole chunk; keep only what arrived.
+    self->input_.resize(self->input_.size() - read_chunk + static_cast<std::size_t>(nread > 0 ? nread : 0));
+    if (nread == UV_EOF) {
+        self->close("closed by the other side");
+        return;
+    }
+    if (nread < 0) {
+        self->close(fmt::format("read failed: {}", uv_strerror(static_cast<int>(nread))));
+        return;
+    }
+    self->consume_input();
+}
+
+void Connection::consume_input() {
+    while (!closing_ && !close_when_drained_ && input_start_ < input_.size()) {
+        ByteSpan rest(input_.data() + input_start_, input_.size() - input_start_);
+        if (raw_mode_) {
+            input_start_ = input_.size();
+            handler_->on_raw(*this, rest);
+            break;
+        }
+        auto parsed = protocol::parse_frame(rest);
+        if (parsed.status == protocol::FrameStatus::need_more) break;
+        if (parsed.status == protocol::FrameStatus::error) {
+            fail(protocol::ErrorCode::malformed, parsed.error);
+            return;
+        }
+        input_start_ += parsed.consumed;
+        handler_->on_frame(*this, parsed.frame);
+        if (!reading_) break; // the handler paused us; keep the rest
+    }
+    if (closing_) return;
+    // Compact: drop consumed bytes so the buffer holds at most one partial frame.
+    if (input_start_ > 0) {
+        input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(input_start_));
+        input_start_ = 0;
+    }
+}
+
+void Connection::send(Bytes bytes) {
+    if (closing_ || bytes.empty()) return;
+    if (pending_write_bytes_ + bytes.size() > write_limit_) {
+        close(fmt::format("dropped: {} bytes waiting to be read, limit {}", pending_write_bytes_ + bytes.size(), write_limit_));
+        return;
+    }
+    auto* w = new WriteRequest;
+    w->bytes = std::move(bytes);
+    w->req.data = this;
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(w->bytes.data()),
+                               static_cast<unsigned>(w->bytes.size()));
+    pending_write_bytes_ += w->bytes.size();
+    int rc = uv_write(&w->req, stream(), &buf, 1, on_write);
+    if (rc != 0) {
+        pending_write_bytes_ -= w->bytes.size();
+        delete w;
+        close(fmt::format("write failed: {}", uv_strerror(rc)));
+    }
+}
+
+void Connection::on_write(uv_write_t* req, int status) {
+    auto* w = reinterpret_cast<WriteRequest*>(req);
+    auto* self = static_cast<Connection*>(req->data);
+    self->pending_write_bytes_ -= w->bytes.size();
+    delete w;
+    // Writes cancelled by uv_close still run this callback, before on_close.
+    if (self->closing_) return;
+    if (status < 0) {
+        self->close(fmt::format("write failed: {}", uv_strerror(status)));
+        return;
+    }
+    if (self->pending_write_bytes_ == 0) {
+        if (self->close_when_drained_) {
+            self->close(self->close_reason_);
+            return;
+        }
+        if (self->handler_) self->handler_->on_drained(*self);
+    }
+}
+
+void Connection::fail(protocol::ErrorCode code, const std::string& text) {
+    send_message(protocol::ErrorMessage{code, text});
+    close_after_writes(text);
+}
+
+void Connection::close_after_writes(const std::string& reason) {
+    if (closing_ || close_when_drained_) return;
+    pause_reading();
+    close_when_drained_ = true;
+    close_reason_ = reason;
+    if (pending_write_bytes_ == 0) close(reason);
+}
+
+void Connection::close(const std::string& reason) {
+    if (closing_) return;
+    closing_ = true;
+    close_reason_ = reason;
+    uv_close(handle(), on_close);
+}
+
+void Connection::on_close(uv_handle_t* handle) {
+    auto* self = static_cast<Connection*>(handle->data);
+    if (self->handler_) self->handler_->on_closed(*self, self->close_reason_);
+    delete self;
+}
+
+std::string Connection::remote_endpoint() const {
+    if (kind_ == Kind::pipe) return "local";
+    sockaddr_storage addr{};
+    int len = sizeof addr;
+    if (uv_tcp_getpeername(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "unknown";
+    char ip[INET6_ADDRSTRLEN] = {};
+    int port = 0;
+    if (addr.ss_family == AF_INET6) {
+        auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
+        uv_ip6_name(a6, ip, sizeof ip);
+        port = ntohs(a6->sin6_port);
+        return fmt::format("[{}]:{}", ip, port);
+    }
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
+    uv_ip4_name(a4, ip, sizeof ip);
+    return fmt::format("{}:{}", ip, ntohs(a4->sin_port));
+}
+
+std::string Connection::remote_address() const {
+    if (kind_ == Kind::pipe) return {};
+    sockaddr_storage addr{};
+    int len = sizeof addr;
+    if (uv_tcp_getpeername(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return {};
+    char ip[INET6_ADDRSTRLEN] = {};
+    if (addr.ss_family == AF_INET6)
+        uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&addr), ip, sizeof ip);
+    else
+        uv_ip4_name(reinterpret_cast<sockaddr_in*>(&addr), ip, sizeof ip);
+    return ip;
+}
+
+long Connection::peer_uid() const {
+    if (kind_ != Kind::pipe) return -1;
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd) != 0) return -1;
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -1;
+    return static_cast<long>(cred.uid);
+}
+
+} // namespace napster

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// One stream socket (TCP or Unix) carrying napster frames. It reads, splits
+// frames with the pure frame codec and hands each to its handler; it queues
+// writes with a bound, so a peer that reads too slowly is dropped instead of
+// growing our memory.
+//
+// Ownership: a Connection owns its libuv handle and lives in the heap block
+// that uv_close's callback frees. Call close(); the handler's on_closed runs
+// once, from that callback, and after it the Connection is gone. Loop thread
+// only.
+
+#include "protocol/frame_codec.h"
+#include "protocol/message_codec.h"
+
+#include <uv.h>
+
+#include <cstddef>
+#include <string>
+
+namespace napster {
+
+class Connection {
+public:
+    class Handler {
+    public:
+        virtual void on_frame(Connection& connection, const protocol::Frame& frame) = 0;
+        // Raw mode only: bytes outside any frame (the body after GET_OK).
+        virtual void on_raw(Connection&, ByteSpan) {}
+        // The write queue emptied (for producers that pace themselves).
+        virtual void on_drained(Connection&) {}
+        // The last call; the Connection is freed right after it returns.
+        virtual void on_closed(Connection& connection, const std::string& reason) = 0;
+
+    protected:
+        ~Handler() = default;
+    };
+
+    enum class Kind { tcp, pipe };
+
+    // The handle is initialised, not yet connected: pass stream() to
+    // uv_accept or uv_tcp_connect.
+    static Connection* create(uv_loop_t* loop, Kind kind);
+
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
+    uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&handle_); }
+
+    void set_handler(Handler* handler) { handler_ = handler; }
+    void set_write_limit(std::size_t bytes) { write_limit_ = bytes; }
+    void start_reading();
+    void pause_reading();
+
+    // Bytes after the current frame are raw (see Handler::on_raw) from now on.
+    void set_raw_mode() { raw_mode_ = true; }
+
+    // Queues bytes; closes the connection if the queue passes its limit.
+    void send(Bytes bytes);
+    template <typename M> void send_message(const M& message) {
+        send(protocol::encode_message(message));
+    }
+    // Sends ERROR, stops reading and closes once it has been written.
+    void fail(protocol::ErrorCode code, const std::string& text);
+    // Stops reading; closes once everything queued has been written.
+    void close_after_writes(const std::string& reason);
+    void close(const std::string& reason);
+
+    bool closing() const { return closing_; }
+    std::size_t pending_write_bytes() const { return pending_write_bytes_; }
+
+    // "address:port" of the other end for TCP, "local" for Unix sockets.
+    std::string remote_endpoint() const;
+    // The other end's IP literal, empty for Unix sockets.
+    std::string remote_address() const;
+    // SO_PEERCRED uid of a Unix peer; -1 when unknown.
+    long peer_uid() const;
+
+private:
+    explicit Connection(Kind kind) : kind_(kind) {}
+    ~Connection() = default;
+
+    static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+    static void on_write(uv_write_t* req, int status);
+    static void on_close(uv_handle_t* handle);
+    void consume_input();
+
+    union {
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } handle_{};
+    Kind kind_;
+    Handler* handler_ = nullptr;
+    Bytes input_;
+    std::size_t input_start_ = 0;
+    std::size_t write_limit_ = 16 * 1024 * 1024;
+    std::size_t pending_write_bytes_ = 0;
+    bool raw_mode_ = false;
+    bool reading_ = false;
+    bool closing_ = false;
+    bool close_when_drained_ = false;
+    std::string close_reason_;
+};
+
+} // namespace napster

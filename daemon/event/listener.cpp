@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+#include "event/listener.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace napster {
+namespace {
+
+std::string where(const std::string& key, const std::string& source) {
+    return source.empty() ? fmt::format("{}, built-in default", key)
+                          : fmt::format("{} in {}", key, source);
+}
+
+// Whether something answers on the Unix socket at `path`.
+bool unix_socket_is_live(const std::string& path) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), std::min(path.size(), sizeof addr.sun_path - 1));
+    bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return live;
+}
+
+} // namespace
+
+Result<Listener*> Listener::listen_tcp(uv_loop_t* loop, const std::string& address,
+                                       std::uint16_t port, const std::string& config_key,
+                                       const std::string& config_source, AcceptCallback on_accept) {
+    sockaddr_storage addr{};
+    bool v6 = address.find(':') != std::string::npos;
+    int rc = v6 ? uv_ip6_addr(address.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
+                : uv_ip4_addr(address.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
+    if (rc != 0) return make_error(fmt::format("'{}' is not an IP address ({})", address, where(config_key, config_source)));
+
+    auto* self = new Listener;
+    self->kind_ = Connection::Kind::tcp;
+    self->on_accept_ = std::move(on_accept);
+    self->address_ = address;
+    uv_tcp_init(loop, &self->handle_.tcp);
+    self->handle_.tcp.data = self;
+    // libuv reports EADDRINUSE from bind or, on Linux, from listen.
+    rc = uv_tcp_bind(&self->handle_.tcp, reinterpret_cast<sockaddr*>(&addr), 0);
+    if (rc == 0)
+        rc = uv_listen(reinterpret_cast<uv_stream_t*>(&self->handle_.tcp), 128, on_connection);
+    if (rc != 0) {
+        self->close();
+        if (rc == UV_EADDRINUSE)
+            return make_error(fmt::format("port {} is in use ({})", port, where(config_key, config_source)));
+        if (rc == UV_EACCES)
+            return make_error(fmt::format("port {} needs privileges this process lacks ({})", port,
+                                          where(config_key, config_source)));
+        return make_error(fmt::format("cannot listen on {}:{}: {} ({})", address, port, uv_strerror(rc),
+                                      where(config_key, config_source)));
+    }
+    sockaddr_storage bound{};
+    int len = sizeof bound;
+    uv_tcp_getsockname(&self->handle_.tcp, reinterpret_cast<sockaddr*>(&bound), &len);
+    self->port_ = ntohs(bound.ss_family == AF_INET6
+                            ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    return self;
+}
+
+Result<Listener*> Listener::listen_unix(uv_loop_t* loop, const std::string& path,
+                                        const std::string& config_key,
+                                        const std::string& config_source, AcceptCallback on_accept) {
+    std::string parent = path.substr(0, path.rfind('/'));
+    if (!parent.empty() && mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST)
+        return make_error(fmt::format("cannot create {}: {} ({})", parent, std::strerror(errno),
+                                      where(config_key, config_source)));
+    struct stat st {};
+    if (lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode))
+            return make_error(fmt::format("{} exists and is not a socket ({})", path, where(config_key, config_source)));
+        if (unix_socket_is_live(path))
+            return make_error(fmt::format("{} is in use by another napeerd ({})", path, where(config_key, config_source)));
+        unlink(path.c_str());
+    }
+
+    auto* self = new Listener;
+    self->kind_ = Connection::Kind::pipe;
+    self->on_accept_ = std::move(on_accept);
+    self->address_ = path;
+    uv_pipe_init(loop, &self->handle_.pipe, 0);
+    self->handle_.pipe.data = self;
+    int rc = uv_pipe_bind(&self->handle_.pipe, path.c_str());
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&self->handle_.pipe), 16, on_connection);
+    if (rc != 0) {
+        self->close();
+        return make_error(fmt::format("cannot listen on {}: {} ({})", path, uv_strerror(rc), where(config_key, config_source)));
+    }
+    // Group members may drive napeerd too (e.g. admins in group napster);
+    // SO_PEERCRED decides per connection.
+    chmod(path.c_str(), 0660);
+    return self;
+}
+
+void Listener::on_connection(uv_stream_t* server, int status) {
+    auto* self = static_cast<Listener*>(server->data);
+    if (status < 0 || self->closing_) return;
+    Connection* c = Connection::create(server->loop, self->kind_);
+    if (uv_accept(server, c->stream()) != 0) {
+        c->close("accept failed");
+        return;
+    }
+    self->on_accept_(c);
+}
+
+void Listener::close() {
+    if (closing_) return;
+    closing_ = true;
+    if (kind_ == Connection::Kind::pipe && !address_.empty()) unlink(address_.c_str());
+    uv_close(reinterpret_cast<uv_handle_t*>(&handle_), on_close);
+}
+
+void Listener::on_close(uv_handle_t* handle) { delete static_cast<Listener*>(handle->data); }
+
+std::string Listener::endpoint() const {
+    if (kind_ == Connection::Kind::pipe) return address_;
+    if (address_.find(':') != std::string::npos) return fmt::format("[{}]:{}", address_, port_);
+    return fmt::format("{}:{}", address_, port_);
+}
+
+} // namespace napster

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#include "index/index_server.h"
+
+#include "index/peer_session.h"
+#include "util/text.h"
+
+#include <fmt/format.h>
+
+namespace napster {
+
+IndexServer::IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log)
+    : loop_(loop), config_(config), log_(log),
+      catalog_(CatalogLimits{config.max_files_per_peer, config.max_results}), sweep_timer_(loop) {}
+
+IndexServer::~IndexServer() = default;
+
+Status IndexServer::start() {
+    auto listener = Listener::listen_tcp(loop_, config_.listen_address, config_.listen_port,
+                                         "listen.port", config_.source,
+                                         [this](Connection* c) { accept(c); });
+    if (!listener) return listener.error();
+    listener_ = *listener;
+    log_.info("listening on {}", listener_->endpoint());
+    sweep_timer_.start_repeating(1000, [this] { sweep(); });
+    return Ok{};
+}
+
+void IndexServer::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    sweep_timer_.stop();
+    if (listener_) listener_->close();
+    listener_ = nullptr;
+    for (auto& [key, session] : sessions_) session->close("index shutting down");
+}
+
+std::string IndexServer::summary() const {
+    return fmt::format("{} peers, {} files", group_thousands(catalog_.peer_count()),
+                       group_thousands(catalog_.file_count()));
+}
+
+std::uint16_t IndexServer::port() const { return listener_ ? listener_->port() : 0; }
+
+void IndexServer::accept(Connection* connection) {
+    if (stopping_) {
+        connection->close("index shutting down");
+        return;
+    }
+    // Connections, registered or not, are bounded by max_peers: a flood of
+    // idle sockets cannot take memory the peers need.
+    if (sessions_.size() >= config_.max_peers) {
+        log_.warn("refused a connection from {}: limits.max_peers ({}) reached",
+                  connection->remote_endpoint(), config_.max_peers);
+        connection->fail(protocol::ErrorCode::limit_exceeded,
+                         fmt::format("the index is full: limits.max_peers is {}", config_.max_peers));
+        return;
+    }
+    auto session = std::make_unique<PeerSession>(*this, connection);
+    PeerSession* key = session.get();
+    sessions_.emplace(key, std::move(session));
+}
+
+void IndexServer::session_closed(PeerSession* session) { sessions_.erase(session); }
+
+std::uint32_t IndexServer::allocate_peer_id() {
+    // Small integers, lowest free first, as the seed's peers got them.
+    if (!released_ids_.empty()) {
+        std::uint32_t id = *released_ids_.begin();
+        released_ids_.erase(released_ids_.begin());
+        return id;
+    }
+    return next_id_++;
+}
+
+void IndexServer::release_peer_id(std::uint32_t id) { released_ids_.insert(id); }
+
+void IndexServer::sweep() {
+    std::uint64_t now = now_ms();
+    for (auto& [key, session] : sessions_)
+        if (auto reason = session->expired(now)) session->close(*reason);
+}
+
+} // namespace napster

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// napindexd's core: the listening socket, one PeerSession per connection,
+// the catalog they all update, and the sweep that drops silent peers.
+//
+// Ownership: the server owns the listener, the sweep timer and every
+// session; a session is destroyed when its connection reports on_closed.
+// Loop thread only.
+
+#include "catalog/catalog.h"
+#include "config/index_config.h"
+#include "event/listener.h"
+#include "event/timer.h"
+#include "util/log.h"
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+namespace napster {
+
+class PeerSession;
+
+class IndexServer {
+public:
+    IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log);
+    ~IndexServer();
+
+    Status start();
+    // Closes the listener and every connection; the loop then runs dry.
+    void stop();
+
+    // "3 peers, 12,408 files"
+    std::string summary() const;
+    std::uint16_t port() const;
+
+    // For sessions.
+    Logger& log() { return log_; }
+    Catalog& catalog() { return catalog_; }
+    const IndexConfig& config() const { return config_; }
+    std::uint64_t now_ms() const { return uv_now(loop_); }
+    std::uint32_t allocate_peer_id();
+    void release_peer_id(std::uint32_t id);
+    void session_closed(PeerSession* session);
+
+private:
+    void accept(Connection* connection);
+    void sweep();
+
+    uv_loop_t* loop_;
+    IndexConfig config_;
+    Logger& log_;
+    Catalog catalog_;
+    Listener* listener_ = nullptr;
+    Timer sweep_timer_;
+    std::unordered_map<PeerSession*, std::unique_ptr<PeerSession>> sessions_;
+    std::set<std::uint32_t> released_ids_;
+    std::uint32_t next_id_ = 0;
+    bool stopping_ = false;
+};
+
+} // namespace napster

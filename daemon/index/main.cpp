@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+// napindexd: the napster index daemon.
+
+#include "build_config.h"
+#include "config/index_config.h"
+#include "event/timer.h"
+#include "index/index_server.h"
+#include "util/daemon_args.h"
+#include "util/log.h"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace {
+
+constexpr const char* usage = R"(Usage: napindexd [OPTIONS]
+
+The napster index daemon: peers register the files they share, and it
+answers searches with the peers that hold each match.
+
+Options:
+  -c, --config FILE   read FILE instead of /etc/napster/index.toml
+                      (a missing default file means built-in defaults)
+      --check-config  validate the config, print the effective values, exit
+  -h, --help          show this help and exit
+  -V, --version       show the version and exit
+
+Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads log.level.
+See napindexd(8) and napster.toml(5).
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace napster;
+    std::signal(SIGPIPE, SIG_IGN);
+    DaemonArgs args = parse_daemon_args({argv + 1, argv + argc}, default_index_config_path);
+    if (!args.error.empty()) {
+        fmt::print(stderr, "napindexd: {}\nTry 'napindexd --help'.\n", args.error);
+        return 2;
+    }
+    if (args.help) {
+        fmt::print("{}", usage);
+        return 0;
+    }
+    if (args.version) {
+        fmt::print("napindexd {} (protocol version {})\n", NAPSTER_VERSION, protocol::version);
+        return 0;
+    }
+    auto config = load_index_config(args.config_path, !args.config_given);
+    if (!config) {
+        fmt::print(stderr, "napindexd: {}\n", config.error().message);
+        return 1;
+    }
+    if (args.check_config) {
+        fmt::print("{}", format_index_config(*config));
+        return 0;
+    }
+
+    Logger log;
+    log.set_level(config->log_level);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    int exit_code = 0;
+    {
+        IndexServer server(&loop, *config, log);
+        if (auto started = server.start(); !started) {
+            log.error("{}", started.error().message);
+            exit_code = 1;
+            server.stop();
+        } else {
+            log.info("napindexd {} started ({})", NAPSTER_VERSION,
+                     config->source.empty() ? "built-in defaults" : config->source);
+        }
+        std::string config_path = args.config_path;
+        bool config_given = args.config_given;
+        SignalWatch signals(
+            &loop,
+            [&] {
+                log.info("stopping: {}", server.summary());
+                server.stop();
+            },
+            [&] {
+                auto fresh = load_index_config(config_path, !config_given);
+                if (!fresh) {
+                    log.error("reload refused, keeping the running config: {}", fresh.error().message);
+                    return;
+                }
+                log.set_level(fresh->log_level);
+                log.info("reloaded: log.level is {} (other keys need a restart)",
+                         log_level_name(fresh->log_level));
+            });
+        if (exit_code == 0) uv_run(&loop, UV_RUN_DEFAULT);
+    }
+    if (!drain_and_close_loop(&loop)) log.error("bug: handles were left open at exit");
+    if (exit_code == 0) log.info("stopped");
+    return exit_code;
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+#include "index/peer_session.h"
+
+#include "index/index_server.h"
+#include "protocol/common_messages.h"
+#include "protocol/index_messages.h"
+#include "util/text.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <set>
+
+namespace napster {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::MessageType;
+
+// A peer must finish HELLO and REGISTER this soon after connecting.
+constexpr std::uint64_t handshake_timeout_ms = 10'000;
+// A registered peer pings every 15 s; three missed pings and it is gone.
+constexpr std::uint64_t silence_timeout_ms = 60'000;
+// Files named in the info line of an add; the rest are counted.
+constexpr std::size_t names_in_add_log = 10;
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+    return fmt::format("{} {}", group_thousands(n), n == 1 ? one : many);
+}
+
+} // namespace
+
+PeerSession::PeerSession(IndexServer& server, Connection* connection)
+    : server_(server), connection_(connection), address_(connection->remote_address()),
+      connected_at_ms_(server.now_ms()), last_heard_ms_(connected_at_ms_) {
+    connection_->set_handler(this);
+    connection_->start_reading();
+}
+
+std::string PeerSession::who() const {
+    if (peer_id_) return fmt::format("peer {} ({})", *peer_id_, printable(peer_name_));
+    return fmt::format("connection from {}", address_);
+}
+
+void PeerSession::close(const std::string& reason) {
+    if (connection_) connection_->close(reason);
+}
+
+std::optional<std::string> PeerSession::expired(std::uint64_t now_ms) const {
+    if (state_ != State::registered && now_ms - connected_at_ms_ > handshake_timeout_ms)
+        return "no registration within 10 s";
+    if (state_ == State::registered && now_ms - last_heard_ms_ > silence_timeout_ms)
+        return "silent for 60 s";
+    return std::nullopt;
+}
+
+void PeerSession::on_frame(Connection& connection, const protocol::Frame& frame) {
+    last_heard_ms_ = server_.now_ms();
+    switch (state_) {
+    case State::awaiting_hello:
+        if (frame.type != MessageType::hello)
+            return connection.fail(ErrorCode::unexpected_message, "expected HELLO first");
+        return handle_hello(frame);
+    case State::awaiting_register:
+        if (frame.type != MessageType::register_peer)
+            return connection.fail(ErrorCode::unexpected_message, "expected REGISTER after HELLO");
+        return handle_register(frame);
+    case State::registered:
+        break;
+    }
+    switch (frame.type) {
+    case MessageType::files_add: return handle_files_add(frame);
+    case MessageType::files_remove: return handle_files_remove(frame);
+    case MessageType::search: return handle_search(frame);
+    case MessageType::ping: {
+        auto ping = protocol::decode_message<protocol::Ping>(frame.payload);
+        if (!ping) return connection.fail(ErrorCode::malformed, ping.error().message);
+        return connection.send_message(protocol::Pong{ping->token});
+    }
+    case MessageType::pong: return;
+    default:
+        return connection.fail(ErrorCode::unexpected_message,
+                               fmt::format("{} is not valid on the index channel",
+                                           protocol::message_type_name(frame.type)));
+    }
+}
+
+void PeerSession::handle_hello(const protocol::Frame& frame) {
+    auto hello = protocol::decode_message<protocol::Hello>(frame.payload);
+    if (!hello) return connection_->fail(ErrorCode::malformed, hello.error().message);
+    if (hello->version != protocol::version)
+        return connection_->fail(ErrorCode::version_mismatch,
+                                 fmt::format("this index speaks protocol version {}, not {}",
+                                             protocol::version, hello->version));
+    if (hello->channel != protocol::Channel::index)
+        return connection_->fail(ErrorCode::unexpected_message, "this is an index, not a peer");
+    connection_->send_message(protocol::Welcome{});
+    state_ = State::awaiting_register;
+}
+
+void PeerSession::handle_register(const protocol::Frame& frame) {
+    auto reg = protocol::decode_message<protocol::RegisterPeer>(frame.payload);
+    if (!reg) return connection_->fail(ErrorCode::malformed, reg.error().message);
+    peer_id_ = server_.allocate_peer_id();
+    peer_name_ = reg->name;
+    server_.catalog().add_peer(PeerInfo{*peer_id_, peer_name_, address_, reg->upload_port});
+    state_ = State::registered;
+    connection_->send_message(protocol::Registered{*peer_id_});
+    server_.log().info("{} connected from {}, upload port {}", who(), address_, reg->upload_port);
+}
+
+void PeerSession::handle_files_add(const protocol::Frame& frame) {
+    auto add = protocol::decode_message<protocol::FilesAdd>(frame.payload);
+    if (!add) return connection_->fail(ErrorCode::malformed, add.error().message);
+    auto outcome = server_.catalog().add_files(*peer_id_, add->files);
+    if (!outcome) {
+        server_.log().warn("{}: {}", who(), outcome.error().message);
+        return connection_->fail(ErrorCode::limit_exceeded, outcome.error().message);
+    }
+    Logger& log = server_.log();
+    std::string names;
+    for (std::size_t i = 0; i < add->files.size() && i < names_in_add_log; ++i)
+        names += (i ? ", " : "") + printable(add->files[i].name);
+    if (add->files.size() > names_in_add_log)
+        names += fmt::format(" and {} more", add->files.size() - names_in_add_log);
+    std::string replaced = outcome->replaced ? fmt::format(", {} updated", outcome->replaced) : "";
+    log.info("{} added {}{}: {}", who(), plural(outcome->added, "file", "files"), replaced, names);
+    if (log.enabled(LogLevel::debug))
+        for (const auto& f : add->files)
+            log.debug("{} file: {} ({} bytes, id {})", who(), printable(f.rel_path), f.size, f.file_id);
+}
+
+void PeerSession::handle_files_remove(const protocol::Frame& frame) {
+    auto remove = protocol::decode_message<protocol::FilesRemove>(frame.payload);
+    if (!remove) return connection_->fail(ErrorCode::malformed, remove.error().message);
+    std::size_t removed = server_.catalog().remove_files(*peer_id_, remove->file_ids);
+    server_.log().info("{} removed {}", who(), plural(removed, "file", "files"));
+}
+
+void PeerSession::handle_search(const protocol::Frame& frame) {
+    auto search = protocol::decode_message<protocol::Search>(frame.payload);
+    if (!search) return connection_->fail(ErrorCode::malformed, search.error().message);
+    protocol::SearchResult result = server_.catalog().search(*search);
+    std::string query = printable(search->query);
+    const char* mode = search->exact() ? " (exact)" : "";
+    if (result.hits.empty()) {
+        server_.log().info("{} searched \"{}\"{}: not found at any peer", who(), query, mode);
+    } else {
+        std::set<std::uint32_t> holders;
+        for (const auto& hit : result.hits)
+            for (const auto& h : hit.holders) holders.insert(h.peer_id);
+        server_.log().info("{} searched \"{}\"{}: {} at peers {}", who(), query, mode,
+                           plural(result.total_matches, "file", "files"), fmt::join(holders, ", "));
+    }
+    connection_->send_message(result);
+}
+
+void PeerSession::on_closed(Connection&, const std::string& reason) {
+    connection_ = nullptr;
+    if (peer_id_) {
+        std::size_t dropped = server_.catalog().remove_peer(*peer_id_);
+        server_.release_peer_id(*peer_id_);
+        server_.log().info("{} disconnected ({}); dropped {}", who(), reason,
+                           plural(dropped, "file", "files"));
+    } else {
+        server_.log().debug("{} closed before registering ({})", who(), reason);
+    }
+    server_.session_closed(this); // destroys this session: nothing after it
+}
+
+} // namespace napster

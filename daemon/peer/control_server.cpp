@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+#include "peer/control_server.h"
+
+#include "fs/path_rules.h"
+#include "peer/peer_daemon.h"
+#include "protocol/common_messages.h"
+#include "protocol/control_messages.h"
+#include "util/text.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace napster {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::MessageType;
+
+// A napctl that never finishes its request is dropped after this.
+constexpr std::size_t control_write_limit = 64 * 1024 * 1024;
+
+} // namespace
+
+ControlServer::ControlServer(PeerDaemon& daemon) : daemon_(daemon) {}
+
+ControlServer::~ControlServer() = default;
+
+Status ControlServer::start() {
+    const PeerConfig& c = daemon_.config();
+    auto listener = Listener::listen_unix(daemon_.loop(), c.control_socket, "control.socket", c.source,
+                                          [this](Connection* connection) {
+                                              if (daemon_.stopping()) return connection->close("shutting down");
+                                              auto session = std::make_shared<ControlSession>(*this, connection);
+                                              sessions_.emplace(session.get(), session);
+                                          });
+    if (!listener) return listener.error();
+    listener_ = *listener;
+    daemon_.log().info("control socket at {}", listener_->endpoint());
+    return Ok{};
+}
+
+void ControlServer::stop() {
+    if (listener_) listener_->close();
+    listener_ = nullptr;
+    for (auto& [key, session] : sessions_) session->close("napeerd shutting down");
+}
+
+void ControlServer::session_closed(ControlSession* session) { sessions_.erase(session); }
+
+ControlSession::ControlSession(ControlServer& server, Connection* connection)
+    : server_(server), connection_(connection) {
+    connection_->set_handler(this);
+    connection_->set_write_limit(control_write_limit);
+    long uid = connection_->peer_uid();
+    if (uid != 0 && uid != static_cast<long>(geteuid())) {
+        server_.daemon().log().warn("refused control connection from uid {}", uid);
+        connection_->fail(ErrorCode::invalid_argument,
+                          fmt::format("permission denied: napeerd runs as uid {}; use that user or root",
+                                      geteuid()));
+        return;
+    }
+    connection_->start_reading();
+}
+
+void ControlSession::close(const std::string& reason) {
+    if (connection_) connection_->close(reason);
+}
+
+void ControlSession::on_frame(Connection& connection, const protocol::Frame& frame) {
+    if (!hello_done_) {
+        if (frame.type != MessageType::hello) return connection.fail(ErrorCode::unexpected_message, "expected HELLO first");
+        auto hello = protocol::decode_message<protocol::Hello>(frame.payload);
+        if (!hello) return connection.fail(ErrorCode::malformed, hello.error().message);
+        if (hello->version != protocol::version)
+            return connection.fail(ErrorCode::version_mismatch,
+                                   fmt::format("napeerd speaks protocol version {}, not {}", protocol::version,
+                                               hello->version));
+        if (hello->channel != protocol::Channel::control)
+            return connection.fail(ErrorCode::unexpected_message, "this is napeerd's control socket");
+        hello_done_ = true;
+        connection.send_message(protocol::Welcome{});
+        return;
+    }
+    if (request_done_) return connection.fail(ErrorCode::unexpected_message, "one request per connection");
+    static constexpr auto commands = command_table();
+    static_assert(std::is_sorted(commands.begin(), commands.end(),
+                                 [](const Command& a, const Command& b) { return a.type < b.type; }),
+                  "the control command table must be sorted by message type");
+    auto command = std::lower_bound(commands.begin(), commands.end(), frame.type,
+                                    [](const Command& c, MessageType t) { return c.type < t; });
+    if (command == commands.end() || command->type != frame.type)
+        return connection.fail(ErrorCode::unexpected_message,
+                               fmt::format("{} is not a control request", protocol::message_type_name(frame.type)));
+    request_done_ = true;
+    connection.pause_reading();
+    (this->*command->handler)(frame);
+}
+
+void ControlSession::handle_search(const protocol::Frame& frame) {
+    auto search = protocol::decode_message<protocol::Search>(frame.payload);
+    if (!search) return connection_->fail(ErrorCode::malformed, search.error().message);
+    std::weak_ptr<ControlSession> weak = shared_from_this();
+    server_.daemon().index().search(std::move(*search), [weak](Result<protocol::SearchResult> result) {
+        auto self = weak.lock();
+        if (!self || !self->connection_) return;
+        if (!result) return self->connection_->fail(ErrorCode::not_connected, result.error().message);
+        self->connection_->send_message(*result);
+        self->connection_->close_after_writes("request done");
+    });
+}
+
+void ControlSession::handle_fetch(const protocol::Frame& frame) {
+    auto fetch = protocol::decode_message<protocol::Fetch>(frame.payload);
+    if (!fetch) return connection_->fail(ErrorCode::malformed, fetch.error().message);
+    PeerDaemon& daemon = server_.daemon();
+    if (fetch->output_dir.empty()) fetch->output_dir = daemon.config().download_dir;
+    protocol::Search query;
+    query.flags = protocol::search_flag_exact;
+    query.query = fetch->name;
+    std::weak_ptr<ControlSession> weak = shared_from_this();
+    daemon.index().search(query, [weak, request = std::move(*fetch)](Result<protocol::SearchResult> result) mutable {
+        auto self = weak.lock();
+        if (!self || !self->connection_) return;
+        if (!result) return self->connection_->fail(ErrorCode::not_connected, result.error().message);
+        PeerDaemon& daemon = self->server_.daemon();
+        auto own_id = daemon.index().peer_id();
+        std::vector<protocol::Holder> holders;
+        std::uint64_t size = 0;
+        for (const auto& hit : result->hits)
+            for (const auto& h : hit.holders) {
+                if (request.peer ? h.peer_id != *request.peer : (own_id && h.peer_id == *own_id)) continue;
+                holders.push_back(h);
+                size = hit.size;
+            }
+        if (request.peer && own_id && *request.peer == *own_id)
+            return self->connection_->fail(ErrorCode::invalid_argument,
+                                           fmt::format("peer {} is this napeerd itself", *own_id));
+        if (holders.empty()) {
+            std::string why = request.peer
+                                  ? fmt::format("peer {} does not hold {}", *request.peer, printable(request.name))
+                                  : fmt::format("no other peer holds {}", printable(request.name));
+            return self->connection_->fail(ErrorCode::not_found, why);
+        }
+        self->start_fetch(std::move(request), std::move(holders), size);
+    });
+}
+
+void ControlSession::start_fetch(protocol::Fetch request, std::vector<protocol::Holder> holders,
+                                 std::uint64_t size) {
+    std::weak_ptr<ControlSession> weak = shared_from_this();
+    FetchPlan plan{request.name, size, std::move(holders), request.output_dir};
+    server_.daemon().downloads().fetch(
+        std::move(plan),
+        [weak](std::uint64_t received, std::uint64_t total) {
+            auto self = weak.lock();
+            if (self && self->connection_) self->connection_->send_message(protocol::FetchProgress{received, total});
+        },
+        [weak](Result<protocol::FetchDone> result) {
+            auto self = weak.lock();
+            if (!self || !self->connection_) return;
+            if (!result) return self->connection_->fail(ErrorCode::not_found, result.error().message);
+            self->connection_->send_message(*result);
+            self->connection_->close_after_writes("request done");
+        });
+}
+
+void ControlSession::handle_status(const protocol::Frame& frame) {
+    if (!protocol::decode_message<protocol::StatusRequest>(frame.payload))
+        return connection_->fail(ErrorCode::malformed, "STATUS carries no payload");
+    connection_->send_message(server_.daemon().status());
+    connection_->close_after_writes("request done");
+}
+
+void ControlSession::handle_shares(const protocol::Frame& frame) {
+    if (!protocol::decode_message<protocol::SharesRequest>(frame.payload))
+        return connection_->fail(ErrorCode::malformed, "SHARES carries no payload");
+    auto entries = server_.daemon().shares().entries();
+    shares_total_ = entries.size();
+    share_batches_ = split_into_batches(std::move(entries));
+    send_share_batches();
+}
+
+// One batch at a time, the next when the socket has taken the last: a
+// share of millions of files never sits in the write queue at once.
+void ControlSession::send_share_batches() {
+    if (!connection_) return;
+    if (next_batch_ < share_batches_.size()) {
+        connection_->send_message(protocol::SharesBatch{std::move(share_batches_[next_batch_++])});
+        return;
+    }
+    share_batches_.clear();
+    connection_->send_message(protocol::SharesEnd{shares_total_});
+    connection_->close_after_writes("request done");
+}
+
+void ControlSession::on_drained(Connection&) {
+    if (!share_batches_.empty()) send_share_batches();
+}
+
+void ControlSession::on_closed(Connection&, const std::string&) {
+    connection_ = nullptr;
+    server_.session_closed(this); // may destroy this session
+}
+
+} // namespace napster

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+#include "peer/download.h"
+
+#include "event/work.h"
+#include "fs/path_rules.h"
+#include "peer/peer_daemon.h"
+#include "protocol/common_messages.h"
+#include "protocol/transfer_messages.h"
+#include "util/text.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+namespace napster {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::MessageType;
+
+constexpr std::uint64_t stall_limit_ms = 30'000;
+constexpr std::uint64_t progress_interval_ms = 250;
+// Stop reading from the socket while this much waits for the disk.
+constexpr std::size_t max_unwritten = 4 * 1024 * 1024;
+
+struct ConnectRequest {
+    uv_connect_t req{};
+    Download* download;
+};
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+} // namespace
+
+DownloadManager::DownloadManager(PeerDaemon& daemon)
+    : daemon_(daemon), unique_(std::random_device{}()) {}
+
+DownloadManager::~DownloadManager() = default;
+
+void DownloadManager::fetch(FetchPlan plan, ProgressCallback progress, DoneCallback done) {
+    if (daemon_.stopping()) return done(make_error("napeerd is shutting down"));
+    auto download = std::make_unique<Download>(*this, std::move(plan), std::move(progress), std::move(done));
+    Download* key = download.get();
+    downloads_.emplace(key, std::move(download));
+    key->start();
+}
+
+void DownloadManager::stop() {
+    for (auto& [key, download] : downloads_) download->abort("napeerd is shutting down");
+}
+
+void DownloadManager::finished(Download* download, bool ok) {
+    if (ok) ++completed_;
+    downloads_.erase(download);
+}
+
+Download::Download(DownloadManager& manager, FetchPlan plan, DownloadManager::ProgressCallback progress,
+                   DownloadManager::DoneCallback done)
+    : manager_(manager), plan_(std::move(plan)), progress_(std::move(progress)), done_(std::move(done)),
+      stall_timer_(manager.daemon().loop()) {}
+
+std::string Download::holder_text() const {
+    const auto& h = plan_.holders.at(holder_index_ - 1);
+    return fmt::format("peer {} ({})", h.peer_id, printable(h.peer_name));
+}
+
+void Download::start() {
+    started_ms_ = uv_now(manager_.daemon().loop());
+    final_path_ = join_path(plan_.output_dir, plan_.name);
+    auto problem = std::make_shared<std::string>();
+    ++jobs_;
+    queue_work(
+        manager_.daemon().loop(),
+        [dir = plan_.output_dir, final_path = final_path_, problem] {
+            struct stat st {};
+            if (stat(dir.c_str(), &st) != 0)
+                *problem = fmt::format("cannot use {}: {}", dir, errno_text(errno));
+            else if (!S_ISDIR(st.st_mode))
+                *problem = fmt::format("{} is not a directory", dir);
+            else if (lstat(final_path.c_str(), &st) == 0)
+                *problem = fmt::format("{} already exists; napeerd never replaces a file", final_path);
+        },
+        [this, problem] {
+            --jobs_;
+            if (!problem->empty()) return finish(make_error(*problem));
+            try_next_holder();
+        });
+}
+
+void Download::abort(const std::string& reason) {
+    aborted_ = true;
+    if (connection_) connection_->close(reason);
+}
+
+void Download::try_next_holder() {
+    if (aborted_) return finish(make_error("the download was cancelled: napeerd is shutting down"));
+    if (holder_index_ >= plan_.holders.size()) {
+        std::string why;
+        for (const auto& f : failures_) why += (why.empty() ? "" : "; ") + f;
+        return finish(make_error(fmt::format("could not fetch {}: {}", printable(plan_.name),
+                                             why.empty() ? "no holder to fetch from" : why)));
+    }
+    const protocol::Holder& holder = plan_.holders[holder_index_++];
+    sockaddr_storage addr{};
+    bool v6 = holder.address.find(':') != std::string::npos;
+    int rc = v6 ? uv_ip6_addr(holder.address.c_str(), holder.port, reinterpret_cast<sockaddr_in6*>(&addr))
+                : uv_ip4_addr(holder.address.c_str(), holder.port, reinterpret_cast<sockaddr_in*>(&addr));
+    if (rc != 0) {
+        failures_.push_back(fmt::format("{}: bad address '{}'", holder_text(), printable(holder.address)));
+        return try_next_holder();
+    }
+    stage_ = Stage::connecting;
+    connection_ = Connection::create(manager_.daemon().loop(), Connection::Kind::tcp);
+    connection_->set_handler(this);
+    auto* connect = new ConnectRequest{{}, this};
+    connect->req.data = connect;
+    rc = uv_tcp_connect(&connect->req, reinterpret_cast<uv_tcp_t*>(connection_->stream()),
+                        reinterpret_cast<sockaddr*>(&addr), [](uv_connect_t* req, int status) {
+                            auto* c = static_cast<ConnectRequest*>(req->data);
+                            Download* self = c->download;
+                            delete c;
+                            if (!self->connection_ || status == UV_ECANCELED) return;
+                            if (status != 0)
+                                return self->connection_->close(fmt::format("cannot connect: {}", uv_strerror(status)));
+                            self->stage_ = Stage::hello;
+                            self->connection_->start_reading();
+                            self->connection_->send_message(
+                                protocol::Hello{protocol::version, protocol::Channel::transfer});
+                        });
+    if (rc != 0) {
+        delete connect;
+        connection_->close(fmt::format("cannot connect: {}", uv_strerror(rc)));
+        return;
+    }
+    stall_timer_.start_once(stall_limit_ms, [this] {
+        if (connection_) connection_->close("no data for 30 s");
+    });
+}
+
+void Download::on_frame(Connection& connection, const protocol::Frame& frame) {
+    stall_timer_.start_once(stall_limit_ms, [this] {
+        if (connection_) connection_->close("no data for 30 s");
+    });
+    if (frame.type == MessageType::error) {
+        auto error = protocol::decode_message<protocol::ErrorMessage>(frame.payload);
+        return connection.close(error ? fmt::format("refused: {}", printable(error->text)) : "sent a malformed ERROR");
+    }
+    if (stage_ == Stage::hello) {
+        if (frame.type != MessageType::welcome) return connection.fail(ErrorCode::unexpected_message, "expected WELCOME");
+        auto welcome = protocol::decode_message<protocol::Welcome>(frame.payload);
+        if (!welcome) return connection.fail(ErrorCode::malformed, welcome.error().message);
+        const PeerDaemon& daemon = manager_.daemon();
+        const protocol::Holder& holder = plan_.holders.at(holder_index_ - 1);
+        protocol::Get get;
+        get.requester_id = manager_.daemon().index().peer_id().value_or(protocol::unknown_peer_id);
+        get.requester_name = daemon.config().name;
+        get.file_id = holder.file_id;
+        get.name = plan_.name;
+        connection.send_message(get);
+        stage_ = Stage::get;
+        return;
+    }
+    if (stage_ == Stage::get) {
+        if (frame.type != MessageType::get_ok) return connection.fail(ErrorCode::unexpected_message, "expected GET_OK");
+        auto ok = protocol::decode_message<protocol::GetOk>(frame.payload);
+        if (!ok) return connection.fail(ErrorCode::malformed, ok.error().message);
+        if (ok->length != ok->size) return connection.fail(ErrorCode::invalid_argument, "GET_OK length differs from the size asked for");
+        connection.set_raw_mode();
+        return begin_body(*ok);
+    }
+    connection.fail(ErrorCode::unexpected_message,
+                    fmt::format("{} is not expected now", protocol::message_type_name(frame.type)));
+}
+
+void Download::begin_body(const protocol::GetOk& ok) {
+    stage_ = Stage::body;
+    length_ = ok.length;
+    received_ = 0;
+    written_ = 0;
+    connection_->pause_reading(); // until the temporary file is open
+    temp_path_ = join_path(plan_.output_dir, partial_name(plan_.name, manager_.next_unique()));
+    auto result = std::make_shared<std::pair<int, int>>(-1, 0);
+    ++jobs_;
+    queue_work(
+        manager_.daemon().loop(),
+        [path = temp_path_, result] {
+            result->first = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+            result->second = errno;
+        },
+        [this, result] {
+            --jobs_;
+            if (result->first < 0) {
+                std::string why = fmt::format("cannot create {}: {}", temp_path_, errno_text(result->second));
+                temp_path_.clear();
+                if (connection_) return connection_->close(why);
+                return holder_failed(why);
+            }
+            fd_ = result->first;
+            if (connection_) connection_->start_reading();
+            write_pending();
+            settle();
+        });
+    report_progress(true);
+}
+
+void Download::on_raw(Connection& connection, ByteSpan bytes) {
+    if (bytes.size() > length_ - received_) return connection.close("the holder sent more bytes than it announced");
+    stall_timer_.start_once(stall_limit_ms, [this] {
+        if (connection_) connection_->close("no data for 30 s");
+    });
+    received_ += bytes.size();
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+    if (pending_.size() > max_unwritten) connection.pause_reading();
+    write_pending();
+    report_progress(false);
+    if (received_ == length_) connection.close("all bytes received");
+}
+
+void Download::write_pending() {
+    if (writing_ || pending_.empty() || fd_ < 0) return;
+    writing_ = true;
+    ++jobs_;
+    auto buffer = std::make_shared<Bytes>(std::move(pending_));
+    pending_.clear();
+    auto error = std::make_shared<int>(0);
+    queue_work(
+        manager_.daemon().loop(),
+        [fd = fd_, offset = written_, buffer, error] {
+            std::size_t done = 0;
+            while (done < buffer->size()) {
+                ssize_t n = ::pwrite(fd, buffer->data() + done, buffer->size() - done,
+                                     static_cast<off_t>(offset + done));
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) {
+                    *error = n < 0 ? errno : EIO;
+                    return;
+                }
+                done += static_cast<std::size_t>(n);
+            }
+        },
+        [this, buffer, error] {
+            --jobs_;
+            writing_ = false;
+            if (*error != 0) {
+                std::string why = fmt::format("cannot write {}: {}", temp_path_, errno_text(*error));
+                if (connection_) return connection_->close(why);
+                return holder_failed(why);
+            }
+            written_ += buffer->size();
+            if (connection_ && pending_.size() < max_unwritten) connection_->start_reading();
+            write_pending();
+            settle();
+        });
+}
+
+void Download::on_closed(Connection&, const std::string& reason) {
+    connection_ = nullptr;
+    stall_timer_.stop();
+    if (stage_ == Stage::body && received_ == length_ && !aborted_) return settle();
+    holder_failed(aborted_ ? "cancelled" : (stage_ == Stage::body
+                                                ? fmt::format("{} after {} of {} bytes", reason, received_, length_)
+                                                : reason));
+}
+
+void Download::holder_failed(const std::string& reason) {
+    failures_.push_back(fmt::format("{}: {}", holder_text(), reason));
+    manager_.daemon().log().warn("download of {} from {} failed: {}", printable(plan_.name), holder_text(), reason);
+    stage_ = Stage::idle;
+    settle();
+}
+
+void Download::settle() {
+    if (jobs_ > 0 || finished_) return;
+    if (stage_ == Stage::idle) {
+        // A failed holder: drop its partial file, then try the next one.
+        if (fd_ < 0 && temp_path_.empty()) return try_next_holder();
+        ++jobs_;
+        queue_work(
+            manager_.daemon().loop(),
+            [fd = fd_, temp = temp_path_] {
+                if (fd >= 0) ::close(fd);
+                if (!temp.empty()) ::unlink(temp.c_str());
+            },
+            [this] {
+                --jobs_;
+                try_next_holder();
+            });
+        fd_ = -1;
+        temp_path_.clear();
+        pending_.clear();
+        return;
+    }
+    if (stage_ == Stage::body) maybe_complete();
+}
+
+void Download::maybe_complete() {
+    if (connection_ || received_ != length_ || fd_ < 0 || jobs_ > 0) return;
+    if (!pending_.empty()) return write_pending();
+    stage_ = Stage::finishing;
+    auto problem = std::make_shared<std::string>();
+    ++jobs_;
+    queue_work(
+        manager_.daemon().loop(),
+        [fd = fd_, temp = temp_path_, final_path = final_path_, problem] {
+            if (::fsync(fd) != 0) *problem = fmt::format("cannot sync {}: {}", temp, errno_text(errno));
+            ::close(fd);
+            // link() refuses to replace an existing name, unlike rename():
+            // a file that appeared meanwhile is kept.
+            if (problem->empty() && ::link(temp.c_str(), final_path.c_str()) != 0)
+                *problem = errno == EEXIST
+                               ? fmt::format("{} already exists; napeerd never replaces a file", final_path)
+                               : fmt::format("cannot create {}: {}", final_path, errno_text(errno));
+            ::unlink(temp.c_str());
+        },
+        [this, problem] {
+            --jobs_;
+            fd_ = -1;
+            temp_path_.clear();
+            if (!problem->empty()) return finish(make_error(*problem));
+            const protocol::Holder& holder = plan_.holders.at(holder_index_ - 1);
+            finish(protocol::FetchDone{final_path_, length_, holder.peer_id, holder.peer_name});
+        });
+}
+
+void Download::report_progress(bool force) {
+    std::uint64_t now = uv_now(manager_.daemon().loop());
+    if (!force && now - last_progress_ms_ < progress_interval_ms) return;
+    last_progress_ms_ = now;
+    if (progress_) progress_(received_, length_);
+}
+
+void Download::finish(Result<protocol::FetchDone> result) {
+    finished_ = true;
+    stage_ = Stage::done;
+    stall_timer_.stop();
+    PeerDaemon& daemon = manager_.daemon();
+    bool ok = result.ok();
+    if (ok) {
+        report_progress(true);
+        double seconds = static_cast<double>(uv_now(daemon.loop()) - started_ms_) / 1000.0;
+        daemon.log().info("downloaded {} from {}: {} bytes in {:.2f} s, saved as {}", printable(plan_.name),
+                          holder_text(), result->size, seconds, printable(result->path));
+        daemon.share_new_file(result->path);
+    } else {
+        daemon.log().warn("download of {} failed: {}", printable(plan_.name), result.error().message);
+    }
+    auto done = std::move(done_);
+    manager_.finished(this, ok); // destroys this download
+    done(std::move(result));
+}
+
+} // namespace napster

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+#include "peer/index_client.h"
+
+#include "catalog/share_catalog.h"
+#include "peer/peer_daemon.h"
+#include "protocol/common_messages.h"
+
+#include <fmt/format.h>
+
+#include <random>
+
+namespace napster {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::MessageType;
+
+constexpr std::uint64_t first_retry_ms = 500;
+constexpr std::uint64_t max_retry_ms = 30'000;
+constexpr std::uint64_t ping_interval_ms = 15'000;
+// Three missed pings: the index is gone even if TCP has not noticed.
+constexpr std::uint64_t silence_limit_ms = 45'000;
+constexpr std::uint64_t handshake_limit_ms = 10'000;
+
+} // namespace
+
+// A pending uv_getaddrinfo; frees itself in its callback.
+struct IndexClient::Resolve {
+    uv_getaddrinfo_t req{};
+    IndexClient* client;
+};
+
+// A pending uv_tcp_connect; frees itself in its callback.
+struct IndexClient::Connect {
+    uv_connect_t req{};
+    IndexClient* client;
+};
+
+IndexClient::IndexClient(PeerDaemon& daemon)
+    : daemon_(daemon), retry_timer_(daemon.loop()), ping_timer_(daemon.loop()) {}
+
+std::string IndexClient::target() const {
+    const auto& c = daemon_.config();
+    if (c.index_address.find(':') != std::string::npos)
+        return fmt::format("[{}]:{}", c.index_address, c.index_port);
+    return fmt::format("{}:{}", c.index_address, c.index_port);
+}
+
+std::uint32_t IndexClient::reconnect_in_ms() const {
+    return static_cast<std::uint32_t>(retry_timer_.due_in_ms());
+}
+
+void IndexClient::start() { begin_attempt(); }
+
+void IndexClient::stop() {
+    stopping_ = true;
+    retry_timer_.stop();
+    ping_timer_.stop();
+    fail_pending_searches("napeerd is shutting down");
+    if (connection_) connection_->close("napeerd shutting down");
+}
+
+void IndexClient::begin_attempt() {
+    if (stopping_ || attempt_running_) return;
+    attempt_running_ = true;
+    state_ = protocol::IndexState::connecting;
+    auto* resolve = new Resolve;
+    resolve->client = this;
+    resolve->req.data = resolve;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    std::string port = std::to_string(daemon_.config().index_port);
+    int rc = uv_getaddrinfo(
+        daemon_.loop(), &resolve->req,
+        [](uv_getaddrinfo_t* req, int status, addrinfo* result) {
+            auto* r = static_cast<Resolve*>(req->data);
+            IndexClient* client = r->client;
+            delete r;
+            client->resolved(status, status == 0 && result ? result->ai_addr : nullptr);
+            uv_freeaddrinfo(result);
+        },
+        daemon_.config().index_address.c_str(), port.c_str(), &hints);
+    if (rc != 0) {
+        delete resolve;
+        attempt_running_ = false;
+        schedule_retry(fmt::format("cannot resolve {}: {}", daemon_.config().index_address, uv_strerror(rc)));
+    }
+}
+
+void IndexClient::resolved(int status, const sockaddr* address) {
+    if (stopping_) {
+        attempt_running_ = false;
+        return;
+    }
+    if (status != 0 || !address) {
+        attempt_running_ = false;
+        return schedule_retry(fmt::format("cannot resolve {}: {}", daemon_.config().index_address,
+                                          uv_strerror(status)));
+    }
+    connection_ = Connection::create(daemon_.loop(), Connection::Kind::tcp);
+    connection_->set_handler(this);
+    auto* connect = new Connect;
+    connect->client = this;
+    connect->req.data = connect;
+    int rc = uv_tcp_connect(&connect->req, reinterpret_cast<uv_tcp_t*>(connection_->stream()), address,
+                            [](uv_connect_t* req, int status) {
+                                auto* c = static_cast<Connect*>(req->data);
+                                IndexClient* client = c->client;
+                                delete c;
+                                client->connected(status);
+                            });
+    if (rc != 0) {
+        delete connect;
+        connection_->close(fmt::format("cannot connect to {}: {}", target(), uv_strerror(rc)));
+    }
+}
+
+void IndexClient::connected(int status) {
+    if (!connection_) return;
+    if (status != 0) {
+        // uv_close on a connecting handle cancels it: that reason stands.
+        if (status != UV_ECANCELED)
+            connection_->close(fmt::format("cannot connect to {}: {}", target(), uv_strerror(status)));
+        return;
+    }
+    step_ = Step::hello;
+    last_heard_ms_ = uv_now(daemon_.loop());
+    connection_->start_reading();
+    connection_->send_message(protocol::Hello{protocol::version, protocol::Channel::index});
+    ping_timer_.start_repeating(ping_interval_ms, [this] { send_ping(); });
+}
+
+void IndexClient::send_ping() {
+    if (!connection_) return;
+    std::uint64_t silent = uv_now(daemon_.loop()) - last_heard_ms_;
+    if (step_ != Step::ready && silent > handshake_limit_ms)
+        return connection_->close("the index did not answer the handshake within 10 s");
+    if (silent > silence_limit_ms) return connection_->close("the index has been silent for 45 s");
+    connection_->send_message(protocol::Ping{uv_now(daemon_.loop())});
+}
+
+void IndexClient::on_frame(Connection& connection, const protocol::Frame& frame) {
+    last_heard_ms_ = uv_now(daemon_.loop());
+    if (frame.type == MessageType::error) {
+        auto error = protocol::decode_message<protocol::ErrorMessage>(frame.payload);
+        connection.close(error ? fmt::format("the index refused us: {}", error->text)
+                               : "the index sent a malformed ERROR");
+        return;
+    }
+    switch (step_) {
+    case Step::hello: {
+        if (frame.type != MessageType::welcome)
+            return connection.fail(ErrorCode::unexpected_message, "expected WELCOME");
+        auto welcome = protocol::decode_message<protocol::Welcome>(frame.payload);
+        if (!welcome) return connection.fail(ErrorCode::malformed, welcome.error().message);
+        step_ = Step::register_peer;
+        std::string name = daemon_.config().name;
+        connection.send_message(protocol::RegisterPeer{name, daemon_.uploads().port()});
+        return;
+    }
+    case Step::register_peer: {
+        if (frame.type != MessageType::registered)
+            return connection.fail(ErrorCode::unexpected_message, "expected REGISTERED");
+        auto reg = protocol::decode_message<protocol::Registered>(frame.payload);
+        if (!reg) return connection.fail(ErrorCode::malformed, reg.error().message);
+        return registered(reg->peer_id);
+    }
+    case Step::ready: break;
+    }
+    switch (frame.type) {
+    case MessageType::search_result: {
+        auto result = protocol::decode_message<protocol::SearchResult>(frame.payload);
+        if (!result) return connection.fail(ErrorCode::malformed, result.error().message);
+        auto it = pending_searches_.find(result->request_id);
+        if (it == pending_searches_.end()) return; // its asker gave up
+        auto callback = std::move(it->second);
+        pending_searches_.erase(it);
+        callback(std::move(*result));
+        return;
+    }
+    case MessageType::ping: {
+        auto ping = protocol::decode_message<protocol::Ping>(frame.payload);
+        if (!ping) return connection.fail(ErrorCode::malformed, ping.error().message);
+        return connection.send_message(protocol::Pong{ping->token});
+    }
+    case MessageType::pong: return;
+    default:
+        return connection.fail(ErrorCode::unexpected_message,
+                               fmt::format("{} is not valid from an index",
+                                           protocol::message_type_name(frame.type)));
+    }
+}
+
+void IndexClient::registered(std::uint32_t peer_id) {
+    step_ = Step::ready;
+    state_ = protocol::IndexState::connected;
+    peer_id_ = peer_id;
+    backoff_ms_ = 0;
+    last_error_.clear();
+    auto batches = split_into_batches(daemon_.shares().entries());
+    for (auto& batch : batches) connection_->send_message(protocol::FilesAdd{std::move(batch)});
+    daemon_.log().info("connected to index {} as peer {}; file list synced ({} files)", target(),
+                       peer_id, daemon_.shares().size());
+}
+
+void IndexClient::on_closed(Connection&, const std::string& reason) {
+    connection_ = nullptr;
+    attempt_running_ = false;
+    ping_timer_.stop();
+    bool was_connected = state_ == protocol::IndexState::connected;
+    state_ = protocol::IndexState::disconnected;
+    peer_id_.reset();
+    fail_pending_searches("lost the connection to the index");
+    if (stopping_) return;
+    if (was_connected) daemon_.log().warn("lost the index {}: {}", target(), reason);
+    schedule_retry(reason);
+}
+
+void IndexClient::schedule_retry(const std::string& error) {
+    if (stopping_) return;
+    // Log the first failure of a streak, then only at debug level: a peer
+    // waiting for its index must not flood the journal.
+    if (last_error_ != error) daemon_.log().warn("index {}: {}", target(), error);
+    last_error_ = error;
+    backoff_ms_ = backoff_ms_ == 0 ? first_retry_ms : std::min(backoff_ms_ * 2, max_retry_ms);
+    // Full jitter in the upper half keeps restarted peers from arriving together.
+    static thread_local std::minstd_rand random{std::random_device{}()};
+    std::uint64_t delay = backoff_ms_ / 2 + random() % (backoff_ms_ / 2 + 1);
+    daemon_.log().debug("reconnecting to the index in {} ms", delay);
+    retry_timer_.start_once(delay, [this] { begin_attempt(); });
+}
+
+void IndexClient::search(protocol::Search query, SearchCallback callback) {
+    if (state_ != protocol::IndexState::connected || !connection_) {
+        callback(make_error(last_error_.empty()
+                                ? std::string("napeerd is not connected to the index")
+                                : fmt::format("napeerd is not connected to the index ({})", last_error_)));
+        return;
+    }
+    // The asker's request id comes back in the result; the index sees ours,
+    // unique on this link.
+    std::uint32_t asker_id = query.request_id;
+    query.request_id = next_request_id_++;
+    pending_searches_.emplace(query.request_id,
+                              [asker_id, callback = std::move(callback)](Result<protocol::SearchResult> result) {
+                                  if (result) result->request_id = asker_id;
+                                  callback(std::move(result));
+                              });
+    connection_->send_message(query);
+}
+
+void IndexClient::announce_added(const std::vector<protocol::FileEntry>& files) {
+    if (state_ != protocol::IndexState::connected || !connection_ || files.empty()) return;
+    for (auto& batch : split_into_batches(files)) connection_->send_message(protocol::FilesAdd{std::move(batch)});
+}
+
+void IndexClient::announce_removed(const std::vector<std::uint64_t>& file_ids) {
+    if (state_ != protocol::IndexState::connected || !connection_ || file_ids.empty()) return;
+    for (std::size_t i = 0; i < file_ids.size(); i += protocol::max_batch_files) {
+        std::size_t end = std::min(file_ids.size(), i + protocol::max_batch_files);
+        connection_->send_message(protocol::FilesRemove{{file_ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                                         file_ids.begin() + static_cast<std::ptrdiff_t>(end)}});
+    }
+}
+
+void IndexClient::fail_pending_searches(const std::string& why) {
+    auto pending = std::move(pending_searches_);
+    pending_searches_.clear();
+    for (auto& [id, callback] : pending) callback(make_error(why));
+}
+
+} // namespace napster

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// napeerd's link to the index: connects (resolving a host name if needed),
+// registers, sends the whole share list once, then only changes; forwards
+// searches; pings so that both sides notice a dead link; and reconnects
+// with capped exponential backoff and jitter when the link goes.
+//
+// Ownership: owns its Connection (through close()) and its timers. Lives as
+// long as the PeerDaemon, which outlives the loop run, so callbacks of
+// pending libuv requests may always reach it. Loop thread only.
+
+#include "event/connection.h"
+#include "event/timer.h"
+#include "protocol/control_messages.h"
+#include "protocol/index_messages.h"
+#include "util/result.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace napster {
+
+class PeerDaemon;
+
+class IndexClient final : public Connection::Handler {
+public:
+    using SearchCallback = std::function<void(Result<protocol::SearchResult>)>;
+
+    explicit IndexClient(PeerDaemon& daemon);
+
+    void start();
+    void stop();
+
+    // Fails at once with "not connected" when the index link is down.
+    void search(protocol::Search query, SearchCallback callback);
+    // Incremental updates; dropped while disconnected, since registration
+    // sends the whole current list anyway.
+    void announce_added(const std::vector<protocol::FileEntry>& files);
+    void announce_removed(const std::vector<std::uint64_t>& file_ids);
+
+    protocol::IndexState state() const { return state_; }
+    std::optional<std::uint32_t> peer_id() const { return peer_id_; }
+    const std::string& last_error() const { return last_error_; }
+    std::uint32_t reconnect_in_ms() const;
+    std::string target() const;
+
+    void on_frame(Connection& connection, const protocol::Frame& frame) override;
+    void on_closed(Connection& connection, const std::string& reason) override;
+
+private:
+    struct Resolve;
+    struct Connect;
+
+    void begin_attempt();
+    void resolved(int status, const sockaddr* address);
+    void connected(int status);
+    void registered(std::uint32_t peer_id);
+    void schedule_retry(const std::string& error);
+    void send_ping();
+    void fail_pending_searches(const std::string& why);
+
+    PeerDaemon& daemon_;
+    Connection* connection_ = nullptr;
+    Timer retry_timer_;
+    Timer ping_timer_;
+    protocol::IndexState state_ = protocol::IndexState::disconnected;
+    enum class Step { hello, register_peer, ready } step_ = Step::hello;
+    std::optional<std::uint32_t> peer_id_;
+    std::string last_error_;
+    std::uint64_t backoff_ms_ = 0;
+    std::uint64_t last_heard_ms_ = 0;
+    std::uint32_t next_request_id_ = 1;
+    std::map<std::uint32_t, SearchCallback> pending_searches_;
+    bool stopping_ = false;
+    bool attempt_running_ = false;
+};
+
+} // namespace napster

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// napeerd: the napster peer daemon.
+
+#include "build_config.h"
+#include "config/peer_config.h"
+#include "event/timer.h"
+#include "peer/peer_daemon.h"
+#include "util/daemon_args.h"
+#include "util/log.h"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace {
+
+constexpr const char* usage = R"(Usage: napeerd [OPTIONS]
+
+The napster peer daemon: shares directories through a napster index,
+serves its files to other peers, downloads from them, and takes orders
+from napctl on its control socket.
+
+Options:
+  -c, --config FILE   read FILE instead of /etc/napster/peer.toml
+                      (a missing default file means built-in defaults)
+      --check-config  validate the config, print the effective values, exit
+  -h, --help          show this help and exit
+  -V, --version       show the version and exit
+
+Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads log.level.
+See napeerd(8), napctl(1) and napster.toml(5).
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace napster;
+    std::signal(SIGPIPE, SIG_IGN);
+    DaemonArgs args = parse_daemon_args({argv + 1, argv + argc}, default_peer_config_path);
+    if (!args.error.empty()) {
+        fmt::print(stderr, "napeerd: {}\nTry 'napeerd --help'.\n", args.error);
+        return 2;
+    }
+    if (args.help) {
+        fmt::print("{}", usage);
+        return 0;
+    }
+    if (args.version) {
+        fmt::print("napeerd {} (protocol version {})\n", NAPSTER_VERSION, protocol::version);
+        return 0;
+    }
+    PeerEnvironment env = PeerEnvironment::from_process();
+    auto config = load_peer_config(args.config_path, !args.config_given, env);
+    if (!config) {
+        fmt::print(stderr, "napeerd: {}\n", config.error().message);
+        return 1;
+    }
+    if (args.check_config) {
+        fmt::print("{}", format_peer_config(*config));
+        return 0;
+    }
+
+    Logger log;
+    log.set_level(config->log_level);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    int exit_code = 0;
+    {
+        PeerDaemon daemon(&loop, *config, log);
+        log.info("napeerd {} starting as {} ({})", NAPSTER_VERSION, config->name,
+                 config->source.empty() ? "built-in defaults" : config->source);
+        if (auto started = daemon.start(); !started) {
+            log.error("{}", started.error().message);
+            exit_code = 1;
+            daemon.stop();
+        }
+        SignalWatch signals(
+            &loop,
+            [&] {
+                log.info("stopping: {}", daemon.summary());
+                daemon.stop();
+            },
+            [&] {
+                auto fresh = load_peer_config(args.config_path, !args.config_given, env);
+                if (!fresh) {
+                    log.error("reload refused, keeping the running config: {}", fresh.error().message);
+                    return;
+                }
+                log.set_level(fresh->log_level);
+                log.info("reloaded: log.level is {} (other keys need a restart)",
+                         log_level_name(fresh->log_level));
+            });
+        uv_run(&loop, UV_RUN_DEFAULT);
+    }
+    if (!drain_and_close_loop(&loop)) log.error("bug: handles were left open at exit");
+    if (exit_code == 0) log.info("stopped");
+    return exit_code;
+}

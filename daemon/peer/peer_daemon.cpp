@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+#include "peer/peer_daemon.h"
+
+#include "event/work.h"
+#include "fs/path_rules.h"
+#include "util/text.h"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace napster {
+namespace {
+
+std::string where(const std::string& key, const PeerConfig& config) {
+    return config.source.empty() ? fmt::format("{}, built-in default", key)
+                                 : fmt::format("{} in {}", key, config.source);
+}
+
+// mkdir -p for download_dir; an existing non-directory is an error.
+Status make_directories(const std::string& path) {
+    std::size_t pos = 0;
+    while (pos != std::string::npos) {
+        pos = path.find('/', pos + 1);
+        std::string prefix = path.substr(0, pos);
+        if (prefix.empty()) continue;
+        if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+            return make_error(fmt::format("cannot create {}: {}", prefix, std::strerror(errno)));
+    }
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return make_error(fmt::format("{} is not a directory", path));
+    return Ok{};
+}
+
+} // namespace
+
+PeerDaemon::PeerDaemon(uv_loop_t* loop, const PeerConfig& config, Logger& log)
+    : loop_(loop), config_(config), log_(log), shares_(share_roots(config)), index_(*this), uploads_(*this),
+      downloads_(*this), control_(*this) {}
+
+PeerDaemon::~PeerDaemon() = default;
+
+// Shared roots: every share dir, and download_dir unless it already lies
+// inside one. A share dir inside another would list its files twice, so
+// only the outer one is walked.
+std::vector<std::string> PeerDaemon::share_roots(const PeerConfig& config) {
+    std::vector<std::string> roots;
+    auto covered = [&](const std::string& dir) {
+        for (const auto& other : config.share_dirs)
+            if (other != dir && path_is_within(dir, other)) return true;
+        return false;
+    };
+    for (const auto& dir : config.share_dirs)
+        if (!covered(dir)) roots.push_back(dir);
+    bool download_covered = false;
+    for (const auto& dir : config.share_dirs)
+        if (path_is_within(config.download_dir, dir)) download_covered = true;
+    if (!download_covered) roots.push_back(config.download_dir);
+    return roots;
+}
+
+Status PeerDaemon::start() {
+    started_ms_ = uv_now(loop_);
+    for (const auto& dir : config_.share_dirs) {
+        struct stat st {};
+        if (stat(dir.c_str(), &st) != 0)
+            return make_error(fmt::format("share dir {}: {} ({})", dir, std::strerror(errno), where("share.dirs", config_)));
+        if (!S_ISDIR(st.st_mode))
+            return make_error(fmt::format("share dir {} is not a directory ({})", dir, where("share.dirs", config_)));
+    }
+    if (auto made = make_directories(config_.download_dir); !made)
+        return make_error(fmt::format("{} ({})", made.error().message, where("share.download_dir", config_)));
+    if (auto started = uploads_.start(); !started) return started;
+    if (auto started = control_.start(); !started) return started;
+
+    scanning_ = true;
+    auto result = std::make_shared<ScanResult>();
+    queue_work(
+        loop_, [roots = shares_.roots(), result] { *result = scan_roots(roots); },
+        [this, result] { scan_done(std::move(*result)); });
+    return Ok{};
+}
+
+void PeerDaemon::scan_done(ScanResult result) {
+    scanning_ = false;
+    if (stopping_) return;
+    for (const auto& f : result.files) shares_.upsert(f.root, f.rel_path, f.size, f.mtime_ns);
+    for (const auto& problem : result.problems) log_.warn("cannot share {}", problem);
+    if (result.problem_count > result.problems.size())
+        log_.warn("... and {} more paths that cannot be shared", result.problem_count - result.problems.size());
+    if (result.skipped_links)
+        log_.info("skipped {} symlinks that lead outside their share or to no regular file", result.skipped_links);
+    log_.info("sharing {} files ({} bytes) from {} dirs", group_thousands(shares_.size()),
+              group_thousands(shares_.total_bytes()), shares_.roots().size());
+    index_.start();
+}
+
+void PeerDaemon::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    index_.stop();
+    uploads_.stop();
+    downloads_.stop();
+    control_.stop();
+}
+
+void PeerDaemon::share_new_file(const std::string& full_path) {
+    const auto& roots = shares_.roots();
+    for (std::uint32_t r = 0; r < roots.size(); ++r) {
+        if (!path_is_within(full_path, roots[r]) || full_path.size() <= roots[r].size() + 1) continue;
+        std::string rel = full_path.substr(roots[r].size() + (roots[r] == "/" ? 0 : 1));
+        if (relative_path_problem(rel)) return;
+        auto st = std::make_shared<struct stat>();
+        auto ok = std::make_shared<bool>(false);
+        queue_work(
+            loop_, [full_path, st, ok] { *ok = lstat(full_path.c_str(), st.get()) == 0 && S_ISREG(st->st_mode); },
+            [this, r, rel, st, ok] {
+                if (!*ok || stopping_) return;
+                auto change = shares_.upsert(r, rel, static_cast<std::uint64_t>(st->st_size),
+                                             st->st_mtim.tv_sec * 1'000'000'000LL + st->st_mtim.tv_nsec);
+                if (change.kind == FileChange::Kind::unchanged) return;
+                index_.announce_added({shares_.entry(*shares_.find(change.file_id))});
+                log_.info("now sharing {}; index updated", printable(rel));
+            });
+        return;
+    }
+}
+
+protocol::StatusResult PeerDaemon::status() const {
+    protocol::StatusResult s;
+    s.name = config_.name;
+    s.index_state = index_.state();
+    s.peer_id = index_.peer_id().value_or(0);
+    s.index_address = index_.target();
+    s.reconnect_in_ms = index_.reconnect_in_ms();
+    s.last_error = index_.last_error();
+    s.upload_address = uploads_.endpoint();
+    s.share_dirs = config_.share_dirs;
+    s.download_dir = config_.download_dir;
+    s.file_count = shares_.size();
+    s.total_bytes = shares_.total_bytes();
+    s.uploads_active = uploads_.active();
+    s.downloads_active = downloads_.active();
+    s.uploads_done = uploads_.completed();
+    s.downloads_done = downloads_.completed();
+    s.uptime_seconds = (uv_now(loop_) - started_ms_) / 1000;
+    return s;
+}
+
+std::string PeerDaemon::summary() const {
+    std::string link = index_.peer_id() ? fmt::format("connected as peer {}", *index_.peer_id())
+                                        : std::string(protocol::index_state_name(index_.state()));
+    return fmt::format("{}, {} files shared", link, group_thousands(shares_.size()));
+}
+
+} // namespace napster

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// napeerd as one object: its config, its share list and the parts that
+// serve it (index link, upload server, downloads, control socket). Every
+// part gets this context by reference; there are no globals.
+//
+// Ownership: owns every part. Must outlive the loop run: create it, run the
+// loop until stop() has let every handle close, then destroy it. Loop
+// thread only.
+
+#include "catalog/share_catalog.h"
+#include "config/peer_config.h"
+#include "event/listener.h"
+#include "fs/share_scan.h"
+#include "peer/control_server.h"
+#include "peer/download.h"
+#include "peer/index_client.h"
+#include "peer/upload_server.h"
+#include "util/log.h"
+
+#include <uv.h>
+
+#include <memory>
+
+namespace napster {
+
+class PeerDaemon {
+public:
+    PeerDaemon(uv_loop_t* loop, const PeerConfig& config, Logger& log);
+    ~PeerDaemon();
+
+    // Binds the upload port and the control socket, then scans the shares
+    // on the thread pool and connects to the index when the scan is done.
+    Status start();
+    void stop();
+
+    uv_loop_t* loop() { return loop_; }
+    const PeerConfig& config() const { return config_; }
+    Logger& log() { return log_; }
+    ShareCatalog& shares() { return shares_; }
+    IndexClient& index() { return index_; }
+    UploadServer& uploads() { return uploads_; }
+    DownloadManager& downloads() { return downloads_; }
+    bool stopping() const { return stopping_; }
+
+    // A finished download inside one of the share roots joins the share
+    // list and the index hears of that one file.
+    void share_new_file(const std::string& full_path);
+
+    protocol::StatusResult status() const;
+    // "connected as peer 4, 118 files shared"
+    std::string summary() const;
+
+private:
+    static std::vector<std::string> share_roots(const PeerConfig& config);
+    void scan_done(ScanResult result);
+
+    uv_loop_t* loop_;
+    PeerConfig config_;
+    Logger& log_;
+    ShareCatalog shares_;
+    IndexClient index_;
+    UploadServer uploads_;
+    DownloadManager downloads_;
+    ControlServer control_;
+    std::uint64_t started_ms_ = 0;
+    bool stopping_ = false;
+    bool scanning_ = false;
+};
+
+} // namespace napster

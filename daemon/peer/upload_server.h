@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Serves this peer's shared files to other peers: one GET per connection,
+// answered with GET_OK and the file's bytes, read on the thread pool and
+// paced by how fast the downloader reads.
+//
+// Ownership: the server owns the listener and its sessions. A session
+// lives until both its connection has closed and no file operation of its
+// is in flight. Loop thread only.
+
+#include "event/connection.h"
+#include "event/listener.h"
+#include "util/result.h"
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+namespace napster {
+
+class PeerDaemon;
+class UploadSession;
+
+class UploadServer {
+public:
+    explicit UploadServer(PeerDaemon& daemon);
+    ~UploadServer();
+
+    Status start();
+    void stop();
+
+    std::uint16_t port() const { return listener_ ? listener_->port() : 0; }
+    std::string endpoint() const { return listener_ ? listener_->endpoint() : std::string(); }
+    std::uint32_t active() const { return static_cast<std::uint32_t>(sessions_.size()); }
+    std::uint64_t completed() const { return completed_; }
+
+    // For sessions.
+    PeerDaemon& daemon() { return daemon_; }
+    void session_finished(UploadSession* session, bool complete);
+
+private:
+    PeerDaemon& daemon_;
+    Listener* listener_ = nullptr;
+    std::unordered_map<UploadSession*, std::unique_ptr<UploadSession>> sessions_;
+    std::uint64_t completed_ = 0;
+};
+
+} // namespace napster

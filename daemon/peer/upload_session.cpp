@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+#include "peer/upload_session.h"
+
+#include "fs/path_rules.h"
+#include "fs/share_scan.h"
+#include "peer/peer_daemon.h"
+#include "peer/upload_server.h"
+#include "protocol/common_messages.h"
+#include "util/text.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace napster {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::MessageType;
+
+constexpr std::size_t chunk_size = 256 * 1024;
+// Read ahead while less than this is queued for the socket.
+constexpr std::size_t queue_target = 1024 * 1024;
+
+// The blocking part of serving a file, run on the thread pool: resolve the
+// path, check it is still inside its root, open it without following a
+// final symlink swapped in since, and check it is a regular file.
+struct OpenJob {
+    uv_work_t req{};
+    UploadSession* session = nullptr;
+    std::string path;
+    std::string root;
+    int fd = -1;
+    std::uint64_t size = 0;
+    std::string error;
+    ErrorCode code = ErrorCode::io_error;
+
+    void run() {
+        std::string real = real_path(path);
+        std::string real_root = real_path(root);
+        if (real.empty() || real_root.empty()) {
+            code = ErrorCode::not_found;
+            error = "the file is no longer there";
+            return;
+        }
+        if (!path_is_within(real, real_root)) {
+            code = ErrorCode::not_found;
+            error = "the file now leads outside its share";
+            return;
+        }
+        fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+            error = fmt::format("cannot open it: {}", std::strerror(errno));
+            return;
+        }
+        struct stat st {};
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            ::close(fd);
+            fd = -1;
+            code = ErrorCode::not_found;
+            error = "it is no longer a regular file";
+            return;
+        }
+        size = static_cast<std::uint64_t>(st.st_size);
+    }
+};
+
+} // namespace
+
+UploadSession::UploadSession(UploadServer& server, Connection* connection)
+    : server_(server), connection_(connection), who_(connection->remote_endpoint()) {
+    connection_->set_handler(this);
+    connection_->start_reading();
+}
+
+void UploadSession::close(const std::string& reason) {
+    if (connection_) connection_->close(reason);
+}
+
+void UploadSession::on_frame(Connection& connection, const protocol::Frame& frame) {
+    if (!hello_done_) {
+        if (frame.type != MessageType::hello) return connection.fail(ErrorCode::unexpected_message, "expected HELLO first");
+        auto hello = protocol::decode_message<protocol::Hello>(frame.payload);
+        if (!hello) return connection.fail(ErrorCode::malformed, hello.error().message);
+        if (hello->version != protocol::version)
+            return connection.fail(ErrorCode::version_mismatch,
+                                   fmt::format("this peer speaks protocol version {}, not {}",
+                                               protocol::version, hello->version));
+        if (hello->channel != protocol::Channel::transfer)
+            return connection.fail(ErrorCode::unexpected_message, "this is a peer's upload port");
+        hello_done_ = true;
+        connection.send_message(protocol::Welcome{});
+        return;
+    }
+    if (frame.type != MessageType::get || get_done_)
+        return connection.fail(ErrorCode::unexpected_message, "expected one GET");
+    handle_get(frame);
+}
+
+void UploadSession::refuse(ErrorCode code, const std::string& text) {
+    outcome_ = fmt::format("refused: {}", text);
+    if (connection_) connection_->fail(code, text);
+}
+
+void UploadSession::handle_get(const protocol::Frame& frame) {
+    auto get = protocol::decode_message<protocol::Get>(frame.payload);
+    if (!get) return connection_->fail(ErrorCode::malformed, get.error().message);
+    get_done_ = true;
+    request_ = std::move(*get);
+    connection_->pause_reading(); // nothing more may come; stop buffering
+    if (request_.requester_id != protocol::unknown_peer_id)
+        who_ = fmt::format("peer {} ({}) at {}", request_.requester_id, printable(request_.requester_name), who_);
+    PeerDaemon& daemon = server_.daemon();
+    daemon.log().info("{} requested {}", who_, printable(request_.name));
+
+    const SharedFile* file = daemon.shares().find(request_.file_id);
+    if (!file || file->name() != request_.name)
+        return refuse(ErrorCode::not_found, fmt::format("{} is not shared here", printable(request_.name)));
+
+    auto* job = new OpenJob;
+    job->session = this;
+    job->path = daemon.shares().full_path(*file);
+    job->root = daemon.shares().roots().at(file->root);
+    job->req.data = job;
+    fs_busy_ = true;
+    uv_queue_work(
+        daemon.loop(), &job->req, [](uv_work_t* req) { static_cast<OpenJob*>(req->data)->run(); },
+        [](uv_work_t* req, int) {
+            auto* job = static_cast<OpenJob*>(req->data);
+            UploadSession* self = job->session;
+            self->fs_busy_ = false;
+            self->file_ = job->fd;
+            self->size_ = job->size;
+            std::string error = std::move(job->error);
+            ErrorCode code = job->code;
+            delete job;
+            if (self->closed_) return self->maybe_finished();
+            if (!error.empty()) return self->refuse(code, error);
+            self->opened(0);
+        });
+}
+
+void UploadSession::opened(int) {
+    if (request_.offset > size_)
+        return refuse(ErrorCode::invalid_argument,
+                      fmt::format("offset {} is past the end ({} bytes)", request_.offset, size_));
+    offset_ = request_.offset;
+    to_send_ = size_ - offset_;
+    connection_->send_message(protocol::GetOk{size_, to_send_});
+    connection_->set_write_limit(queue_target + chunk_size + 64);
+    read_next();
+}
+
+void UploadSession::read_next() {
+    if (closed_ || fs_busy_) return;
+    if (sent_ == to_send_) {
+        outcome_ = "complete";
+        connection_->close_after_writes("upload complete");
+        return;
+    }
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, to_send_ - sent_));
+    chunk_.resize(want);
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(chunk_.data()), static_cast<unsigned>(want));
+    fs_req_.data = this;
+    fs_busy_ = true;
+    int rc = uv_fs_read(server_.daemon().loop(), &fs_req_, file_, &buf, 1,
+                        static_cast<std::int64_t>(offset_ + sent_), [](uv_fs_t* req) {
+                            auto* self = static_cast<UploadSession*>(req->data);
+                            ssize_t result = req->result;
+                            uv_fs_req_cleanup(req);
+                            self->fs_busy_ = false;
+                            self->read_done(result);
+                        });
+    if (rc != 0) {
+        fs_busy_ = false;
+        read_done(rc);
+    }
+}
+
+void UploadSession::read_done(ssize_t result) {
+    if (closed_) return maybe_finished();
+    if (result < 0) {
+        outcome_ = fmt::format("failed: read error: {}", uv_strerror(static_cast<int>(result)));
+        return connection_->close(outcome_);
+    }
+    if (result == 0) {
+        // Cut short: the downloader sees fewer bytes than GET_OK promised
+        // and discards its partial file.
+        outcome_ = "failed: the file shrank while being sent";
+        return connection_->close(outcome_);
+    }
+    chunk_.resize(static_cast<std::size_t>(result));
+    sent_ += static_cast<std::uint64_t>(result);
+    connection_->send(std::move(chunk_));
+    chunk_ = Bytes();
+    if (connection_->pending_write_bytes() < queue_target) read_next();
+}
+
+void UploadSession::on_drained(Connection&) {
+    if (get_done_ && !fs_busy_ && sent_ < to_send_) read_next();
+}
+
+void UploadSession::on_closed(Connection&, const std::string& reason) {
+    connection_ = nullptr;
+    closed_ = true;
+    if (outcome_.empty()) outcome_ = fmt::format("failed: {}", reason);
+    maybe_finished();
+}
+
+void UploadSession::maybe_finished() {
+    if (!closed_ || fs_busy_) return;
+    if (file_ >= 0) {
+        ::close(file_);
+        file_ = -1;
+    }
+    PeerDaemon& daemon = server_.daemon();
+    bool complete = outcome_ == "complete";
+    if (get_done_)
+        daemon.log().info("upload of {} to {}: {} of {} bytes sent, {}", printable(request_.name), who_,
+                          sent_, to_send_, outcome_);
+    server_.session_finished(this, complete); // destroys this session
+}
+
+} // namespace napster
