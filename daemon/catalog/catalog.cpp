@@ -167,6 +167,9 @@ void Catalog::unindex_name(const Group& group) {
     NameChunk& chunk = name_chunks_[place.chunk];
     NameSlot& slot = chunk.slots[place.slot];
     slot.live = false;
+    // The group is about to be erased: an iterator to it may not even be
+    // copied, and the slot is copied whenever the vector grows.
+    slot.group = GroupMap::iterator{};
     --chunk.live_count;
     chunk.dead_bytes += slot.length + 1u;
     if (chunk.live_count == 0) {
@@ -226,7 +229,7 @@ void Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch
             // slot starting at or before it. When most names match it is
             // the very next one, so look there before searching.
             std::size_t index = first_slot;
-            if (index + 1 < chunk.slots.size() && chunk.slots[index + 1].offset < at) {
+            if (index + 1 < chunk.slots.size() && chunk.slots[index + 1].offset <= at) {
                 auto after = std::upper_bound(
                     chunk.slots.begin() + static_cast<std::ptrdiff_t>(index + 1), chunk.slots.end(),
                     at, [](std::size_t offset, const NameSlot& s) { return offset < s.offset; });

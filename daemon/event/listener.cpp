@@ -75,10 +75,17 @@ Result<Listener*> Listener::listen_unix(uv_loop_t* loop, const std::string& path
                                         const std::string& config_key,
                                         const std::string& config_source, AcceptCallback on_accept) {
     std::string parent = path.substr(0, path.rfind('/'));
-    if (!parent.empty() && mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST)
+    // Root's socket dir (/run/napster) is world-readable; a user's fallback
+    // in /tmp must be private, and one that somebody else made is refused:
+    // they could replace our socket under us.
+    mode_t mode = geteuid() == 0 ? 0755 : 0700;
+    if (!parent.empty() && mkdir(parent.c_str(), mode) != 0 && errno != EEXIST)
         return make_error(fmt::format("cannot create {}: {} ({})", parent, std::strerror(errno),
                                       where(config_key, config_source)));
     struct stat st {};
+    if (!parent.empty() && lstat(parent.c_str(), &st) == 0 && st.st_uid != geteuid() && st.st_uid != 0)
+        return make_error(fmt::format("{} belongs to uid {}, not to us; refusing to put the socket there ({})",
+                                      parent, st.st_uid, where(config_key, config_source)));
     if (lstat(path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode))
             return make_error(fmt::format("{} exists and is not a socket ({})", path, where(config_key, config_source)));

@@ -20,6 +20,9 @@ Fetch Fetch::read(ByteReader& r) {
     std::uint8_t has_peer = r.u8("peer flag");
     if (r.ok() && has_peer > 1) r.fail("peer flag is not 0 or 1");
     std::uint32_t peer = r.u32("peer id");
+    // Without the flag the peer id is reserved: it must be zero, so that a
+    // message has one encoding only.
+    if (r.ok() && !has_peer && peer != 0) r.fail("peer id is set but the peer flag is 0");
     if (has_peer) m.peer = peer;
     m.output_dir = r.str16("output dir", max_dir_path);
     if (r.ok() && !m.output_dir.empty() && m.output_dir.front() != '/')
@@ -71,7 +74,8 @@ void StatusResult::write(ByteWriter& w) const {
     w.u32(peer_id);
     w.str8(index_address);
     w.u32(reconnect_in_ms);
-    w.str16(last_error);
+    // The reader refuses more than max_error_text bytes; cut as ERROR does.
+    w.str16(std::string_view(last_error).substr(0, max_error_text));
     w.str8(upload_address);
     w.u32(static_cast<std::uint32_t>(share_dirs.size()));
     for (const auto& dir : share_dirs) w.str16(dir);

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+#include "catalog/share_catalog.h"
+
+#include "protocol/frame_codec.h"
+#include "protocol/message_codec.h"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace napster;
+using protocol::FileEntry;
+using Kind = FileChange::Kind;
+
+namespace {
+
+ShareCatalog two_roots() { return ShareCatalog({"/srv/music", "/srv/books/"}); }
+
+FileEntry small_entry(std::uint64_t id) {
+    FileEntry f;
+    f.file_id = id;
+    f.size = id * 10;
+    f.name = fmt::format("f{}.mp3", id);
+    f.rel_path = "a/" + f.name;
+    return f;
+}
+
+std::vector<FileEntry> small_entries(std::size_t count) {
+    std::vector<FileEntry> files;
+    for (std::size_t i = 0; i < count; ++i) files.push_back(small_entry(i + 1));
+    return files;
+}
+
+// A valid relative path of exactly 4000 bytes: 19 directories of 199 bytes,
+// then a 200-byte name that carries the id so every path differs.
+FileEntry long_entry(std::uint64_t id) {
+    FileEntry f;
+    f.file_id = id;
+    f.size = id;
+    std::string path;
+    for (int i = 0; i < 19; ++i) path += std::string(199, static_cast<char>('a' + i)) + "/";
+    std::string name = fmt::format("{:08}", id);
+    name += std::string(200 - name.size(), 'n');
+    f.rel_path = path + name;
+    f.name = name;
+    return f;
+}
+
+std::vector<FileEntry> flatten(const std::vector<std::vector<FileEntry>>& batches) {
+    std::vector<FileEntry> out;
+    for (const auto& batch : batches) out.insert(out.end(), batch.begin(), batch.end());
+    return out;
+}
+
+// Every batch must be a FILES_ADD that fits one frame and decodes again.
+void check_batches_encode(const std::vector<std::vector<FileEntry>>& batches) {
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+        INFO("batch ", i);
+        REQUIRE_FALSE(batches[i].empty());
+        CHECK(batches[i].size() <= protocol::max_batch_files);
+        protocol::Bytes frame = protocol::encode_message(protocol::FilesAdd{batches[i]});
+        CHECK(frame.size() <= protocol::max_frame_length + protocol::frame_header_size);
+        protocol::FrameParse parsed = protocol::parse_frame(frame);
+        REQUIRE(parsed.status == protocol::FrameStatus::complete);
+        CHECK(parsed.consumed == frame.size());
+        auto decoded = protocol::decode_message<protocol::FilesAdd>(parsed.frame.payload);
+        REQUIRE_MESSAGE(decoded.ok(), decoded.error().message);
+        CHECK(decoded->files == batches[i]);
+    }
+}
+
+} // namespace
+
+TEST_CASE("a new catalog is empty") {
+    ShareCatalog catalog = two_roots();
+    CHECK(catalog.size() == 0);
+    CHECK(catalog.total_bytes() == 0);
+    CHECK(catalog.entries().empty());
+    CHECK(catalog.find(1) == nullptr);
+    CHECK(catalog.find(0, "a.txt") == nullptr);
+    REQUIRE(catalog.roots().size() == 2);
+    CHECK(catalog.roots()[0] == "/srv/music");
+    CHECK(catalog.roots()[1] == "/srv/books/");
+}
+
+TEST_CASE("upsert reports added, then unchanged, then updated") {
+    ShareCatalog catalog = two_roots();
+
+    FileChange added = catalog.upsert(0, "rock/song.mp3", 100, 5);
+    CHECK(added.kind == Kind::added);
+    CHECK(added.file_id != 0);
+    CHECK(catalog.size() == 1);
+    CHECK(catalog.total_bytes() == 100);
+
+    FileChange same = catalog.upsert(0, "rock/song.mp3", 100, 5);
+    CHECK(same.kind == Kind::unchanged);
+    CHECK(same.file_id == added.file_id);
+    CHECK(catalog.size() == 1);
+    CHECK(catalog.total_bytes() == 100);
+
+    SUBCASE("a new size is an update") {
+        FileChange grown = catalog.upsert(0, "rock/song.mp3", 250, 5);
+        CHECK(grown.kind == Kind::updated);
+        CHECK(grown.file_id == added.file_id);
+        CHECK(catalog.total_bytes() == 250);
+        FileChange shrunk = catalog.upsert(0, "rock/song.mp3", 40, 5);
+        CHECK(shrunk.kind == Kind::updated);
+        CHECK(shrunk.file_id == added.file_id);
+        CHECK(catalog.total_bytes() == 40);
+        REQUIRE(catalog.find(added.file_id) != nullptr);
+        CHECK(catalog.find(added.file_id)->size == 40);
+    }
+    SUBCASE("a new time alone is an update") {
+        FileChange touched = catalog.upsert(0, "rock/song.mp3", 100, 6);
+        CHECK(touched.kind == Kind::updated);
+        CHECK(touched.file_id == added.file_id);
+        CHECK(catalog.total_bytes() == 100);
+        REQUIRE(catalog.find(added.file_id) != nullptr);
+        CHECK(catalog.find(added.file_id)->mtime_ns == 6);
+        CHECK(catalog.upsert(0, "rock/song.mp3", 100, 6).kind == Kind::unchanged);
+    }
+    CHECK(catalog.size() == 1);
+}
+
+TEST_CASE("ids are stable per location and distinct across locations") {
+    ShareCatalog catalog = two_roots();
+    std::uint64_t a = catalog.upsert(0, "x/a.txt", 1, 0).file_id;
+    std::uint64_t b = catalog.upsert(0, "x/b.txt", 2, 0).file_id;
+    std::uint64_t a_other_root = catalog.upsert(1, "x/a.txt", 3, 0).file_id;
+    std::uint64_t a_upper = catalog.upsert(0, "x/A.txt", 4, 0).file_id;
+    std::uint64_t a_other_dir = catalog.upsert(0, "y/a.txt", 5, 0).file_id;
+
+    std::set<std::uint64_t> ids{a, b, a_other_root, a_upper, a_other_dir};
+    CHECK(ids.size() == 5);
+    CHECK(ids.count(0) == 0);
+
+    // Updates and unrelated removals keep an id.
+    CHECK(catalog.upsert(0, "x/a.txt", 10, 1).file_id == a);
+    REQUIRE(catalog.remove(0, "x/b.txt") == b);
+    CHECK(catalog.upsert(0, "x/a.txt", 10, 1).file_id == a);
+    CHECK(catalog.upsert(1, "x/a.txt", 3, 0).file_id == a_other_root);
+
+    // A file that comes back after removal never takes a live file's id.
+    std::uint64_t b_again = catalog.upsert(0, "x/b.txt", 2, 0).file_id;
+    CHECK(b_again != a);
+    CHECK(b_again != a_other_root);
+    CHECK(b_again != a_upper);
+    CHECK(b_again != a_other_dir);
+    CHECK(catalog.size() == 5);
+}
+
+TEST_CASE("remove returns the id and forgets the file") {
+    ShareCatalog catalog = two_roots();
+    std::uint64_t keep = catalog.upsert(0, "keep.txt", 7, 0).file_id;
+    std::uint64_t gone = catalog.upsert(1, "gone.txt", 30, 0).file_id;
+    CHECK(catalog.total_bytes() == 37);
+
+    CHECK_FALSE(catalog.remove(0, "gone.txt").has_value()); // wrong root
+    CHECK_FALSE(catalog.remove(1, "missing.txt").has_value());
+    CHECK(catalog.size() == 2);
+    CHECK(catalog.total_bytes() == 37);
+
+    std::optional<std::uint64_t> removed = catalog.remove(1, "gone.txt");
+    REQUIRE(removed.has_value());
+    CHECK(*removed == gone);
+    CHECK(catalog.size() == 1);
+    CHECK(catalog.total_bytes() == 7);
+    CHECK(catalog.find(gone) == nullptr);
+    CHECK(catalog.find(1, "gone.txt") == nullptr);
+    CHECK_FALSE(catalog.remove(1, "gone.txt").has_value());
+    CHECK(catalog.total_bytes() == 7);
+
+    CHECK(catalog.remove(0, "keep.txt") == keep);
+    CHECK(catalog.size() == 0);
+    CHECK(catalog.total_bytes() == 0);
+    CHECK(catalog.entries().empty());
+}
+
+TEST_CASE("find by id and by location return the same file") {
+    ShareCatalog catalog = two_roots();
+    std::uint64_t id = catalog.upsert(1, "novels/dune.epub", 1234, 987654321).file_id;
+    catalog.upsert(0, "novels/dune.epub", 1, 1);
+
+    const SharedFile* by_id = catalog.find(id);
+    const SharedFile* by_location = catalog.find(1, "novels/dune.epub");
+    REQUIRE(by_id != nullptr);
+    CHECK(by_id == by_location);
+    CHECK(by_id->file_id == id);
+    CHECK(by_id->root == 1);
+    CHECK(by_id->rel_path == "novels/dune.epub");
+    CHECK(by_id->size == 1234);
+    CHECK(by_id->mtime_ns == 987654321);
+    CHECK(by_id->name() == "dune.epub");
+
+    CHECK(catalog.find(id + 100) == nullptr);
+    CHECK(catalog.find(1, "novels") == nullptr);
+    CHECK(catalog.find(1, "dune.epub") == nullptr);
+    CHECK(catalog.find(2, "novels/dune.epub") == nullptr);
+}
+
+TEST_CASE("total_bytes follows adds, updates, unchanged upserts and removes") {
+    ShareCatalog catalog = two_roots();
+    std::uint64_t expected = 0;
+    const std::uint64_t big = std::uint64_t{1} << 40;
+
+    catalog.upsert(0, "a", big, 0);
+    expected += big;
+    CHECK(catalog.total_bytes() == expected);
+    catalog.upsert(0, "b", 0, 0);
+    CHECK(catalog.total_bytes() == expected);
+    catalog.upsert(1, "a", 5, 0);
+    expected += 5;
+    CHECK(catalog.total_bytes() == expected);
+    catalog.upsert(0, "a", big, 0); // unchanged
+    CHECK(catalog.total_bytes() == expected);
+    catalog.upsert(0, "a", 3, 1); // shrinks
+    expected = expected - big + 3;
+    CHECK(catalog.total_bytes() == expected);
+    catalog.upsert(0, "b", 11, 1); // grows from zero
+    expected += 11;
+    CHECK(catalog.total_bytes() == expected);
+    catalog.remove(1, "a");
+    expected -= 5;
+    CHECK(catalog.total_bytes() == expected);
+    catalog.remove(1, "a"); // already gone
+    CHECK(catalog.total_bytes() == expected);
+    CHECK(expected == 14);
+
+    std::uint64_t sum = 0;
+    for (const auto& e : catalog.entries()) sum += e.size;
+    CHECK(sum == catalog.total_bytes());
+}
+
+TEST_CASE("entries are ordered by root then path, with name the last component") {
+    ShareCatalog catalog = two_roots();
+    // Inserted out of order on purpose.
+    std::uint64_t b1 = catalog.upsert(1, "b.txt", 1, 0).file_id;
+    std::uint64_t z0 = catalog.upsert(0, "z/deep/last.ogg", 2, 0).file_id;
+    std::uint64_t a1 = catalog.upsert(1, "a/x.txt", 3, 0).file_id;
+    std::uint64_t m0 = catalog.upsert(0, "m.flac", 4, 0).file_id;
+    std::uint64_t a0 = catalog.upsert(0, "a.flac", 5, 0).file_id;
+
+    std::vector<FileEntry> entries = catalog.entries();
+    REQUIRE(entries.size() == 5);
+    std::vector<std::uint64_t> ids;
+    for (const auto& e : entries) ids.push_back(e.file_id);
+    CHECK(ids == std::vector<std::uint64_t>{a0, m0, z0, a1, b1});
+
+    CHECK(entries[0].rel_path == "a.flac");
+    CHECK(entries[0].name == "a.flac");
+    CHECK(entries[0].size == 5);
+    CHECK(entries[2].rel_path == "z/deep/last.ogg");
+    CHECK(entries[2].name == "last.ogg");
+    CHECK(entries[2].size == 2);
+    CHECK(entries[3].rel_path == "a/x.txt");
+    CHECK(entries[3].name == "x.txt");
+    for (const auto& e : entries) CHECK(e.hash.empty());
+
+    const SharedFile* deep = catalog.find(z0);
+    REQUIRE(deep != nullptr);
+    CHECK(catalog.entry(*deep) == entries[2]);
+}
+
+TEST_CASE("full_path joins the root and the relative path") {
+    ShareCatalog catalog = two_roots();
+    catalog.upsert(0, "rock/song.mp3", 1, 0);
+    catalog.upsert(1, "novels/dune.epub", 1, 0);
+    const SharedFile* song = catalog.find(0, "rock/song.mp3");
+    const SharedFile* book = catalog.find(1, "novels/dune.epub");
+    REQUIRE(song != nullptr);
+    REQUIRE(book != nullptr);
+    CHECK(catalog.full_path(*song) == "/srv/music/rock/song.mp3");
+    // The root's trailing slash is not doubled.
+    CHECK(catalog.full_path(*book) == "/srv/books/novels/dune.epub");
+}
+
+TEST_CASE("split_into_batches of nothing gives no batches") {
+    CHECK(split_into_batches({}).empty());
+}
+
+TEST_CASE("split_into_batches honours max_batch_files") {
+    SUBCASE("one file") {
+        auto batches = split_into_batches(small_entries(1));
+        REQUIRE(batches.size() == 1);
+        CHECK(batches[0] == small_entries(1));
+    }
+    SUBCASE("exactly max_batch_files is one batch") {
+        std::vector<FileEntry> files = small_entries(protocol::max_batch_files);
+        auto batches = split_into_batches(files);
+        REQUIRE(batches.size() == 1);
+        CHECK(batches[0].size() == protocol::max_batch_files);
+        CHECK(flatten(batches) == files);
+        check_batches_encode(batches);
+    }
+    SUBCASE("one more is two batches") {
+        std::vector<FileEntry> files = small_entries(protocol::max_batch_files + 1);
+        auto batches = split_into_batches(files);
+        REQUIRE(batches.size() == 2);
+        CHECK(batches[0].size() == protocol::max_batch_files);
+        CHECK(batches[1].size() == 1);
+        CHECK(batches[1][0].file_id == protocol::max_batch_files + 1);
+        CHECK(flatten(batches) == files);
+        check_batches_encode(batches);
+    }
+    SUBCASE("twice max_batch_files is two full batches") {
+        std::vector<FileEntry> files = small_entries(2 * protocol::max_batch_files);
+        auto batches = split_into_batches(files);
+        REQUIRE(batches.size() == 2);
+        CHECK(batches[0].size() == protocol::max_batch_files);
+        CHECK(batches[1].size() == protocol::max_batch_files);
+        CHECK(flatten(batches) == files);
+    }
+}
+
+TEST_CASE("split_into_batches keeps every FILES_ADD frame within the frame limit") {
+    REQUIRE(long_entry(1).rel_path.size() == 4000);
+    // About 2.4 MB of paths: more than two frames' worth, far fewer files
+    // than max_batch_files, so only the byte budget can split them.
+    constexpr std::size_t count = 600;
+    std::vector<FileEntry> files;
+    for (std::size_t i = 0; i < count; ++i) files.push_back(long_entry(i + 1));
+    // Hashes add to the size as well.
+    for (std::size_t i = 0; i < count; i += 3) files[i].hash = std::string(protocol::max_hash, 'h');
+
+    auto batches = split_into_batches(files);
+    CHECK(batches.size() >= 3);
+    CHECK(batches.size() < count); // not one file a frame
+    CHECK(flatten(batches) == files);
+    check_batches_encode(batches);
+}
+
+TEST_CASE("split_into_batches keeps order and loses nothing across mixed sizes") {
+    std::vector<FileEntry> files;
+    for (std::uint64_t i = 1; i <= 5000; ++i)
+        files.push_back(i % 50 == 0 ? long_entry(i) : small_entry(i));
+    auto batches = split_into_batches(files);
+    CHECK(batches.size() >= 2);
+    std::vector<FileEntry> joined = flatten(batches);
+    REQUIRE(joined.size() == files.size());
+    CHECK(joined == files);
+    check_batches_encode(batches);
+}
