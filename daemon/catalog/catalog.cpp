@@ -303,8 +303,8 @@ protocol::SearchResult Catalog::search(const protocol::Search& query) const {
             offer(it);
     } else {
         auto words = split_words(ascii_lower(query.query));
-        // A word with NUL can match no name; it could only match across the
-        // separators between stored names.
+        // No name holds NUL, so a word with one matches nothing; let through,
+        // it could match across the NUL separators of the packed names.
         bool has_nul = std::any_of(words.begin(), words.end(), [](const std::string& w) {
             return w.find('\0') != std::string::npos;
         });

@@ -63,9 +63,11 @@ public:
 
     // Non-exact: every whitespace-separated word of the query occurs in the
     // name, ignoring ASCII case. Exact: the name equals the query byte for
-    // byte. Hits are sorted by name, then size; holders by peer id. At most
+    // byte. Hits are sorted by name, then size; holders by peer id, then
+    // file id, at most max_holders_per_result of them. At most
     // min(requested (0 = no own limit), limits.max_results) hits, and never
-    // more than fit one frame. total_matches counts every hit found.
+    // more than fit one frame: the encoded SEARCH_RESULT, header included,
+    // stays within max_frame_length. total_matches counts every hit found.
     protocol::SearchResult search(const protocol::Search& query) const;
 
     std::size_t peer_count() const { return peers_.size(); }

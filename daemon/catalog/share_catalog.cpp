@@ -3,6 +3,8 @@
 
 #include "fs/path_rules.h"
 
+#include <set>
+
 namespace napster {
 
 std::string_view SharedFile::name() const { return base_name(rel_path); }
@@ -32,6 +34,37 @@ std::optional<std::uint64_t> ShareCatalog::remove(std::uint32_t root, const std:
     by_id_.erase(id);
     by_location_.erase(it);
     return id;
+}
+
+namespace {
+
+bool below(std::string_view path, std::string_view prefix) {
+    if (prefix.empty()) return true;
+    return path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix && path[prefix.size()] == '/';
+}
+
+} // namespace
+
+ShareDelta ShareCatalog::replace_subtree(std::uint32_t root, std::string_view prefix,
+                                         const std::vector<ScannedFile>& found) {
+    ShareDelta delta;
+    std::set<std::string_view> present;
+    for (const auto& f : found) {
+        if (f.root != root || !below(f.rel_path, prefix)) continue;
+        present.insert(f.rel_path);
+        FileChange change = upsert(root, f.rel_path, f.size, f.mtime_ns);
+        if (change.kind != FileChange::Kind::unchanged) delta.upserted.push_back(entry(*find(change.file_id)));
+    }
+    // Paths below a prefix are contiguous in the (root, path) order: every
+    // one starts with "prefix/", and nothing else sorts between them.
+    std::string start = prefix.empty() ? std::string() : std::string(prefix) + "/";
+    std::vector<std::string> gone;
+    for (auto it = by_location_.lower_bound(Location{root, start});
+         it != by_location_.end() && it->first.first == root && below(it->first.second, prefix); ++it)
+        if (!present.count(it->first.second)) gone.push_back(it->first.second);
+    for (const auto& path : gone)
+        if (auto id = remove(root, path)) delta.removed.push_back(*id);
+    return delta;
 }
 
 const SharedFile* ShareCatalog::find(std::uint64_t file_id) const {

@@ -8,6 +8,7 @@
 // Each file gets a file id that stays the same while the file stays at the
 // same place, so the index can be told of one change at a time.
 
+#include "fs/share_scan.h"
 #include "protocol/index_messages.h"
 
 #include <cstdint>
@@ -29,6 +30,14 @@ struct SharedFile {
     std::string_view name() const;
 };
 
+// What the index must be told after a change to the share list.
+struct ShareDelta {
+    std::vector<protocol::FileEntry> upserted; // added or changed
+    std::vector<std::uint64_t> removed;
+
+    bool empty() const { return upserted.empty() && removed.empty(); }
+};
+
 struct FileChange {
     enum class Kind { added, updated, unchanged } kind;
     std::uint64_t file_id;
@@ -45,6 +54,14 @@ public:
                       std::int64_t mtime_ns);
     // The id the file had, if it was shared.
     std::optional<std::uint64_t> remove(std::uint32_t root, const std::string& rel_path);
+
+    // Makes the part of the catalog below `prefix` in `root` ("" = the
+    // whole root) equal to `found`, a complete listing of that subtree:
+    // what is new or changed is upserted, what is gone is removed. Serves
+    // periodic rescans, new directories (their walk) and removed ones
+    // (an empty listing). Entries of `found` outside the subtree are ignored.
+    ShareDelta replace_subtree(std::uint32_t root, std::string_view prefix,
+                               const std::vector<ScannedFile>& found);
 
     const SharedFile* find(std::uint64_t file_id) const;
     const SharedFile* find(std::uint32_t root, const std::string& rel_path) const;

@@ -41,8 +41,9 @@ std::string_view base_name(std::string_view path) {
 }
 
 std::string join_path(std::string_view dir, std::string_view name) {
+    if (dir.empty()) return std::string(name);
     std::string out(dir);
-    if (out.empty() || out.back() != '/') out += '/';
+    if (out.back() != '/') out += '/';
     out += name;
     return out;
 }

@@ -104,8 +104,8 @@ ScanResult scan_roots(const std::vector<std::string>& roots) {
     for (std::uint32_t i = 0; i < roots.size(); ++i) {
         int fd = open(roots[i].c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
-            ++out.problem_count;
-            out.problems.push_back(fmt::format("{}: {}", roots[i], std::strerror(errno)));
+            if (out.problem_count++ < max_problems_kept)
+                out.problems.push_back(fmt::format("{}: {}", roots[i], std::strerror(errno)));
             continue;
         }
         Walker(out, i, roots[i]).walk(fd, "", 0);

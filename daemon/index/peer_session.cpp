@@ -114,8 +114,10 @@ void PeerSession::handle_files_add(const protocol::Frame& frame) {
     if (!add) return connection_->fail(ErrorCode::malformed, add.error().message);
     auto outcome = server_.catalog().add_files(*peer_id_, add->files);
     if (!outcome) {
+        // Refused as a whole; the link stays up so the peer's other files
+        // stay findable.
         server_.log().warn("{}: {}", who(), outcome.error().message);
-        return connection_->fail(ErrorCode::limit_exceeded, outcome.error().message);
+        return connection_->send_message(protocol::ErrorMessage{ErrorCode::limit_exceeded, outcome.error().message});
     }
     Logger& log = server_.log();
     std::string names;

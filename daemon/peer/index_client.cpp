@@ -4,6 +4,7 @@
 #include "catalog/share_catalog.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
+#include "util/text.h"
 
 #include <fmt/format.h>
 
@@ -145,7 +146,13 @@ void IndexClient::on_frame(Connection& connection, const protocol::Frame& frame)
     last_heard_ms_ = uv_now(daemon_.loop());
     if (frame.type == MessageType::error) {
         auto error = protocol::decode_message<protocol::ErrorMessage>(frame.payload);
-        connection.close(error ? fmt::format("the index refused us: {}", error->text)
+        // A refused batch (over limits.max_files_per_peer) leaves the link
+        // up: reconnecting would only send the same list again.
+        if (error && error->code == ErrorCode::limit_exceeded && step_ == Step::ready) {
+            daemon_.log().warn("the index refused files: {}", printable(error->text));
+            return;
+        }
+        connection.close(error ? fmt::format("the index refused us: {}", printable(error->text))
                                : "the index sent a malformed ERROR");
         return;
     }

@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace napster;
@@ -407,6 +408,10 @@ TEST_CASE("every word must occur, in any order; blank queries match nothing") {
           std::vector<std::string>{"pink floyd - money.flac"});
     CHECK(c.search(words("money")).total_matches == 2);
     CHECK(c.search(words("money floyd zeppelin")).total_matches == 0);
+    // No name holds NUL, so a query word with one matches nothing, even
+    // where two stored names meet ("...money.flac" then "money for...").
+    CHECK(c.search(words(std::string("flac\0money", 10))).total_matches == 0);
+    CHECK(c.search(words(std::string("\0", 1))).total_matches == 0);
     auto blank = c.search(words(" \t "));
     CHECK(blank.total_matches == 0);
     CHECK(blank.hits.empty());
@@ -634,6 +639,10 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
         return name.substr(0, protocol::max_file_name);
     };
 
+    // "\xFF" and "1" apart: "\xFF1" would be one (invalid) hex escape.
+    const std::vector<std::string> queries = {
+        "alpha3", "\xC3\xA9T\xC3\xA9", std::string("\xFF") + "1", "7-", "a", "GAMMA8 beta"};
+
     for (int round = 0; round < 60; ++round) {
         std::uint32_t peer_id = 1 + pick(6);
         if (!c.has_peer(peer_id)) c.add_peer(peer(peer_id));
@@ -673,27 +682,25 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
         }
         REQUIRE(c.file_count() == files);
 
-        for (const std::string word : {"alpha3", "\xC3\xA9T\xC3\xA9",
-                                       "\xFF"
-                                       "1",
-                                       "7-", "a", "GAMMA8 beta"}) {
-            auto words = split_words(word);
+        for (const auto& word : queries) {
+            auto query_words = split_words(word);
             // The model matches one word; intersect for multi-word queries.
-            auto expected = model_search(model, words[0]);
-            for (std::size_t i = 1; i < words.size(); ++i) {
-                auto more = model_search(model, words[i]);
+            auto expected = model_search(model, query_words[0]);
+            for (std::size_t i = 1; i < query_words.size(); ++i) {
+                auto more = model_search(model, query_words[i]);
                 std::erase_if(expected, [&](const auto& g) { return more.count(g.first) == 0; });
             }
-            auto r = c.search(::words(word));
+            auto r = c.search(words(word));
             REQUIRE(r.total_matches == expected.size());
             REQUIRE(r.hits.size() == std::min<std::size_t>(expected.size(), 1000));
-            auto it = expected.begin();
-            for (const auto& hit : r.hits) {
-                CHECK(hit.name == it->first.first);
-                CHECK(hit.size == it->first.second);
-                CHECK(hit.holder_total == it->second);
-                ++it;
+            std::vector<std::tuple<std::string, std::uint64_t, std::uint32_t>> want, got;
+            for (const auto& [key, holders] : expected) {
+                if (want.size() == r.hits.size()) break;
+                want.emplace_back(key.first, key.second, holders);
             }
+            for (const auto& hit : r.hits)
+                got.emplace_back(hit.name, hit.size, hit.holder_total);
+            CHECK(got == want);
         }
     }
     CHECK(c.file_count() > 0); // the run exercised a populated catalog

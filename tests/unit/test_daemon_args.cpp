@@ -12,7 +12,9 @@ namespace {
 
 const std::string default_config = "/etc/napster/peer.toml";
 
-DaemonArgs parse(std::vector<std::string> args) { return parse_daemon_args(args, default_config); }
+DaemonArgs parse(std::vector<std::string> args) {
+    return parse_daemon_args(args, default_config);
+}
 
 DaemonArgs parse_ok(std::vector<std::string> args) {
     DaemonArgs out = parse(args);

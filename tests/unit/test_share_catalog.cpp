@@ -17,7 +17,9 @@ using Kind = FileChange::Kind;
 
 namespace {
 
-ShareCatalog two_roots() { return ShareCatalog({"/srv/music", "/srv/books/"}); }
+ShareCatalog two_roots() {
+    return ShareCatalog({"/srv/music", "/srv/books/"});
+}
 
 FileEntry small_entry(std::uint64_t id) {
     FileEntry f;
@@ -30,7 +32,8 @@ FileEntry small_entry(std::uint64_t id) {
 
 std::vector<FileEntry> small_entries(std::size_t count) {
     std::vector<FileEntry> files;
-    for (std::size_t i = 0; i < count; ++i) files.push_back(small_entry(i + 1));
+    for (std::size_t i = 0; i < count; ++i)
+        files.push_back(small_entry(i + 1));
     return files;
 }
 
@@ -41,7 +44,8 @@ FileEntry long_entry(std::uint64_t id) {
     f.file_id = id;
     f.size = id;
     std::string path;
-    for (int i = 0; i < 19; ++i) path += std::string(199, static_cast<char>('a' + i)) + "/";
+    for (int i = 0; i < 19; ++i)
+        path += std::string(199, static_cast<char>('a' + i)) + "/";
     std::string name = fmt::format("{:08}", id);
     name += std::string(200 - name.size(), 'n');
     f.rel_path = path + name;
@@ -51,7 +55,8 @@ FileEntry long_entry(std::uint64_t id) {
 
 std::vector<FileEntry> flatten(const std::vector<std::vector<FileEntry>>& batches) {
     std::vector<FileEntry> out;
-    for (const auto& batch : batches) out.insert(out.end(), batch.begin(), batch.end());
+    for (const auto& batch : batches)
+        out.insert(out.end(), batch.begin(), batch.end());
     return out;
 }
 
@@ -61,7 +66,7 @@ void check_batches_encode(const std::vector<std::vector<FileEntry>>& batches) {
         INFO("batch ", i);
         REQUIRE_FALSE(batches[i].empty());
         CHECK(batches[i].size() <= protocol::max_batch_files);
-        protocol::Bytes frame = protocol::encode_message(protocol::FilesAdd{batches[i]});
+        Bytes frame = protocol::encode_message(protocol::FilesAdd{batches[i]});
         CHECK(frame.size() <= protocol::max_frame_length + protocol::frame_header_size);
         protocol::FrameParse parsed = protocol::parse_frame(frame);
         REQUIRE(parsed.status == protocol::FrameStatus::complete);
@@ -230,7 +235,8 @@ TEST_CASE("total_bytes follows adds, updates, unchanged upserts and removes") {
     CHECK(expected == 14);
 
     std::uint64_t sum = 0;
-    for (const auto& e : catalog.entries()) sum += e.size;
+    for (const auto& e : catalog.entries())
+        sum += e.size;
     CHECK(sum == catalog.total_bytes());
 }
 
@@ -246,7 +252,8 @@ TEST_CASE("entries are ordered by root then path, with name the last component")
     std::vector<FileEntry> entries = catalog.entries();
     REQUIRE(entries.size() == 5);
     std::vector<std::uint64_t> ids;
-    for (const auto& e : entries) ids.push_back(e.file_id);
+    for (const auto& e : entries)
+        ids.push_back(e.file_id);
     CHECK(ids == std::vector<std::uint64_t>{a0, m0, z0, a1, b1});
 
     CHECK(entries[0].rel_path == "a.flac");
@@ -257,7 +264,8 @@ TEST_CASE("entries are ordered by root then path, with name the last component")
     CHECK(entries[2].size == 2);
     CHECK(entries[3].rel_path == "a/x.txt");
     CHECK(entries[3].name == "x.txt");
-    for (const auto& e : entries) CHECK(e.hash.empty());
+    for (const auto& e : entries)
+        CHECK(e.hash.empty());
 
     const SharedFile* deep = catalog.find(z0);
     REQUIRE(deep != nullptr);
@@ -321,9 +329,11 @@ TEST_CASE("split_into_batches keeps every FILES_ADD frame within the frame limit
     // than max_batch_files, so only the byte budget can split them.
     constexpr std::size_t count = 600;
     std::vector<FileEntry> files;
-    for (std::size_t i = 0; i < count; ++i) files.push_back(long_entry(i + 1));
+    for (std::size_t i = 0; i < count; ++i)
+        files.push_back(long_entry(i + 1));
     // Hashes add to the size as well.
-    for (std::size_t i = 0; i < count; i += 3) files[i].hash = std::string(protocol::max_hash, 'h');
+    for (std::size_t i = 0; i < count; i += 3)
+        files[i].hash = std::string(protocol::max_hash, 'h');
 
     auto batches = split_into_batches(files);
     CHECK(batches.size() >= 3);

@@ -82,11 +82,13 @@ std::vector<ScannedFile> sorted(std::vector<ScannedFile> files) {
 
 std::vector<std::string> rel_paths(const ScanResult& result) {
     std::vector<std::string> out;
-    for (const auto& f : sorted(result.files)) out.push_back(f.rel_path);
+    for (const auto& f : sorted(result.files))
+        out.push_back(f.rel_path);
     return out;
 }
 
-const ScannedFile* find_file(const ScanResult& result, const std::string& rel, std::uint32_t root = 0) {
+const ScannedFile* find_file(const ScanResult& result, const std::string& rel,
+                             std::uint32_t root = 0) {
     for (const auto& f : result.files)
         if (f.root == root && f.rel_path == rel) return &f;
     return nullptr;
@@ -94,7 +96,8 @@ const ScannedFile* find_file(const ScanResult& result, const std::string& rel, s
 
 std::string all_problems(const ScanResult& result) {
     std::string out;
-    for (const auto& p : result.problems) out += p + "\n";
+    for (const auto& p : result.problems)
+        out += p + "\n";
     return out;
 }
 
@@ -117,7 +120,8 @@ TEST_CASE("scan lists nested files with their relative paths and sizes") {
     CHECK(result.skipped_links == 0);
     CHECK(rel_paths(result) == std::vector<std::string>{"music/a.mp3", "music/rock/b.mp3",
                                                         "music/rock/live/c d.mp3", "top.txt"});
-    for (const auto& f : result.files) CHECK(f.root == 0);
+    for (const auto& f : result.files)
+        CHECK(f.root == 0);
 
     const ScannedFile* a = find_file(result, "music/a.mp3");
     const ScannedFile* b = find_file(result, "music/rock/b.mp3");
@@ -357,7 +361,8 @@ TEST_CASE("scan stops descending at max_scan_depth") {
     // Every directory up to max_scan_depth levels is read, the next refused.
     CHECK(result.files.size() == max_scan_depth);
     std::string deepest;
-    for (std::size_t level = 1; level <= max_scan_depth; ++level) deepest += "d/";
+    for (std::size_t level = 1; level <= max_scan_depth; ++level)
+        deepest += "d/";
     CHECK(find_file(result, deepest + "f") != nullptr);
     CHECK(find_file(result, deepest + "d/f") == nullptr);
     CHECK(result.problem_count == 1);

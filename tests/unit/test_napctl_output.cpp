@@ -1,0 +1,762 @@
+// SPDX-License-Identifier: MIT
+// napctl's output helpers (ctl/output.*): sizes, durations, endpoints, text
+// tables, and the JSON writer, whose documents are checked by a small strict
+// JSON parser written here (RFC 8259, UTF-8 only) rather than by eye.
+
+#include "ctl/output.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using namespace napster::ctl;
+
+// ---------------------------------------------------------------- reference UTF-8
+
+// Length of the valid UTF-8 sequence at s[i], or 0. Written from RFC 3629's
+// table, independently of util/text.cpp.
+std::size_t reference_sequence_length(std::string_view s, std::size_t i) {
+    auto at = [&](std::size_t k) -> unsigned { return static_cast<unsigned char>(s[k]); };
+    unsigned c = at(i);
+    if (c <= 0x7F) return 1;
+    std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    if (len == 0 || i + len > s.size()) return 0;
+    std::uint32_t cp = c & (0x7F >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+        if ((at(i + k) & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (at(i + k) & 0x3F);
+    }
+    static constexpr std::uint32_t min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_for_length[len]) return 0;       // overlong
+    if (cp >= 0xD800 && cp <= 0xDFFF) return 0;   // surrogate
+    if (cp > 0x10FFFF) return 0;
+    return len;
+}
+
+bool reference_valid_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = reference_sequence_length(s, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+// What the JSON string should decode to: each byte outside a valid sequence
+// becomes U+FFFD.
+std::string reference_replaced(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = reference_sequence_length(s, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(s.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
+}
+
+std::string reference_hex(std::string_view bytes) {
+    std::string out;
+    for (unsigned char c : bytes) {
+        out += "0123456789abcdef"[c / 16];
+        out += "0123456789abcdef"[c % 16];
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------- strict JSON parser
+
+struct Json {
+    enum class Type { null, boolean, number, string, array, object };
+    Type type = Type::null;
+    bool boolean = false;
+    std::string text; // a number's literal, or a string's decoded UTF-8
+    std::vector<Json> items;
+    std::vector<std::pair<std::string, Json>> members; // in document order
+
+    const Json* find(std::string_view key) const {
+        for (const auto& [name, value] : members)
+            if (name == key) return &value;
+        return nullptr;
+    }
+    const Json& at(std::string_view key) const {
+        const Json* value = find(key);
+        REQUIRE_MESSAGE(value != nullptr, "missing key ", std::string(key));
+        return *value;
+    }
+    std::vector<std::string> keys() const {
+        std::vector<std::string> out;
+        for (const auto& member : members) out.push_back(member.first);
+        return out;
+    }
+};
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// Rejects anything RFC 8259 does not allow: raw control characters or
+// invalid UTF-8 in strings, bad escapes, lone surrogates, leading zeros,
+// duplicate keys, trailing data. It also rejects white space outside
+// strings, because napctl's documents are compact.
+class JsonParser {
+public:
+    explicit JsonParser(std::string_view text) : s_(text) {}
+
+    std::optional<Json> document() {
+        Json value;
+        if (!parse_value(value, 0) || pos_ != s_.size()) return std::nullopt;
+        return value;
+    }
+    std::size_t position() const { return pos_; }
+
+private:
+    bool eat(char c) {
+        if (pos_ < s_.size() && s_[pos_] == c) {
+            ++pos_;
+            return true;
+        }
+        return false;
+    }
+    bool literal(std::string_view word) {
+        if (s_.substr(pos_, word.size()) != word) return false;
+        pos_ += word.size();
+        return true;
+    }
+
+    bool parse_value(Json& out, int depth) {
+        if (depth > 64 || pos_ >= s_.size()) return false;
+        char c = s_[pos_];
+        if (c == '{') return parse_object(out, depth);
+        if (c == '[') return parse_array(out, depth);
+        if (c == '"') {
+            out.type = Json::Type::string;
+            return parse_string(out.text);
+        }
+        if (literal("true")) {
+            out.type = Json::Type::boolean;
+            out.boolean = true;
+            return true;
+        }
+        if (literal("false")) {
+            out.type = Json::Type::boolean;
+            return true;
+        }
+        if (literal("null")) return true;
+        return parse_number(out);
+    }
+
+    bool parse_object(Json& out, int depth) {
+        out.type = Json::Type::object;
+        ++pos_;
+        if (eat('}')) return true;
+        for (;;) {
+            std::string key;
+            if (pos_ >= s_.size() || s_[pos_] != '"' || !parse_string(key)) return false;
+            if (out.find(key)) return false; // duplicate key
+            if (!eat(':')) return false;
+            Json value;
+            if (!parse_value(value, depth + 1)) return false;
+            out.members.emplace_back(std::move(key), std::move(value));
+            if (eat('}')) return true;
+            if (!eat(',')) return false;
+        }
+    }
+
+    bool parse_array(Json& out, int depth) {
+        out.type = Json::Type::array;
+        ++pos_;
+        if (eat(']')) return true;
+        for (;;) {
+            Json value;
+            if (!parse_value(value, depth + 1)) return false;
+            out.items.push_back(std::move(value));
+            if (eat(']')) return true;
+            if (!eat(',')) return false;
+        }
+    }
+
+    bool hex4(std::uint32_t& value) {
+        if (pos_ + 4 > s_.size()) return false;
+        value = 0;
+        for (int k = 0; k < 4; ++k) {
+            char c = s_[pos_++];
+            value <<= 4;
+            if (c >= '0' && c <= '9') value |= static_cast<std::uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f') value |= static_cast<std::uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F') value |= static_cast<std::uint32_t>(c - 'A' + 10);
+            else return false;
+        }
+        return true;
+    }
+
+    bool parse_string(std::string& out) {
+        ++pos_; // the opening quote
+        for (;;) {
+            if (pos_ >= s_.size()) return false;
+            auto c = static_cast<unsigned char>(s_[pos_]);
+            if (c == '"') {
+                ++pos_;
+                return true;
+            }
+            if (c < 0x20) return false;
+            if (c != '\\') {
+                std::size_t n = reference_sequence_length(s_, pos_);
+                if (n == 0) return false;
+                out.append(s_.substr(pos_, n));
+                pos_ += n;
+                continue;
+            }
+            ++pos_;
+            if (pos_ >= s_.size()) return false;
+            char e = s_[pos_++];
+            switch (e) {
+            case '"': out += '"'; break;
+            case '\\': out += '\\'; break;
+            case '/': out += '/'; break;
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u': {
+                std::uint32_t cp = 0;
+                if (!hex4(cp)) return false;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) return false; // lone low surrogate
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    std::uint32_t low = 0;
+                    if (!literal("\\u") || !hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                }
+                append_utf8(out, cp);
+                break;
+            }
+            default: return false;
+            }
+        }
+    }
+
+    bool parse_number(Json& out) {
+        std::size_t start = pos_;
+        auto digit = [&] { return pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9'; };
+        eat('-');
+        if (eat('0')) {
+            if (digit()) return false; // leading zero
+        } else {
+            if (!digit()) return false;
+            while (digit()) ++pos_;
+        }
+        if (eat('.')) {
+            if (!digit()) return false;
+            while (digit()) ++pos_;
+        }
+        if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+            ++pos_;
+            if (!eat('+')) eat('-');
+            if (!digit()) return false;
+            while (digit()) ++pos_;
+        }
+        out.type = Json::Type::number;
+        out.text = std::string(s_.substr(start, pos_ - start));
+        return true;
+    }
+
+    std::string_view s_;
+    std::size_t pos_ = 0;
+};
+
+// The writer's output must be one JSON document and then exactly one newline.
+Json parse_document(const std::string& written) {
+    REQUIRE_FALSE(written.empty());
+    REQUIRE(written.back() == '\n');
+    std::string_view body(written.data(), written.size() - 1);
+    REQUIRE(body.find('\n') == std::string_view::npos);
+    JsonParser parser(body);
+    auto document = parser.document();
+    INFO("document: ", written, " stopped at byte ", parser.position());
+    REQUIRE(document.has_value());
+    return std::move(*document);
+}
+
+bool is_json(std::string_view text) { return JsonParser(text).document().has_value(); }
+
+// One object holding a single string field.
+std::string one_string_field(std::string_view name, std::string_view bytes) {
+    JsonWriter json;
+    json.begin_object();
+    json.string_field(name, bytes);
+    json.end_object();
+    return json.finish();
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- the parser itself
+
+TEST_CASE("the test's JSON parser is strict") {
+    CHECK(is_json("{}"));
+    CHECK(is_json("[1,-0,2.5e+3,\"a\\u00e9\\ud83d\\ude00\",true,false,null,{\"k\":[]}]"));
+    CHECK_FALSE(is_json(""));
+    CHECK_FALSE(is_json("{"));
+    CHECK_FALSE(is_json("{\"a\":1,}"));
+    CHECK_FALSE(is_json("[1,]"));
+    CHECK_FALSE(is_json("{\"a\":1}x"));
+    CHECK_FALSE(is_json("{\"a\" :1}"));
+    CHECK_FALSE(is_json("{\"a\":1,\"a\":2}"));
+    CHECK_FALSE(is_json("[01]"));
+    CHECK_FALSE(is_json("\"a\nb\""));
+    CHECK(is_json("\"\x7f\""));
+    CHECK_FALSE(is_json("\"\xff\""));
+    CHECK_FALSE(is_json("\"\xc0\xaf\""));
+    CHECK_FALSE(is_json("\"\\x41\""));
+    CHECK_FALSE(is_json("\"\\u12\""));
+    CHECK_FALSE(is_json("\"\\ud800\""));
+    CHECK_FALSE(is_json("\"abc"));
+    CHECK_FALSE(is_json("{a:1}"));
+    CHECK_FALSE(is_json("tru"));
+}
+
+// ---------------------------------------------------------------- sizes and times
+
+TEST_CASE("human_size: bytes below 1 KiB are exact") {
+    CHECK(human_size(0) == "0 B");
+    CHECK(human_size(1) == "1 B");
+    CHECK(human_size(512) == "512 B");
+    CHECK(human_size(1023) == "1023 B");
+}
+
+TEST_CASE("human_size: binary units with one decimal at each boundary") {
+    CHECK(human_size(1024) == "1.0 KiB");
+    CHECK(human_size(1229) == "1.2 KiB");
+    CHECK(human_size(1536) == "1.5 KiB");
+    CHECK(human_size(10239) == "10.0 KiB");
+    CHECK(human_size(1023 * 1024) == "1023.0 KiB");
+    // 1023.95 KiB and up would print as "1024.0 KiB": the next unit instead.
+    CHECK(human_size(1048524) == "1023.9 KiB"); // 1023.949 KiB
+    CHECK(human_size(1048525) == "1.0 MiB");    // 1023.950 KiB
+    CHECK(human_size(1024 * 1024 - 1) == "1.0 MiB");
+    CHECK(human_size(1024 * 1024) == "1.0 MiB");
+    CHECK(human_size(100'000'000) == "95.4 MiB");
+
+    constexpr std::uint64_t KiB = 1024;
+    constexpr std::uint64_t MiB = KiB * 1024;
+    constexpr std::uint64_t GiB = MiB * 1024;
+    constexpr std::uint64_t TiB = GiB * 1024;
+    constexpr std::uint64_t PiB = TiB * 1024;
+    constexpr std::uint64_t EiB = PiB * 1024;
+    CHECK(human_size(GiB - 1) == "1.0 GiB");
+    CHECK(human_size(GiB) == "1.0 GiB");
+    CHECK(human_size(3 * GiB) == "3.0 GiB");
+    CHECK(human_size(5368709120) == "5.0 GiB");
+    CHECK(human_size(TiB) == "1.0 TiB");
+    CHECK(human_size(PiB) == "1.0 PiB");
+    CHECK(human_size(EiB) == "1.0 EiB");
+    CHECK(human_size(EiB - 1) == "1.0 EiB");
+    CHECK(human_size(15 * EiB + EiB / 2) == "15.5 EiB");
+    CHECK(human_size(std::numeric_limits<std::uint64_t>::max()) == "16.0 EiB");
+}
+
+TEST_CASE("human_size never shows 1024.0 of a unit") {
+    // Sweep the bytes around 1023.95 of each unit from KiB to PiB.
+    std::uint64_t unit = 1024;
+    const char* names[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+    const char* next[] = {"MiB", "GiB", "TiB", "PiB", "EiB"};
+    for (int u = 0; u < 5; ++u, unit *= 1024) {
+        CAPTURE(names[u]);
+        auto edge = static_cast<std::uint64_t>(1023.95 * static_cast<double>(unit));
+        std::uint64_t step = unit / 1024 > 0 ? unit / 4096 + 1 : 1;
+        for (std::uint64_t b = edge - 64 * step; b <= edge + 64 * step; b += step) {
+            std::string text = human_size(b);
+            CAPTURE(b);
+            CAPTURE(text);
+            CHECK(text.find("1024.0") == std::string::npos);
+            CHECK((text == std::string("1023.9 ") + names[u] || text == std::string("1.0 ") + next[u]));
+        }
+    }
+}
+
+TEST_CASE("human_duration") {
+    CHECK(human_duration(0) == "0 s");
+    CHECK(human_duration(42) == "42 s");
+    CHECK(human_duration(59) == "59 s");
+    CHECK(human_duration(60) == "1 min 0 s");
+    CHECK(human_duration(303) == "5 min 3 s");
+    CHECK(human_duration(3599) == "59 min 59 s");
+    CHECK(human_duration(3600) == "1 h 0 min");
+    CHECK(human_duration(7993) == "2 h 13 min");
+    CHECK(human_duration(86399) == "23 h 59 min");
+    CHECK(human_duration(86400) == "1 d 0 h");
+    CHECK(human_duration(3 * 86400 + 4 * 3600 + 59) == "3 d 4 h");
+}
+
+TEST_CASE("endpoint_text brackets IPv6 and escapes hostile bytes") {
+    CHECK(endpoint_text("127.0.0.1", 6022) == "127.0.0.1:6022");
+    CHECK(endpoint_text("::1", 6020) == "[::1]:6020");
+    CHECK(endpoint_text("fe80::1", 0) == "[fe80::1]:0");
+    CHECK(endpoint_text("0.0.0.0", 65535) == "0.0.0.0:65535");
+    CHECK(endpoint_text("1.2.3.4\n", 1) == "1.2.3.4\\x0a:1");
+}
+
+TEST_CASE("display_width and truncate_display count code points") {
+    CHECK(display_width("") == 0);
+    CHECK(display_width("abc") == 3);
+    CHECK(display_width("\xc3\xa4\xc3\xb6") == 2);     // "äö"
+    CHECK(display_width("\xe2\x82\xac") == 1);         // "€"
+    CHECK(display_width("\xf0\x9f\x98\x80x") == 2);    // emoji + x
+
+    CHECK(truncate_display("abcdef", 6) == "abcdef");
+    CHECK(truncate_display("abcdef", 10) == "abcdef");
+    CHECK(truncate_display("abcdef", 5) == "ab...");
+    CHECK(truncate_display("abcdef", 3) == "...");
+    CHECK(truncate_display("abcdef", 2) == "..");
+    CHECK(truncate_display("abcdef", 0) == "");
+    // Multi-byte characters are never split.
+    CHECK(truncate_display("\xc3\xa4\xc3\xb6\xc3\xbc\xc3\xa4\xc3\xb6\xc3\xbc", 5) == "\xc3\xa4\xc3\xb6...");
+    const std::string emoji = "\xf0\x9f\x98\x80"; // U+1F600
+    CHECK(truncate_display(emoji + emoji + emoji + emoji, 4) == emoji + emoji + emoji + emoji);
+    CHECK(truncate_display(emoji + emoji + emoji + emoji + emoji, 4) == emoji + "...");
+}
+
+// ---------------------------------------------------------------- tables
+
+TEST_CASE("TextTable aligns columns, pads with two spaces, leaves no trailing blanks") {
+    TextTable table({{"NAME"}, {"SIZE", TextTable::Align::right}, {"HOLDERS"}});
+    table.add_row({"file8_3.txt", "1.2 KiB", "3 (bob#1, carol#4, ...)"});
+    table.add_row({"file8_3.txt", "95.4 MiB", "1 (dave#9)"});
+    // (ctl/README.md's example shows this table one column wider.)
+    CHECK(table.render() == "NAME             SIZE  HOLDERS\n"
+                            "file8_3.txt   1.2 KiB  3 (bob#1, carol#4, ...)\n"
+                            "file8_3.txt  95.4 MiB  1 (dave#9)\n");
+}
+
+TEST_CASE("TextTable: a heading wider than its cells sets the width") {
+    TextTable table({{"NAME"}, {"SIZE", TextTable::Align::right}, {"PATH"}, {"ID", TextTable::Align::right}});
+    table.add_row({"film.mkv", "10.0 MiB", "films/film.mkv", "3"});
+    table.add_row({"b.txt", "1.2 KiB", "sub/b.txt", "2"});
+    CHECK(table.render() == "NAME          SIZE  PATH            ID\n"
+                            "film.mkv  10.0 MiB  films/film.mkv   3\n"
+                            "b.txt      1.2 KiB  sub/b.txt        2\n");
+}
+
+TEST_CASE("TextTable: hidden heading and indent") {
+    TextTable table({{"PEER"}, {"NAME"}, {"ADDRESS"}, {"SIZE"}});
+    table.add_row({"peer 1", "bob", "127.0.0.1:6022", "1.2 KiB"});
+    table.add_row({"peer 4", "carol", "[::1]:6020", "1.2 KiB"});
+    table.add_row({"peer 9", "dave", "10.0.0.9:6020", "1.2 KiB, 95.4 MiB"});
+    // The hidden headings do not widen anything ("ADDRESS" is not padded in).
+    CHECK(table.render(TextTable::Heading::hidden, "  ") == "  peer 1  bob    127.0.0.1:6022  1.2 KiB\n"
+                                                           "  peer 4  carol  [::1]:6020      1.2 KiB\n"
+                                                           "  peer 9  dave   10.0.0.9:6020   1.2 KiB, 95.4 MiB\n");
+    TextTable narrow({{"LONG HEADING"}, {"X"}});
+    narrow.add_row({"a", "b"});
+    CHECK(narrow.render(TextTable::Heading::hidden) == "a  b\n");
+    CHECK(narrow.render() == "LONG HEADING  X\n"
+                             "a             b\n");
+}
+
+TEST_CASE("TextTable pads by columns, not bytes, and right-aligns a last column") {
+    TextTable table({{"N"}, {"V", TextTable::Align::right}});
+    table.add_row({"\xc3\xa4\xc3\xa4\xc3\xa4", "1"}); // "äää": 3 columns, 6 bytes
+    table.add_row({"abcd", "100"});
+    CHECK(table.render() == "N       V\n"
+                            "\xc3\xa4\xc3\xa4\xc3\xa4     1\n"
+                            "abcd  100\n");
+}
+
+TEST_CASE("TextTable: no rows, empty cells") {
+    TextTable empty({{"A"}, {"B"}});
+    CHECK(empty.render() == "A  B\n");
+    CHECK(empty.render(TextTable::Heading::hidden) == "");
+    TextTable blanks({{"A"}, {"B"}, {"C"}});
+    blanks.add_row({"", "x", "y"});
+    CHECK(blanks.render() == "A  B  C\n"
+                             "   x  y\n");
+}
+
+// output.h promises "lines carry no trailing blanks", but an empty last cell
+// still gets the two-space separator before it: "   x  \n". No caller
+// passes an empty last cell today. Known bug: remove should_fail once fixed.
+TEST_CASE("known bug: an empty last cell leaves no trailing blanks" * doctest::should_fail()) {
+    TextTable blanks({{"A"}, {"B"}, {"C"}});
+    blanks.add_row({"", "x", ""});
+    CHECK(blanks.render() == "A  B  C\n"
+                             "   x\n");
+}
+
+// ---------------------------------------------------------------- JSON writer
+
+TEST_CASE("JsonWriter: a compact document with every kind of value") {
+    JsonWriter json;
+    json.begin_object();
+    json.string_field("query", "file8 3");
+    json.bool_field("exact", false);
+    json.bool_field("on", true);
+    json.null_field("peer_id");
+    json.number_field("total_matches", 5);
+    json.number_field("big", std::numeric_limits<std::uint64_t>::max());
+    json.key("files");
+    json.begin_array();
+    json.begin_object();
+    json.string_field("name", "file8_3.txt");
+    json.key("holders");
+    json.begin_array();
+    json.end_array();
+    json.end_object();
+    json.begin_object();
+    json.end_object();
+    json.end_array();
+    json.key("numbers");
+    json.begin_array();
+    json.number_value(0);
+    json.number_value(7);
+    json.string_value("s");
+    json.begin_array();
+    json.end_array();
+    json.end_array();
+    json.string_array_field("share_dirs", {"/srv/a", "/srv/b"});
+    json.end_object();
+    std::string written = json.finish();
+
+    CHECK(written == "{\"query\":\"file8 3\",\"exact\":false,\"on\":true,\"peer_id\":null,"
+                     "\"total_matches\":5,\"big\":18446744073709551615,"
+                     "\"files\":[{\"name\":\"file8_3.txt\",\"holders\":[]},{}],"
+                     "\"numbers\":[0,7,\"s\",[]],\"share_dirs\":[\"/srv/a\",\"/srv/b\"]}\n");
+
+    Json doc = parse_document(written);
+    REQUIRE(doc.type == Json::Type::object);
+    CHECK(doc.keys() == std::vector<std::string>{"query", "exact", "on", "peer_id", "total_matches", "big",
+                                                  "files", "numbers", "share_dirs"});
+    CHECK(doc.at("query").text == "file8 3");
+    CHECK(doc.at("exact").type == Json::Type::boolean);
+    CHECK_FALSE(doc.at("exact").boolean);
+    CHECK(doc.at("on").boolean);
+    CHECK(doc.at("peer_id").type == Json::Type::null);
+    CHECK(doc.at("big").text == "18446744073709551615");
+    REQUIRE(doc.at("files").items.size() == 2);
+    CHECK(doc.at("files").items[0].at("holders").type == Json::Type::array);
+    CHECK(doc.at("files").items[1].members.empty());
+    CHECK(doc.at("share_dirs").items.size() == 2);
+    CHECK(doc.find("share_dirs_hex") == nullptr);
+}
+
+TEST_CASE("JsonWriter: empty containers and top-level arrays") {
+    {
+        JsonWriter json;
+        json.begin_object();
+        json.end_object();
+        CHECK(json.finish() == "{}\n");
+    }
+    {
+        JsonWriter json;
+        json.begin_array();
+        json.number_value(1);
+        json.begin_object();
+        json.end_object();
+        json.string_value("x");
+        json.end_array();
+        std::string written = json.finish();
+        CHECK(written == "[1,{},\"x\"]\n");
+        Json doc = parse_document(written);
+        CHECK(doc.items.size() == 3);
+    }
+    {
+        JsonWriter json;
+        json.begin_object();
+        json.string_array_field("share_dirs", {});
+        json.end_object();
+        CHECK(json.finish() == "{\"share_dirs\":[]}\n");
+    }
+}
+
+TEST_CASE("JsonWriter escapes quotes, backslashes and control characters") {
+    CHECK(one_string_field("s", "say \"hi\"") == "{\"s\":\"say \\\"hi\\\"\"}\n");
+    CHECK(one_string_field("s", "C:\\dir\\") == "{\"s\":\"C:\\\\dir\\\\\"}\n");
+    CHECK(one_string_field("s", "a\nb\rc\td") == "{\"s\":\"a\\nb\\rc\\td\"}\n");
+    CHECK(one_string_field("s", std::string("\0\x01\x1f", 3)) == "{\"s\":\"\\u0000\\u0001\\u001f\"}\n");
+    CHECK(one_string_field("s", "\b\f") == "{\"s\":\"\\u0008\\u000c\"}\n");
+    CHECK(one_string_field("s", "\x1b[2J") == "{\"s\":\"\\u001b[2J\"}\n");
+    CHECK(one_string_field("s", "/") == "{\"s\":\"/\"}\n");
+    // Valid UTF-8, including C1 controls and U+2028, is written as is.
+    CHECK(one_string_field("s", "\xc3\xa9\xe2\x80\xa8\xc2\x85") == "{\"s\":\"\xc3\xa9\xe2\x80\xa8\xc2\x85\"}\n");
+
+    // Every one of those decodes back to the exact bytes, with no _hex.
+    for (std::string_view bytes : {std::string_view("say \"hi\""), std::string_view("C:\\dir\\"),
+                                   std::string_view("a\nb\rc\td"), std::string_view("\0\x01\x1f\x7f", 4),
+                                   std::string_view("\x1b[2J"), std::string_view("\xc3\xa9\xe2\x80\xa8")}) {
+        Json doc = parse_document(one_string_field("s", bytes));
+        CHECK(doc.at("s").text == bytes);
+        CHECK(doc.keys() == std::vector<std::string>{"s"});
+    }
+}
+
+TEST_CASE("JsonWriter: _hex sibling exactly for strings that are not UTF-8") {
+    struct Case {
+        std::string_view bytes;
+        bool valid;
+    };
+    const Case cases[] = {
+        {"", true},
+        {"plain.txt", true},
+        {"caf\xc3\xa9", true},                 // é
+        {"\xe2\x82\xac", true},                // €
+        {"\xf0\x9f\x98\x80", true},            // U+1F600
+        {"\xf4\x8f\xbf\xbf", true},            // U+10FFFF
+        {"\xef\xbf\xbd", true},                // U+FFFD itself
+        {std::string_view("a\0b", 3), true},   // NUL is valid UTF-8
+        {"file\xff.txt", false},
+        {"\x80", false},                       // lone continuation
+        {"\xc3", false},                       // truncated at the end
+        {"\xe2\x82", false},                   // truncated 3-byte sequence
+        {"\xc0\xaf", false},                   // overlong '/'
+        {"\xe0\x80\xaf", false},               // overlong
+        {"\xed\xa0\x80", false},               // surrogate U+D800
+        {"\xf4\x90\x80\x80", false},           // above U+10FFFF
+        {"\xf8\x88\x80\x80\x80", false},       // 5-byte form
+        {"\xfe\xff", false},
+        {"ok\xc3\xa9\xff\"\\\n", false},       // mixed with escapes
+    };
+    for (const auto& c : cases) {
+        std::string bytes(c.bytes);
+        CAPTURE(reference_hex(bytes));
+        REQUIRE(reference_valid_utf8(bytes) == c.valid);
+        Json doc = parse_document(one_string_field("name", bytes));
+        if (c.valid) {
+            CHECK(doc.keys() == std::vector<std::string>{"name"});
+            CHECK(doc.at("name").text == bytes);
+        } else {
+            // The sibling follows its key directly.
+            CHECK(doc.keys() == std::vector<std::string>{"name", "name_hex"});
+            CHECK(doc.at("name_hex").text == reference_hex(bytes));
+            CHECK(doc.at("name").text == reference_replaced(bytes));
+        }
+    }
+}
+
+TEST_CASE("JsonWriter: the README's example, byte for byte") {
+    CHECK(one_string_field("name", "file\xff.txt") ==
+          "{\"name\":\"file\xef\xbf\xbd.txt\",\"name_hex\":\"66696c65ff2e747874\"}\n");
+    // Uppercase hex would not be "lowercase hex"; every byte value round-trips.
+    std::string all;
+    for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
+    Json doc = parse_document(one_string_field("all", all));
+    CHECK(doc.at("all_hex").text == reference_hex(all));
+    CHECK(doc.at("all").text == reference_replaced(all));
+    CHECK(doc.at("all_hex").text.substr(0, 8) == "00010203");
+    CHECK(doc.at("all_hex").text.substr(doc.at("all_hex").text.size() - 8) == "fcfdfeff");
+}
+
+TEST_CASE("JsonWriter: string arrays get a _hex array when any element is not UTF-8") {
+    {
+        JsonWriter json;
+        json.begin_object();
+        json.string_array_field("share_dirs", {"/srv/ok", "/srv/\xff", ""});
+        json.number_field("after", 1);
+        json.end_object();
+        std::string written = json.finish();
+        CHECK(written == "{\"share_dirs\":[\"/srv/ok\",\"/srv/\xef\xbf\xbd\",\"\"],"
+                         "\"share_dirs_hex\":[\"2f7372762f6f6b\",\"2f7372762fff\",\"\"],\"after\":1}\n");
+        Json doc = parse_document(written);
+        CHECK(doc.keys() == std::vector<std::string>{"share_dirs", "share_dirs_hex", "after"});
+        const Json& hex = doc.at("share_dirs_hex");
+        REQUIRE(hex.items.size() == 3);
+        CHECK(hex.items[0].text == reference_hex("/srv/ok"));
+        CHECK(hex.items[1].text == reference_hex("/srv/\xff"));
+        CHECK(hex.items[2].text == "");
+    }
+    {
+        JsonWriter json;
+        json.begin_object();
+        json.string_array_field("share_dirs", {"/srv/\xc3\xa9", "/x\n"});
+        json.end_object();
+        Json doc = parse_document(json.finish());
+        CHECK(doc.keys() == std::vector<std::string>{"share_dirs"});
+        CHECK(doc.at("share_dirs").items[1].text == "/x\n");
+    }
+}
+
+TEST_CASE("JsonWriter: string values in arrays keep their bytes valid JSON") {
+    JsonWriter json;
+    json.begin_array();
+    json.string_value("\xff\"");
+    json.string_value("\x01");
+    json.end_array();
+    std::string written = json.finish();
+    CHECK(written == "[\"\xef\xbf\xbd\\\"\",\"\\u0001\"]\n");
+    Json doc = parse_document(written);
+    REQUIRE(doc.items.size() == 2);
+    CHECK(doc.items[0].text == "\xef\xbf\xbd\"");
+}
+
+TEST_CASE("JsonWriter: random byte strings always give valid JSON that recovers the bytes") {
+    std::mt19937 random(20240601); // fixed seed: deterministic
+    std::uniform_int_distribution<int> length(0, 24);
+    // Bytes drawn mostly from the interesting ones: ASCII specials, lead and
+    // continuation bytes, and bytes that can never appear in UTF-8.
+    const unsigned char pool[] = {'a', ' ', '"', '\\', '/', '\n', '\t', 0x00, 0x01, 0x1f, 0x7f, 0x80, 0xbf,
+                                  0xc0, 0xc2, 0xc3, 0xa9, 0xdf, 0xe0, 0xe2, 0x82, 0xac, 0xed, 0xa0, 0xef,
+                                  0xf0, 0x9f, 0x98, 0xf4, 0x8f, 0x90, 0xf5, 0xff};
+    std::uniform_int_distribution<std::size_t> pick(0, sizeof pool - 1);
+    int invalid_seen = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string a;
+        std::string b;
+        for (int k = length(random); k > 0; --k) a += static_cast<char>(pool[pick(random)]);
+        for (int k = length(random); k > 0; --k) b += static_cast<char>(pool[pick(random)]);
+        JsonWriter json;
+        json.begin_object();
+        json.string_field("a", a);
+        json.key("list");
+        json.begin_array();
+        json.string_value(b);
+        json.end_array();
+        json.string_array_field("dirs", {a, b});
+        json.end_object();
+        std::string written = json.finish();
+        CAPTURE(reference_hex(a));
+        CAPTURE(reference_hex(b));
+        Json doc = parse_document(written);
+
+        bool a_valid = reference_valid_utf8(a);
+        bool b_valid = reference_valid_utf8(b);
+        invalid_seen += a_valid ? 0 : 1;
+        CHECK((doc.find("a_hex") != nullptr) == !a_valid);
+        CHECK(doc.at("a").text == reference_replaced(a));
+        if (!a_valid) CHECK(doc.at("a_hex").text == reference_hex(a));
+        CHECK(doc.at("list").items.at(0).text == reference_replaced(b));
+        CHECK((doc.find("dirs_hex") != nullptr) == !(a_valid && b_valid));
+        if (const Json* hex = doc.find("dirs_hex")) {
+            REQUIRE(hex->items.size() == 2);
+            CHECK(hex->items[0].text == reference_hex(a));
+            CHECK(hex->items[1].text == reference_hex(b));
+        }
+    }
+    CHECK(invalid_seen > 100); // the pool does exercise the _hex path
+}
