@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view index_keys[] = {
     "listen.address",     "listen.port", "limits.max_peers", "limits.max_files_per_peer",
-    "limits.max_results", "log.level",
+    "limits.max_results", "limits.peer_timeout", "log.level",
 };
 
 } // namespace
@@ -28,6 +28,7 @@ Result<IndexConfig> parse_index_config(std::string_view text, std::string_view s
     check.read_integer("limits.max_peers", 1, 1'000'000, config.max_peers);
     check.read_integer("limits.max_files_per_peer", 1, 100'000'000, config.max_files_per_peer);
     check.read_integer("limits.max_results", 1, 1000, config.max_results);
+    check.read_integer("limits.peer_timeout", 3, 86400, config.peer_timeout);
     check.read_log_level("log.level", config.log_level);
     if (check.failed()) return check.error();
 
@@ -53,10 +54,11 @@ std::string format_index_config(const IndexConfig& config) {
                        "max_peers = {}\n"
                        "max_files_per_peer = {}\n"
                        "max_results = {}\n"
+                       "peer_timeout = {}\n"
                        "\n[log]\n"
                        "level = {}\n",
                        toml_quote(config.listen_address), config.listen_port, config.max_peers,
-                       config.max_files_per_peer, config.max_results,
+                       config.max_files_per_peer, config.max_results, config.peer_timeout,
                        toml_quote(log_level_name(config.log_level)));
 }
 

@@ -20,6 +20,9 @@ struct IndexConfig {
     std::uint32_t max_peers = 10000;        // [limits] max_peers
     std::uint32_t max_files_per_peer = 1000000;
     std::uint32_t max_results = 100;        // [limits] max_results: 1..1000
+    // [limits] peer_timeout: seconds of silence after which a peer's files
+    // are dropped; the index pings every third of it. 3..86400.
+    std::uint32_t peer_timeout = 60;
     LogLevel log_level = LogLevel::info;    // [log] level
 
     std::string source; // the file it was read from, "" for built-in defaults

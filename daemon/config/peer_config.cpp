@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::string_view peer_keys[] = {
     "name",       "index.address",      "index.port",     "upload.address", "upload.port",
-    "share.dirs", "share.download_dir", "control.socket", "log.level",
+    "share.dirs", "share.download_dir", "share.rescan_interval", "control.socket", "log.level",
 };
 
 constexpr std::size_t max_name_bytes = 64;
@@ -169,6 +169,7 @@ Result<PeerConfig> parse_peer_config(std::string_view text, std::string_view sou
     check.read_integer("upload.port", 0, 65535, config.upload_port);
     read_share_dirs(check, config.share_dirs);
     check.read_path("share.download_dir", config.download_dir);
+    check.read_integer("share.rescan_interval", 0, 86400, config.rescan_interval);
     check.read_path("control.socket", config.control_socket, max_socket_path_bytes);
     check.read_log_level("log.level", config.log_level);
     if (check.failed()) return check.error();
@@ -199,13 +200,14 @@ std::string format_peer_config(const PeerConfig& config) {
                        "\n[share]\n"
                        "dirs = {}\n"
                        "download_dir = {}\n"
+                       "rescan_interval = {}\n"
                        "\n[control]\n"
                        "socket = {}\n"
                        "\n[log]\n"
                        "level = {}\n",
                        toml_quote(config.name), toml_quote(config.index_address), config.index_port,
                        toml_quote(config.upload_address), config.upload_port,
-                       toml_string_array(config.share_dirs), toml_quote(config.download_dir),
+                       toml_string_array(config.share_dirs), toml_quote(config.download_dir), config.rescan_interval,
                        toml_quote(config.control_socket),
                        toml_quote(log_level_name(config.log_level)));
 }

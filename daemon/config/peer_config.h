@@ -37,6 +37,10 @@ struct PeerConfig {
     std::uint16_t upload_port = 6020;         // [upload] port: 0 picks a free one
     std::vector<std::string> share_dirs = {"/srv/napster/share"}; // absolute paths
     std::string download_dir = "/srv/napster/downloads";         // absolute path
+    // [share] rescan_interval: seconds between full rescans once inotify
+    // cannot follow a share (watch limit reached, event queue overflow);
+    // 0 = never. 0..86400.
+    std::uint32_t rescan_interval = 300;
     std::string control_socket;               // [control] socket: absolute, < 108 bytes
     LogLevel log_level = LogLevel::info;
 

@@ -76,8 +76,7 @@ void IndexServer::release_peer_id(std::uint32_t id) { released_ids_.insert(id); 
 
 void IndexServer::sweep() {
     std::uint64_t now = now_ms();
-    for (auto& [key, session] : sessions_)
-        if (auto reason = session->expired(now)) session->close(*reason);
+    for (auto& [key, session] : sessions_) session->tick(now);
 }
 
 } // namespace napster

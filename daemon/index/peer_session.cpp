@@ -19,8 +19,6 @@ using protocol::MessageType;
 
 // A peer must finish HELLO and REGISTER this soon after connecting.
 constexpr std::uint64_t handshake_timeout_ms = 10'000;
-// A registered peer pings every 15 s; three missed pings and it is gone.
-constexpr std::uint64_t silence_timeout_ms = 60'000;
 // Files named in the info line of an add; the rest are counted.
 constexpr std::size_t names_in_add_log = 10;
 
@@ -46,12 +44,24 @@ void PeerSession::close(const std::string& reason) {
     if (connection_) connection_->close(reason);
 }
 
-std::optional<std::string> PeerSession::expired(std::uint64_t now_ms) const {
-    if (state_ != State::registered && now_ms - connected_at_ms_ > handshake_timeout_ms)
-        return "no registration within 10 s";
-    if (state_ == State::registered && now_ms - last_heard_ms_ > silence_timeout_ms)
-        return "silent for 60 s";
-    return std::nullopt;
+// Soft state: a peer that answers nothing for limits.peer_timeout loses its
+// files. Pinging every third of it lets a live but idle peer prove itself
+// twice before that.
+void PeerSession::tick(std::uint64_t now_ms) {
+    if (!connection_) return;
+    if (state_ != State::registered) {
+        if (now_ms - connected_at_ms_ > handshake_timeout_ms) close("no registration within 10 s");
+        return;
+    }
+    std::uint64_t timeout_ms = std::uint64_t{server_.config().peer_timeout} * 1000;
+    if (now_ms - last_heard_ms_ > timeout_ms) {
+        close(fmt::format("silent for {} s (limits.peer_timeout)", server_.config().peer_timeout));
+        return;
+    }
+    if (now_ms - last_ping_ms_ >= timeout_ms / 3) {
+        last_ping_ms_ = now_ms;
+        connection_->send_message(protocol::Ping{now_ms});
+    }
 }
 
 void PeerSession::on_frame(Connection& connection, const protocol::Frame& frame) {
@@ -105,6 +115,7 @@ void PeerSession::handle_register(const protocol::Frame& frame) {
     peer_name_ = reg->name;
     server_.catalog().add_peer(PeerInfo{*peer_id_, peer_name_, address_, reg->upload_port});
     state_ = State::registered;
+    last_ping_ms_ = server_.now_ms();
     connection_->send_message(protocol::Registered{*peer_id_});
     server_.log().info("{} connected from {}, upload port {}", who(), address_, reg->upload_port);
 }

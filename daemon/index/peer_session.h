@@ -27,8 +27,9 @@ public:
     void on_closed(Connection& connection, const std::string& reason) override;
 
     void close(const std::string& reason);
-    // The sweep's question: has this session been silent for too long?
-    std::optional<std::string> expired(std::uint64_t now_ms) const;
+    // Called by the server's sweep about once a second: closes a session
+    // that never registered or went silent, pings an idle one.
+    void tick(std::uint64_t now_ms);
 
 private:
     enum class State { awaiting_hello, awaiting_register, registered };
@@ -48,6 +49,7 @@ private:
     std::string address_;
     std::uint64_t connected_at_ms_;
     std::uint64_t last_heard_ms_;
+    std::uint64_t last_ping_ms_ = 0;
 };
 
 } // namespace napster

@@ -167,6 +167,14 @@ TEST_CASE("ports and limits are range checked") {
     CHECK(parse_error("limits.max_results = 1001") ==
           "index.toml:1:22: limits.max_results must be 1..1000, not 1001");
 
+    CHECK(parse_ok("").peer_timeout == 60);
+    CHECK(parse_ok("limits.peer_timeout = 3").peer_timeout == 3);
+    CHECK(parse_ok("limits.peer_timeout = 86400").peer_timeout == 86400);
+    CHECK(parse_error("limits.peer_timeout = 2") ==
+          "index.toml:1:23: limits.peer_timeout must be 3..86400, not 2");
+    CHECK(parse_error("limits.peer_timeout = \"60s\"") ==
+          "index.toml:1:23: limits.peer_timeout must be an integer, not a string");
+
     CHECK(parse_ok("limits.max_peers = 1000000").max_peers == 1000000);
     CHECK(parse_error("limits.max_peers = 0") ==
           "index.toml:1:20: limits.max_peers must be 1..1000000, not 0");

@@ -200,6 +200,12 @@ TEST_CASE("ports are range checked") {
     CHECK(parse_error("index.port = 0") == "peer.toml:1:14: index.port must be 1..65535, not 0");
     CHECK(parse_error("index.port = 65536") ==
           "peer.toml:1:14: index.port must be 1..65535, not 65536");
+    CHECK(parse_ok("").rescan_interval == 300);
+    CHECK(parse_ok("share.rescan_interval = 0").rescan_interval == 0);
+    CHECK(parse_ok("share.rescan_interval = 86400").rescan_interval == 86400);
+    CHECK(parse_error("share.rescan_interval = 86401") ==
+          "peer.toml:1:25: share.rescan_interval must be 0..86400, not 86401");
+
     CHECK(parse_ok("upload.port = 0").upload_port == 0);
     CHECK(parse_error("upload.port = 70000") ==
           "peer.toml:1:15: upload.port must be 0..65535, not 70000");
