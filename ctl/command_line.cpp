@@ -88,6 +88,10 @@ Outcome<CommandLine> parse_command_line(std::span<const std::string_view> argume
             line.action = CommandLine::Action::command_help;
             return line;
         }
+        if (name == "--version" || name == "-V") {
+            line.action = CommandLine::Action::version;
+            return line;
+        }
         if (name == "--json") {
             if (inline_value) return usage_failure(*command, "option --json takes no value");
             line.json = true;

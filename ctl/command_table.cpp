@@ -25,7 +25,7 @@ constexpr std::array<OptionSpec, 1> search_options = {{
     {"--exact", "", "match the whole file name instead of words in it"},
 }};
 
-constexpr std::array<CommandSpec, 5> command_table = {{
+constexpr std::array<CommandSpec, 6> command_table = {{
     {"fetch", 1, 1, run_fetch, "download a file from a peer that holds it", "NAME", fetch_options,
      "Downloads the file named exactly NAME. When several peers hold it and stdin and\n"
      "stdout are terminals, napctl lists them and asks which one to use (3 tries;\n"
@@ -33,6 +33,10 @@ constexpr std::array<CommandSpec, 5> command_table = {{
      "progress line is shown on stderr. Prints the path of the finished file.\n"
      "A relative --output DIR is taken from the current directory.\n"},
     {"help", 0, 1, run_help, "show help for napctl or for one command", "[COMMAND]", {}, ""},
+    {"rescan", 0, 0, run_rescan, "walk every shared directory again", "", {},
+     "Makes napeerd walk all its share dirs and its download dir and tell the index\n"
+     "what changed. inotify keeps the list current on its own; this is for when it\n"
+     "cannot (see share.rescan_interval) or to check. Waits until the walk is done.\n"},
     {"search", 1, unlimited_args, run_search, "list files whose names contain every word",
      "WORD...", search_options,
      "Asks the index, through napeerd, for files whose names contain every WORD\n"

@@ -63,7 +63,10 @@ ShareDelta ShareCatalog::replace_subtree(std::uint32_t root, std::string_view pr
          it != by_location_.end() && it->first.first == root && below(it->first.second, prefix); ++it)
         if (!present.count(it->first.second)) gone.push_back(it->first.second);
     for (const auto& path : gone)
-        if (auto id = remove(root, path)) delta.removed.push_back(*id);
+        if (auto id = remove(root, path)) {
+            delta.removed.push_back(*id);
+            delta.removed_paths.push_back(path);
+        }
     return delta;
 }
 

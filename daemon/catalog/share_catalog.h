@@ -34,6 +34,7 @@ struct SharedFile {
 struct ShareDelta {
     std::vector<protocol::FileEntry> upserted; // added or changed
     std::vector<std::uint64_t> removed;
+    std::vector<std::string> removed_paths; // beside `removed`, for the log
 
     bool empty() const { return upserted.empty() && removed.empty(); }
 };

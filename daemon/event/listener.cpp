@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "event/listener.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,6 +30,37 @@ bool unix_socket_is_live(const std::string& path) {
     bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
     return live;
+}
+
+struct BoundAddress {
+    std::string address; // "0.0.0.0", "::"
+    std::uint16_t port = 0;
+};
+
+BoundAddress bound_address(const uv_tcp_t* tcp) {
+    sockaddr_storage bound{};
+    int len = sizeof bound;
+    BoundAddress out;
+    if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &len) != 0) return out;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (bound.ss_family == AF_INET6) {
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&bound);
+        uv_ip6_name(in6, text, sizeof text);
+        out.port = ntohs(in6->sin6_port);
+    } else {
+        auto* in4 = reinterpret_cast<sockaddr_in*>(&bound);
+        uv_ip4_name(in4, text, sizeof text);
+        out.port = ntohs(in4->sin_port);
+    }
+    out.address = text;
+    return out;
+}
+
+int socket_option(int fd, int option) {
+    int value = 0;
+    socklen_t len = sizeof value;
+    if (getsockopt(fd, SOL_SOCKET, option, &value, &len) != 0) return -1;
+    return value;
 }
 
 } // namespace
@@ -62,12 +94,37 @@ Result<Listener*> Listener::listen_tcp(uv_loop_t* loop, const std::string& addre
         return make_error(fmt::format("cannot listen on {}:{}: {} ({})", address, port, uv_strerror(rc),
                                       where(config_key, config_source)));
     }
-    sockaddr_storage bound{};
-    int len = sizeof bound;
-    uv_tcp_getsockname(&self->handle_.tcp, reinterpret_cast<sockaddr*>(&bound), &len);
-    self->port_ = ntohs(bound.ss_family == AF_INET6
-                            ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    self->port_ = bound_address(&self->handle_.tcp).port;
+    return self;
+}
+
+Result<Listener*> Listener::adopt_tcp(uv_loop_t* loop, int fd, const std::string& origin,
+                                      AcceptCallback on_accept) {
+    // Check before libuv owns it: uv_tcp_open takes any fd.
+    int domain = socket_option(fd, SO_DOMAIN);
+    if (domain < 0)
+        return make_error(fmt::format("{} is not a socket: {}", origin, std::strerror(errno)));
+    if ((domain != AF_INET && domain != AF_INET6) || socket_option(fd, SO_TYPE) != SOCK_STREAM)
+        return make_error(fmt::format("{} is not a TCP socket (ListenStream= takes a port or an address and port)", origin));
+    if (socket_option(fd, SO_ACCEPTCONN) != 1)
+        return make_error(fmt::format("{} is a TCP socket that is not listening", origin));
+
+    auto* self = new Listener;
+    self->kind_ = Connection::Kind::tcp;
+    self->on_accept_ = std::move(on_accept);
+    uv_tcp_init(loop, &self->handle_.tcp);
+    self->handle_.tcp.data = self;
+    int rc = uv_tcp_open(&self->handle_.tcp, fd);
+    // listen() again on a listening socket only sets the backlog; libuv
+    // needs the call to start watching it.
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&self->handle_.tcp), 128, on_connection);
+    if (rc != 0) {
+        self->close();
+        return make_error(fmt::format("cannot listen on {}: {}", origin, uv_strerror(rc)));
+    }
+    BoundAddress bound = bound_address(&self->handle_.tcp);
+    self->address_ = bound.address;
+    self->port_ = bound.port;
     return self;
 }
 

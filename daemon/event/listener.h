@@ -29,6 +29,13 @@ public:
                                         std::uint16_t port, const std::string& config_key,
                                         const std::string& config_source, AcceptCallback on_accept);
 
+    // Adopts a TCP socket that is already bound and listening, inherited
+    // from systemd's socket activation (fd 3, see sd_listen_fds(3)). Fails
+    // when `fd` is not a listening IPv4/IPv6 stream socket. `origin` names
+    // where the fd came from, for errors ("fd 3 from systemd").
+    static Result<Listener*> adopt_tcp(uv_loop_t* loop, int fd, const std::string& origin,
+                                       AcceptCallback on_accept);
+
     // Replaces a stale socket file (one nobody answers on); refuses to
     // replace a live one. Creates the parent directory (mode 0755) if
     // missing and makes the socket 0660.

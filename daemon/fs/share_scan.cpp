@@ -5,11 +5,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -22,10 +24,12 @@ constexpr std::size_t max_problems_kept = 5;
 
 class Walker {
 public:
-    Walker(ScanResult& out, std::uint32_t root_index, std::string root)
-        : out_(out), root_index_(root_index), root_(std::move(root)), real_root_(real_path(root_)) {}
+    Walker(ScanResult& out, std::uint32_t root_index, std::string root, int watch_fd)
+        : out_(out), root_index_(root_index), root_(std::move(root)), real_root_(real_path(root_)),
+          watch_fd_(watch_fd) {}
 
     void walk(int dir_fd, const std::string& rel_dir, std::size_t depth) {
+        watch(rel_dir);
         DIR* dir = fdopendir(dir_fd);
         if (!dir) {
             problem(rel_dir, errno);
@@ -63,7 +67,34 @@ public:
         closedir(dir);
     }
 
+    // The rules for one path, shared with single-event resolution.
+    std::optional<ScannedFile> examine(const std::string& rel) {
+        std::string full = join_path(root_, rel);
+        struct stat st {};
+        if (lstat(full.c_str(), &st) != 0) return std::nullopt;
+        std::size_t before = out_.files.size();
+        if (S_ISREG(st.st_mode))
+            add(rel, st);
+        else if (S_ISLNK(st.st_mode))
+            add_link(rel);
+        if (out_.files.size() == before) return std::nullopt;
+        ScannedFile f = std::move(out_.files.back());
+        out_.files.pop_back();
+        return f;
+    }
+
 private:
+    void watch(const std::string& rel_dir) {
+        if (watch_fd_ < 0 || out_.watch_error != 0) return;
+        std::string path = rel_dir.empty() ? root_ : join_path(root_, rel_dir);
+        int wd = inotify_add_watch(watch_fd_, path.c_str(), share_watch_mask());
+        if (wd < 0) {
+            out_.watch_error = errno;
+            return;
+        }
+        out_.watches.push_back(WatchedDir{wd, root_index_, rel_dir});
+    }
+
     void add(const std::string& rel, const struct stat& st) {
         out_.files.push_back(ScannedFile{root_index_, rel, static_cast<std::uint64_t>(st.st_size),
                                          st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec});
@@ -89,6 +120,7 @@ private:
     std::uint32_t root_index_;
     std::string root_;
     std::string real_root_;
+    int watch_fd_;
 };
 
 } // namespace
@@ -99,18 +131,54 @@ std::string real_path(const std::string& path) {
     return buf;
 }
 
-ScanResult scan_roots(const std::vector<std::string>& roots) {
+std::uint32_t share_watch_mask() {
+    // IN_CLOSE_WRITE tells a finished write from one in progress; IN_ONLYDIR
+    // and IN_DONT_FOLLOW keep a watch from landing on a symlinked dir.
+    return IN_CLOSE_WRITE | IN_CREATE | IN_MODIFY | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+           IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+}
+
+ScanResult scan_subtree(std::uint32_t root_index, const std::string& root, const std::string& rel_dir,
+                        int watch_fd) {
+    ScanResult out;
+    std::string path = rel_dir.empty() ? root : join_path(root, rel_dir);
+    // O_NOFOLLOW: a root may be a symlink the admin chose; below it, a
+    // symlinked directory is never entered.
+    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (rel_dir.empty() ? 0 : O_NOFOLLOW);
+    int fd = open(path.c_str(), flags);
+    if (fd < 0) {
+        ++out.problem_count;
+        out.problems.push_back(fmt::format("{}: {}", path, std::strerror(errno)));
+        return out;
+    }
+    std::size_t depth = rel_dir.empty() ? 0 : static_cast<std::size_t>(std::count(rel_dir.begin(), rel_dir.end(), '/')) + 1;
+    Walker(out, root_index, root, watch_fd).walk(fd, rel_dir, depth);
+    return out;
+}
+
+ScanResult scan_roots(const std::vector<std::string>& roots, int watch_fd) {
     ScanResult out;
     for (std::uint32_t i = 0; i < roots.size(); ++i) {
-        int fd = open(roots[i].c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-            if (out.problem_count++ < max_problems_kept)
-                out.problems.push_back(fmt::format("{}: {}", roots[i], std::strerror(errno)));
-            continue;
-        }
-        Walker(out, i, roots[i]).walk(fd, "", 0);
+        ScanResult one = scan_subtree(i, roots[i], "", watch_fd);
+        out.files.insert(out.files.end(), std::make_move_iterator(one.files.begin()),
+                         std::make_move_iterator(one.files.end()));
+        out.watches.insert(out.watches.end(), one.watches.begin(), one.watches.end());
+        if (out.watch_error == 0) out.watch_error = one.watch_error;
+        out.skipped_links += one.skipped_links;
+        for (auto& problem : one.problems)
+            if (out.problems.size() < max_problems_kept) out.problems.push_back(std::move(problem));
+        out.problem_count += one.problem_count;
+        // A watch limit hit in one root stops watches in the next ones too.
+        if (out.watch_error != 0) watch_fd = -1;
     }
     return out;
+}
+
+std::optional<ScannedFile> stat_shared_file(std::uint32_t root_index, const std::string& root,
+                                            const std::string& rel_path) {
+    if (relative_path_problem(rel_path) || is_partial_name(base_name(rel_path))) return std::nullopt;
+    ScanResult scratch;
+    return Walker(scratch, root_index, root, -1).examine(rel_path);
 }
 
 } // namespace napster

@@ -14,13 +14,20 @@ IndexServer::IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log
 
 IndexServer::~IndexServer() = default;
 
-Status IndexServer::start() {
-    auto listener = Listener::listen_tcp(loop_, config_.listen_address, config_.listen_port,
-                                         "listen.port", config_.source,
-                                         [this](Connection* c) { accept(c); });
+Status IndexServer::start(int inherited_fd) {
+    auto on_accept = [this](Connection* c) { accept(c); };
+    auto listener = inherited_fd >= 0
+                        ? Listener::adopt_tcp(loop_, inherited_fd, fmt::format("fd {} from systemd (LISTEN_FDS)", inherited_fd),
+                                              on_accept)
+                        : Listener::listen_tcp(loop_, config_.listen_address, config_.listen_port, "listen.port",
+                                               config_.source, on_accept);
     if (!listener) return listener.error();
     listener_ = *listener;
-    log_.info("listening on {}", listener_->endpoint());
+    if (inherited_fd >= 0)
+        log_.info("listening on {} (socket inherited from systemd; listen.address and listen.port are not used)",
+                  listener_->endpoint());
+    else
+        log_.info("listening on {}", listener_->endpoint());
     sweep_timer_.start_repeating(1000, [this] { sweep(); });
     return Ok{};
 }

@@ -31,7 +31,9 @@ public:
     IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log);
     ~IndexServer();
 
-    Status start();
+    // Listens on listen.address and listen.port or, when `inherited_fd` is
+    // not -1, on that already listening socket (socket activation).
+    Status start(int inherited_fd = -1);
     // Closes the listener and every connection; the loop then runs dry.
     void stop();
 

@@ -3,12 +3,15 @@
 
 #include "build_config.h"
 #include "config/index_config.h"
+#include "event/service_notifier.h"
 #include "event/timer.h"
 #include "index/index_server.h"
 #include "util/daemon_args.h"
 #include "util/log.h"
 
 #include <fmt/format.h>
+
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -28,6 +31,9 @@ Options:
   -V, --version       show the version and exit
 
 Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads log.level.
+Under systemd it reports its state over $NOTIFY_SOCKET (Type=notify) and,
+socket-activated (napindexd.socket), listens on the socket it is given
+instead of listen.address and listen.port.
 See napindexd(8) and napster.toml(5).
 )";
 
@@ -59,38 +65,58 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    // Socket activation (sd_listen_fds): read and cleared before anything
+    // else can see the variables.
+    int inherited_fds = take_systemd_listen_fds();
+
     Logger log;
     log.set_level(config->log_level);
     uv_loop_t loop;
     uv_loop_init(&loop);
     int exit_code = 0;
     {
+        ServiceNotifier notifier(&loop, log);
         IndexServer server(&loop, *config, log);
-        if (auto started = server.start(); !started) {
+        if (inherited_fds > 1) {
+            // One index, one port: napindexd.socket has a single ListenStream=.
+            log.warn("systemd passed {} sockets; using fd {} and closing the others", inherited_fds,
+                     listen_fds_start);
+            for (int fd = listen_fds_start + 1; fd < listen_fds_start + inherited_fds; ++fd) ::close(fd);
+        }
+        if (auto started = server.start(inherited_fds > 0 ? listen_fds_start : -1); !started) {
             log.error("{}", started.error().message);
             exit_code = 1;
             server.stop();
+            notifier.status(started.error().message);
+            notifier.stopping();
         } else {
             log.info("napindexd {} started ({})", NAPSTER_VERSION,
                      config->source.empty() ? "built-in defaults" : config->source);
+            // The listener is bound: peers can connect from now on.
+            notifier.ready();
+            notifier.watch_status([&server] { return server.summary(); }, 1000);
         }
         std::string config_path = args.config_path;
         bool config_given = args.config_given;
         SignalWatch signals(
             &loop,
             [&] {
+                notifier.stopping();
                 log.info("stopping: {}", server.summary());
                 server.stop();
             },
             [&] {
+                notifier.reloading();
                 auto fresh = load_index_config(config_path, !config_given);
                 if (!fresh) {
                     log.error("reload refused, keeping the running config: {}", fresh.error().message);
-                    return;
+                } else {
+                    log.set_level(fresh->log_level);
+                    log.info("reloaded: log.level is {} (other keys need a restart)",
+                             log_level_name(fresh->log_level));
                 }
-                log.set_level(fresh->log_level);
-                log.info("reloaded: log.level is {} (other keys need a restart)",
-                         log_level_name(fresh->log_level));
+                // Serving all along: a refused reload keeps the old config.
+                notifier.ready();
             });
         if (exit_code == 0) uv_run(&loop, UV_RUN_DEFAULT);
     }

@@ -136,8 +136,13 @@ void PeerSession::handle_files_add(const protocol::Frame& frame) {
         names += (i ? ", " : "") + printable(add->files[i].name);
     if (add->files.size() > names_in_add_log)
         names += fmt::format(" and {} more", add->files.size() - names_in_add_log);
-    std::string replaced = outcome->replaced ? fmt::format(", {} updated", outcome->replaced) : "";
-    log.info("{} added {}{}: {}", who(), plural(outcome->added, "file", "files"), replaced, names);
+    if (outcome->added == 0)
+        log.info("{} updated {}: {}", who(), plural(outcome->replaced, "file", "files"), names);
+    else if (outcome->replaced == 0)
+        log.info("{} added {}: {}", who(), plural(outcome->added, "file", "files"), names);
+    else
+        log.info("{} added {} and updated {}: {}", who(), plural(outcome->added, "file", "files"),
+                 group_thousands(outcome->replaced), names);
     if (log.enabled(LogLevel::debug))
         for (const auto& f : add->files)
             log.debug("{} file: {} ({} bytes, id {})", who(), printable(f.rel_path), f.size, f.file_id);

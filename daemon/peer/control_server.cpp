@@ -183,6 +183,21 @@ void ControlSession::handle_shares(const protocol::Frame& frame) {
     send_share_batches();
 }
 
+void ControlSession::handle_rescan(const protocol::Frame& frame) {
+    if (!protocol::decode_message<protocol::RescanRequest>(frame.payload))
+        return connection_->fail(ErrorCode::malformed, "RESCAN carries no payload");
+    server_.daemon().log().info("rescan requested on the control socket");
+    std::weak_ptr<ControlSession> weak = shared_from_this();
+    server_.daemon().watcher().rescan([weak](RescanSummary summary) {
+        auto self = weak.lock();
+        if (!self || !self->connection_) return;
+        self->connection_->send_message(protocol::RescanDone{summary.file_count,
+                                                             static_cast<std::uint32_t>(summary.upserted),
+                                                             static_cast<std::uint32_t>(summary.removed)});
+        self->connection_->close_after_writes("request done");
+    });
+}
+
 // One batch at a time, the next when the socket has taken the last: a
 // share of millions of files never sits in the write queue at once.
 void ControlSession::send_share_batches() {

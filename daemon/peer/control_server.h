@@ -56,17 +56,19 @@ private:
         protocol::MessageType type;
         void (ControlSession::*handler)(const protocol::Frame&);
     };
-    static constexpr std::array<Command, 4> command_table() {
+    static constexpr std::array<Command, 5> command_table() {
         return {{{protocol::MessageType::search, &ControlSession::handle_search},
                  {protocol::MessageType::fetch, &ControlSession::handle_fetch},
                  {protocol::MessageType::status, &ControlSession::handle_status},
-                 {protocol::MessageType::shares, &ControlSession::handle_shares}}};
+                 {protocol::MessageType::shares, &ControlSession::handle_shares},
+                 {protocol::MessageType::rescan, &ControlSession::handle_rescan}}};
     }
 
     void handle_search(const protocol::Frame& frame);
     void handle_fetch(const protocol::Frame& frame);
     void handle_status(const protocol::Frame& frame);
     void handle_shares(const protocol::Frame& frame);
+    void handle_rescan(const protocol::Frame& frame);
     void send_share_batches();
     void start_fetch(protocol::Fetch request, std::vector<protocol::Holder> holders, std::uint64_t size);
 

@@ -3,6 +3,7 @@
 
 #include "build_config.h"
 #include "config/peer_config.h"
+#include "event/service_notifier.h"
 #include "event/timer.h"
 #include "peer/peer_daemon.h"
 #include "util/daemon_args.h"
@@ -29,6 +30,7 @@ Options:
   -V, --version       show the version and exit
 
 Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads log.level.
+Under systemd it reports its state over $NOTIFY_SOCKET (Type=notify).
 See napeerd(8), napctl(1) and napster.toml(5).
 )";
 
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
     uv_loop_init(&loop);
     int exit_code = 0;
     {
+        ServiceNotifier notifier(&loop, log);
         PeerDaemon daemon(&loop, *config, log);
         log.info("napeerd {} starting as {} ({})", NAPSTER_VERSION, config->name,
                  config->source.empty() ? "built-in defaults" : config->source);
@@ -74,22 +77,34 @@ int main(int argc, char** argv) {
             log.error("{}", started.error().message);
             exit_code = 1;
             daemon.stop();
+            notifier.status(started.error().message);
+            notifier.stopping();
+        } else {
+            // The upload port and the control socket are bound: napctl and
+            // other peers can connect (the share scan and the index link
+            // go on in the background and show in STATUS=).
+            notifier.ready();
+            notifier.watch_status([&daemon] { return daemon.summary(); }, 1000);
         }
         SignalWatch signals(
             &loop,
             [&] {
+                notifier.stopping();
                 log.info("stopping: {}", daemon.summary());
                 daemon.stop();
             },
             [&] {
+                notifier.reloading();
                 auto fresh = load_peer_config(args.config_path, !args.config_given, env);
                 if (!fresh) {
                     log.error("reload refused, keeping the running config: {}", fresh.error().message);
-                    return;
+                } else {
+                    log.set_level(fresh->log_level);
+                    log.info("reloaded: log.level is {} (other keys need a restart)",
+                             log_level_name(fresh->log_level));
                 }
-                log.set_level(fresh->log_level);
-                log.info("reloaded: log.level is {} (other keys need a restart)",
-                         log_level_name(fresh->log_level));
+                // Serving all along: a refused reload keeps the old config.
+                notifier.ready();
             });
         uv_run(&loop, UV_RUN_DEFAULT);
     }

@@ -40,7 +40,7 @@ Status make_directories(const std::string& path) {
 
 PeerDaemon::PeerDaemon(uv_loop_t* loop, const PeerConfig& config, Logger& log)
     : loop_(loop), config_(config), log_(log), shares_(share_roots(config)), index_(*this), uploads_(*this),
-      downloads_(*this), control_(*this) {}
+      downloads_(*this), watcher_(*this), control_(*this) {}
 
 PeerDaemon::~PeerDaemon() = default;
 
@@ -79,8 +79,9 @@ Status PeerDaemon::start() {
 
     scanning_ = true;
     auto result = std::make_shared<ScanResult>();
+    int watch_fd = watcher_.open();
     queue_work(
-        loop_, [roots = shares_.roots(), result] { *result = scan_roots(roots); },
+        loop_, [roots = shares_.roots(), watch_fd, result] { *result = scan_roots(roots, watch_fd); },
         [this, result] { scan_done(std::move(*result)); });
     return Ok{};
 }
@@ -89,6 +90,7 @@ void PeerDaemon::scan_done(ScanResult result) {
     scanning_ = false;
     if (stopping_) return;
     for (const auto& f : result.files) shares_.upsert(f.root, f.rel_path, f.size, f.mtime_ns);
+    watcher_.start(result);
     for (const auto& problem : result.problems) log_.warn("cannot share {}", problem);
     if (result.problem_count > result.problems.size())
         log_.warn("... and {} more paths that cannot be shared", result.problem_count - result.problems.size());
@@ -103,6 +105,7 @@ void PeerDaemon::stop() {
     if (stopping_) return;
     stopping_ = true;
     index_.stop();
+    watcher_.stop();
     uploads_.stop();
     downloads_.stop();
     control_.stop();

@@ -16,6 +16,7 @@
 #include "peer/control_server.h"
 #include "peer/download.h"
 #include "peer/index_client.h"
+#include "peer/share_watcher.h"
 #include "peer/upload_server.h"
 #include "util/log.h"
 
@@ -30,8 +31,9 @@ public:
     PeerDaemon(uv_loop_t* loop, const PeerConfig& config, Logger& log);
     ~PeerDaemon();
 
-    // Binds the upload port and the control socket, then scans the shares
-    // on the thread pool and connects to the index when the scan is done.
+    // Binds the upload port and the control socket, then walks the shares
+    // on the thread pool (placing inotify watches as it goes) and connects
+    // to the index when the walk is done.
     Status start();
     void stop();
 
@@ -42,6 +44,7 @@ public:
     IndexClient& index() { return index_; }
     UploadServer& uploads() { return uploads_; }
     DownloadManager& downloads() { return downloads_; }
+    ShareWatcher& watcher() { return watcher_; }
     bool stopping() const { return stopping_; }
 
     // A finished download inside one of the share roots joins the share
@@ -63,6 +66,7 @@ private:
     IndexClient index_;
     UploadServer uploads_;
     DownloadManager downloads_;
+    ShareWatcher watcher_;
     ControlServer control_;
     std::uint64_t started_ms_ = 0;
     bool stopping_ = false;

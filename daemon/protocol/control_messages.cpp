@@ -125,6 +125,20 @@ SharesBatch SharesBatch::read(ByteReader& r) {
     return SharesBatch{std::move(add.files)};
 }
 
+void RescanDone::write(ByteWriter& w) const {
+    w.u64(file_count);
+    w.u32(upserted);
+    w.u32(removed);
+}
+
+RescanDone RescanDone::read(ByteReader& r) {
+    RescanDone m;
+    m.file_count = r.u64("file count");
+    m.upserted = r.u32("upserted");
+    m.removed = r.u32("removed");
+    return m;
+}
+
 void SharesEnd::write(ByteWriter& w) const { w.u64(total); }
 
 SharesEnd SharesEnd::read(ByteReader& r) { return SharesEnd{r.u64("total")}; }

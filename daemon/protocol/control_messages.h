@@ -118,4 +118,24 @@ struct SharesEnd {
     friend bool operator==(const SharesEnd&, const SharesEnd&) = default;
 };
 
+// A full walk of every share root, as when inotify cannot follow.
+struct RescanRequest {
+    static constexpr MessageType type = MessageType::rescan;
+
+    void write(ByteWriter&) const {}
+    static RescanRequest read(ByteReader&) { return {}; }
+    friend bool operator==(const RescanRequest&, const RescanRequest&) = default;
+};
+
+struct RescanDone {
+    static constexpr MessageType type = MessageType::rescan_done;
+    std::uint64_t file_count = 0; // files shared after the rescan
+    std::uint32_t upserted = 0;   // found new or changed
+    std::uint32_t removed = 0;    // found gone
+
+    void write(ByteWriter& w) const;
+    static RescanDone read(ByteReader& r);
+    friend bool operator==(const RescanDone&, const RescanDone&) = default;
+};
+
 } // namespace napster::protocol

@@ -59,6 +59,8 @@ const char* message_type_name(MessageType type) {
     case MessageType::shares: return "SHARES";
     case MessageType::shares_batch: return "SHARES_BATCH";
     case MessageType::shares_end: return "SHARES_END";
+    case MessageType::rescan: return "RESCAN";
+    case MessageType::rescan_done: return "RESCAN_DONE";
     }
     return "unknown";
 }

@@ -9,7 +9,7 @@
 // Versions:
 //   1  first version: HELLO/WELCOME handshake, batched FILES_ADD and
 //      FILES_REMOVE, SEARCH with holders, GET with a raw byte stream after
-//      GET_OK, the control channel's FETCH/STATUS/SHARES.
+//      GET_OK, the control channel's FETCH/STATUS/SHARES/RESCAN.
 
 #include <cstddef>
 #include <cstdint>
@@ -71,6 +71,8 @@ enum class MessageType : std::uint16_t {
     shares = 0x0306,
     shares_batch = 0x0307,
     shares_end = 0x0308,
+    rescan = 0x0309,
+    rescan_done = 0x030A,
 };
 
 // Carried in ERROR frames; the text beside it is for humans.

@@ -353,3 +353,58 @@ TEST_CASE("split_into_batches keeps order and loses nothing across mixed sizes")
     CHECK(joined == files);
     check_batches_encode(batches);
 }
+
+TEST_CASE("replace_subtree makes a subtree equal to a fresh listing") {
+    ShareCatalog catalog({"/srv/a", "/srv/b"});
+    auto a1 = catalog.upsert(0, "dir/one.txt", 1, 1).file_id;
+    auto a2 = catalog.upsert(0, "dir/sub/two.txt", 2, 2).file_id;
+    auto outside = catalog.upsert(0, "dir2/three.txt", 3, 3).file_id; // sorts between, not below
+    auto top = catalog.upsert(0, "dir", 4, 4).file_id;                // a file named like the dir
+    auto other_root = catalog.upsert(1, "dir/one.txt", 5, 5).file_id;
+
+    std::vector<napster::ScannedFile> found = {
+        {0, "dir/one.txt", 10, 10},     // changed
+        {0, "dir/new.txt", 6, 6},       // new
+        {0, "elsewhere.txt", 7, 7},     // outside the subtree: ignored
+        {1, "dir/ignored.txt", 8, 8},   // other root: ignored
+    };
+    auto delta = catalog.replace_subtree(0, "dir", found);
+
+    REQUIRE(delta.upserted.size() == 2);
+    CHECK(delta.upserted[0].file_id == a1);
+    CHECK(delta.upserted[0].size == 10);
+    CHECK(delta.upserted[1].rel_path == "dir/new.txt");
+    CHECK(delta.removed == std::vector<std::uint64_t>{a2});
+    CHECK(delta.removed_paths == std::vector<std::string>{"dir/sub/two.txt"});
+    CHECK(catalog.find(outside) != nullptr);
+    CHECK(catalog.find(top) != nullptr);
+    CHECK(catalog.find(other_root) != nullptr);
+    CHECK(catalog.find(0, "elsewhere.txt") == nullptr);
+    CHECK(catalog.size() == 5);
+    CHECK(catalog.total_bytes() == 10 + 6 + 3 + 4 + 5);
+}
+
+TEST_CASE("replace_subtree with an empty listing removes a whole subtree") {
+    ShareCatalog catalog({"/srv/a"});
+    catalog.upsert(0, "gone/a", 1, 1);
+    catalog.upsert(0, "gone/deep/b", 1, 1);
+    auto kept = catalog.upsert(0, "kept", 1, 1).file_id;
+    auto delta = catalog.replace_subtree(0, "gone", {});
+    CHECK(delta.upserted.empty());
+    CHECK(delta.removed.size() == 2);
+    CHECK(catalog.size() == 1);
+    CHECK(catalog.find(kept) != nullptr);
+}
+
+TEST_CASE("replace_subtree of a whole root is a full rescan") {
+    ShareCatalog catalog({"/srv/a"});
+    auto same = catalog.upsert(0, "same", 1, 1).file_id;
+    catalog.upsert(0, "old", 1, 1);
+    auto delta = catalog.replace_subtree(0, "", {{0, "same", 1, 1}, {0, "fresh", 2, 2}});
+    CHECK(delta.upserted.size() == 1); // "same" is unchanged: not announced again
+    CHECK(delta.upserted[0].rel_path == "fresh");
+    CHECK(delta.removed.size() == 1);
+    CHECK(catalog.find(same) != nullptr);
+    CHECK(catalog.size() == 2);
+    CHECK(catalog.replace_subtree(0, "", {{0, "same", 1, 1}, {0, "fresh", 2, 2}}).empty());
+}

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+#include "peer/share_watcher.h"
+
+#include "event/work.h"
+#include "fs/path_rules.h"
+#include "peer/peer_daemon.h"
+#include "util/text.h"
+
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace napster {
+namespace {
+
+// Files named in one log line; more are counted.
+constexpr std::size_t names_in_log = 3;
+
+std::string read_sysctl(const char* path) {
+    std::ifstream in(path);
+    std::string value;
+    in >> value;
+    return value.empty() ? "unknown" : value;
+}
+
+bool below_or_at(const std::string& path, const std::string& dir) {
+    if (dir.empty()) return true;
+    return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
+}
+
+} // namespace
+
+ShareWatcher::ShareWatcher(PeerDaemon& daemon)
+    : daemon_(daemon), flush_timer_(daemon.loop()), rescan_timer_(daemon.loop()) {}
+
+ShareWatcher::~ShareWatcher() = default;
+
+int ShareWatcher::open() {
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) {
+        note_degraded(fmt::format("inotify is not available ({}; fs.inotify.max_user_instances is {})",
+                                  std::strerror(errno), read_sysctl("/proc/sys/fs/inotify/max_user_instances")));
+        return -1;
+    }
+    poll_ = new PollState;
+    poll_->fd = fd;
+    poll_->owner = this;
+    poll_->poll.data = poll_;
+    uv_poll_init(daemon_.loop(), &poll_->poll, fd);
+    return fd;
+}
+
+void ShareWatcher::start(const ScanResult& initial_scan) {
+    adopt_watches(initial_scan.watches);
+    if (initial_scan.watch_error) note_watch_error(initial_scan.watch_error);
+    if (poll_)
+        uv_poll_start(&poll_->poll, UV_READABLE, [](uv_poll_t* handle, int status, int) {
+            auto* state = static_cast<PollState*>(handle->data);
+            if (status == 0 && state->owner) state->owner->read_events();
+        });
+    daemon_.log().debug("watching {} directories", dirs_.size());
+}
+
+void ShareWatcher::stop() {
+    stopping_ = true;
+    flush_timer_.stop();
+    rescan_timer_.stop();
+    if (poll_) {
+        poll_->owner = nullptr;
+        // The descriptor is closed only after libuv has let go of it.
+        uv_close(reinterpret_cast<uv_handle_t*>(&poll_->poll), [](uv_handle_t* handle) {
+            auto* state = static_cast<PollState*>(handle->data);
+            ::close(state->fd);
+            delete state;
+        });
+        poll_ = nullptr;
+    }
+    for (auto& waiter : std::exchange(rescan_waiters_, {})) waiter(RescanSummary{daemon_.shares().size(), 0, 0});
+}
+
+void ShareWatcher::adopt_watches(const std::vector<WatchedDir>& watches) {
+    for (const auto& w : watches) {
+        // inotify returns the same descriptor for a directory watched
+        // before (a rescan, a directory moved back): repoint it.
+        if (auto old = dirs_.find(w.wd); old != dirs_.end()) watches_.erase(old->second);
+        dirs_[w.wd] = DirKey{w.root, w.rel_dir};
+        watches_[DirKey{w.root, w.rel_dir}] = w.wd;
+    }
+}
+
+void ShareWatcher::note_watch_error(int error) {
+    if (error == ENOSPC) {
+        if (!watch_limit_logged_)
+            daemon_.log().warn("the kernel refuses more inotify watches (fs.inotify.max_user_watches is {}); "
+                               "raise it with 'sysctl fs.inotify.max_user_watches=524288'",
+                               read_sysctl("/proc/sys/fs/inotify/max_user_watches"));
+        watch_limit_logged_ = true;
+        note_degraded("some directories are not watched");
+    } else {
+        note_degraded(fmt::format("a directory could not be watched: {}", std::strerror(error)));
+    }
+}
+
+void ShareWatcher::note_degraded(const std::string& why) {
+    if (degraded_) return;
+    degraded_ = true;
+    std::uint32_t interval = daemon_.config().rescan_interval;
+    if (interval == 0) {
+        daemon_.log().warn("{}; changes there stay unseen until 'napctl rescan' (share.rescan_interval is 0)", why);
+        return;
+    }
+    daemon_.log().warn("{}; rescanning every {} s instead (share.rescan_interval)", why, interval);
+    rescan_timer_.start_repeating(std::uint64_t{interval} * 1000, [this] { rescan(nullptr); });
+}
+
+void ShareWatcher::read_events() {
+    alignas(inotify_event) char buffer[64 * 1024];
+    while (poll_) {
+        ssize_t n = ::read(poll_->fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        for (char* p = buffer; p < buffer + n;) {
+            auto* event = reinterpret_cast<inotify_event*>(p);
+            std::string name = event->len ? std::string(event->name) : std::string();
+            handle_event(event->wd, event->mask, name);
+            p += sizeof(inotify_event) + event->len;
+        }
+        // A walk started by these events must run before more are read.
+        if (walks_in_flight_ > 0) break;
+    }
+    schedule_flush();
+}
+
+void ShareWatcher::handle_event(int wd, std::uint32_t mask, const std::string& name) {
+    if (mask & IN_Q_OVERFLOW) {
+        note_degraded(fmt::format("the inotify event queue overflowed (fs.inotify.max_queued_events is {})",
+                                  read_sysctl("/proc/sys/fs/inotify/max_queued_events")));
+        rescan(nullptr);
+        return;
+    }
+    auto dir = dirs_.find(wd);
+    if (dir == dirs_.end()) return;
+    if (mask & IN_IGNORED) {
+        watches_.erase(dir->second);
+        dirs_.erase(dir);
+        return;
+    }
+    if (name.empty()) return; // the directory itself: its parent reports it
+    auto [root, rel_dir] = dir->second;
+    std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
+    if (relative_path_problem(rel)) return;
+    std::uint64_t now = uv_now(daemon_.loop());
+    if (mask & IN_ISDIR) {
+        if (mask & (IN_DELETE | IN_MOVED_FROM)) drop_subtree(root, rel);
+        if (mask & (IN_CREATE | IN_MOVED_TO)) walk_subtree(root, rel);
+        return;
+    }
+    if (is_partial_name(name)) return;
+    if (mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB))
+        queue_.settled({root, rel}, now);
+    else if (mask & (IN_CREATE | IN_MODIFY))
+        queue_.touched({root, rel}, now);
+}
+
+void ShareWatcher::drop_subtree(std::uint32_t root, const std::string& rel_dir) {
+    // A directory moved out of the share keeps its watches unless removed.
+    for (auto it = watches_.lower_bound(DirKey{root, rel_dir});
+         it != watches_.end() && it->first.first == root && below_or_at(it->first.second, rel_dir);) {
+        inotify_rm_watch(poll_ ? poll_->fd : -1, it->second);
+        dirs_.erase(it->second);
+        it = watches_.erase(it);
+    }
+    queue_.forget_subtree(root, rel_dir);
+    announce(daemon_.shares().replace_subtree(root, rel_dir, {}), "directory removed");
+}
+
+void ShareWatcher::walk_subtree(std::uint32_t root, const std::string& rel_dir) {
+    begin_walk();
+    auto result = std::make_shared<ScanResult>();
+    queue_work(
+        daemon_.loop(),
+        [root, rel_dir, root_path = daemon_.shares().roots().at(root), fd = poll_ ? poll_->fd : -1, result] {
+            *result = scan_subtree(root, root_path, rel_dir, fd);
+        },
+        [this, root, rel_dir, result] {
+            if (!stopping_) {
+                adopt_watches(result->watches);
+                if (result->watch_error) note_watch_error(result->watch_error);
+                queue_.forget_subtree(root, rel_dir);
+                announce(daemon_.shares().replace_subtree(root, rel_dir, result->files), "directory added");
+            }
+            end_walk();
+        });
+}
+
+void ShareWatcher::rescan(std::function<void(RescanSummary)> done) {
+    if (stopping_) {
+        if (done) done(RescanSummary{daemon_.shares().size(), 0, 0});
+        return;
+    }
+    if (done) rescan_waiters_.push_back(std::move(done));
+    rescan_wanted_ = true;
+    if (!rescan_running_ && walks_in_flight_ == 0) start_rescan();
+}
+
+void ShareWatcher::start_rescan() {
+    rescan_wanted_ = false;
+    rescan_running_ = true;
+    begin_walk();
+    auto result = std::make_shared<ScanResult>();
+    auto waiters = std::make_shared<std::vector<std::function<void(RescanSummary)>>>(std::exchange(rescan_waiters_, {}));
+    queue_work(
+        daemon_.loop(),
+        [roots = daemon_.shares().roots(), fd = poll_ ? poll_->fd : -1, result] { *result = scan_roots(roots, fd); },
+        [this, result, waiters] {
+            rescan_running_ = false;
+            RescanSummary summary;
+            if (!stopping_) {
+                adopt_watches(result->watches);
+                if (result->watch_error) note_watch_error(result->watch_error);
+                ShareDelta all;
+                for (std::uint32_t r = 0; r < daemon_.shares().roots().size(); ++r) {
+                    ShareDelta delta = daemon_.shares().replace_subtree(r, "", result->files);
+                    all.upserted.insert(all.upserted.end(), delta.upserted.begin(), delta.upserted.end());
+                    all.removed.insert(all.removed.end(), delta.removed.begin(), delta.removed.end());
+                    all.removed_paths.insert(all.removed_paths.end(), delta.removed_paths.begin(),
+                                             delta.removed_paths.end());
+                }
+                announce(all, "rescan");
+                summary = RescanSummary{daemon_.shares().size(), all.upserted.size(), all.removed.size()};
+                daemon_.log().info("rescan done: {} files, {} added or changed, {} removed",
+                                   group_thousands(summary.file_count), summary.upserted, summary.removed);
+            }
+            end_walk();
+            for (auto& waiter : *waiters) waiter(summary);
+        });
+}
+
+void ShareWatcher::begin_walk() {
+    if (walks_in_flight_++ == 0 && poll_) uv_poll_stop(&poll_->poll);
+}
+
+void ShareWatcher::end_walk() {
+    if (--walks_in_flight_ > 0 || stopping_) return;
+    if (rescan_wanted_) return start_rescan();
+    if (poll_)
+        uv_poll_start(&poll_->poll, UV_READABLE, [](uv_poll_t* handle, int status, int) {
+            auto* state = static_cast<PollState*>(handle->data);
+            if (status == 0 && state->owner) state->owner->read_events();
+        });
+    schedule_flush();
+}
+
+void ShareWatcher::schedule_flush() {
+    if (stopping_ || flushing_ || walks_in_flight_ > 0) return;
+    auto next = queue_.next_due_in(uv_now(daemon_.loop()));
+    if (!next) return;
+    if (*next == 0) return flush();
+    flush_timer_.start_once(*next, [this] { flush(); });
+}
+
+// Looks at every due path on the thread pool and applies what it finds:
+// a file there is upserted, a file gone is removed. A rename is simply both.
+void ShareWatcher::flush() {
+    if (stopping_ || flushing_ || walks_in_flight_ > 0) return;
+    auto keys = queue_.take_due(uv_now(daemon_.loop()));
+    if (keys.empty()) return schedule_flush();
+    flushing_ = true;
+    auto found = std::make_shared<std::vector<std::optional<ScannedFile>>>(keys.size());
+    auto shared_keys = std::make_shared<std::vector<ChangeQueue::Key>>(std::move(keys));
+    queue_work(
+        daemon_.loop(),
+        [roots = daemon_.shares().roots(), shared_keys, found] {
+            for (std::size_t i = 0; i < shared_keys->size(); ++i) {
+                const auto& [root, rel] = (*shared_keys)[i];
+                (*found)[i] = stat_shared_file(root, roots.at(root), rel);
+            }
+        },
+        [this, shared_keys, found] {
+            flushing_ = false;
+            if (stopping_) return;
+            ShareDelta delta;
+            ShareCatalog& shares = daemon_.shares();
+            for (std::size_t i = 0; i < shared_keys->size(); ++i) {
+                const auto& [root, rel] = (*shared_keys)[i];
+                if (const auto& f = (*found)[i]) {
+                    auto change = shares.upsert(root, rel, f->size, f->mtime_ns);
+                    if (change.kind != FileChange::Kind::unchanged)
+                        delta.upserted.push_back(shares.entry(*shares.find(change.file_id)));
+                } else if (auto id = shares.remove(root, rel)) {
+                    delta.removed.push_back(*id);
+                    delta.removed_paths.push_back(rel);
+                }
+            }
+            announce(delta, "changed");
+            schedule_flush();
+        });
+}
+
+void ShareWatcher::announce(const ShareDelta& delta, const char* why) {
+    if (delta.empty()) return;
+    daemon_.index().announce_added(delta.upserted);
+    daemon_.index().announce_removed(delta.removed);
+    Logger& log = daemon_.log();
+    if (delta.upserted.size() + delta.removed.size() <= names_in_log) {
+        for (const auto& f : delta.upserted)
+            log.info("sharing {} ({} bytes); index updated", printable(f.rel_path), f.size);
+        for (const auto& path : delta.removed_paths)
+            log.info("no longer sharing {}; index updated", printable(path));
+    } else {
+        log.info("{}: {} files added or changed, {} removed; index updated", why,
+                 group_thousands(delta.upserted.size()), group_thousands(delta.removed.size()));
+    }
+}
+
+} // namespace napster

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Keeps napeerd's share list in step with the disk through inotify, one
+// watch per directory (inotify does not recurse), and tells the index about
+// each changed file alone. Directories created or moved in are walked and
+// watched; removed or moved-out ones lose their watches and their files.
+//
+// When inotify cannot follow (the kernel refuses more watches, or its event
+// queue overflowed) it says so once, with the sysctl to raise, and falls
+// back to full rescans every share.rescan_interval seconds.
+//
+// While a walk runs on the thread pool the inotify descriptor is not read:
+// the kernel keeps the events, and they are read once the walk's watches
+// are known, so none refers to a directory we cannot name yet.
+//
+// Ownership: owns the inotify descriptor and its poll handle (freed in
+// uv_close's callback), and a timer. Loop thread only.
+
+#include "catalog/share_catalog.h"
+#include "event/timer.h"
+#include "fs/change_queue.h"
+#include "fs/share_scan.h"
+
+#include <uv.h>
+
+#include <functional>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+namespace napster {
+
+class PeerDaemon;
+
+struct RescanSummary {
+    std::size_t file_count = 0;
+    std::size_t upserted = 0;
+    std::size_t removed = 0;
+};
+
+class ShareWatcher {
+public:
+    explicit ShareWatcher(PeerDaemon& daemon);
+    ~ShareWatcher();
+
+    // Opens the inotify descriptor, or returns -1 (and later rescans) when
+    // the kernel refuses one. The initial walk adds its watches to it.
+    int open();
+    // Takes the initial walk's watches and starts reading events.
+    void start(const ScanResult& initial_scan);
+    void stop();
+
+    // A full walk of every root; `done` gets what changed. Runs after any
+    // walk already under way.
+    void rescan(std::function<void(RescanSummary)> done);
+
+    bool degraded() const { return degraded_; }
+    std::size_t watch_count() const { return dirs_.size(); }
+
+private:
+    using DirKey = std::pair<std::uint32_t, std::string>;
+
+    struct PollState {
+        uv_poll_t poll{};
+        int fd = -1;
+        ShareWatcher* owner = nullptr;
+    };
+
+    void read_events();
+    void handle_event(int wd, std::uint32_t mask, const std::string& name);
+    void adopt_watches(const std::vector<WatchedDir>& watches);
+    void note_watch_error(int error);
+    void note_degraded(const std::string& why);
+    void drop_subtree(std::uint32_t root, const std::string& rel_dir);
+    void walk_subtree(std::uint32_t root, const std::string& rel_dir);
+    void start_rescan();
+    void begin_walk();
+    void end_walk();
+    void schedule_flush();
+    void flush();
+    void announce(const ShareDelta& delta, const char* why);
+
+    PeerDaemon& daemon_;
+    PollState* poll_ = nullptr;
+    Timer flush_timer_;
+    Timer rescan_timer_;
+    ChangeQueue queue_;
+    std::unordered_map<int, DirKey> dirs_;
+    std::map<DirKey, int> watches_;
+    int walks_in_flight_ = 0;
+    bool flushing_ = false;
+    bool rescan_wanted_ = false;
+    bool rescan_running_ = false;
+    std::vector<std::function<void(RescanSummary)>> rescan_waiters_;
+    bool degraded_ = false;
+    bool watch_limit_logged_ = false;
+    bool stopping_ = false;
+};
+
+} // namespace napster

@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: MIT
+"""The seed's problem 1 (long names cut short) must not exist here: any name
+the file system allows, up to 255 bytes, UTF-8 or not, is registered, found,
+fetched and saved under exactly the same bytes.
+
+The files are 100 KiB so that their transfers do not depend on how the
+bytes of a very small file happen to arrive (test_seed_case1 pins that);
+this file is about names.
+"""
+
+import os
+import re
+
+from harness import NapsterTestCase, content, file_name_bytes, main, partial_files, printable
+
+ASCII_255 = b"L" * 251 + b".bin"
+UTF8_255 = ("\u00e9\U0001f600\u65e5" * 28 + "\u65e5").encode()  # (2+4+3)*28 + 3 bytes
+NOT_UTF8 = b"caf\xe9 \xff.bin"
+SPACES = b"two  spaces and a tab\there.txt"
+QUOTES = b"it's \"quoted\".txt"
+BACKSLASH = b"back\\slash.txt"
+NEWLINE = b"new\nline.txt"
+NAMES = [ASCII_255, UTF8_255, NOT_UTF8, SPACES, QUOTES, BACKSLASH, NEWLINE]
+SIZE = 100 * 1024
+
+
+def body(name):
+    return content(b"names test " + name, SIZE)
+
+
+class Names(NapsterTestCase):
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(len(ASCII_255), 255)
+        self.assertEqual(len(UTF8_255), 255)
+        self.index = self.start_index()
+        self.holder = self.start_peer("holder", self.index, files={n: body(n) for n in NAMES})
+        self.fetcher = self.start_peer("fetcher", self.index)
+
+    def test_every_name_is_registered_with_the_index(self):
+        self.assertEqual(self.holder.shared_count, len(NAMES))
+        added = self.index.wait_log(rf"peer {self.holder.peer_id} \(holder\) added 7 files: (.*)$")
+        for name in NAMES:
+            self.assertIn(printable(name), added.group(1))
+        self.assertNotIn("\n", added.group(0))
+
+    def test_shares_json_keeps_every_name(self):
+        result = self.ctl(self.holder, "shares", "--json")
+        self.assertExit(result, 0)
+        doc = result.json()
+        self.assertEqual(doc["total"], len(NAMES))
+        self.assertEqual(sorted(file_name_bytes(f) for f in doc["files"]), sorted(NAMES))
+        self.assertEqual(sorted(file_name_bytes(f, "rel_path") for f in doc["files"]), sorted(NAMES))
+
+    def test_each_name_is_found_and_fetched_under_the_same_bytes(self):
+        download = os.fsencode(self.fetcher.download_dir)
+        for name in NAMES:
+            with self.subTest(name=printable(name)):
+                self.assertEqual(self.holders_of(self.fetcher, name), {self.holder.peer_id})
+                result = self.ctl(self.fetcher, "fetch", "--", name)
+                self.assertExit(result, 0)
+                final = download + b"/" + name
+                self.assertEqual(result.out, printable(final) + "\n")
+                self.assertIn(name, os.listdir(download))
+                with open(final, "rb") as f:
+                    self.assertEqual(f.read(), body(name))
+        self.assertEqual(sorted(n for n in os.listdir(download)), sorted(NAMES))
+        self.assertEqual(partial_files(self.fetcher.download_dir), [])
+        for name in NAMES:
+            self.holder.wait_log(r" requested " + re.escape(printable(name)) + "$")
+
+    def test_non_utf8_name_in_json_has_name_hex(self):
+        status, doc = self.search_json(self.fetcher, NOT_UTF8, exact=True)
+        self.assertEqual(status, 0)
+        self.assertEqual(len(doc["files"]), 1, doc)
+        hit = doc["files"][0]
+        self.assertEqual(hit["name_hex"], NOT_UTF8.hex())
+        self.assertEqual(hit["name"], "caf\ufffd \ufffd.bin")
+        # Valid UTF-8 names carry no _hex twin.
+        status, doc = self.search_json(self.fetcher, UTF8_255, exact=True)
+        self.assertEqual(status, 0)
+        self.assertEqual(doc["files"][0]["name"], UTF8_255.decode())
+        self.assertNotIn("name_hex", doc["files"][0])
+
+    def test_text_output_escapes_what_a_terminal_would_obey(self):
+        result = self.ctl(self.fetcher, "search", "--exact", NEWLINE)
+        self.assertExit(result, 0)
+        self.assertIn("new\\x0aline.txt", result.out)
+        result = self.ctl(self.fetcher, "search", "caf")
+        self.assertExit(result, 0)
+        self.assertIn("caf\\xe9 \\xff.bin", result.out)
+
+    def test_word_search_finds_a_utf8_name(self):
+        result = self.ctl(self.fetcher, "search", "--json", "\u65e5\u00e9")
+        self.assertExit(result, 0)
+        self.assertEqual([f["name"] for f in result.json()["files"]], [UTF8_255.decode()])
+
+    def test_a_256_byte_name_is_a_usage_error(self):
+        result = self.ctl(self.fetcher, "fetch", b"M" * 256)
+        self.assertExit(result, 2)
+        self.assertIn("256 bytes", result.err)
+        self.assertIn("255", result.err)
+        self.assertEqual(os.listdir(self.fetcher.download_dir), [])
+
+    def test_a_name_with_a_slash_is_a_usage_error(self):
+        result = self.ctl(self.fetcher, "fetch", "../etc/passwd")
+        self.assertExit(result, 2)
+        self.assertIn("not a file name", result.err)
+
+    def test_a_256_byte_search_finds_nothing_but_works(self):
+        result = self.ctl(self.fetcher, "search", "--exact", b"L" * 256)
+        self.assertExit(result, 1)
+        self.assertIn("no file matches", result.err)
+        self.assertAlive(self.index, self.holder, self.fetcher)
+
+
+if __name__ == "__main__":
+    main()

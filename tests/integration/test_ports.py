@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: MIT
+"""The seed's problem 2 (fixed ports) must not exist here: port 0 picks a
+free port and the log says which; a port in use is a one-line error naming
+the port, the key that sets it and the config file; two peers run side by
+side on one machine.
+"""
+
+import os
+import socket
+
+from harness import (NAPEERD, NAPINDEXD, NapsterTestCase, check_no_sanitizer_report, main,
+                     run_daemon_once, write_toml)
+
+
+def busy_port():
+    """A socket listening on 127.0.0.1 at a port the kernel chose."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    return s, s.getsockname()[1]
+
+
+def accepts_connections(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        return True
+
+
+class Ports(NapsterTestCase):
+    def test_port_zero_picks_a_free_port_and_logs_it(self):
+        index = self.start_index()
+        self.assertGreater(index.port, 0)
+        self.assertTrue(accepts_connections(index.port))
+        peer = self.start_peer("p1", index, files={"a.txt": b"a\n"})
+        self.assertGreater(peer.upload_port, 0)
+        self.assertNotEqual(peer.upload_port, index.port)
+        self.assertTrue(accepts_connections(peer.upload_port))
+        # The index pairs the peer's address with the port the peer logged.
+        index.wait_log(rf"peer {peer.peer_id} \(p1\) connected from 127\.0\.0\.1, upload port "
+                       rf"{peer.upload_port}$")
+        status = self.ctl(peer, "status", "--json")
+        self.assertExit(status, 0)
+        self.assertEqual(status.json()["upload_address"], f"127.0.0.1:{peer.upload_port}")
+        self.assertEqual(status.json()["index_address"], f"127.0.0.1:{index.port}")
+
+    def test_index_port_in_use_is_one_line_naming_port_key_and_file(self):
+        holder, port = busy_port()
+        self.addCleanup(holder.close)
+        config = self.tmp / "index.toml"
+        write_toml(config, {"listen": {"address": "127.0.0.1", "port": port}})
+        result = run_daemon_once([NAPINDEXD, "--config", str(config)])
+        err = result.stderr.decode(errors="replace")
+        check_no_sanitizer_report(self, err, "napindexd")
+        self.assertNotEqual(result.returncode, 0, err)
+        lines = [line for line in err.splitlines() if f"port {port} is in use" in line]
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn("listen.port", lines[0])
+        self.assertIn(str(config), lines[0])
+        self.assertNotIn("EADDRINUSE", err)
+
+    def test_peer_upload_port_in_use_is_one_line_naming_port_key_and_file(self):
+        index = self.start_index()
+        holder, port = busy_port()
+        self.addCleanup(holder.close)
+        share, downloads = self.tmp / "share", self.tmp / "downloads"
+        share.mkdir()
+        config = self.tmp / "peer.toml"
+        sock = self.tmp / "peer.sock"
+        write_toml(config, {
+            "": {"name": "busy"},
+            "index": {"address": "127.0.0.1", "port": index.port},
+            "upload": {"address": "127.0.0.1", "port": port},
+            "share": {"dirs": [str(share)], "download_dir": str(downloads)},
+            "control": {"socket": str(sock)},
+        })
+        result = run_daemon_once([NAPEERD, "--config", str(config)])
+        err = result.stderr.decode(errors="replace")
+        check_no_sanitizer_report(self, err, "napeerd")
+        self.assertNotEqual(result.returncode, 0, err)
+        lines = [line for line in err.splitlines() if f"port {port} is in use" in line]
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn("upload.port", lines[0])
+        self.assertIn(str(config), lines[0])
+        self.assertFalse(os.path.lexists(sock), "a failed start left its control socket")
+        self.assertEqual(index.lines_matching(r"busy"), [])
+
+    def test_two_peers_with_port_zero_on_one_machine(self):
+        index = self.start_index()
+        p1 = self.start_peer("p1", index, files={"one.txt": b"one\n"})
+        p2 = self.start_peer("p2", index, files={"two.txt": b"two\n"})
+        self.assertNotEqual(p1.upload_port, p2.upload_port)
+        self.assertNotEqual(p1.peer_id, p2.peer_id)
+        self.assertEqual(self.holders_of(p1, "two.txt"), {p2.peer_id})
+        self.assertEqual(self.holders_of(p2, "one.txt"), {p1.peer_id})
+        status, doc = self.search_json(p1, "two.txt", exact=True)
+        self.assertEqual(doc["files"][0]["holders"][0]["port"], p2.upload_port)
+
+    def test_a_second_index_on_the_same_port_is_refused(self):
+        index = self.start_index()
+        config = self.tmp / "second.toml"
+        write_toml(config, {"listen": {"address": "127.0.0.1", "port": index.port}})
+        result = run_daemon_once([NAPINDEXD, "--config", str(config)])
+        err = result.stderr.decode(errors="replace")
+        self.assertNotEqual(result.returncode, 0, err)
+        self.assertIn(f"port {index.port} is in use", err)
+        self.assertIn("listen.port", err)
+        self.assertAlive(index)
+
+
+if __name__ == "__main__":
+    main()
