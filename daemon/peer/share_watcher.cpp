@@ -36,15 +36,17 @@ bool below_or_at(const std::string& path, const std::string& dir) {
 } // namespace
 
 ShareWatcher::ShareWatcher(PeerDaemon& daemon)
-    : daemon_(daemon), flush_timer_(daemon.loop()), rescan_timer_(daemon.loop()) {}
+    : daemon_(daemon), flush_timer_(daemon.loop()), rescan_timer_(daemon.loop()),
+      policy_(daemon.config().rescan_interval) {}
 
 ShareWatcher::~ShareWatcher() = default;
 
 int ShareWatcher::open() {
     int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0) {
-        note_degraded(fmt::format("inotify is not available ({}; fs.inotify.max_user_instances is {})",
-                                  std::strerror(errno), read_sysctl("/proc/sys/fs/inotify/max_user_instances")));
+        degrade(RescanPolicy::Cause::no_inotify,
+                fmt::format("inotify is not available ({}; fs.inotify.max_user_instances is {})",
+                            std::strerror(errno), read_sysctl("/proc/sys/fs/inotify/max_user_instances")));
         return -1;
     }
     poll_ = new PollState;
@@ -94,28 +96,30 @@ void ShareWatcher::adopt_watches(const std::vector<WatchedDir>& watches) {
 }
 
 void ShareWatcher::note_watch_error(int error) {
-    if (error == ENOSPC) {
-        if (!watch_limit_logged_)
-            daemon_.log().warn("the kernel refuses more inotify watches (fs.inotify.max_user_watches is {}); "
-                               "raise it with 'sysctl fs.inotify.max_user_watches=524288'",
-                               read_sysctl("/proc/sys/fs/inotify/max_user_watches"));
-        watch_limit_logged_ = true;
-        note_degraded("some directories are not watched");
-    } else {
-        note_degraded(fmt::format("a directory could not be watched: {}", std::strerror(error)));
-    }
+    if (error == ENOSPC)
+        degrade(RescanPolicy::Cause::watch_limit, "some directories are not watched");
+    else
+        degrade(RescanPolicy::Cause::watch_failed,
+                fmt::format("a directory could not be watched: {}", std::strerror(error)));
 }
 
-void ShareWatcher::note_degraded(const std::string& why) {
-    if (degraded_) return;
-    degraded_ = true;
-    std::uint32_t interval = daemon_.config().rescan_interval;
-    if (interval == 0) {
-        daemon_.log().warn("{}; changes there stay unseen until 'napctl rescan' (share.rescan_interval is 0)", why);
-        return;
+void ShareWatcher::degrade(RescanPolicy::Cause cause, const std::string& why) {
+    RescanPolicy::Decision d = policy_.degrade(cause);
+    if (d.explain_limit)
+        daemon_.log().warn("the kernel refuses more inotify watches (fs.inotify.max_user_watches is {}); "
+                           "raise it with 'sysctl fs.inotify.max_user_watches=524288'",
+                           read_sysctl("/proc/sys/fs/inotify/max_user_watches"));
+    if (d.announce) {
+        if (policy_.interval_seconds() == 0)
+            daemon_.log().warn("{}; changes there stay unseen until 'napctl rescan' (share.rescan_interval is 0)",
+                               why);
+        else
+            daemon_.log().warn("{}; rescanning every {} s instead (share.rescan_interval)", why,
+                               policy_.interval_seconds());
     }
-    daemon_.log().warn("{}; rescanning every {} s instead (share.rescan_interval)", why, interval);
-    rescan_timer_.start_repeating(std::uint64_t{interval} * 1000, [this] { rescan(nullptr); });
+    if (d.start_periodic)
+        rescan_timer_.start_repeating(std::uint64_t{policy_.interval_seconds()} * 1000, [this] { rescan(nullptr); });
+    if (d.rescan_now) rescan(nullptr);
 }
 
 void ShareWatcher::read_events() {
@@ -138,9 +142,9 @@ void ShareWatcher::read_events() {
 
 void ShareWatcher::handle_event(int wd, std::uint32_t mask, const std::string& name) {
     if (mask & IN_Q_OVERFLOW) {
-        note_degraded(fmt::format("the inotify event queue overflowed (fs.inotify.max_queued_events is {})",
-                                  read_sysctl("/proc/sys/fs/inotify/max_queued_events")));
-        rescan(nullptr);
+        degrade(RescanPolicy::Cause::queue_overflow,
+                fmt::format("the inotify event queue overflowed (fs.inotify.max_queued_events is {})",
+                            read_sysctl("/proc/sys/fs/inotify/max_queued_events")));
         return;
     }
     auto dir = dirs_.find(wd);

@@ -20,6 +20,7 @@
 #include "catalog/share_catalog.h"
 #include "event/timer.h"
 #include "fs/change_queue.h"
+#include "fs/rescan_policy.h"
 #include "fs/share_scan.h"
 
 #include <uv.h>
@@ -55,7 +56,7 @@ public:
     // walk already under way.
     void rescan(std::function<void(RescanSummary)> done);
 
-    bool degraded() const { return degraded_; }
+    bool degraded() const { return policy_.degraded(); }
     std::size_t watch_count() const { return dirs_.size(); }
 
 private:
@@ -71,7 +72,7 @@ private:
     void handle_event(int wd, std::uint32_t mask, const std::string& name);
     void adopt_watches(const std::vector<WatchedDir>& watches);
     void note_watch_error(int error);
-    void note_degraded(const std::string& why);
+    void degrade(RescanPolicy::Cause cause, const std::string& why);
     void drop_subtree(std::uint32_t root, const std::string& rel_dir);
     void walk_subtree(std::uint32_t root, const std::string& rel_dir);
     void start_rescan();
@@ -93,8 +94,7 @@ private:
     bool rescan_wanted_ = false;
     bool rescan_running_ = false;
     std::vector<std::function<void(RescanSummary)>> rescan_waiters_;
-    bool degraded_ = false;
-    bool watch_limit_logged_ = false;
+    RescanPolicy policy_;
     bool stopping_ = false;
 };
 
