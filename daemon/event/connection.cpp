@@ -36,7 +36,10 @@ void Connection::start_reading() {
     if (closing_ || reading_) return;
     reading_ = true;
     int rc = uv_read_start(stream(), on_alloc, on_read);
-    if (rc != 0) close(fmt::format("cannot read: {}", uv_strerror(rc)));
+    if (rc != 0) return close(fmt::format("cannot read: {}", uv_strerror(rc)));
+    // Bytes that arrived with the frame that paused us (a file body behind
+    // GET_OK, say) are already here: no read event will bring them again.
+    if (!consuming_ && input_start_ < input_.size()) consume_input();
 }
 
 void Connection::pause_reading() {
@@ -69,6 +72,7 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
 }
 
 void Connection::consume_input() {
+    consuming_ = true;
     while (!closing_ && !close_when_drained_ && input_start_ < input_.size()) {
         ByteSpan rest(input_.data() + input_start_, input_.size() - input_start_);
         if (raw_mode_) {
@@ -79,6 +83,7 @@ void Connection::consume_input() {
         auto parsed = protocol::parse_frame(rest);
         if (parsed.status == protocol::FrameStatus::need_more) break;
         if (parsed.status == protocol::FrameStatus::error) {
+            consuming_ = false;
             fail(protocol::ErrorCode::malformed, parsed.error);
             return;
         }
@@ -86,6 +91,7 @@ void Connection::consume_input() {
         handler_->on_frame(*this, parsed.frame);
         if (!reading_) break; // the handler paused us; keep the rest
     }
+    consuming_ = false;
     if (closing_) return;
     // Compact: drop consumed bytes so the buffer holds at most one partial frame.
     if (input_start_ > 0) {

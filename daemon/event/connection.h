@@ -100,6 +100,7 @@ private:
     std::size_t pending_write_bytes_ = 0;
     bool raw_mode_ = false;
     bool reading_ = false;
+    bool consuming_ = false;
     bool closing_ = false;
     bool close_when_drained_ = false;
     std::string close_reason_;

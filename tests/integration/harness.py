@@ -625,11 +625,11 @@ class FakeHolder:
         entries = b"".join(file_entry(file_id, size, fname) for file_id, (fname, size) in files.items())
         self.index.send(frame(FILES_ADD, u32(len(files)) + entries))
         self._stop = False
+        self.listener.settimeout(0.1)
         self.thread = threading.Thread(target=self._accept_loop, daemon=True)
         self.thread.start()
 
     def _accept_loop(self):
-        self.listener.settimeout(0.1)
         while not self._stop:
             try:
                 conn, _ = self.listener.accept()
@@ -655,8 +655,13 @@ class FakeHolder:
             finally:
                 conn.close()
 
-    def close(self):
+    def stop_listening(self):
+        """From now on the upload port refuses connections; the index still
+        lists the files (the index connection stays)."""
         self._stop = True
-        self.listener.close()
         self.thread.join(DEADLINE)
+        self.listener.close()
+
+    def close(self):
+        self.stop_listening()
         self.index.close()

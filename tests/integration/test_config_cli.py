@@ -3,6 +3,7 @@
 errors as FILE:LINE:COLUMN, usage errors, napctl's exit statuses and how it
 finds its socket."""
 
+import os
 import re
 
 from harness import (NAPCTL, NAPEERD, NAPINDEXD, NapsterTestCase, check_no_sanitizer_report, main,
@@ -199,7 +200,6 @@ class NapctlCommandLine(NapsterTestCase):
 
     def test_default_socket_follows_xdg_runtime_dir(self):
         # Not root: $XDG_RUNTIME_DIR/napster/napeerd.sock; as root /run/napster/napeerd.sock.
-        import os
         runtime = self.tmp / "xdg"
         result = run_napctl(["status"], env={"XDG_RUNTIME_DIR": str(runtime)})
         self.assertExit(result, 3)

@@ -14,8 +14,8 @@ import select
 import subprocess
 import time
 
-from harness import (DEADLINE, NAPCTL, NapsterTestCase, check_no_sanitizer_report, content, main,
-                     partial_files, wait_for)
+from harness import (DEADLINE, GET_OK, NAPCTL, FakeHolder, NapsterTestCase,
+                     check_no_sanitizer_report, content, frame, main, partial_files, u64, wait_for)
 
 SHARED = content("fetch choice: shared.bin", 100 * 1024)
 SOLO = content("fetch choice: solo.bin", 100 * 1024)
@@ -24,9 +24,10 @@ SOLO = content("fetch choice: solo.bin", 100 * 1024)
 class TerminalSession:
     """napctl with stdin and stdout on a pseudo-terminal; stderr on a pipe."""
 
-    def __init__(self, argv):
+    def __init__(self, argv, stderr_too=False):
         self.master, slave = pty.openpty()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=subprocess.PIPE,
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave,
+                                     stderr=slave if stderr_too else subprocess.PIPE,
                                      start_new_session=True)
         os.close(slave)
         self.screen = b""
@@ -58,7 +59,7 @@ class TerminalSession:
     def finish(self):
         """Waits for napctl to exit; returns (status, stderr text)."""
         try:
-            err = self.proc.communicate(timeout=6 * DEADLINE)[1].decode(errors="replace")
+            err = (self.proc.communicate(timeout=6 * DEADLINE)[1] or b"").decode(errors="replace")
         finally:
             # Drain what is left on the terminal, then close it.
             while True:
@@ -96,9 +97,9 @@ class FetchChoice(NapsterTestCase):
             self.assertEqual(f.read(), SHARED)
         self.p1.wait_log(rf"downloaded shared\.bin from peer {holder.peer_id} \({holder.name}\): ")
 
-    def terminal_fetch(self, *args):
+    def terminal_fetch(self, *args, stderr_too=False):
         argv = [NAPCTL, "--socket", self.p1.socket_path, "fetch", *args]
-        session = TerminalSession(argv)
+        session = TerminalSession(argv, stderr_too)
         self.addCleanup(lambda: session.proc.poll() is None and session.proc.kill())
         return session
 
@@ -180,6 +181,20 @@ class FetchChoice(NapsterTestCase):
         self.assertIn(self.final.encode(), session.screen)
         self.assert_downloaded_from(self.p2, self.p3)
 
+    def test_terminal_shows_progress_and_the_path(self):
+        session = self.terminal_fetch("solo.bin", stderr_too=True)
+        status, _ = session.finish()
+        screen = session.screen.decode(errors="replace")
+        self.assertEqual(status, 0, screen)
+        self.assertRegex(screen, r"solo\.bin\s+100%\s+100\.0 KiB of 100\.0 KiB")
+        self.assertIn(os.path.join(self.p1.download_dir, "solo.bin"), screen)
+
+    def test_no_progress_without_a_terminal(self):
+        result = self.ctl(self.p1, "fetch", "solo.bin")
+        self.assertExit(result, 0)
+        self.assertEqual(result.err, "")
+        self.assertEqual(result.out, os.path.join(self.p1.download_dir, "solo.bin") + "\n")
+
     def test_terminal_end_of_input_cancels(self):
         session = self.terminal_fetch("shared.bin")
         session.read_until(rb'Enter peer ID to fetch from \(or "cancel"\): ')
@@ -196,6 +211,68 @@ class FetchChoice(NapsterTestCase):
         self.assertNotIn(b"Enter peer ID", session.screen)
         with open(os.path.join(self.p1.download_dir, "solo.bin"), "rb") as f:
             self.assertEqual(f.read(), SOLO)
+
+    def test_a_holder_that_is_gone_is_skipped(self):
+        # A holder the index still lists but whose upload port refuses: the
+        # fetch goes on to the next holder. Both holders are played by the
+        # test, so whichever napeerd tries first, the outcome is the same.
+        body = content("fetch choice: fallback", 100 * 1024)
+
+        def serve(conn, get_payload):
+            conn.sendall(frame(GET_OK, u64(len(body)) + u64(len(body))) + body)
+
+        # The dead one registers first: the index lists holders by peer ID.
+        dead = FakeHolder(self.index.port, "dead", {1: ("fallback.bin", len(body))}, serve)
+        self.addCleanup(dead.close)
+        dead.stop_listening()
+        alive = FakeHolder(self.index.port, "alive", {1: ("fallback.bin", len(body))}, serve)
+        self.addCleanup(alive.close)
+        wait_for(lambda: self.holders_of(self.p1, "fallback.bin") == {alive.peer_id, dead.peer_id},
+                 "both fake holders to be listed")
+        result = self.ctl(self.p1, "fetch", "fallback.bin")
+        self.assertExit(result, 0)
+        with open(os.path.join(self.p1.download_dir, "fallback.bin"), "rb") as f:
+            self.assertEqual(f.read(), body)
+        self.assertEqual(len(alive.requests), 1)
+        os.unlink(os.path.join(self.p1.download_dir, "fallback.bin"))
+        result = self.ctl(self.p1, "fetch", "fallback.bin", "--peer", str(dead.peer_id))
+        self.assertExit(result, 1)
+        self.assertEqual(partial_files(self.p1.download_dir), [])
+
+    def test_two_fetches_of_one_file_at_once(self):
+        argv = [NAPCTL, "--socket", self.p1.socket_path, "fetch", "shared.bin"]
+        procs = [subprocess.Popen(argv + ["--peer", str(p.peer_id)], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for p in (self.p2, self.p3)]
+        results = [(p.wait(6 * DEADLINE), p.stdout.read().decode(), p.stderr.read().decode())
+                   for p in procs]
+        for p in procs:
+            p.stdout.close()
+            p.stderr.close()
+        statuses = sorted(status for status, _, _ in results)
+        self.assertEqual(statuses, [0, 1], results)
+        loser = [err for status, _, err in results if status == 1]
+        self.assertIn("exists", loser[0])
+        with open(self.final, "rb") as f:
+            self.assertEqual(f.read(), SHARED)
+        wait_for(lambda: partial_files(self.p1.download_dir) == [], "no partial file to be left")
+        self.assertEqual(os.listdir(self.p1.download_dir), ["shared.bin"])
+
+    def test_fetch_of_an_empty_file(self):
+        empty = self.start_peer("empty", self.index, files={"empty.txt": b""})
+        result = self.ctl(self.p1, "fetch", "empty.txt", "--json")
+        self.assertExit(result, 0)
+        self.assertEqual(result.json()["size"], 0)
+        self.assertEqual(result.json()["peer_id"], empty.peer_id)
+        self.assertEqual(os.path.getsize(os.path.join(self.p1.download_dir, "empty.txt")), 0)
+        empty.wait_log(r"upload of empty\.txt to .*: 0 of 0 bytes sent, complete$")
+
+    def test_fetch_into_a_missing_output_dir(self):
+        missing = self.tmp / "no" / "such" / "dir"
+        result = self.ctl(self.p1, "fetch", "shared.bin", "--output", str(missing))
+        self.assertExit(result, 1)
+        self.assertIn(str(missing), result.err)
+        self.assertEqual(self.requests_for(self.p2) + self.requests_for(self.p3), [])
 
     # -------------------------------------------------------------- nothing to fetch
 

@@ -12,8 +12,10 @@ import os
 import random
 import socket
 import struct
+import subprocess
+import threading
 
-from harness import (CHANNEL_CONTROL, CHANNEL_INDEX, CHANNEL_TRANSFER, ERR_MALFORMED, ERR_NOT_FOUND,
+from harness import (DEADLINE, NAPCTL, CHANNEL_CONTROL, CHANNEL_INDEX, CHANNEL_TRANSFER, ERR_MALFORMED, ERR_NOT_FOUND,
                      ERR_UNEXPECTED, ERR_VERSION, ERROR, FETCH, FILES_ADD, GET, GET_OK, HELLO,
                      REGISTER, REGISTERED, SEARCH, SEARCH_RESULT, STATUS, WELCOME, FakeHolder,
                      NapsterTestCase, RawClient, content, file_entry, frame, get_request, hello, main,
@@ -348,6 +350,38 @@ class HostileInput(NapsterTestCase):
         shares = self.ctl(self.holder, "shares", "--json")
         self.file_ids = {f["name"]: f["file_id"] for f in shares.json()["files"]}
 
+    def test_symlinks_that_lead_outside_the_share_are_not_served(self):
+        outside = self.tmp / "outside"
+        outside.mkdir()
+        secret = b"not for sharing\n" * 100
+        (outside / "secret.txt").write_bytes(secret)
+        share = self.holder.share_dir
+        os.symlink(outside / "secret.txt", share / "link-out.txt")
+        os.symlink("../../outside/secret.txt", share / "rel-link-out.txt")
+        os.symlink("wanted.bin", share / "link-in.bin")  # inside: may be shared
+        (share / "swap.txt").write_bytes(b"harmless\n")
+        self.restart_holder()
+        self.assertNotIn("link-out.txt", self.file_ids)
+        self.assertNotIn("rel-link-out.txt", self.file_ids)
+        self.assertEqual(self.ctl(self.asker, "search", "link-out").returncode, 1)
+        for guess in range(1, 50):  # no id serves the secret
+            with self.upload_client() as client:
+                client.send(get_request(guess, "link-out.txt"))
+                self.expect_error_then_close(client, ERR_NOT_FOUND)
+
+        # A shared file swapped for a symlink to the outside after it was
+        # listed: the holder must check again when it serves.
+        swap_id = self.file_ids["swap.txt"]
+        os.unlink(share / "swap.txt")
+        os.symlink(outside / "secret.txt", share / "swap.txt")
+        with self.upload_client() as client:
+            client.send(get_request(swap_id, "swap.txt"))
+            reply = client.read_frame()
+            self.assertIsNotNone(reply)
+            self.assertEqual(reply[0], ERROR, f"served a symlink that leads outside: {reply!r}")
+            self.assertNotIn(b"not for sharing", client.wait_closed())
+        self.assert_still_serving()
+
     # -------------------------------------------------------------- control socket
 
     def control_client(self):
@@ -409,6 +443,33 @@ class HostileInput(NapsterTestCase):
         def serve(conn, get_payload):
             conn.sendall(frame(GET_OK, u64(len(body)) + u64(len(body))) + body[:-1000])
         self.assert_fetch_fails_cleanly(self.fake_holder("shorty", body, serve))
+
+    def test_napeerd_stopping_mid_download_leaves_no_file(self):
+        body = content("hostile: stall", 1024 * 1024)
+        release = threading.Event()
+
+        def serve(conn, get_payload):
+            conn.sendall(frame(GET_OK, u64(len(body)) + u64(len(body))) + body[:len(body) // 2])
+            release.wait(6 * DEADLINE)  # then stall until the test ends
+
+        fake = self.fake_holder("staller", body, serve)
+        self.addCleanup(release.set)
+        argv = [NAPCTL, "--socket", self.asker.socket_path, "fetch", "lie.bin", "--peer", str(fake.peer_id)]
+        napctl = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        self.addCleanup(lambda: napctl.poll() is None and napctl.kill())
+        # Wait until half the file sits in the temporary file.
+        wait_for(lambda: any(os.path.getsize(os.path.join(os.fsencode(self.asker.download_dir), n))
+                             >= len(body) // 2 for n in partial_files(self.asker.download_dir)),
+                 "the partial download to reach half the file")
+        self.daemons.remove(self.asker)
+        self.assertEqual(self.asker.terminate_and_check(), [])
+        out, err = napctl.communicate(timeout=DEADLINE)
+        self.assertEqual(napctl.returncode, 1, err)
+        self.assertFalse(os.path.lexists(os.path.join(self.asker.download_dir, "lie.bin")))
+        self.assertEqual(partial_files(self.asker.download_dir), [],
+                         "an interrupted download left its temporary file")
+        release.set()
 
     def test_holder_that_answers_garbage(self):
         def serve(conn, get_payload):

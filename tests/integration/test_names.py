@@ -20,7 +20,9 @@ SPACES = b"two  spaces and a tab\there.txt"
 QUOTES = b"it's \"quoted\".txt"
 BACKSLASH = b"back\\slash.txt"
 NEWLINE = b"new\nline.txt"
-NAMES = [ASCII_255, UTF8_255, NOT_UTF8, SPACES, QUOTES, BACKSLASH, NEWLINE]
+DASH = b"-looks-like-an-option.txt"
+UPPER, LOWER = b"Case.TXT", b"case.txt"  # two files: names are bytes, not case-folded
+NAMES = [ASCII_255, UTF8_255, NOT_UTF8, SPACES, QUOTES, BACKSLASH, NEWLINE, DASH, UPPER, LOWER]
 SIZE = 100 * 1024
 
 
@@ -39,7 +41,7 @@ class Names(NapsterTestCase):
 
     def test_every_name_is_registered_with_the_index(self):
         self.assertEqual(self.holder.shared_count, len(NAMES))
-        added = self.index.wait_log(rf"peer {self.holder.peer_id} \(holder\) added 7 files: (.*)$")
+        added = self.index.wait_log(rf"peer {self.holder.peer_id} \(holder\) added 10 files: (.*)$")
         for name in NAMES:
             self.assertIn(printable(name), added.group(1))
         self.assertNotIn("\n", added.group(0))
@@ -94,6 +96,20 @@ class Names(NapsterTestCase):
         result = self.ctl(self.fetcher, "search", "--json", "\u65e5\u00e9")
         self.assertExit(result, 0)
         self.assertEqual([f["name"] for f in result.json()["files"]], [UTF8_255.decode()])
+
+    def test_a_file_deep_in_a_share_is_saved_under_its_name_alone(self):
+        # Names from the index are never used as paths: the holder's
+        # sub/deep/ stays on its side.
+        nested = self.start_peer("nested", self.index,
+                                 files={"sub/deep/nested.bin": body(b"nested.bin")})
+        shares = self.ctl(nested, "shares", "--json").json()
+        self.assertEqual([(f["name"], f["rel_path"]) for f in shares["files"]],
+                         [("nested.bin", "sub/deep/nested.bin")])
+        result = self.ctl(self.fetcher, "fetch", "nested.bin")
+        self.assertExit(result, 0)
+        self.assertEqual(os.listdir(self.fetcher.download_dir), ["nested.bin"])
+        with open(os.path.join(self.fetcher.download_dir, "nested.bin"), "rb") as f:
+            self.assertEqual(f.read(), body(b"nested.bin"))
 
     def test_a_256_byte_name_is_a_usage_error(self):
         result = self.ctl(self.fetcher, "fetch", b"M" * 256)

@@ -105,6 +105,29 @@ class Ports(NapsterTestCase):
         self.assertIn("listen.port", err)
         self.assertAlive(index)
 
+    def test_a_second_peer_on_the_same_control_socket_is_refused(self):
+        index = self.start_index()
+        first = self.start_peer("first", index)
+        config = self.tmp / "second.toml"
+        share = self.tmp / "second-share"
+        share.mkdir()
+        write_toml(config, {
+            "": {"name": "second"},
+            "index": {"address": "127.0.0.1", "port": index.port},
+            "upload": {"address": "127.0.0.1", "port": 0},
+            "share": {"dirs": [str(share)], "download_dir": str(self.tmp / "second-dl")},
+            "control": {"socket": first.socket_path},
+        })
+        result = run_daemon_once([NAPEERD, "--config", str(config)])
+        err = result.stderr.decode(errors="replace")
+        self.assertNotEqual(result.returncode, 0, err)
+        self.assertIn(first.socket_path, err)
+        self.assertIn("control.socket", err)
+        # The first peer keeps its socket and keeps answering on it.
+        status = self.ctl(first, "status", "--json")
+        self.assertExit(status, 0)
+        self.assertEqual(status.json()["name"], "first")
+
 
 if __name__ == "__main__":
     main()

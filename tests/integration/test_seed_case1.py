@@ -142,6 +142,26 @@ class SeedCase1(NapsterTestCase):
             self.assertEqual(f.read(), body)
         self.assertEqual(partial_files(self.p1.download_dir), [])
 
+    def test_a_large_share_syncs_in_batches(self):
+        # The seed's figure 2 at scale: 5,000 files go to the index in
+        # FILES_ADD batches of at most 4,096, and every one is searchable.
+        files = {f"many_{i:05}.txt": b"m" * (i % 50) for i in range(5000)}
+        mark = self.index.mark()
+        big = self.start_peer("big", self.index, files=files)
+        self.assertEqual(big.shared_count, 5000)
+        self.index.wait_log(rf"peer {big.peer_id} \(big\) added 4,096 files: many_", since=mark)
+        self.index.wait_log(rf"peer {big.peer_id} \(big\) added 904 files: many_", since=mark)
+        result = self.ctl(self.p1, "search", "--json", "many_")
+        self.assertExit(result, 0)
+        doc = result.json()
+        self.assertEqual(doc["total_matches"], 5000)
+        self.assertEqual(len(doc["files"]), 100)  # limits.max_results
+        self.assertEqual(self.holders_of(self.p1, "many_04999.txt"), {big.peer_id})
+        shares = self.ctl(big, "shares", "--json")
+        self.assertExit(shares, 0)
+        self.assertEqual(shares.json()["total"], 5000)
+        self.assertEqual(sorted(f["name"] for f in shares.json()["files"]), sorted(files))
+
     def wait_for_holders(self, name, expected):
         wait_for(lambda: self.holders_of(self.p1, name) == expected,
                  f"the index to list {name} at peers {sorted(expected)}")

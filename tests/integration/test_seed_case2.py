@@ -6,9 +6,12 @@ query and its outcome. Text and --json output agree. A peer that dies
 (SIGKILL) or stops (SIGTERM) takes its files out of every later result.
 """
 
+import os
 import re
+import signal
+import socket
 
-from harness import NapsterTestCase, main, wait_for
+from harness import DEADLINE, NapsterTestCase, main, wait_for
 
 P1_FILES = {f"file{i}_1.txt": f"peer 1 file {i}\n".encode() for i in range(1, 11)}
 P3_FILES = {
@@ -140,6 +143,77 @@ class SeedCase2(NapsterTestCase):
         # A restarted peer registers again and its files come back.
         self.p3 = self.start_peer("p3", self.index)
         self.assertEqual(self.holders_of(self.p1, "file8_3.txt"), {self.p3.peer_id})
+
+    def test_a_killed_peer_restarts_over_its_stale_socket(self):
+        self.p3.kill_hard()
+        self.assertTrue(os.path.lexists(self.p3.socket_path))  # SIGKILL leaves it behind
+        self.daemons.remove(self.p3)
+        self.p3 = self.start_peer("p3", self.index)
+        self.assertEqual(self.holders_of(self.p1, "file8_3.txt"), {self.p3.peer_id})
+
+    def test_sigint_stops_a_peer_and_the_index_cleanly(self):
+        mark = self.index.mark()
+        self.p3.signal(signal.SIGINT)
+        self.p3.proc.wait(DEADLINE)
+        self.daemons.remove(self.p3)
+        self.assertEqual(self.p3.terminate_and_check(), [])
+        self.index.wait_log(rf"peer {self.p3.peer_id} \(p3\) disconnected", since=mark)
+        self.index.signal(signal.SIGINT)
+        self.index.proc.wait(DEADLINE)
+        self.assertEqual(self.index.terminate_and_check(), [])
+        self.daemons.remove(self.index)
+
+    def test_a_restarted_index_is_refilled_by_peers_reconnecting(self):
+        port = self.index.port
+        self.daemons.remove(self.index)
+        p1_mark, p3_mark = self.p1.mark(), self.p3.mark()
+        self.assertEqual(self.index.terminate_and_check(), [])
+        self.p1.wait_log(r"lost the index", since=p1_mark)
+        result = self.ctl(self.p1, "search", "file8_3.txt")
+        self.assertExit(result, 1)
+        self.assertIn("not connected to the index", result.err)
+        status = self.ctl(self.p1, "status", "--json").json()
+        self.assertNotEqual(status["index_state"], "connected")
+        self.assertIsNone(status["peer_id"])
+
+        # Same port, so the peers' configs still point at it.
+        self.index = self.start_index("index2", extra_sections={"listen": {"port": port}})
+        self.assertEqual(self.index.port, port)
+        self.p1.wait_registered(since=p1_mark)
+        self.p3.wait_registered(since=p3_mark)
+        wait_for(lambda: self.holders_of(self.p1, "file8_3.txt") == {self.p3.peer_id},
+                 "p3's files to be back at the new index")
+        self.index.wait_log(rf"peer {self.p1.peer_id} \(p1\) added 10 files")
+
+    def test_a_peer_started_before_its_index_connects_later(self):
+        # Reserve a port for the index, then free it for napindexd.
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        early = self.start_peer("early", port, files={"early.txt": b"early bird\n"},
+                                wait_connected=False)
+        early.wait_log(r"index 127\.0\.0\.1:\d+: cannot connect")
+        status = self.ctl(early, "status")
+        self.assertExit(status, 0)
+        self.assertRegex(status.out, r"(?m)^index:\s+(disconnected from|connecting to) 127\.0\.0\.1:")
+        late_index = self.start_index("late", extra_sections={"listen": {"port": port}})
+        early.wait_registered()
+        result = self.ctl(early, "search", "--exact", "early.txt")
+        self.assertExit(result, 0)
+        late_index.wait_log(rf"peer {early.peer_id} \(early\) added 1 file: early\.txt$")
+
+    def test_max_results_caps_a_search(self):
+        capped = self.start_index("capped", extra_sections={"limits": {"max_results": 3}})
+        many = self.start_peer("many", capped, files={f"many{i:02}.txt": b"m" * i for i in range(1, 11)})
+        result = self.ctl(many, "search", "--json", "many")
+        self.assertExit(result, 0)
+        doc = result.json()
+        self.assertEqual(doc["total_matches"], 10)
+        self.assertEqual(len(doc["files"]), 3)
+        result = self.ctl(many, "search", "many")
+        self.assertExit(result, 0)
+        self.assertIn("showing 3 of 10 matches", result.out)
 
 
 if __name__ == "__main__":
