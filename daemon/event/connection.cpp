@@ -197,14 +197,14 @@ std::string Connection::remote_address() const {
     return ip;
 }
 
-long Connection::peer_uid() const {
-    if (kind_ != Kind::pipe) return -1;
+std::optional<ucred> Connection::peer_credentials() const {
+    if (kind_ != Kind::pipe) return std::nullopt;
     uv_os_fd_t fd;
-    if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd) != 0) return -1;
+    if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd) != 0) return std::nullopt;
     ucred cred{};
     socklen_t len = sizeof cred;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -1;
-    return static_cast<long>(cred.uid);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return std::nullopt;
+    return cred;
 }
 
 } // namespace napster

@@ -16,7 +16,10 @@
 
 #include <uv.h>
 
+#include <sys/socket.h>
+
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace napster {
@@ -75,8 +78,8 @@ public:
     std::string remote_endpoint() const;
     // The other end's IP literal, empty for Unix sockets.
     std::string remote_address() const;
-    // SO_PEERCRED uid of a Unix peer; -1 when unknown.
-    long peer_uid() const;
+    // SO_PEERCRED of a Unix peer (pid, uid, gid at connect time).
+    std::optional<ucred> peer_credentials() const;
 
 private:
     explicit Connection(Kind kind) : kind_(kind) {}

@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 namespace napster {
 namespace {
@@ -21,6 +23,30 @@ using protocol::MessageType;
 
 // A napctl that never finishes its request is dropped after this.
 constexpr std::size_t control_write_limit = 64 * 1024 * 1024;
+
+// Whether process `pid` has `gid` among its groups. SO_PEERCRED carries the
+// primary group only; admins are usually in napeerd's group as a
+// supplementary one, which only /proc tells.
+bool process_in_group(pid_t pid, gid_t gid) {
+    std::ifstream status(fmt::format("/proc/{}/status", pid));
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("Groups:", 0) != 0) continue;
+        std::istringstream groups(line.substr(7));
+        unsigned long g;
+        while (groups >> g)
+            if (g == gid) return true;
+    }
+    return false;
+}
+
+// Root, napeerd's own user, and members of its group (the socket's group:
+// the unit makes it napster) may drive it, as the socket's 0660 mode says.
+bool may_control(const ucred& cred) {
+    if (cred.uid == 0 || cred.uid == geteuid()) return true;
+    if (cred.gid == getegid()) return true;
+    return process_in_group(cred.pid, getegid());
+}
 
 } // namespace
 
@@ -54,11 +80,13 @@ ControlSession::ControlSession(ControlServer& server, Connection* connection)
     : server_(server), connection_(connection) {
     connection_->set_handler(this);
     connection_->set_write_limit(control_write_limit);
-    long uid = connection_->peer_uid();
-    if (uid != 0 && uid != static_cast<long>(geteuid())) {
+    auto cred = connection_->peer_credentials();
+    if (!cred || !may_control(*cred)) {
+        long uid = cred ? static_cast<long>(cred->uid) : -1;
         server_.daemon().log().warn("refused control connection from uid {}", uid);
         connection_->fail(ErrorCode::invalid_argument,
-                          fmt::format("permission denied: napeerd runs as uid {}; use that user or root",
+                          fmt::format("permission denied: napeerd runs as uid {}; use that user, a member of "
+                                      "its group, or root",
                                       geteuid()));
         return;
     }
