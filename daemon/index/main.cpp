@@ -92,9 +92,6 @@ int main(int argc, char** argv) {
         } else {
             log.info("napindexd {} started ({})", NAPSTER_VERSION,
                      config->source.empty() ? "built-in defaults" : config->source);
-            // The listener is bound: peers can connect from now on.
-            notifier.ready();
-            notifier.watch_status([&server] { return server.summary(); }, 1000);
         }
         std::string config_path = args.config_path;
         bool config_given = args.config_given;
@@ -118,7 +115,13 @@ int main(int argc, char** argv) {
                 // Serving all along: a refused reload keeps the old config.
                 notifier.ready();
             });
-        if (exit_code == 0) uv_run(&loop, UV_RUN_DEFAULT);
+        if (exit_code == 0) {
+            // The listener is bound. Not before the signal handlers are in
+            // place: `systemctl stop` may send SIGTERM right after READY=1.
+            notifier.ready();
+            notifier.watch_status([&server] { return server.summary(); }, 1000);
+            uv_run(&loop, UV_RUN_DEFAULT);
+        }
     }
     if (!drain_and_close_loop(&loop)) log.error("bug: handles were left open at exit");
     if (exit_code == 0) log.info("stopped");

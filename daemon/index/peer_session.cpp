@@ -22,10 +22,6 @@ constexpr std::uint64_t handshake_timeout_ms = 10'000;
 // Files named in the info line of an add; the rest are counted.
 constexpr std::size_t names_in_add_log = 10;
 
-std::string plural(std::size_t n, const char* one, const char* many) {
-    return fmt::format("{} {}", group_thousands(n), n == 1 ? one : many);
-}
-
 } // namespace
 
 PeerSession::PeerSession(IndexServer& server, Connection* connection)
@@ -137,11 +133,11 @@ void PeerSession::handle_files_add(const protocol::Frame& frame) {
     if (add->files.size() > names_in_add_log)
         names += fmt::format(" and {} more", add->files.size() - names_in_add_log);
     if (outcome->added == 0)
-        log.info("{} updated {}: {}", who(), plural(outcome->replaced, "file", "files"), names);
+        log.info("{} updated {}: {}", who(), count_of(outcome->replaced, "file", "files"), names);
     else if (outcome->replaced == 0)
-        log.info("{} added {}: {}", who(), plural(outcome->added, "file", "files"), names);
+        log.info("{} added {}: {}", who(), count_of(outcome->added, "file", "files"), names);
     else
-        log.info("{} added {} and updated {}: {}", who(), plural(outcome->added, "file", "files"),
+        log.info("{} added {} and updated {}: {}", who(), count_of(outcome->added, "file", "files"),
                  group_thousands(outcome->replaced), names);
     if (log.enabled(LogLevel::debug))
         for (const auto& f : add->files)
@@ -152,7 +148,7 @@ void PeerSession::handle_files_remove(const protocol::Frame& frame) {
     auto remove = protocol::decode_message<protocol::FilesRemove>(frame.payload);
     if (!remove) return connection_->fail(ErrorCode::malformed, remove.error().message);
     std::size_t removed = server_.catalog().remove_files(*peer_id_, remove->file_ids);
-    server_.log().info("{} removed {}", who(), plural(removed, "file", "files"));
+    server_.log().info("{} removed {}", who(), count_of(removed, "file", "files"));
 }
 
 void PeerSession::handle_search(const protocol::Frame& frame) {
@@ -168,7 +164,7 @@ void PeerSession::handle_search(const protocol::Frame& frame) {
         for (const auto& hit : result.hits)
             for (const auto& h : hit.holders) holders.insert(h.peer_id);
         server_.log().info("{} searched \"{}\"{}: {} at peers {}", who(), query, mode,
-                           plural(result.total_matches, "file", "files"), fmt::join(holders, ", "));
+                           count_of(result.total_matches, "file", "files"), fmt::join(holders, ", "));
     }
     connection_->send_message(result);
 }
@@ -179,7 +175,7 @@ void PeerSession::on_closed(Connection&, const std::string& reason) {
         std::size_t dropped = server_.catalog().remove_peer(*peer_id_);
         server_.release_peer_id(*peer_id_);
         server_.log().info("{} disconnected ({}); dropped {}", who(), reason,
-                           plural(dropped, "file", "files"));
+                           count_of(dropped, "file", "files"));
     } else {
         server_.log().debug("{} closed before registering ({})", who(), reason);
     }

@@ -208,8 +208,8 @@ void IndexClient::registered(std::uint32_t peer_id) {
     last_error_.clear();
     auto batches = split_into_batches(daemon_.shares().entries());
     for (auto& batch : batches) connection_->send_message(protocol::FilesAdd{std::move(batch)});
-    daemon_.log().info("connected to index {} as peer {}; file list synced ({} files)", target(),
-                       peer_id, daemon_.shares().size());
+    daemon_.log().info("connected to index {} as peer {}; file list synced ({})", target(), peer_id,
+                       count_of(daemon_.shares().size(), "file", "files"));
 }
 
 void IndexClient::on_closed(Connection&, const std::string& reason) {

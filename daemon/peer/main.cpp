@@ -79,12 +79,6 @@ int main(int argc, char** argv) {
             daemon.stop();
             notifier.status(started.error().message);
             notifier.stopping();
-        } else {
-            // The upload port and the control socket are bound: napctl and
-            // other peers can connect (the share scan and the index link
-            // go on in the background and show in STATUS=).
-            notifier.ready();
-            notifier.watch_status([&daemon] { return daemon.summary(); }, 1000);
         }
         SignalWatch signals(
             &loop,
@@ -106,6 +100,15 @@ int main(int argc, char** argv) {
                 // Serving all along: a refused reload keeps the old config.
                 notifier.ready();
             });
+        if (exit_code == 0) {
+            // The upload port and the control socket are bound: napctl and
+            // other peers can connect (the share scan and the index link go
+            // on in the background and show in STATUS=). Not before the
+            // signal handlers are in place: `systemctl stop` may send
+            // SIGTERM right after READY=1.
+            notifier.ready();
+            notifier.watch_status([&daemon] { return daemon.summary(); }, 1000);
+        }
         uv_run(&loop, UV_RUN_DEFAULT);
     }
     if (!drain_and_close_loop(&loop)) log.error("bug: handles were left open at exit");

@@ -96,8 +96,8 @@ void PeerDaemon::scan_done(ScanResult result) {
         log_.warn("... and {} more paths that cannot be shared", result.problem_count - result.problems.size());
     if (result.skipped_links)
         log_.info("skipped {} symlinks that lead outside their share or to no regular file", result.skipped_links);
-    log_.info("sharing {} files ({} bytes) from {} dirs", group_thousands(shares_.size()),
-              group_thousands(shares_.total_bytes()), shares_.roots().size());
+    log_.info("sharing {} ({} bytes) from {}", count_of(shares_.size(), "file", "files"),
+              group_thousands(shares_.total_bytes()), count_of(shares_.roots().size(), "dir", "dirs"));
     index_.start();
 }
 
@@ -157,7 +157,7 @@ protocol::StatusResult PeerDaemon::status() const {
 std::string PeerDaemon::summary() const {
     std::string link = index_.peer_id() ? fmt::format("connected as peer {}", *index_.peer_id())
                                         : std::string(protocol::index_state_name(index_.state()));
-    return fmt::format("{}, {} files shared", link, group_thousands(shares_.size()));
+    return fmt::format("{}, {} shared", link, count_of(shares_.size(), "file", "files"));
 }
 
 } // namespace napster

@@ -130,6 +130,10 @@ std::vector<std::string> split_words(std::string_view s) {
     return words;
 }
 
+std::string count_of(unsigned long long n, std::string_view one, std::string_view many) {
+    return fmt::format("{} {}", group_thousands(n), n == 1 ? one : many);
+}
+
 std::string group_thousands(unsigned long long n) {
     std::string digits = fmt::format("{}", n);
     std::string out;

@@ -34,4 +34,7 @@ std::vector<std::string> split_words(std::string_view s);
 // "12,408" style grouping for human output.
 std::string group_thousands(unsigned long long n);
 
+// "1 file", "12,408 files".
+std::string count_of(unsigned long long n, std::string_view one, std::string_view many);
+
 } // namespace napster

@@ -15,7 +15,6 @@ Each NapsterTestCase stops every daemon it started when a test ends
 report and, for napeerd, removed its control socket.
 """
 
-import errno
 import hashlib
 import json
 import os
@@ -27,6 +26,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 from pathlib import Path
@@ -425,14 +425,21 @@ class RawClient:
     """A hand-driven socket speaking napster frames, for hostile-input tests."""
 
     def __init__(self, address):
-        if isinstance(address, str):
-            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        else:
-            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        """Connects to a Unix socket path (str) or a (host, port) pair."""
+        family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.settimeout(DEADLINE)
         self.sock.connect(address)
         self.buffer = b""
         self.eof = False
+
+    @classmethod
+    def wrap(cls, sock):
+        """A RawClient over a socket that is already connected (accepted)."""
+        client = cls.__new__(cls)
+        client.sock, client.buffer, client.eof = sock, b"", False
+        sock.settimeout(DEADLINE)
+        return client
 
     def close(self):
         self.sock.close()
@@ -608,7 +615,6 @@ class FakeHolder:
     """
 
     def __init__(self, index_port, name, files, serve):
-        import threading
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(8)
@@ -638,9 +644,7 @@ class FakeHolder:
             except OSError:
                 return
             try:
-                client = RawClient.__new__(RawClient)
-                client.sock, client.buffer, client.eof = conn, b"", False
-                conn.settimeout(DEADLINE)
+                client = RawClient.wrap(conn)
                 first = client.read_frame()
                 if first is None or first[0] != HELLO:
                     raise AssertionError(f"fake holder expected HELLO, got {first!r}")

@@ -6,7 +6,7 @@ finds its socket."""
 import os
 import re
 
-from harness import (NAPCTL, NAPEERD, NAPINDEXD, NapsterTestCase, check_no_sanitizer_report, main,
+from harness import (NAPEERD, NAPINDEXD, NapsterTestCase, check_no_sanitizer_report, main,
                      run_daemon_once, run_napctl)
 
 

@@ -15,9 +15,9 @@ import struct
 import subprocess
 import threading
 
-from harness import (DEADLINE, NAPCTL, CHANNEL_CONTROL, CHANNEL_INDEX, CHANNEL_TRANSFER, ERR_MALFORMED, ERR_NOT_FOUND,
-                     ERR_UNEXPECTED, ERR_VERSION, ERROR, FETCH, FILES_ADD, GET, GET_OK, HELLO,
-                     REGISTER, REGISTERED, SEARCH, SEARCH_RESULT, STATUS, WELCOME, FakeHolder,
+from harness import (CHANNEL_CONTROL, CHANNEL_INDEX, CHANNEL_TRANSFER, DEADLINE, ERR_MALFORMED,
+                     ERR_NOT_FOUND, ERR_UNEXPECTED, ERR_VERSION, ERROR, FETCH, FILES_ADD, GET_OK, HELLO,
+                     NAPCTL, REGISTER, REGISTERED, SEARCH, SEARCH_RESULT, STATUS, WELCOME, FakeHolder,
                      NapsterTestCase, RawClient, content, file_entry, frame, get_request, hello, main,
                      parse_error, partial_files, str8, str16, u8, u16, u32, u64, wait_for)
 
@@ -233,6 +233,30 @@ class HostileInput(NapsterTestCase):
                 self.assertEqual(self.ctl(self.asker, "search", "evilgood").returncode, 1)
                 self.assertEqual(self.ctl(self.asker, "search", "passwd").returncode, 1)
                 self.assert_still_serving()
+
+    def test_names_cannot_forge_log_lines_or_terminal_output(self):
+        # A peer name and a file name carrying a newline, an escape sequence
+        # and bytes that are not UTF-8 stay on one escaped log line, and
+        # napctl's text output shows them escaped too.
+        peer_name = b"evil\nINJECTED peer 0 (p1) added 1 file: fake.txt \x1b[2J\xff"
+        file_name = b"forged\nINJECTED\x1b]0;title\x07.txt"
+        mark = self.index.mark()
+        client, peer_id = self.registered_fake(peer_name)
+        with client:
+            client.send(frame(FILES_ADD, u32(1) + file_entry(1, 10, file_name)))
+            self.index.wait_log(rf"peer {peer_id} \(evil\\x0aINJECTED .*\\x1b\[2J\\xff\) added 1 file: "
+                                rf"forged\\x0aINJECTED\\x1b\]0;title\\x07\.txt$", since=mark)
+            self.assertEqual([l for l in self.index.log()[mark:].splitlines() if l.startswith("INJECTED")], [])
+            result = self.ctl(self.asker, "search", "INJECTED")
+            self.assertExit(result, 0)
+            self.assertNotIn("\x1b", result.out)
+            self.assertIn("forged\\x0aINJECTED\\x1b]0;title\\x07.txt", result.out)
+            self.assertIn("evil\\x0aINJECTED", result.out)
+            status, doc = self.search_json(self.asker, "INJECTED")
+            holder = doc["files"][0]["holders"][0]
+            self.assertEqual(bytes.fromhex(holder["peer_name_hex"]), peer_name)
+            self.assertEqual(doc["files"][0]["name"].encode(), file_name)
+        self.assert_still_serving()
 
     def test_files_add_with_a_count_larger_than_the_frame(self):
         client, _ = self.registered_fake("liar")

@@ -433,9 +433,12 @@ class LiveSync(NapsterTestCase):
 
     def test_rescan_counts_changes_inotify_cannot_report(self):
         linked = self.share / "sync-linked.txt"
-        self.write(linked, b"0123456789")
-        self.write(self.share / "docs/sync-target.txt", b"target")
-        self.step("a file, a symlink to another", lambda: os.symlink("docs/sync-target.txt", self.share / "sync-alias.txt"),
+
+        def make_files():
+            self.write(linked, b"0123456789")
+            self.write(self.share / "docs/sync-target.txt", b"target")
+            os.symlink("docs/sync-target.txt", self.share / "sync-alias.txt")
+        self.step("two files and a symlink to one", make_files,
                   changed=["sync-alias.txt", "sync-linked.txt", "sync-target.txt"])
 
         # inotify reports a write to the watched dir the path was opened

@@ -230,10 +230,16 @@ class SoftState(NapsterTestCase):
     # ------------------------------------------------------------ keepalives
 
     def test_frozen_peer_is_dropped_after_peer_timeout_and_returns_after_sigcont(self):
-        index = self.start_index(extra_sections={"limits": {"peer_timeout": 3}})
+        timeout = 3
+        index = self.start_index(extra_sections={"limits": {"peer_timeout": timeout}})
+        # `quiet` sends nothing of its own after registering (nobody searches
+        # through it, and napeerd pings only every 15 s); it stays only by
+        # answering the index's keepalives.
+        quiet = self.start_peer("quiet", index, files={"soft-quiet.txt": b"quiet\n"})
+        quiet_since = time.monotonic()
         frozen = self.start_peer("frozen", index, files=P1_FILES)
-        idle = self.start_peer("idle", index, files=P2_FILES)
-        wait_synced(frozen, idle, WORD, "the frozen-to-be peer's files at the index")
+        asker = self.start_peer("asker", index, files=P2_FILES)
+        wait_synced(frozen, asker, WORD, "the frozen-to-be peer's files at the index")
         self.addCleanup(frozen.signal, signal.SIGCONT)  # runs before the daemons are stopped
         mark = index.mark()
         frozen_id = frozen.peer_id
@@ -246,21 +252,23 @@ class SoftState(NapsterTestCase):
         self.assertIn("peer_timeout", dropped.group(1))
         self.assertLessEqual(dropped_after, 5.5, "dropped too late for limits.peer_timeout = 3")
         self.assertGreaterEqual(dropped_after, 1.5, "dropped before 3 s of silence")
-        wait_for(lambda: self.found(idle, "frozen") == {}, "the frozen peer's files to vanish",
+        wait_for(lambda: self.found(asker, "frozen") == {}, "the frozen peer's files to vanish",
                  timeout=SYNC_DEADLINE)
-        # The idle peer said nothing of its own all along, but answered the
-        # index's keepalives: it stays.
-        self.assertEqual(index.lines_matching(r"\(idle\) disconnected", since=mark), [])
-        self.assertEqual(self.found(idle, "idle"), self.expected(P2_FILES))
 
         peer_mark = frozen.mark()
         index_mark = index.mark()
         frozen.signal(signal.SIGCONT)
         frozen.wait_registered(since=peer_mark)
-        wait_synced(frozen, idle, WORD, "the thawed peer's files back at the index")
+        wait_synced(frozen, asker, WORD, "the thawed peer's files back at the index")
         events = FileEvents(index, "frozen", since=index_mark)
         self.assertEqual(events.batch_sizes[:1], [len(P1_FILES)], repr(events))
-        self.assertAlive(index, frozen, idle)
+
+        # Let quiet be silent for two timeouts and more (most of it has
+        # passed already): answering pings must keep it registered.
+        time.sleep(max(0.0, quiet_since + 2 * timeout + 1 - time.monotonic()))
+        self.assertEqual(index.lines_matching(r"\(quiet\) disconnected"), [])
+        self.assertEqual(self.found(asker, "quiet"), {b"soft-quiet.txt": [6]})
+        self.assertAlive(index, frozen, asker, quiet)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sdtest import (DEADLINE, LISTEN_RE, Daemon, binary, clean_env, fail,  # noqa: E402
+from sdtest import (DEADLINE, LISTEN_RE, Daemon, NotifyReceiver, binary, clean_env, fail,  # noqa: E402
                     write_index_config, write_peer_config)
 
 # Runs in the child between fork and exec: puts the socket at fd 3 and sets
@@ -37,10 +37,17 @@ ACTIVATE = (
 )
 
 
-def activated(name, sock, argv, listen_pid=""):
-    """Starts argv with `sock` as fd 3; listen_pid "" means the child's own."""
+def activated(name, sock, argv, notify=None, listen_pid=""):
+    """Starts argv with `sock` as fd 3; listen_pid "" means the child's own.
+    With `notify`, NOTIFY_SOCKET points there: READY=1 says the signal
+    handlers are in place, so a SIGTERM after it is a clean stop."""
+    env = clean_env(NOTIFY_SOCKET=notify.address) if notify else clean_env()
     return Daemon(name, [sys.executable, "-c", ACTIVATE, str(sock.fileno()), listen_pid] + argv,
-                  clean_env(), pass_fds=(sock.fileno(),))
+                  env, pass_fds=(sock.fileno(),))
+
+
+def wait_ready(notify):
+    notify.wait_for("READY=1", lambda ms: any("READY=1" in lines for _, lines in ms))
 
 
 def napctl_status(napctl, control_socket):
@@ -58,12 +65,14 @@ def test_inherited_socket(tmp, napindexd, napeerd, napctl):
     port = listener.getsockname()[1]
     config = os.path.join(tmp, "index-activated.toml")
     write_index_config(config, port=port)
-    index = activated("napindexd (activated)", listener, [napindexd, "--config", config])
+    notify = NotifyReceiver(os.path.join(tmp, "notify-activated"))
+    index = activated("napindexd (activated)", listener, [napindexd, "--config", config], notify)
     listener.close()  # napindexd holds the only copy now
     try:
         m = index.wait_log(LISTEN_RE + r" \(socket inherited from systemd")
         if int(m[1]) != port:
             fail(f"napindexd reports port {m[1]}, but the socket it was given is on {port}")
+        wait_ready(notify)
 
         control = write_peer_config(os.path.join(tmp, "peer.toml"), tmp, "bob", port)
         peer = Daemon("napeerd", [napeerd, "--config", os.path.join(tmp, "peer.toml")], clean_env())
@@ -99,9 +108,12 @@ def test_listen_pid_of_another_process(tmp, napindexd):
     listener.listen(1)
     config = os.path.join(tmp, "index-not-activated.toml")
     write_index_config(config, port=0)
-    index = activated("napindexd (not for it)", listener, [napindexd, "--config", config], str(os.getpid()))
+    notify = NotifyReceiver(os.path.join(tmp, "notify-not-activated"))
+    index = activated("napindexd (not for it)", listener, [napindexd, "--config", config], notify,
+                      str(os.getpid()))
     try:
         m = index.wait_log(LISTEN_RE)
+        wait_ready(notify)
         if "inherited" in m.string or int(m[1]) == listener.getsockname()[1]:
             fail(f"napindexd used a socket meant for another process: {m.string}")
         index.signal(signal.SIGTERM)
