@@ -116,8 +116,9 @@ Result<Listener*> Listener::adopt_tcp(uv_loop_t* loop, int fd, const std::string
     self->handle_.tcp.data = self;
     int rc = uv_tcp_open(&self->handle_.tcp, fd);
     // listen() again on a listening socket only sets the backlog; libuv
-    // needs the call to start watching it.
-    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&self->handle_.tcp), 128, on_connection);
+    // needs the call to start watching it. SOMAXCONN (the kernel caps it at
+    // net.core.somaxconn) keeps the queue systemd set up by default.
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&self->handle_.tcp), SOMAXCONN, on_connection);
     if (rc != 0) {
         self->close();
         return make_error(fmt::format("cannot listen on {}: {}", origin, uv_strerror(rc)));

@@ -85,11 +85,16 @@ public:
 
 private:
     void watch(const std::string& rel_dir) {
-        if (watch_fd_ < 0 || out_.watch_error != 0) return;
+        // Past the watch limit every further try fails the same way.
+        if (watch_fd_ < 0 || out_.watch_error == ENOSPC) return;
         std::string path = rel_dir.empty() ? root_ : join_path(root_, rel_dir);
-        int wd = inotify_add_watch(watch_fd_, path.c_str(), share_watch_mask());
+        // A root may be a symlink the admin chose; below it none is followed.
+        std::uint32_t mask = share_watch_mask();
+        if (rel_dir.empty()) mask &= ~static_cast<std::uint32_t>(IN_DONT_FOLLOW);
+        int wd = inotify_add_watch(watch_fd_, path.c_str(), mask);
         if (wd < 0) {
-            out_.watch_error = errno;
+            // Keep the first error, but the limit wins: it is the one to explain.
+            if (out_.watch_error == 0 || errno == ENOSPC) out_.watch_error = errno;
             return;
         }
         out_.watches.push_back(WatchedDir{wd, root_index_, rel_dir});
@@ -163,13 +168,13 @@ ScanResult scan_roots(const std::vector<std::string>& roots, int watch_fd) {
         out.files.insert(out.files.end(), std::make_move_iterator(one.files.begin()),
                          std::make_move_iterator(one.files.end()));
         out.watches.insert(out.watches.end(), one.watches.begin(), one.watches.end());
-        if (out.watch_error == 0) out.watch_error = one.watch_error;
+        if (out.watch_error == 0 || one.watch_error == ENOSPC) out.watch_error = one.watch_error;
         out.skipped_links += one.skipped_links;
         for (auto& problem : one.problems)
             if (out.problems.size() < max_problems_kept) out.problems.push_back(std::move(problem));
         out.problem_count += one.problem_count;
         // A watch limit hit in one root stops watches in the next ones too.
-        if (out.watch_error != 0) watch_fd = -1;
+        if (out.watch_error == ENOSPC) watch_fd = -1;
     }
     return out;
 }

@@ -42,8 +42,8 @@ void IndexServer::stop() {
 }
 
 std::string IndexServer::summary() const {
-    return fmt::format("{} peers, {} files", group_thousands(catalog_.peer_count()),
-                       group_thousands(catalog_.file_count()));
+    return fmt::format("{}, {}", count_of(catalog_.peer_count(), "peer", "peers"),
+                       count_of(catalog_.file_count(), "file", "files"));
 }
 
 std::uint16_t IndexServer::port() const { return listener_ ? listener_->port() : 0; }

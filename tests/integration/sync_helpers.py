@@ -21,7 +21,7 @@ import re
 import socket
 import time
 
-from harness import Index, file_name_bytes, printable, run_napctl, wait_for
+from harness import SANITIZER_MARKS, Index, file_name_bytes, printable, run_napctl, wait_for
 
 # How long a change made on disk may take to reach the index. The issue
 # says "in milliseconds", with no file waiting more than 1 s in the
@@ -118,11 +118,21 @@ def disk_files(roots, word):
 # ---------------------------------------------------------------- napctl views
 
 
+def _napctl(args, peer):
+    """run_napctl, failing at once on a sanitizer report (these calls poll,
+    so they do not go through NapsterTestCase.ctl)."""
+    result = run_napctl(args, socket_path=peer.socket_path)
+    for mark in SANITIZER_MARKS:
+        if mark in result.err:
+            raise AssertionError(f"napctl printed a sanitizer report ({mark}):\n{result.err[-6000:]}")
+    return result
+
+
 def shares_view(peer, word):
     """{rel_path: (size, file_id)} from `napctl shares --json`, names
     containing `word`; None (with the reason) when napctl fails."""
     word = word.lower() if isinstance(word, bytes) else word.lower().encode()
-    result = run_napctl(["shares", "--json"], socket_path=peer.socket_path)
+    result = _napctl(["shares", "--json"], peer)
     if result.returncode != 0:
         return None, f"napctl shares failed: {result!r}"
     doc = result.json()
@@ -138,7 +148,7 @@ def shares_view(peer, word):
 def search_doc(asker, word, exact=False):
     """napctl search --json through `asker`: (exit status, document or None)."""
     args = ["search", "--json"] + (["--exact"] if exact else []) + ["--", word]
-    result = run_napctl(args, socket_path=asker.socket_path)
+    result = _napctl(args, asker)
     if result.returncode not in (0, 1) or not result.stdout.strip():
         return result.returncode, None
     return result.returncode, result.json()
@@ -278,8 +288,8 @@ def registrations(index, peer_name, since=0):
 
 def wait_registered(peer, since=0, timeout=None):
     """Peer.wait_registered with a timeout of our choosing."""
-    found = peer.wait_log(r"connected to index 127\.0\.0\.1:\d+ as peer (\d+); file list synced \(([\d,]+) files?\)",
-                          since=since, timeout=timeout)
+    found = peer.wait_log(r"connected to index 127\.0\.0\.1:\d+ as peer (\d+); "
+                          r"file list synced \(([\d,]+) files?\)", since=since, timeout=timeout)
     peer.peer_id = int(found.group(1))
     return peer.peer_id
 
@@ -288,12 +298,6 @@ def log_time(line):
     """The wall-clock time of a daemon log line, in seconds."""
     stamp = datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f")
     return stamp.timestamp()
-
-
-def napctl_ok(testcase, peer, *args):
-    result = testcase.ctl(peer, *args)
-    testcase.assertExit(result, 0)
-    return result
 
 
 def wait_status(testcase, peer, predicate, what, timeout=None):

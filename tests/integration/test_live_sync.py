@@ -22,7 +22,7 @@ import shutil
 import threading
 import time
 
-from harness import DEADLINE, NapsterTestCase, content, main, printable, wait_for
+from harness import NapsterTestCase, content, main, printable, wait_for
 from sync_helpers import (SYNC_DEADLINE, FileEvents, disk_files, index_view, peer_roots, registrations,
                           shares_view, wait_synced)
 
@@ -206,7 +206,8 @@ class LiveSync(NapsterTestCase):
 
     def test_renamed_file(self):
         old_id = self.shared("sync-a.txt")[1]
-        self.step("a file renamed", lambda: os.rename(self.share / "sync-a.txt", self.share / "sync-a-renamed.txt"),
+        self.step("a file renamed",
+                  lambda: os.rename(self.share / "sync-a.txt", self.share / "sync-a-renamed.txt"),
                   changed=["sync-a-renamed.txt"], removed=1)
         self.assertIsNone(self.shared("sync-a.txt"))
         status, _ = self.search_json(self.asker, "sync-a.txt", exact=True)
@@ -282,7 +283,8 @@ class LiveSync(NapsterTestCase):
         self.step("a subtree moved in", lambda: os.rename(self.outside / "album", self.share / "album"),
                   changed=["sync-cover.jpg", "sync-track1.flac", "sync-track2.flac"])
         self.step("a file added to the moved-in subtree",
-                  lambda: self.write(self.share / "album/cd1/sync-track3.flac", b"t3"), changed=["sync-track3.flac"])
+                  lambda: self.write(self.share / "album/cd1/sync-track3.flac", b"t3"),
+                  changed=["sync-track3.flac"])
 
     def test_renamed_dir(self):
         self.step("docs renamed to papers", lambda: os.rename(self.share / "docs", self.share / "papers"),
@@ -297,7 +299,8 @@ class LiveSync(NapsterTestCase):
         self.assertEqual(self.shared("papers/deep/sync-d.txt")[0], 401)
         self.step("a dir with the old name made again",
                   lambda: self.write(self.share / "docs/sync-g.txt", b"g"), changed=["sync-g.txt"])
-        self.step("a renamed dir renamed again", lambda: os.rename(self.share / "papers/deep", self.share / "deeper"),
+        self.step("a renamed dir renamed again",
+                  lambda: os.rename(self.share / "papers/deep", self.share / "deeper"),
                   changed=["sync-d.txt"], removed=1)
 
     def test_dir_moved_out_of_the_share_and_back(self):
@@ -365,7 +368,8 @@ class LiveSync(NapsterTestCase):
         self.step("a non-UTF-8 name renamed to another",
                   lambda: os.rename(share + b"/" + latin1, share + b"/" + renamed), changed=[renamed], removed=1)
         self.step("a dir with a non-UTF-8 name renamed",
-                  lambda: os.rename(share + b"/dir \xe9\xe8", share + b"/dir \xfa \xfb"), changed=[in_dir], removed=1)
+                  lambda: os.rename(share + b"/dir \xe9\xe8", share + b"/dir \xfa \xfb"),
+                  changed=[in_dir], removed=1)
         self.step("a name with spaces deleted", lambda: os.unlink(share + b"/" + spaces), removed=1)
         status, doc = self.search_json(self.asker, renamed, exact=True)
         self.assertEqual(status, 0)

@@ -22,7 +22,7 @@ import re
 import signal
 import time
 
-from harness import DEADLINE, NapsterTestCase, Peer, content, main, wait_for
+from harness import NapsterTestCase, Peer, content, main, wait_for
 from sync_helpers import (SYNC_DEADLINE, FileEvents, free_port, index_view, log_time, registrations,
                           start_index_on_port, wait_registered, wait_status, wait_synced)
 
@@ -70,7 +70,8 @@ class SoftState(NapsterTestCase):
         wait_for(lambda: self.found(p2, "p1") == {} and self.found(p2, "p2") == self.expected(P2_FILES),
                  "p1's files to vanish from p2's search", timeout=SYNC_DEADLINE)
         vanished_after = time.monotonic() - killed_at
-        index.wait_log(rf"peer {p1.peer_id} \(p1\) disconnected \(.+\); dropped {len(P1_FILES)} files$", since=mark)
+        index.wait_log(rf"peer {p1.peer_id} \(p1\) disconnected \(.+\); dropped {len(P1_FILES)} files$",
+                       since=mark)
         self.assertLess(vanished_after, SYNC_DEADLINE)
         self.assertAlive(index, p2)
 
@@ -134,7 +135,8 @@ class SoftState(NapsterTestCase):
         self.assertEqual(len(registrations(restarted, p1.name)), 1)
         status = self.ctl(p1, "status")
         self.assertExit(status, 0)
-        self.assertRegex(status.out, rf"(?m)^index:\s+connected as peer {p1.peer_id} \(127\.0\.0\.1:{restarted.port}\)$")
+        self.assertRegex(status.out,
+                         rf"(?m)^index:\s+connected as peer {p1.peer_id} \(127\.0\.0\.1:{restarted.port}\)$")
         self.assertNotIn("last error", status.out)
 
     def test_status_while_the_index_is_down_and_the_backoff(self):
@@ -157,9 +159,13 @@ class SoftState(NapsterTestCase):
             self.assertEqual(doc["index_address"], f"127.0.0.1:{port}")
             self.assertNotEqual(doc["last_error"], "")
             self.assertEqual(doc["file_count"], files_before)
-            text = wait_for(lambda: (r := self.ctl(p1, "status")).returncode == 0 and "reconnecting in" in r.out and r,
-                            "napctl status to say reconnecting")
-            found = re.search(rf"(?m)^index:\s+disconnected from 127\.0\.0\.1:{port}, reconnecting in (\d+) s$", text.out)
+            def reconnecting_text():
+                result = self.ctl(p1, "status")
+                self.assertExit(result, 0, "napctl status while the index is down")
+                return "reconnecting in" in result.out and result
+            text = wait_for(reconnecting_text, "napctl status to say reconnecting")
+            found = re.search(rf"(?m)^index:\s+disconnected from 127\.0\.0\.1:{port}, reconnecting in (\d+) s$",
+                              text.out)
             self.assertIsNotNone(found, text.out)
             self.assertTrue(1 <= int(found.group(1)) <= 30, text.out)
             self.assertRegex(text.out, r"(?m)^last error:\s+\S.*$")
@@ -245,8 +251,9 @@ class SoftState(NapsterTestCase):
         frozen_id = frozen.peer_id
         stopped_at = time.monotonic()
         frozen.signal(signal.SIGSTOP)
-        dropped = index.wait_log(rf"peer {frozen_id} \(frozen\) disconnected \((.+)\); dropped {len(P1_FILES)} files$",
-                                 since=mark, timeout=6)
+        dropped = index.wait_log(
+            rf"peer {frozen_id} \(frozen\) disconnected \((.+)\); dropped {len(P1_FILES)} files$",
+            since=mark, timeout=6)
         dropped_after = time.monotonic() - stopped_at
         self.assertIn("silent", dropped.group(1))
         self.assertIn("peer_timeout", dropped.group(1))

@@ -88,7 +88,7 @@ def main():
         # STATUS= follows the state: scan done, registered at the index.
         peer_notify.wait_for("STATUS=connected as peer N, 3 files shared",
                              has_status(r"connected as peer \d+, 3 files shared"))
-        index_notify.wait_for("STATUS=1 peers, 3 files", has_status(r"1 peers, 3 files"))
+        index_notify.wait_for("STATUS=1 peer, 3 files", has_status(r"1 peer, 3 files"))
         index_notify.wait_for("WATCHDOG=1 twice", lambda ms: count(ms, "WATCHDOG=1") >= 2)
 
         for daemon, notify in ((index, index_notify), (peer, peer_notify)):

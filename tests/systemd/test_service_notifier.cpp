@@ -166,8 +166,8 @@ TEST_CASE("ServiceNotifier sends READY, STATUS on change, RELOADING and STOPPING
         CHECK(receiver.next() == "STATUS=0 peers, 0 files");
         notifier.status("0 peers, 0 files");
         CHECK(receiver.next().empty()); // unchanged: not sent again
-        notifier.status("1 peers, 10 files");
-        CHECK(receiver.next() == "STATUS=1 peers, 10 files");
+        notifier.status("1 peer, 10 files");
+        CHECK(receiver.next() == "STATUS=1 peer, 10 files");
 
         notifier.reloading();
         std::string reloading = receiver.next();
