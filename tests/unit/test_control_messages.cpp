@@ -4,6 +4,8 @@
 // sees any read past the end.
 #include <doctest/doctest.h>
 
+#include "codec_test_support.h"
+
 #include "protocol/control_messages.h"
 #include "util/text.h"
 
@@ -12,68 +14,9 @@
 
 using namespace napster;
 using namespace napster::protocol;
+using namespace napster::codec_test;
 
 namespace {
-
-struct Rng {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-    std::byte byte() { return std::byte{static_cast<std::uint8_t>(next())}; }
-};
-
-Bytes prefix(const Bytes& in, std::size_t len) {
-    return {in.begin(), in.begin() + static_cast<std::ptrdiff_t>(len)};
-}
-
-std::string hex(const Bytes& b) {
-    return hex_encode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
-}
-
-template <typename M> Bytes payload_of(const M& m) {
-    Bytes frame = encode_message(m);
-    return {frame.begin() + static_cast<std::ptrdiff_t>(frame_header_size), frame.end()};
-}
-
-template <typename M> M round_trip(const M& m) {
-    Bytes frame = encode_message(m);
-    FrameParse parse = parse_frame(frame);
-    REQUIRE(parse.status == FrameStatus::complete);
-    CHECK(parse.consumed == frame.size());
-    CHECK(parse.frame.type == M::type);
-    Bytes payload(parse.frame.payload.begin(), parse.frame.payload.end());
-    Result<M> decoded = decode_message<M>(payload);
-    if (!decoded) FAIL(decoded.error().message);
-    CHECK(*decoded == m);
-    CHECK(encode_message(*decoded) == frame);
-    return *decoded;
-}
-
-template <typename M> void check_truncated_and_trailing(const M& m) {
-    Bytes payload = payload_of(m);
-    for (std::size_t len = 0; len < payload.size(); ++len) {
-        CAPTURE(len);
-        Bytes cut = prefix(payload, len);
-        CHECK_FALSE(decode_message<M>(cut).ok());
-    }
-    Bytes longer = payload;
-    longer.push_back(std::byte{0});
-    Result<M> r = decode_message<M>(longer);
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.error().message.find("trailing") != std::string::npos);
-}
-
-template <typename M> void check_refused(const Bytes& payload, const std::string& needle) {
-    Result<M> r = decode_message<M>(payload);
-    REQUIRE_FALSE(r.ok());
-    CAPTURE(r.error().message);
-    CHECK(r.error().message.find(needle) != std::string::npos);
-}
 
 FileEntry file(std::uint64_t id, std::string name) {
     return FileEntry{id, id * 100, name, "share/" + name, ""};
