@@ -4,7 +4,7 @@
 #include "build_config.h"
 #include "config/index_config.h"
 #include "event/service_notifier.h"
-#include "event/timer.h"
+#include "event/service_run.h"
 #include "index/index_server.h"
 #include "util/daemon_args.h"
 #include "util/log.h"
@@ -75,7 +75,6 @@ int main(int argc, char** argv) {
     uv_loop_init(&loop);
     int exit_code = 0;
     {
-        ServiceNotifier notifier(&loop, log);
         IndexServer server(&loop, *config, log);
         if (inherited_fds > 1) {
             // One index, one port: napindexd.socket has a single ListenStream=.
@@ -83,47 +82,24 @@ int main(int argc, char** argv) {
                      listen_fds_start);
             for (int fd = listen_fds_start + 1; fd < listen_fds_start + inherited_fds; ++fd) ::close(fd);
         }
-        if (auto started = server.start(inherited_fds > 0 ? listen_fds_start : -1); !started) {
-            log.error("{}", started.error().message);
-            exit_code = 1;
-            server.stop();
-            notifier.status(started.error().message);
-            notifier.stopping();
-        } else {
-            log.info("napindexd {} started ({})", NAPSTER_VERSION,
-                     config->source.empty() ? "built-in defaults" : config->source);
-        }
-        std::string config_path = args.config_path;
-        bool config_given = args.config_given;
-        SignalWatch signals(
-            &loop,
-            [&] {
-                notifier.stopping();
-                log.info("stopping: {}", server.summary());
-                server.stop();
-            },
-            [&] {
-                notifier.reloading();
-                auto fresh = load_index_config(config_path, !config_given);
-                if (!fresh) {
-                    log.error("reload refused, keeping the running config: {}", fresh.error().message);
-                } else {
-                    log.set_level(fresh->log_level);
-                    log.info("reloaded: log.level is {} (other keys need a restart)",
-                             log_level_name(fresh->log_level));
-                }
-                // Serving all along: a refused reload keeps the old config.
-                notifier.ready();
+        exit_code = run_service(
+            &loop, log,
+            ServiceHooks{
+                .start = [&] { return server.start(inherited_fds > 0 ? listen_fds_start : -1); },
+                .stop = [&] { server.stop(); },
+                .summary = [&] { return server.summary(); },
+                .reload = [&]() -> Result<LogLevel> {
+                    auto fresh = load_index_config(args.config_path, !args.config_given);
+                    if (!fresh) return fresh.error();
+                    return fresh->log_level;
+                },
+                .started =
+                    [&] {
+                        log.info("napindexd {} started ({})", NAPSTER_VERSION,
+                                 config->source.empty() ? "built-in defaults" : config->source);
+                    },
             });
-        if (exit_code == 0) {
-            // The listener is bound. Not before the signal handlers are in
-            // place: `systemctl stop` may send SIGTERM right after READY=1.
-            notifier.ready();
-            notifier.watch_status([&server] { return server.summary(); }, 1000);
-            uv_run(&loop, UV_RUN_DEFAULT);
-        }
     }
-    if (!drain_and_close_loop(&loop)) log.error("bug: handles were left open at exit");
-    if (exit_code == 0) log.info("stopped");
+    finish_loop(&loop, log, exit_code);
     return exit_code;
 }

@@ -4,7 +4,7 @@
 #include "build_config.h"
 #include "config/peer_config.h"
 #include "event/service_notifier.h"
-#include "event/timer.h"
+#include "event/service_run.h"
 #include "peer/peer_daemon.h"
 #include "util/daemon_args.h"
 #include "util/log.h"
@@ -69,49 +69,25 @@ int main(int argc, char** argv) {
     uv_loop_init(&loop);
     int exit_code = 0;
     {
-        ServiceNotifier notifier(&loop, log);
         PeerDaemon daemon(&loop, *config, log);
         log.info("napeerd {} starting as {} ({})", NAPSTER_VERSION, config->name,
                  config->source.empty() ? "built-in defaults" : config->source);
-        if (auto started = daemon.start(); !started) {
-            log.error("{}", started.error().message);
-            exit_code = 1;
-            daemon.stop();
-            notifier.status(started.error().message);
-            notifier.stopping();
-        }
-        SignalWatch signals(
-            &loop,
-            [&] {
-                notifier.stopping();
-                log.info("stopping: {}", daemon.summary());
-                daemon.stop();
-            },
-            [&] {
-                notifier.reloading();
-                auto fresh = load_peer_config(args.config_path, !args.config_given, env);
-                if (!fresh) {
-                    log.error("reload refused, keeping the running config: {}", fresh.error().message);
-                } else {
-                    log.set_level(fresh->log_level);
-                    log.info("reloaded: log.level is {} (other keys need a restart)",
-                             log_level_name(fresh->log_level));
-                }
-                // Serving all along: a refused reload keeps the old config.
-                notifier.ready();
-            });
-        if (exit_code == 0) {
-            // The upload port and the control socket are bound: napctl and
-            // other peers can connect (the share scan and the index link go
-            // on in the background and show in STATUS=). Not before the
-            // signal handlers are in place: `systemctl stop` may send
-            // SIGTERM right after READY=1.
-            notifier.ready();
-            notifier.watch_status([&daemon] { return daemon.summary(); }, 1000);
-        }
-        uv_run(&loop, UV_RUN_DEFAULT);
+        // READY=1 once the upload port and the control socket are bound:
+        // napctl and other peers can connect; the share walk and the index
+        // link go on in the background and show in STATUS=.
+        exit_code = run_service(&loop, log,
+                                ServiceHooks{
+                                    .start = [&] { return daemon.start(); },
+                                    .stop = [&] { daemon.stop(); },
+                                    .summary = [&] { return daemon.summary(); },
+                                    .reload = [&]() -> Result<LogLevel> {
+                                        auto fresh = load_peer_config(args.config_path, !args.config_given, env);
+                                        if (!fresh) return fresh.error();
+                                        return fresh->log_level;
+                                    },
+                                    .started = nullptr,
+                                });
     }
-    if (!drain_and_close_loop(&loop)) log.error("bug: handles were left open at exit");
-    if (exit_code == 0) log.info("stopped");
+    finish_loop(&loop, log, exit_code);
     return exit_code;
 }

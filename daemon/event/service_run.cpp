@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#include "event/service_run.h"
+
+#include "event/service_notifier.h"
+#include "event/timer.h"
+
+namespace napster {
+
+int run_service(uv_loop_t* loop, Logger& log, const ServiceHooks& hooks) {
+    ServiceNotifier notifier(loop, log);
+    if (auto started = hooks.start(); !started) {
+        log.error("{}", started.error().message);
+        hooks.stop();
+        notifier.status(started.error().message);
+        notifier.stopping();
+        return 1;
+    }
+    if (hooks.started) hooks.started();
+    SignalWatch signals(
+        loop,
+        [&] {
+            notifier.stopping();
+            log.info("stopping: {}", hooks.summary());
+            hooks.stop();
+        },
+        [&] {
+            notifier.reloading();
+            auto level = hooks.reload();
+            if (!level) {
+                log.error("reload refused, keeping the running config: {}", level.error().message);
+            } else {
+                log.set_level(*level);
+                log.info("reloaded: log.level is {} (other keys need a restart)", log_level_name(*level));
+            }
+            // Serving all along: a refused reload keeps the old config.
+            notifier.ready();
+        });
+    // The listeners are bound. Not before the signal handlers are in place:
+    // `systemctl stop` may send SIGTERM right after READY=1.
+    notifier.ready();
+    notifier.watch_status(hooks.summary, 1000);
+    uv_run(loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+void finish_loop(uv_loop_t* loop, Logger& log, int exit_code) {
+    if (!drain_and_close_loop(loop)) log.error("bug: handles were left open at exit");
+    if (exit_code == 0) log.info("stopped");
+}
+
+} // namespace napster

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The part of main() both daemons share once their config is loaded: start
+// the service, tell systemd, handle SIGTERM/SIGINT (stop) and SIGHUP
+// (re-read log.level), and run the loop until everything has closed.
+// Loop thread only.
+
+#include "util/log.h"
+#include "util/result.h"
+
+#include <uv.h>
+
+#include <functional>
+#include <string>
+
+namespace napster {
+
+struct ServiceHooks {
+    std::function<Status()> start;
+    std::function<void()> stop;
+    std::function<std::string()> summary;       // for STATUS= and the stop line
+    std::function<Result<LogLevel>()> reload;   // re-reads the config's log.level
+    std::function<void()> started;              // logs that it runs, after start()
+};
+
+// Returns the exit code: 0 after a clean stop, 1 when start() failed.
+// The caller destroys its service after this returns, then drains the loop.
+int run_service(uv_loop_t* loop, Logger& log, const ServiceHooks& hooks);
+
+// Runs the loop until the handles closed by destructors are gone, closes
+// it, and logs the end.
+void finish_loop(uv_loop_t* loop, Logger& log, int exit_code);
+
+} // namespace napster
