@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "index/peer_session.h"
 
+#include "event/handshake.h"
 #include "index/index_server.h"
 #include "protocol/common_messages.h"
 #include "protocol/index_messages.h"
@@ -64,8 +65,6 @@ void PeerSession::on_frame(Connection& connection, const protocol::Frame& frame)
     last_heard_ms_ = server_.now_ms();
     switch (state_) {
     case State::awaiting_hello:
-        if (frame.type != MessageType::hello)
-            return connection.fail(ErrorCode::unexpected_message, "expected HELLO first");
         return handle_hello(frame);
     case State::awaiting_register:
         if (frame.type != MessageType::register_peer)
@@ -92,16 +91,8 @@ void PeerSession::on_frame(Connection& connection, const protocol::Frame& frame)
 }
 
 void PeerSession::handle_hello(const protocol::Frame& frame) {
-    auto hello = protocol::decode_message<protocol::Hello>(frame.payload);
-    if (!hello) return connection_->fail(ErrorCode::malformed, hello.error().message);
-    if (hello->version != protocol::version)
-        return connection_->fail(ErrorCode::version_mismatch,
-                                 fmt::format("this index speaks protocol version {}, not {}",
-                                             protocol::version, hello->version));
-    if (hello->channel != protocol::Channel::index)
-        return connection_->fail(ErrorCode::unexpected_message, "this is an index, not a peer");
-    connection_->send_message(protocol::Welcome{});
-    state_ = State::awaiting_register;
+    if (answer_hello(*connection_, frame, {protocol::Channel::index, "this index", "this is an index, not a peer"}))
+        state_ = State::awaiting_register;
 }
 
 void PeerSession::handle_register(const protocol::Frame& frame) {

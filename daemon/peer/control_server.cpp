@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "peer/control_server.h"
 
+#include "event/handshake.h"
 #include "fs/path_rules.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
@@ -99,17 +100,8 @@ void ControlSession::close(const std::string& reason) {
 
 void ControlSession::on_frame(Connection& connection, const protocol::Frame& frame) {
     if (!hello_done_) {
-        if (frame.type != MessageType::hello) return connection.fail(ErrorCode::unexpected_message, "expected HELLO first");
-        auto hello = protocol::decode_message<protocol::Hello>(frame.payload);
-        if (!hello) return connection.fail(ErrorCode::malformed, hello.error().message);
-        if (hello->version != protocol::version)
-            return connection.fail(ErrorCode::version_mismatch,
-                                   fmt::format("napeerd speaks protocol version {}, not {}", protocol::version,
-                                               hello->version));
-        if (hello->channel != protocol::Channel::control)
-            return connection.fail(ErrorCode::unexpected_message, "this is napeerd's control socket");
-        hello_done_ = true;
-        connection.send_message(protocol::Welcome{});
+        hello_done_ = answer_hello(connection, frame,
+                                   {protocol::Channel::control, "napeerd", "this is napeerd's control socket"});
         return;
     }
     if (request_done_) return connection.fail(ErrorCode::unexpected_message, "one request per connection");

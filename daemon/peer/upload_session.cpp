@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "peer/upload_session.h"
 
+#include "event/handshake.h"
 #include "fs/path_rules.h"
 #include "fs/share_scan.h"
 #include "peer/peer_daemon.h"
@@ -84,17 +85,8 @@ void UploadSession::close(const std::string& reason) {
 
 void UploadSession::on_frame(Connection& connection, const protocol::Frame& frame) {
     if (!hello_done_) {
-        if (frame.type != MessageType::hello) return connection.fail(ErrorCode::unexpected_message, "expected HELLO first");
-        auto hello = protocol::decode_message<protocol::Hello>(frame.payload);
-        if (!hello) return connection.fail(ErrorCode::malformed, hello.error().message);
-        if (hello->version != protocol::version)
-            return connection.fail(ErrorCode::version_mismatch,
-                                   fmt::format("this peer speaks protocol version {}, not {}",
-                                               protocol::version, hello->version));
-        if (hello->channel != protocol::Channel::transfer)
-            return connection.fail(ErrorCode::unexpected_message, "this is a peer's upload port");
-        hello_done_ = true;
-        connection.send_message(protocol::Welcome{});
+        hello_done_ = answer_hello(connection, frame,
+                                   {protocol::Channel::transfer, "this peer", "this is a peer's upload port"});
         return;
     }
     if (frame.type != MessageType::get || get_done_)

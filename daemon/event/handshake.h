@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The accepting side of the HELLO/WELCOME handshake every channel opens
+// with: one place that decides which HELLO is refused and how.
+
+#include "event/connection.h"
+
+#include <string_view>
+
+namespace napster {
+
+struct HandshakeSide {
+    protocol::Channel channel;      // the channel this listener serves
+    std::string_view speaker;       // "this index": who names its version
+    std::string_view wrong_channel; // the reply to a HELLO for another channel
+};
+
+// Answers WELCOME to a HELLO for `side.channel` in our version; anything
+// else gets an ERROR and the connection closes. Returns whether the
+// handshake is done.
+bool answer_hello(Connection& connection, const protocol::Frame& frame, const HandshakeSide& side);
+
+} // namespace napster
