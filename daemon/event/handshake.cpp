@@ -32,4 +32,10 @@ bool answer_hello(Connection& connection, const protocol::Frame& frame, const Ha
     return true;
 }
 
+void answer_ping(Connection& connection, const protocol::Frame& frame) {
+    auto ping = protocol::decode_message<protocol::Ping>(frame.payload);
+    if (!ping) return connection.fail(ErrorCode::malformed, ping.error().message);
+    connection.send_message(protocol::Pong{ping->token});
+}
+
 } // namespace napster

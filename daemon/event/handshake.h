@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// The accepting side of the HELLO/WELCOME handshake every channel opens
-// with: one place that decides which HELLO is refused and how.
+// The replies every channel shares: the accepting side of the HELLO/WELCOME
+// handshake (one place decides which HELLO is refused and how), and PONG.
 
 #include "event/connection.h"
 
@@ -20,5 +20,8 @@ struct HandshakeSide {
 // else gets an ERROR and the connection closes. Returns whether the
 // handshake is done.
 bool answer_hello(Connection& connection, const protocol::Frame& frame, const HandshakeSide& side);
+
+// PONG with the PING's token, either side of a long-lived channel.
+void answer_ping(Connection& connection, const protocol::Frame& frame);
 
 } // namespace napster

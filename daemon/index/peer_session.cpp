@@ -77,11 +77,7 @@ void PeerSession::on_frame(Connection& connection, const protocol::Frame& frame)
     case MessageType::files_add: return handle_files_add(frame);
     case MessageType::files_remove: return handle_files_remove(frame);
     case MessageType::search: return handle_search(frame);
-    case MessageType::ping: {
-        auto ping = protocol::decode_message<protocol::Ping>(frame.payload);
-        if (!ping) return connection.fail(ErrorCode::malformed, ping.error().message);
-        return connection.send_message(protocol::Pong{ping->token});
-    }
+    case MessageType::ping: return answer_ping(connection, frame);
     case MessageType::pong: return;
     default:
         return connection.fail(ErrorCode::unexpected_message,

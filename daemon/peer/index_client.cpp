@@ -2,6 +2,7 @@
 #include "peer/index_client.h"
 
 #include "catalog/share_catalog.h"
+#include "event/handshake.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "util/text.h"
@@ -187,11 +188,7 @@ void IndexClient::on_frame(Connection& connection, const protocol::Frame& frame)
         callback(std::move(*result));
         return;
     }
-    case MessageType::ping: {
-        auto ping = protocol::decode_message<protocol::Ping>(frame.payload);
-        if (!ping) return connection.fail(ErrorCode::malformed, ping.error().message);
-        return connection.send_message(protocol::Pong{ping->token});
-    }
+    case MessageType::ping: return answer_ping(connection, frame);
     case MessageType::pong: return;
     default:
         return connection.fail(ErrorCode::unexpected_message,
