@@ -2,6 +2,7 @@
 #include "peer/upload_session.h"
 
 #include "event/handshake.h"
+#include "event/work.h"
 #include "fs/path_rules.h"
 #include "fs/share_scan.h"
 #include "peer/peer_daemon.h"
@@ -31,17 +32,13 @@ constexpr std::size_t queue_target = 1024 * 1024;
 // The blocking part of serving a file, run on the thread pool: resolve the
 // path, check it is still inside its root, open it without following a
 // final symlink swapped in since, and check it is a regular file.
-struct OpenJob {
-    uv_work_t req{};
-    UploadSession* session = nullptr;
-    std::string path;
-    std::string root;
+struct OpenedFile {
     int fd = -1;
     std::uint64_t size = 0;
     std::string error;
     ErrorCode code = ErrorCode::io_error;
 
-    void run() {
+    void open(const std::string& path, const std::string& root) {
         std::string real = real_path(path);
         std::string real_root = real_path(root);
         if (real.empty() || real_root.empty()) {
@@ -114,30 +111,24 @@ void UploadSession::handle_get(const protocol::Frame& frame) {
     if (!file || file->name() != request_.name)
         return refuse(ErrorCode::not_found, fmt::format("{} is not shared here", printable(request_.name)));
 
-    auto* job = new OpenJob;
-    job->session = this;
-    job->path = daemon.shares().full_path(*file);
-    job->root = daemon.shares().roots().at(file->root);
-    job->req.data = job;
+    auto result = std::make_shared<OpenedFile>();
     fs_busy_ = true;
-    uv_queue_work(
-        daemon.loop(), &job->req, [](uv_work_t* req) { static_cast<OpenJob*>(req->data)->run(); },
-        [](uv_work_t* req, int) {
-            auto* job = static_cast<OpenJob*>(req->data);
-            UploadSession* self = job->session;
-            self->fs_busy_ = false;
-            self->file_ = job->fd;
-            self->size_ = job->size;
-            std::string error = std::move(job->error);
-            ErrorCode code = job->code;
-            delete job;
-            if (self->closed_) return self->maybe_finished();
-            if (!error.empty()) return self->refuse(code, error);
-            self->opened(0);
+    queue_work(
+        daemon.loop(),
+        [result, path = daemon.shares().full_path(*file), root = daemon.shares().roots().at(file->root)] {
+            result->open(path, root);
+        },
+        [this, result] {
+            fs_busy_ = false;
+            file_ = result->fd;
+            size_ = result->size;
+            if (closed_) return maybe_finished();
+            if (!result->error.empty()) return refuse(result->code, result->error);
+            opened();
         });
 }
 
-void UploadSession::opened(int) {
+void UploadSession::opened() {
     if (request_.offset > size_)
         return refuse(ErrorCode::invalid_argument,
                       fmt::format("offset {} is past the end ({} bytes)", request_.offset, size_));

@@ -32,11 +32,9 @@ public:
 
 private:
     void handle_get(const protocol::Frame& frame);
-    void opened(int result);
-    void stated(const uv_stat_t& st);
+    void opened();
     void read_next();
     void read_done(ssize_t result);
-    void finish_file_op();
     void refuse(protocol::ErrorCode code, const std::string& text);
     void maybe_finished();
 
