@@ -85,7 +85,6 @@ private:
     void maybe_complete();
     void finish(Result<protocol::FetchDone> result);
     void report_progress(bool force);
-    void discard_partial();
     void settle();
     std::string holder_text() const;
 
@@ -107,7 +106,6 @@ private:
     Bytes pending_;
     bool writing_ = false;
     int jobs_ = 0;
-    std::string write_error_;
     std::uint64_t last_progress_ms_ = 0;
     std::uint64_t started_ms_ = 0;
     bool finished_ = false;
