@@ -2,10 +2,11 @@
 # Helpers shared by scripts/test and scripts/demo; sourced, never run.
 # shellcheck shell=bash
 
-# Debian packages every build needs; a script adds its own extras.
+# Debian packages every build needs; a script adds its own extras. cmake:
+# Debian's doctest-dev ships no .pc file, meson finds it through CMake.
 # shellcheck disable=SC2034  # used by the scripts that source this file
-NAPSTER_BUILD_PACKAGES=(meson ninja-build pkg-config g++ libuv1-dev
-    libtomlplusplus-dev libfmt-dev doctest-dev libssl-dev python3)
+NAPSTER_BUILD_PACKAGES=(meson ninja-build pkg-config g++ cmake libuv1-dev
+    libtomlplusplus-dev libfmt-dev doctest-dev python3)
 
 # The repository root: the parent of the folder this file sits in.
 NAPSTER_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
