@@ -85,9 +85,12 @@ Outcome<FetchRequest> parse_request(const CommandArgs& args) {
     return request;
 }
 
-// Asks the index who holds the name and, when there is a choice and a
-// person to make it, lets them choose. Leaves request.peer unset when
-// napeerd should choose.
+// A person can be asked which holder to use; --json is for scripts, and the
+// prompt would corrupt the document.
+bool can_ask(const CommandContext& ctx) { return ctx.stdin_is_terminal && ctx.stdout_is_terminal && !ctx.json; }
+
+// Asks the index who holds the name and, when there is a choice, lets the
+// person choose. Leaves request.peer unset when napeerd should choose.
 Outcome<Done> choose_holder(const CommandContext& ctx, FetchRequest& request) {
     auto result = search_request(ctx.socket_path, request.name, true);
     if (!result) return result.failure();
@@ -97,9 +100,7 @@ Outcome<Done> choose_holder(const CommandContext& ctx, FetchRequest& request) {
     if (!found) return failure(fmt::format("no file named \"{}\" at any peer", printable(request.name)));
 
     HolderList list = collect_holders(result->hits, request.name);
-    // --json is for scripts, and the prompt would corrupt the document.
-    bool can_ask = ctx.stdin_is_terminal && ctx.stdout_is_terminal && !ctx.json;
-    if (list.holders.size() < 2 || !can_ask) return Done{};
+    if (list.holders.size() < 2) return Done{};
 
     PeerChoice choice = prompt_for_peer(request.name, list, ctx.in, ctx.out);
     switch (choice.kind) {
@@ -158,7 +159,9 @@ void print_json(const CommandContext& ctx, const protocol::FetchDone& done) {
 int run_fetch(const CommandContext& ctx, const CommandArgs& args) {
     auto request = parse_request(args);
     if (!request) return report(ctx, request.failure());
-    if (!request->peer)
+    // Without a person to ask, napeerd chooses: its own search of the index
+    // is the only one, as in the seed's flow.
+    if (!request->peer && can_ask(ctx))
         if (auto chosen = choose_holder(ctx, *request); !chosen) return report(ctx, chosen.failure());
 
     auto done = run_transfer(ctx, *request);
