@@ -5,10 +5,10 @@
 // status is part of the interface scripts rely on (see ctl/README.md), so a
 // failure carries it from where it is decided to where napctl exits.
 
-#include <cassert>
+#include "util/result.h"
+
 #include <string>
 #include <utility>
-#include <variant>
 
 namespace napster::ctl {
 
@@ -26,34 +26,10 @@ struct Failure {
 inline Failure failure(std::string message) { return {exit_failure, std::move(message), {}}; }
 
 // A value or the Failure that prevented it.
-template <typename T> class Outcome {
+template <typename T> class Outcome : public BasicResult<T, Failure> {
 public:
-    Outcome(T value) : state_(std::in_place_index<0>, std::move(value)) {}
-    Outcome(Failure failure) : state_(std::in_place_index<1>, std::move(failure)) {}
-
-    bool ok() const { return state_.index() == 0; }
-    explicit operator bool() const { return ok(); }
-
-    T& value() {
-        assert(ok());
-        return std::get<0>(state_);
-    }
-    const T& value() const {
-        assert(ok());
-        return std::get<0>(state_);
-    }
-    T& operator*() { return value(); }
-    const T& operator*() const { return value(); }
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-
-    const Failure& failure() const {
-        assert(!ok());
-        return std::get<1>(state_);
-    }
-
-private:
-    std::variant<T, Failure> state_;
+    using BasicResult<T, Failure>::BasicResult;
+    const Failure& failure() const { return this->error(); }
 };
 
 struct Done {};

@@ -15,10 +15,11 @@ struct Error {
     std::string message;
 };
 
-template <typename T> class Result {
+// A value of type T, or an error of type E that prevented it.
+template <typename T, typename E> class BasicResult {
 public:
-    Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
-    Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}
+    BasicResult(T value) : state_(std::in_place_index<0>, std::move(value)) {}
+    BasicResult(E error) : state_(std::in_place_index<1>, std::move(error)) {}
 
     bool ok() const { return state_.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -36,14 +37,16 @@ public:
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
-    const Error& error() const {
+    const E& error() const {
         assert(!ok());
         return std::get<1>(state_);
     }
 
 private:
-    std::variant<T, Error> state_;
+    std::variant<T, E> state_;
 };
+
+template <typename T> using Result = BasicResult<T, Error>;
 
 // For operations that return nothing but may fail.
 struct Ok {};
