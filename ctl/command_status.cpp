@@ -30,6 +30,18 @@ std::string index_text(const protocol::StatusResult& status) {
     return "unknown";
 }
 
+std::string watch_text(const protocol::StatusResult& status) {
+    switch (status.watch_state) {
+    case protocol::WatchState::inotify:
+        return fmt::format("inotify, {} dirs", group_thousands(status.watched_dirs));
+    case protocol::WatchState::rescans:
+        return fmt::format("rescans every {} s (inotify cannot follow; see napeerd's log)", status.rescan_interval);
+    case protocol::WatchState::stale:
+        return "none: inotify cannot follow and share.rescan_interval is 0 (use napctl rescan)";
+    }
+    return "unknown";
+}
+
 void print_text(const CommandContext& ctx, const protocol::StatusResult& status) {
     std::string out;
     // A label of "" continues the previous field on its own line.
@@ -49,6 +61,7 @@ void print_text(const CommandContext& ctx, const protocol::StatusResult& status)
     line("uploads", fmt::format("{} running, {} done", status.uploads_active, group_thousands(status.uploads_done)));
     line("downloads",
          fmt::format("{} running, {} done", status.downloads_active, group_thousands(status.downloads_done)));
+    line("share watch", watch_text(status));
     line("uptime", human_duration(status.uptime_seconds));
     ctx.out << out;
 }
@@ -75,6 +88,9 @@ void print_json(const CommandContext& ctx, const protocol::StatusResult& status)
     json.number_field("downloads_active", status.downloads_active);
     json.number_field("downloads_done", status.downloads_done);
     json.number_field("uptime_seconds", status.uptime_seconds);
+    json.string_field("watch_state", protocol::watch_state_name(status.watch_state));
+    json.number_field("watched_dirs", status.watched_dirs);
+    json.number_field("rescan_interval", status.rescan_interval);
     json.end_object();
     ctx.out << json.finish();
 }

@@ -151,6 +151,11 @@ protocol::StatusResult PeerDaemon::status() const {
     s.uploads_done = uploads_.completed();
     s.downloads_done = downloads_.completed();
     s.uptime_seconds = (uv_now(loop_) - started_ms_) / 1000;
+    s.rescan_interval = config_.rescan_interval;
+    s.watched_dirs = static_cast<std::uint32_t>(watcher_.watch_count());
+    s.watch_state = !watcher_.degraded()        ? protocol::WatchState::inotify
+                    : config_.rescan_interval ? protocol::WatchState::rescans
+                                              : protocol::WatchState::stale;
     return s;
 }
 

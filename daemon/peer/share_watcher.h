@@ -56,6 +56,7 @@ public:
     // walk already under way.
     void rescan(std::function<void(RescanSummary)> done);
 
+    // Whether inotify gave up on some directory (rescans stand in).
     bool degraded() const { return policy_.degraded(); }
     std::size_t watch_count() const { return dirs_.size(); }
 

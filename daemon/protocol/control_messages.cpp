@@ -68,6 +68,15 @@ const char* index_state_name(IndexState state) {
     return "unknown";
 }
 
+const char* watch_state_name(WatchState state) {
+    switch (state) {
+    case WatchState::inotify: return "inotify";
+    case WatchState::rescans: return "rescans";
+    case WatchState::stale: return "stale";
+    }
+    return "unknown";
+}
+
 void StatusResult::write(ByteWriter& w) const {
     w.str8(name);
     w.u8(static_cast<std::uint8_t>(index_state));
@@ -87,6 +96,9 @@ void StatusResult::write(ByteWriter& w) const {
     w.u64(uploads_done);
     w.u64(downloads_done);
     w.u64(uptime_seconds);
+    w.u8(static_cast<std::uint8_t>(watch_state));
+    w.u32(watched_dirs);
+    w.u32(rescan_interval);
 }
 
 StatusResult StatusResult::read(ByteReader& r) {
@@ -111,6 +123,11 @@ StatusResult StatusResult::read(ByteReader& r) {
     m.uploads_done = r.u64("uploads done");
     m.downloads_done = r.u64("downloads done");
     m.uptime_seconds = r.u64("uptime");
+    std::uint8_t watch = r.u8("watch state");
+    if (r.ok() && watch > 2) r.fail(fmt::format("watch state {} is not 0, 1 or 2", watch));
+    m.watch_state = static_cast<WatchState>(watch);
+    m.watched_dirs = r.u32("watched dirs");
+    m.rescan_interval = r.u32("rescan interval");
     return m;
 }
 

@@ -63,6 +63,15 @@ enum class IndexState : std::uint8_t { disconnected = 0, connecting = 1, connect
 
 const char* index_state_name(IndexState state);
 
+// How napeerd follows its share dirs.
+enum class WatchState : std::uint8_t {
+    inotify = 0,  // every directory watched
+    rescans = 1,  // inotify could not follow: full rescans every rescan_interval
+    stale = 2,    // inotify could not follow and rescan_interval is 0
+};
+
+const char* watch_state_name(WatchState state);
+
 struct StatusResult {
     static constexpr MessageType type = MessageType::status_result;
     std::string name;
@@ -81,6 +90,9 @@ struct StatusResult {
     std::uint64_t uploads_done = 0;
     std::uint64_t downloads_done = 0;
     std::uint64_t uptime_seconds = 0;
+    WatchState watch_state = WatchState::inotify;
+    std::uint32_t watched_dirs = 0;
+    std::uint32_t rescan_interval = 0; // seconds, as configured
 
     void write(ByteWriter& w) const;
     static StatusResult read(ByteReader& r);

@@ -328,6 +328,8 @@ class FetchChoice(NapsterTestCase):
         self.assertRegex(result.out, rf"(?m)^share dirs:\s+{re.escape(str(self.p2.share_dir))}$")
         self.assertRegex(result.out, rf"(?m)^download dir:\s+{re.escape(str(self.p2.download_dir))}$")
         self.assertRegex(result.out, r"(?m)^files shared:\s+2 \(")
+        # The share dir and the download dir, each watched by inotify.
+        self.assertRegex(result.out, r"(?m)^share watch:\s+inotify, 2 dirs$")
 
         result = self.ctl(self.p2, "status", "--json")
         self.assertExit(result, 0)
@@ -340,6 +342,9 @@ class FetchChoice(NapsterTestCase):
         self.assertEqual(doc["file_count"], 2)
         self.assertEqual(doc["total_bytes"], len(SHARED) + 2)
         self.assertEqual(doc["upload_address"], f"127.0.0.1:{self.p2.upload_port}")
+        self.assertEqual(doc["watch_state"], "inotify")
+        self.assertEqual(doc["watched_dirs"], 2)
+        self.assertEqual(doc["rescan_interval"], 300)
 
     def test_status_counts_transfers(self):
         result = self.ctl(self.p1, "fetch", "shared.bin", "--peer", str(self.p3.peer_id))

@@ -40,6 +40,9 @@ StatusResult full_status() {
     s.uploads_done = 99;
     s.downloads_done = 98;
     s.uptime_seconds = 86400;
+    s.watch_state = WatchState::rescans;
+    s.watched_dirs = 1000;
+    s.rescan_interval = 300;
     return s;
 }
 
@@ -139,6 +142,10 @@ TEST_CASE("STATUS_RESULT round-trips") {
         s.index_state = state;
         round_trip(s);
     }
+    for (WatchState state : {WatchState::inotify, WatchState::rescans, WatchState::stale}) {
+        s.watch_state = state;
+        CHECK(round_trip(s).watch_state == state);
+    }
     check_truncated_and_trailing(full_status());
 }
 
@@ -147,6 +154,11 @@ TEST_CASE("STATUS_RESULT limits") {
         Bytes p = payload_of(full_status());
         p[1 + 5] = std::byte{3}; // after str8 "alice"
         check_refused<StatusResult>(p, "index state 3");
+    }
+    SUBCASE("watch state above 2 is refused") {
+        Bytes p = payload_of(full_status());
+        p[p.size() - 9] = std::byte{3}; // watch_state, then two u32
+        check_refused<StatusResult>(p, "watch state 3");
     }
     SUBCASE("share dirs: 256 accepted, 257 refused") {
         StatusResult s = full_status();
