@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include "codec_test_support.h"
 #include "util/text.h"
 
 #include <climits>
@@ -17,15 +18,7 @@ std::string bytes(std::initializer_list<unsigned> values) {
     return out;
 }
 
-struct Rng {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-};
+using codec_test::Rng;
 
 // Random strings biased toward UTF-8 lead and continuation bytes, so that
 // valid and nearly-valid sequences both occur often.
