@@ -46,7 +46,8 @@ constexpr std::array<CommandSpec, 6> command_table = {{
      "Lists the files napeerd shares, as it reported them to the index.\n"},
     {"status", 0, 0, run_status, "show this peer's state", "", {},
      "Shows napeerd's name, its index connection, addresses, directories, shared\n"
-     "files, transfers and uptime.\n"},
+     "files, transfers, how it watches its shares (inotify, or rescans when inotify\n"
+     "cannot follow) and uptime.\n"},
 }};
 
 // napctl looks commands up by binary search, and help lists them in order.
