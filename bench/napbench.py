@@ -218,12 +218,12 @@ def log_lines(text):
 # connection, after HELLO/WELCOME.
 
 MAGIC = 0x4E415053
-VERSION = 1
+VERSION = 2  # protocol version; HELLO carries it as both the highest and the lowest
 CHANNEL_CONTROL = 3
 HELLO, WELCOME, ERROR, PING, PONG = 0x0001, 0x0002, 0x0003, 0x0004, 0x0005
 SEARCH, SEARCH_RESULT = 0x0110, 0x0111
 SEARCH_EXACT = 0x01
-HELLO_FRAME = struct.pack(">IHIHB", 2 + 7, HELLO, MAGIC, VERSION, CHANNEL_CONTROL)
+HELLO_FRAME = struct.pack(">IHIHBH", 2 + 9, HELLO, MAGIC, VERSION, CHANNEL_CONTROL, VERSION)
 
 
 class ControlError(Exception):

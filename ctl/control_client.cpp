@@ -22,7 +22,9 @@ using protocol::MessageType;
 constexpr std::size_t read_chunk = 64 * 1024;
 
 Failure unreachable(const std::string& socket_path, std::string_view why) {
-    return {exit_unreachable, fmt::format("cannot reach napeerd at {}: {}", printable(socket_path), why), {}};
+    return {exit_unreachable,
+            fmt::format("cannot reach napeerd at {}: {}", printable(socket_path), why),
+            {}};
 }
 
 std::string seconds_text(std::chrono::milliseconds timeout) {
@@ -47,19 +49,24 @@ Failure invalid_reply(std::string detail) {
 Failure unexpected_reply(MessageType type) {
     const char* name = protocol::message_type_name(type);
     if (std::strcmp(name, "unknown") == 0)
-        return invalid_reply(fmt::format("unknown message type 0x{:04x}", static_cast<unsigned>(type)));
+        return invalid_reply(
+            fmt::format("unknown message type 0x{:04x}", static_cast<unsigned>(type)));
     return invalid_reply(fmt::format("unexpected {} message", name));
 }
 
+// The one place a wire ERROR becomes napctl's exit status. napeerd's text
+// already says what happened, so it is shown as it came.
 Failure error_reply_failure(const protocol::ErrorMessage& error) {
     std::string text = printable(error.text);
-    if (error.code == protocol::ErrorCode::not_connected) {
-        std::string message = "napeerd is not connected to the index";
-        if (!text.empty()) message += fmt::format(" ({})", text);
-        return failure(std::move(message));
+    if (text.empty()) text = fmt::format("napeerd: {}", protocol::error_code_name(error.code));
+    switch (error.code) {
+    case protocol::ErrorCode::not_connected:
+        return {exit_not_connected, std::move(text), {}};
+    case protocol::ErrorCode::version_mismatch:
+        return {exit_unreachable, std::move(text), {}};
+    default:
+        return failure(std::move(text));
     }
-    if (text.empty()) return failure(fmt::format("napeerd: {}", protocol::error_code_name(error.code)));
-    return failure(std::move(text));
 }
 
 ControlClient::ControlClient(int fd, std::string socket_path)
@@ -120,29 +127,28 @@ Outcome<Done> ControlClient::handshake(std::chrono::milliseconds timeout) {
     protocol::Hello hello;
     hello.channel = protocol::Channel::control;
     if (auto sent = send(hello); !sent)
-        return unreachable(socket_path_, fmt::format("handshake failed: {}", sent.failure().message));
+        return unreachable(socket_path_,
+                           fmt::format("handshake failed: {}", sent.failure().message));
     auto frame = receive(timeout);
-    if (!frame) return unreachable(socket_path_, fmt::format("handshake failed: {}", frame.failure().message));
+    if (!frame)
+        return unreachable(socket_path_,
+                           fmt::format("handshake failed: {}", frame.failure().message));
     if (frame->type == MessageType::error) {
         auto error = protocol::decode_message<protocol::ErrorMessage>(frame->payload);
         if (!error)
             return unreachable(socket_path_, fmt::format("invalid ERROR during the handshake: {}",
                                                          error.error().message));
-        Failure refused = error_reply_failure(*error);
-        if (error->code == protocol::ErrorCode::version_mismatch) refused.status = exit_unreachable;
-        return refused;
+        return error_reply_failure(*error);
     }
     if (frame->type != MessageType::welcome)
-        return unreachable(socket_path_,
-                           fmt::format("handshake failed: expected WELCOME, got {}",
-                                       protocol::message_type_name(frame->type)));
+        return unreachable(socket_path_, fmt::format("handshake failed: expected WELCOME, got {}",
+                                                     protocol::message_type_name(frame->type)));
     auto welcome = protocol::decode_message<protocol::Welcome>(frame->payload);
     if (!welcome)
-        return unreachable(socket_path_, fmt::format("handshake failed: {}", welcome.error().message));
-    if (welcome->version != protocol::version)
         return unreachable(socket_path_,
-                           fmt::format("napeerd speaks protocol version {}, napctl speaks {}",
-                                       welcome->version, protocol::version));
+                           fmt::format("handshake failed: {}", welcome.error().message));
+    if (auto version = protocol::check_welcome(*welcome, "napeerd"); !version)
+        return unreachable(socket_path_, version.error().message);
     return Done{};
 }
 
@@ -154,8 +160,10 @@ Outcome<Done> ControlClient::send_bytes(const Bytes& bytes) {
         ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EPIPE || errno == ECONNRESET) return failure("napeerd closed the connection");
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return failure("napeerd does not read its socket");
+            if (errno == EPIPE || errno == ECONNRESET)
+                return failure("napeerd closed the connection");
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return failure("napeerd does not read its socket");
             return failure(fmt::format("sending to napeerd failed: {}", std::strerror(errno)));
         }
         sent += static_cast<std::size_t>(n);
@@ -171,7 +179,8 @@ Outcome<ReceivedFrame> ControlClient::receive(std::chrono::milliseconds timeout)
         if (parsed.status == protocol::FrameStatus::complete) {
             ReceivedFrame frame{parsed.frame.type,
                                 Bytes(parsed.frame.payload.begin(), parsed.frame.payload.end())};
-            buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(parsed.consumed));
+            buffer_.erase(buffer_.begin(),
+                          buffer_.begin() + static_cast<std::ptrdiff_t>(parsed.consumed));
             if (frame.type == MessageType::ping) {
                 // Keepalives are not replies: answer and keep waiting.
                 auto ping = protocol::decode_message<protocol::Ping>(frame.payload);
@@ -203,7 +212,8 @@ Outcome<ReceivedFrame> ControlClient::receive(std::chrono::milliseconds timeout)
             if (buffer_.empty()) return failure("napeerd closed the connection without a reply");
             return failure("napeerd closed the connection in the middle of a reply");
         }
-        if (n < 0) return failure(fmt::format("reading from napeerd failed: {}", std::strerror(errno)));
+        if (n < 0)
+            return failure(fmt::format("reading from napeerd failed: {}", std::strerror(errno)));
     }
 }
 

@@ -16,6 +16,7 @@ inline constexpr int exit_success = 0;
 inline constexpr int exit_failure = 1;     // not found, refused, or napeerd failed
 inline constexpr int exit_usage = 2;       // bad command line
 inline constexpr int exit_unreachable = 3; // no napeerd at the socket
+inline constexpr int exit_not_connected = 4; // napeerd runs but has no index link
 
 struct Failure {
     int status = exit_failure;

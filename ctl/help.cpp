@@ -31,7 +31,8 @@ constexpr std::string_view exit_status_text =
     "  0  success\n"
     "  1  not found, cancelled, or napeerd reported a failure\n"
     "  2  usage error\n"
-    "  3  napeerd not reachable at the socket\n";
+    "  3  napeerd not reachable at the socket\n"
+    "  4  napeerd runs but is not connected to the index\n";
 
 constexpr std::string_view json_text =
     "JSON output (--json):\n"

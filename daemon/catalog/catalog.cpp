@@ -50,7 +50,7 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id,
                                       std::span<const protocol::FileEntry> files) {
     auto peer_it = peers_.find(peer_id);
     if (peer_it == peers_.end())
-        return make_error(fmt::format("peer {} is not registered", peer_id));
+        return make_error(ErrorCode::not_found, fmt::format("peer {} is not registered", peer_id));
     PeerState& peer = peer_it->second;
 
     // Everything is checked before anything changes, so a refused batch
@@ -63,7 +63,7 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id,
         // SEARCH_RESULT may not carry would make every result holding it
         // undecodable for the peers that searched.
         if (auto problem = file_name_problem(file.name))
-            return make_error(
+            return make_error(ErrorCode::invalid_argument,
                 fmt::format("peer {} file id {}: {}", peer_id, file.file_id, *problem));
         if (!seen.insert(file.file_id).second) continue;
         if (peer.files.count(file.file_id) != 0)
@@ -73,7 +73,7 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id,
     }
     std::size_t would_hold = peer.files.size() + outcome.added;
     if (would_hold > limits_.max_files_per_peer)
-        return make_error(
+        return make_error(ErrorCode::limit_exceeded,
             fmt::format("peer {} would hold {} files, limits.max_files_per_peer is {}", peer_id,
                         would_hold, limits_.max_files_per_peer));
 

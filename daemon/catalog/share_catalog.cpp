@@ -7,10 +7,12 @@
 
 namespace napster {
 
-std::string_view SharedFile::name() const { return base_name(rel_path); }
+std::string_view SharedFile::name() const {
+    return base_name(rel_path);
+}
 
-FileChange ShareCatalog::upsert(std::uint32_t root, const std::string& rel_path,
-                                std::uint64_t size, std::int64_t mtime_ns) {
+FileChange ShareCatalog::upsert(std::uint32_t root, const std::string& rel_path, std::uint64_t size,
+                                std::int64_t mtime_ns) {
     auto [it, inserted] = by_location_.try_emplace(Location{root, rel_path}, next_id_);
     if (inserted) {
         SharedFile file{next_id_, root, rel_path, size, mtime_ns};
@@ -19,7 +21,8 @@ FileChange ShareCatalog::upsert(std::uint32_t root, const std::string& rel_path,
         return {FileChange::Kind::added, next_id_++};
     }
     SharedFile& file = by_id_.at(it->second);
-    if (file.size == size && file.mtime_ns == mtime_ns) return {FileChange::Kind::unchanged, file.file_id};
+    if (file.size == size && file.mtime_ns == mtime_ns)
+        return {FileChange::Kind::unchanged, file.file_id};
     total_bytes_ = total_bytes_ - file.size + size;
     file.size = size;
     file.mtime_ns = mtime_ns;
@@ -40,7 +43,8 @@ namespace {
 
 bool below(std::string_view path, std::string_view prefix) {
     if (prefix.empty()) return true;
-    return path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix && path[prefix.size()] == '/';
+    return path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix &&
+           path[prefix.size()] == '/';
 }
 
 } // namespace
@@ -53,14 +57,16 @@ ShareDelta ShareCatalog::replace_subtree(std::uint32_t root, std::string_view pr
         if (f.root != root || !below(f.rel_path, prefix)) continue;
         present.insert(f.rel_path);
         FileChange change = upsert(root, f.rel_path, f.size, f.mtime_ns);
-        if (change.kind != FileChange::Kind::unchanged) delta.upserted.push_back(entry(*find(change.file_id)));
+        if (change.kind != FileChange::Kind::unchanged)
+            delta.upserted.push_back(entry(*find(change.file_id)));
     }
     // Paths below a prefix are contiguous in the (root, path) order: every
     // one starts with "prefix/", and nothing else sorts between them.
     std::string start = prefix.empty() ? std::string() : std::string(prefix) + "/";
     std::vector<std::string> gone;
     for (auto it = by_location_.lower_bound(Location{root, start});
-         it != by_location_.end() && it->first.first == root && below(it->first.second, prefix); ++it)
+         it != by_location_.end() && it->first.first == root && below(it->first.second, prefix);
+         ++it)
         if (!present.count(it->first.second)) gone.push_back(it->first.second);
     for (const auto& path : gone)
         if (auto id = remove(root, path)) {
@@ -81,13 +87,15 @@ const SharedFile* ShareCatalog::find(std::uint32_t root, const std::string& rel_
 }
 
 protocol::FileEntry ShareCatalog::entry(const SharedFile& file) const {
-    return protocol::FileEntry{file.file_id, file.size, std::string(file.name()), file.rel_path, {}};
+    return protocol::FileEntry{
+        file.file_id, file.size, std::string(file.name()), file.rel_path, {}};
 }
 
 std::vector<protocol::FileEntry> ShareCatalog::entries() const {
     std::vector<protocol::FileEntry> out;
     out.reserve(by_location_.size());
-    for (const auto& [location, id] : by_location_) out.push_back(entry(by_id_.at(id)));
+    for (const auto& [location, id] : by_location_)
+        out.push_back(entry(by_id_.at(id)));
     return out;
 }
 
@@ -95,15 +103,54 @@ std::string ShareCatalog::full_path(const SharedFile& file) const {
     return join_path(roots_.at(file.root), file.rel_path);
 }
 
-std::vector<std::vector<protocol::FileEntry>> split_into_batches(std::vector<protocol::FileEntry> files) {
-    // Half the frame limit leaves room for the header and any rounding.
-    constexpr std::size_t byte_budget = protocol::max_frame_length / 2;
+std::vector<std::uint64_t> ShareCatalog::file_ids() const {
+    std::vector<std::uint64_t> ids;
+    ids.reserve(by_location_.size());
+    for (const auto& [location, id] : by_location_)
+        ids.push_back(id);
+    return ids;
+}
+
+namespace {
+
+// Half the frame limit leaves room for the header and any rounding.
+constexpr std::size_t batch_byte_budget = protocol::max_frame_length / 2;
+
+std::size_t batch_bytes(const protocol::FileEntry& f) {
+    return 8 + 8 + 1 + f.name.size() + 2 + f.rel_path.size() + 1 + f.hash.size();
+}
+
+} // namespace
+
+std::vector<protocol::FileEntry> ShareListCursor::next_batch(const ShareCatalog& shares) {
+    std::vector<protocol::FileEntry> batch;
+    std::size_t bytes = 0;
+    while (next_ < ids_.size() && batch.size() < protocol::max_batch_files) {
+        const SharedFile* file = shares.find(ids_[next_]);
+        if (!file) {
+            ++next_;
+            continue;
+        }
+        protocol::FileEntry entry = shares.entry(*file);
+        std::size_t size = batch_bytes(entry);
+        if (!batch.empty() && bytes + size > batch_byte_budget) break;
+        bytes += size;
+        batch.push_back(std::move(entry));
+        ++next_;
+    }
+    sent_ += batch.size();
+    return batch;
+}
+
+std::vector<std::vector<protocol::FileEntry>>
+split_into_batches(std::vector<protocol::FileEntry> files) {
     std::vector<std::vector<protocol::FileEntry>> batches;
     std::vector<protocol::FileEntry> current;
     std::size_t bytes = 0;
     for (auto& f : files) {
-        std::size_t size = 8 + 8 + 1 + f.name.size() + 2 + f.rel_path.size() + 1 + f.hash.size();
-        if (!current.empty() && (current.size() == protocol::max_batch_files || bytes + size > byte_budget)) {
+        std::size_t size = batch_bytes(f);
+        if (!current.empty() &&
+            (current.size() == protocol::max_batch_files || bytes + size > batch_byte_budget)) {
             batches.push_back(std::move(current));
             current.clear();
             bytes = 0;

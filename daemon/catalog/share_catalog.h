@@ -22,8 +22,8 @@ namespace napster {
 
 struct SharedFile {
     std::uint64_t file_id = 0;
-    std::uint32_t root = 0;   // index into roots()
-    std::string rel_path;     // below the root, validated by relative_path_problem
+    std::uint32_t root = 0; // index into roots()
+    std::string rel_path;   // below the root, validated by relative_path_problem
     std::uint64_t size = 0;
     std::int64_t mtime_ns = 0;
 
@@ -70,6 +70,9 @@ public:
     protocol::FileEntry entry(const SharedFile& file) const;
     // Every file, ordered by root and path.
     std::vector<protocol::FileEntry> entries() const;
+    // The ids of every file, in the same order: a snapshot 8 bytes a file,
+    // for lists sent a batch at a time (see ShareListCursor).
+    std::vector<std::uint64_t> file_ids() const;
     std::string full_path(const SharedFile& file) const;
 
     std::size_t size() const { return by_id_.size(); }
@@ -85,8 +88,31 @@ private:
     std::uint64_t total_bytes_ = 0;
 };
 
+// Walks a snapshot of the share's file ids a batch at a time, encoding each
+// file as it is when its batch is taken: a list of a million files is sent
+// without a million entries in memory at once. A file removed since the
+// snapshot is skipped (its removal, sent after the list, is then a no-op);
+// one added since is not in it and travels as its own change.
+class ShareListCursor {
+public:
+    explicit ShareListCursor(std::vector<std::uint64_t> file_ids) : ids_(std::move(file_ids)) {}
+
+    // The next batch, within the limits split_into_batches keeps; empty
+    // when the snapshot is used up.
+    std::vector<protocol::FileEntry> next_batch(const ShareCatalog& shares);
+    bool done() const { return next_ == ids_.size(); }
+    // Entries returned so far.
+    std::uint64_t sent() const { return sent_; }
+
+private:
+    std::vector<std::uint64_t> ids_;
+    std::size_t next_ = 0;
+    std::uint64_t sent_ = 0;
+};
+
 // Splits a list of batch entries so that no FILES_ADD frame passes the
 // frame limit or max_batch_files.
-std::vector<std::vector<protocol::FileEntry>> split_into_batches(std::vector<protocol::FileEntry> files);
+std::vector<std::vector<protocol::FileEntry>>
+split_into_batches(std::vector<protocol::FileEntry> files);
 
 } // namespace napster

@@ -74,11 +74,11 @@ Result<std::string> read_bounded(int fd, const std::string& path) {
     for (;;) {
         ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return make_error(read_error(path, errno_message(errno)));
+        if (n < 0) return make_error(ErrorCode::io_error, read_error(path, errno_message(errno)));
         if (n == 0) return text;
         text.append(buffer, static_cast<std::size_t>(n));
         if (text.size() > max_config_file_bytes)
-            return make_error(read_error(path, "larger than 1 MiB, too large for a config file"));
+            return make_error(ErrorCode::io_error, read_error(path, "larger than 1 MiB, too large for a config file"));
     }
 }
 
@@ -104,13 +104,13 @@ Result<toml::table> parse_toml(std::string_view text, std::string_view source_na
     try {
         return toml::parse(text, std::string(source_name));
     } catch (const toml::parse_error& e) {
-        return make_error(located(source_name, e.source().begin, e.description()));
+        return make_error(ErrorCode::invalid_argument, located(source_name, e.source().begin, e.description()));
     }
 #else
     toml::parse_result parsed = toml::parse(text, std::string(source_name));
     if (!parsed) {
         const toml::parse_error& e = parsed.error();
-        return make_error(located(source_name, e.source().begin, e.description()));
+        return make_error(ErrorCode::invalid_argument, located(source_name, e.source().begin, e.description()));
     }
     return std::move(parsed).table();
 #endif
@@ -120,7 +120,7 @@ Result<std::optional<std::string>> read_config_file(const std::string& path,
                                                     bool missing_means_defaults) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0 && errno == ENOENT && missing_means_defaults) return std::optional<std::string>();
-    if (fd < 0) return make_error(read_error(path, errno_message(errno)));
+    if (fd < 0) return make_error(ErrorCode::io_error, read_error(path, errno_message(errno)));
     Result<std::string> text = read_bounded(fd, path);
     ::close(fd);
     if (!text) return text.error();
@@ -258,7 +258,7 @@ void ConfigChecker::report(const toml::source_region& where, std::string message
 }
 
 Error ConfigChecker::error() const {
-    return make_error(located(source_name_, error_position_, error_message_));
+    return make_error(ErrorCode::invalid_argument, located(source_name_, error_position_, error_message_));
 }
 
 std::string ip_address_rule(std::string_view value) {

@@ -59,7 +59,8 @@ void Connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
 void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
     auto* self = static_cast<Connection*>(stream->data);
     // on_alloc grew the buffer by a whole chunk; keep only what arrived.
-    self->input_.resize(self->input_.size() - read_chunk + static_cast<std::size_t>(nread > 0 ? nread : 0));
+    self->input_.resize(self->input_.size() - read_chunk +
+                        static_cast<std::size_t>(nread > 0 ? nread : 0));
     if (nread == UV_EOF) {
         self->close("closed by the other side");
         return;
@@ -84,7 +85,7 @@ void Connection::consume_input() {
         if (parsed.status == protocol::FrameStatus::need_more) break;
         if (parsed.status == protocol::FrameStatus::error) {
             consuming_ = false;
-            fail(protocol::ErrorCode::malformed, parsed.error);
+            fail({ErrorCode::malformed, parsed.error});
             return;
         }
         input_start_ += parsed.consumed;
@@ -103,7 +104,8 @@ void Connection::consume_input() {
 void Connection::send(Bytes bytes) {
     if (closing_ || bytes.empty()) return;
     if (pending_write_bytes_ + bytes.size() > write_limit_) {
-        close(fmt::format("dropped: {} bytes waiting to be read, limit {}", pending_write_bytes_ + bytes.size(), write_limit_));
+        close(fmt::format("dropped: {} bytes waiting to be read, limit {}",
+                          pending_write_bytes_ + bytes.size(), write_limit_));
         return;
     }
     auto* w = new WriteRequest;
@@ -131,18 +133,18 @@ void Connection::on_write(uv_write_t* req, int status) {
         self->close(fmt::format("write failed: {}", uv_strerror(status)));
         return;
     }
-    if (self->pending_write_bytes_ == 0) {
-        if (self->close_when_drained_) {
-            self->close(self->close_reason_);
-            return;
-        }
-        if (self->handler_) self->handler_->on_drained(*self);
+    if (self->pending_write_bytes_ == 0 && self->close_when_drained_) {
+        self->close(self->close_reason_);
+        return;
     }
+    if (self->pending_write_bytes_ <= self->low_water_ && !self->close_when_drained_ &&
+        self->handler_)
+        self->handler_->on_drained(*self);
 }
 
-void Connection::fail(protocol::ErrorCode code, const std::string& text) {
-    send_message(protocol::ErrorMessage{code, text});
-    close_after_writes(text);
+void Connection::fail(const Error& error) {
+    send_message(protocol::to_error_message(error));
+    close_after_writes(error.message);
 }
 
 void Connection::close_after_writes(const std::string& reason) {
@@ -170,7 +172,8 @@ std::string Connection::remote_endpoint() const {
     if (kind_ == Kind::pipe) return "local";
     sockaddr_storage addr{};
     int len = sizeof addr;
-    if (uv_tcp_getpeername(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "unknown";
+    if (uv_tcp_getpeername(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+        return "unknown";
     char ip[INET6_ADDRSTRLEN] = {};
     int port = 0;
     if (addr.ss_family == AF_INET6) {

@@ -31,7 +31,9 @@ public:
         virtual void on_frame(Connection& connection, const protocol::Frame& frame) = 0;
         // Raw mode only: bytes outside any frame (the body after GET_OK).
         virtual void on_raw(Connection&, ByteSpan) {}
-        // The write queue emptied (for producers that pace themselves).
+        // The write queue fell to the low-water mark or below (0 unless
+        // set_low_water said otherwise): producers that pace themselves send
+        // their next part from here.
         virtual void on_drained(Connection&) {}
         // The last call; the Connection is freed right after it returns.
         virtual void on_closed(Connection& connection, const std::string& reason) = 0;
@@ -54,6 +56,7 @@ public:
 
     void set_handler(Handler* handler) { handler_ = handler; }
     void set_write_limit(std::size_t bytes) { write_limit_ = bytes; }
+    void set_low_water(std::size_t bytes) { low_water_ = bytes; }
     void start_reading();
     void pause_reading();
 
@@ -65,13 +68,15 @@ public:
     template <typename M> void send_message(const M& message) {
         send(protocol::encode_message(message));
     }
-    // Sends ERROR, stops reading and closes once it has been written.
-    void fail(protocol::ErrorCode code, const std::string& text);
+    // Sends the error as a wire ERROR, stops reading and closes once it has
+    // been written.
+    void fail(const Error& error);
     // Stops reading; closes once everything queued has been written.
     void close_after_writes(const std::string& reason);
     void close(const std::string& reason);
 
-    bool closing() const { return closing_; }
+    // Closed or closing: nothing sent now would be written.
+    bool closing() const { return closing_ || close_when_drained_; }
     std::size_t pending_write_bytes() const { return pending_write_bytes_; }
 
     // "address:port" of the other end for TCP, "local" for Unix sockets.
@@ -100,6 +105,7 @@ private:
     Bytes input_;
     std::size_t input_start_ = 0;
     std::size_t write_limit_ = 16 * 1024 * 1024;
+    std::size_t low_water_ = 0;
     std::size_t pending_write_bytes_ = 0;
     bool raw_mode_ = false;
     bool reading_ = false;

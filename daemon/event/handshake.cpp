@@ -11,30 +11,34 @@ using protocol::ErrorCode;
 
 bool answer_hello(Connection& connection, const protocol::Frame& frame, const HandshakeSide& side) {
     if (frame.type != protocol::MessageType::hello) {
-        connection.fail(ErrorCode::unexpected_message, "expected HELLO first");
+        connection.fail({ErrorCode::unexpected_message, "expected HELLO first"});
         return false;
     }
     auto hello = protocol::decode_message<protocol::Hello>(frame.payload);
     if (!hello) {
-        connection.fail(ErrorCode::malformed, hello.error().message);
+        connection.fail(hello.error());
         return false;
     }
-    if (hello->version != protocol::version) {
-        connection.fail(ErrorCode::version_mismatch, fmt::format("{} speaks protocol version {}, not {}",
-                                                                 side.speaker, protocol::version, hello->version));
+    auto chosen = protocol::choose_version(*hello);
+    if (!chosen) {
+        connection.fail(
+            {ErrorCode::version_mismatch,
+             fmt::format("{} speaks protocol {}, the client {}", side.speaker,
+                         protocol::version_range_text(protocol::min_version, protocol::version),
+                         protocol::version_range_text(hello->min_version, hello->max_version))});
         return false;
     }
     if (hello->channel != side.channel) {
-        connection.fail(ErrorCode::unexpected_message, std::string(side.wrong_channel));
+        connection.fail({ErrorCode::unexpected_message, std::string(side.wrong_channel)});
         return false;
     }
-    connection.send_message(protocol::Welcome{});
+    connection.send_message(protocol::Welcome{*chosen});
     return true;
 }
 
 void answer_ping(Connection& connection, const protocol::Frame& frame) {
     auto ping = protocol::decode_message<protocol::Ping>(frame.payload);
-    if (!ping) return connection.fail(ErrorCode::malformed, ping.error().message);
+    if (!ping) return connection.fail(ping.error());
     connection.send_message(protocol::Pong{ping->token});
 }
 

@@ -16,8 +16,9 @@ struct HandshakeSide {
     std::string_view wrong_channel; // the reply to a HELLO for another channel
 };
 
-// Answers WELCOME to a HELLO for `side.channel` in our version; anything
-// else gets an ERROR and the connection closes. Returns whether the
+// Answers WELCOME, with the highest version both sides speak, to a HELLO
+// for `side.channel`; anything else gets an ERROR (version_mismatch names
+// both ranges) and the connection closes. Returns whether the
 // handshake is done.
 bool answer_hello(Connection& connection, const protocol::Frame& frame, const HandshakeSide& side);
 

@@ -72,7 +72,7 @@ Result<Listener*> Listener::listen_tcp(uv_loop_t* loop, const std::string& addre
     bool v6 = address.find(':') != std::string::npos;
     int rc = v6 ? uv_ip6_addr(address.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
                 : uv_ip4_addr(address.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
-    if (rc != 0) return make_error(fmt::format("'{}' is not an IP address ({})", address, where(config_key, config_source)));
+    if (rc != 0) return make_error(ErrorCode::invalid_argument, fmt::format("'{}' is not an IP address ({})", address, where(config_key, config_source)));
 
     auto* self = new Listener;
     self->kind_ = Connection::Kind::tcp;
@@ -87,11 +87,11 @@ Result<Listener*> Listener::listen_tcp(uv_loop_t* loop, const std::string& addre
     if (rc != 0) {
         self->close();
         if (rc == UV_EADDRINUSE)
-            return make_error(fmt::format("port {} is in use ({})", port, where(config_key, config_source)));
+            return make_error(ErrorCode::busy, fmt::format("port {} is in use ({})", port, where(config_key, config_source)));
         if (rc == UV_EACCES)
-            return make_error(fmt::format("port {} needs privileges this process lacks ({})", port,
+            return make_error(ErrorCode::permission_denied, fmt::format("port {} needs privileges this process lacks ({})", port,
                                           where(config_key, config_source)));
-        return make_error(fmt::format("cannot listen on {}:{}: {} ({})", address, port, uv_strerror(rc),
+        return make_error(ErrorCode::io_error, fmt::format("cannot listen on {}:{}: {} ({})", address, port, uv_strerror(rc),
                                       where(config_key, config_source)));
     }
     self->port_ = bound_address(&self->handle_.tcp).port;
@@ -103,11 +103,11 @@ Result<Listener*> Listener::adopt_tcp(uv_loop_t* loop, int fd, const std::string
     // Check before libuv owns it: uv_tcp_open takes any fd.
     int domain = socket_option(fd, SO_DOMAIN);
     if (domain < 0)
-        return make_error(fmt::format("{} is not a socket: {}", origin, std::strerror(errno)));
+        return make_error(ErrorCode::invalid_argument, fmt::format("{} is not a socket: {}", origin, std::strerror(errno)));
     if ((domain != AF_INET && domain != AF_INET6) || socket_option(fd, SO_TYPE) != SOCK_STREAM)
-        return make_error(fmt::format("{} is not a TCP socket (ListenStream= takes a port or an address and port)", origin));
+        return make_error(ErrorCode::invalid_argument, fmt::format("{} is not a TCP socket (ListenStream= takes a port or an address and port)", origin));
     if (socket_option(fd, SO_ACCEPTCONN) != 1)
-        return make_error(fmt::format("{} is a TCP socket that is not listening", origin));
+        return make_error(ErrorCode::invalid_argument, fmt::format("{} is a TCP socket that is not listening", origin));
 
     auto* self = new Listener;
     self->kind_ = Connection::Kind::tcp;
@@ -121,7 +121,7 @@ Result<Listener*> Listener::adopt_tcp(uv_loop_t* loop, int fd, const std::string
     if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&self->handle_.tcp), SOMAXCONN, on_connection);
     if (rc != 0) {
         self->close();
-        return make_error(fmt::format("cannot listen on {}: {}", origin, uv_strerror(rc)));
+        return make_error(ErrorCode::io_error, fmt::format("cannot listen on {}: {}", origin, uv_strerror(rc)));
     }
     BoundAddress bound = bound_address(&self->handle_.tcp);
     self->address_ = bound.address;
@@ -138,17 +138,17 @@ Result<Listener*> Listener::listen_unix(uv_loop_t* loop, const std::string& path
     // they could replace our socket under us.
     mode_t mode = geteuid() == 0 ? 0755 : 0700;
     if (!parent.empty() && mkdir(parent.c_str(), mode) != 0 && errno != EEXIST)
-        return make_error(fmt::format("cannot create {}: {} ({})", parent, std::strerror(errno),
+        return make_error(ErrorCode::io_error, fmt::format("cannot create {}: {} ({})", parent, std::strerror(errno),
                                       where(config_key, config_source)));
     struct stat st {};
     if (!parent.empty() && lstat(parent.c_str(), &st) == 0 && st.st_uid != geteuid() && st.st_uid != 0)
-        return make_error(fmt::format("{} belongs to uid {}, not to us; refusing to put the socket there ({})",
+        return make_error(ErrorCode::permission_denied, fmt::format("{} belongs to uid {}, not to us; refusing to put the socket there ({})",
                                       parent, st.st_uid, where(config_key, config_source)));
     if (lstat(path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode))
-            return make_error(fmt::format("{} exists and is not a socket ({})", path, where(config_key, config_source)));
+            return make_error(ErrorCode::invalid_argument, fmt::format("{} exists and is not a socket ({})", path, where(config_key, config_source)));
         if (unix_socket_is_live(path))
-            return make_error(fmt::format("{} is in use by another napeerd ({})", path, where(config_key, config_source)));
+            return make_error(ErrorCode::busy, fmt::format("{} is in use by another napeerd ({})", path, where(config_key, config_source)));
         unlink(path.c_str());
     }
 
@@ -162,7 +162,7 @@ Result<Listener*> Listener::listen_unix(uv_loop_t* loop, const std::string& path
     if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&self->handle_.pipe), 16, on_connection);
     if (rc != 0) {
         self->close();
-        return make_error(fmt::format("cannot listen on {}: {} ({})", path, uv_strerror(rc), where(config_key, config_source)));
+        return make_error(ErrorCode::io_error, fmt::format("cannot listen on {}: {} ({})", path, uv_strerror(rc), where(config_key, config_source)));
     }
     // Group members may drive napeerd too (e.g. admins in group napster);
     // SO_PEERCRED decides per connection.

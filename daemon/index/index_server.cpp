@@ -58,8 +58,8 @@ void IndexServer::accept(Connection* connection) {
     if (sessions_.size() >= config_.max_peers) {
         log_.warn("refused a connection from {}: limits.max_peers ({}) reached",
                   connection->remote_endpoint(), config_.max_peers);
-        connection->fail(protocol::ErrorCode::limit_exceeded,
-                         fmt::format("the index is full: limits.max_peers is {}", config_.max_peers));
+        connection->fail({protocol::ErrorCode::limit_exceeded,
+                         fmt::format("the index is full: limits.max_peers is {}", config_.max_peers)});
         return;
     }
     auto session = std::make_unique<PeerSession>(*this, connection);

@@ -6,6 +6,7 @@
 #include "event/service_notifier.h"
 #include "event/service_run.h"
 #include "index/index_server.h"
+#include "protocol/common_messages.h"
 #include "util/daemon_args.h"
 #include "util/log.h"
 
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (args.version) {
-        fmt::print("napindexd {} (protocol version {})\n", NAPSTER_VERSION, protocol::version);
+        fmt::print("napindexd {} (protocol {})\n", NAPSTER_VERSION,
+                   protocol::version_range_text(protocol::min_version, protocol::version));
         return 0;
     }
     auto config = load_index_config(args.config_path, !args.config_given);
@@ -80,7 +82,8 @@ int main(int argc, char** argv) {
             // One index, one port: napindexd.socket has a single ListenStream=.
             log.warn("systemd passed {} sockets; using fd {} and closing the others", inherited_fds,
                      listen_fds_start);
-            for (int fd = listen_fds_start + 1; fd < listen_fds_start + inherited_fds; ++fd) ::close(fd);
+            for (int fd = listen_fds_start + 1; fd < listen_fds_start + inherited_fds; ++fd)
+                ::close(fd);
         }
         exit_code = run_service(
             &loop, log,

@@ -68,7 +68,7 @@ void PeerSession::on_frame(Connection& connection, const protocol::Frame& frame)
         return handle_hello(frame);
     case State::awaiting_register:
         if (frame.type != MessageType::register_peer)
-            return connection.fail(ErrorCode::unexpected_message, "expected REGISTER after HELLO");
+            return connection.fail({ErrorCode::unexpected_message, "expected REGISTER after HELLO"});
         return handle_register(frame);
     case State::registered:
         break;
@@ -80,9 +80,9 @@ void PeerSession::on_frame(Connection& connection, const protocol::Frame& frame)
     case MessageType::ping: return answer_ping(connection, frame);
     case MessageType::pong: return;
     default:
-        return connection.fail(ErrorCode::unexpected_message,
+        return connection.fail({ErrorCode::unexpected_message,
                                fmt::format("{} is not valid on the index channel",
-                                           protocol::message_type_name(frame.type)));
+                                           protocol::message_type_name(frame.type))});
     }
 }
 
@@ -93,7 +93,7 @@ void PeerSession::handle_hello(const protocol::Frame& frame) {
 
 void PeerSession::handle_register(const protocol::Frame& frame) {
     auto reg = protocol::decode_message<protocol::RegisterPeer>(frame.payload);
-    if (!reg) return connection_->fail(ErrorCode::malformed, reg.error().message);
+    if (!reg) return connection_->fail(reg.error());
     peer_id_ = server_.allocate_peer_id();
     peer_name_ = reg->name;
     server_.catalog().add_peer(PeerInfo{*peer_id_, peer_name_, address_, reg->upload_port});
@@ -105,13 +105,13 @@ void PeerSession::handle_register(const protocol::Frame& frame) {
 
 void PeerSession::handle_files_add(const protocol::Frame& frame) {
     auto add = protocol::decode_message<protocol::FilesAdd>(frame.payload);
-    if (!add) return connection_->fail(ErrorCode::malformed, add.error().message);
+    if (!add) return connection_->fail(add.error());
     auto outcome = server_.catalog().add_files(*peer_id_, add->files);
     if (!outcome) {
         // Refused as a whole; the link stays up so the peer's other files
         // stay findable.
         server_.log().warn("{}: {}", who(), outcome.error().message);
-        return connection_->send_message(protocol::ErrorMessage{ErrorCode::limit_exceeded, outcome.error().message});
+        return connection_->send_message(protocol::to_error_message(outcome.error()));
     }
     Logger& log = server_.log();
     std::string names;
@@ -133,14 +133,14 @@ void PeerSession::handle_files_add(const protocol::Frame& frame) {
 
 void PeerSession::handle_files_remove(const protocol::Frame& frame) {
     auto remove = protocol::decode_message<protocol::FilesRemove>(frame.payload);
-    if (!remove) return connection_->fail(ErrorCode::malformed, remove.error().message);
+    if (!remove) return connection_->fail(remove.error());
     std::size_t removed = server_.catalog().remove_files(*peer_id_, remove->file_ids);
     server_.log().info("{} removed {}", who(), count_of(removed, "file", "files"));
 }
 
 void PeerSession::handle_search(const protocol::Frame& frame) {
     auto search = protocol::decode_message<protocol::Search>(frame.payload);
-    if (!search) return connection_->fail(ErrorCode::malformed, search.error().message);
+    if (!search) return connection_->fail(search.error());
     protocol::SearchResult result = server_.catalog().search(*search);
     std::string query = printable(search->query);
     const char* mode = search->exact() ? " (exact)" : "";

@@ -57,10 +57,12 @@ ControlServer::~ControlServer() = default;
 
 Status ControlServer::start() {
     const PeerConfig& c = daemon_.config();
-    auto listener = Listener::listen_unix(daemon_.loop(), c.control_socket, "control.socket", c.source,
-                                          [this](Connection* connection) {
-                                              if (daemon_.stopping()) return connection->close("shutting down");
-                                              auto session = std::make_shared<ControlSession>(*this, connection);
+    auto listener = Listener::listen_unix(daemon_.loop(), c.control_socket, "control.socket",
+                                          c.source, [this](Connection* connection) {
+                                              if (daemon_.stopping())
+                                                  return connection->close("shutting down");
+                                              auto session = std::make_shared<ControlSession>(
+                                                  *this, connection);
                                               sessions_.emplace(session.get(), session);
                                           });
     if (!listener) return listener.error();
@@ -72,10 +74,13 @@ Status ControlServer::start() {
 void ControlServer::stop() {
     if (listener_) listener_->close();
     listener_ = nullptr;
-    for (auto& [key, session] : sessions_) session->close("napeerd shutting down");
+    for (auto& [key, session] : sessions_)
+        session->close("napeerd shutting down");
 }
 
-void ControlServer::session_closed(ControlSession* session) { sessions_.erase(session); }
+void ControlServer::session_closed(ControlSession* session) {
+    sessions_.erase(session);
+}
 
 ControlSession::ControlSession(ControlServer& server, Connection* connection)
     : server_(server), connection_(connection) {
@@ -85,10 +90,11 @@ ControlSession::ControlSession(ControlServer& server, Connection* connection)
     if (!cred || !may_control(*cred)) {
         long uid = cred ? static_cast<long>(cred->uid) : -1;
         server_.daemon().log().warn("refused control connection from uid {}", uid);
-        connection_->fail(ErrorCode::invalid_argument,
-                          fmt::format("permission denied: napeerd runs as uid {}; use that user, a member of "
-                                      "its group, or root",
-                                      geteuid()));
+        connection_->fail(
+            {ErrorCode::permission_denied,
+             fmt::format("permission denied: napeerd runs as uid {}; use that user, a member of "
+                         "its group, or root",
+                         geteuid())});
         return;
     }
     connection_->start_reading();
@@ -100,20 +106,24 @@ void ControlSession::close(const std::string& reason) {
 
 void ControlSession::on_frame(Connection& connection, const protocol::Frame& frame) {
     if (!hello_done_) {
-        hello_done_ = answer_hello(connection, frame,
-                                   {protocol::Channel::control, "napeerd", "this is napeerd's control socket"});
+        hello_done_ = answer_hello(
+            connection, frame,
+            {protocol::Channel::control, "napeerd", "this is napeerd's control socket"});
         return;
     }
-    if (request_done_) return connection.fail(ErrorCode::unexpected_message, "one request per connection");
+    if (request_done_)
+        return connection.fail({ErrorCode::unexpected_message, "one request per connection"});
     static constexpr auto commands = command_table();
-    static_assert(std::is_sorted(commands.begin(), commands.end(),
-                                 [](const Command& a, const Command& b) { return a.type < b.type; }),
-                  "the control command table must be sorted by message type");
+    static_assert(
+        std::is_sorted(commands.begin(), commands.end(),
+                       [](const Command& a, const Command& b) { return a.type < b.type; }),
+        "the control command table must be sorted by message type");
     auto command = std::lower_bound(commands.begin(), commands.end(), frame.type,
                                     [](const Command& c, MessageType t) { return c.type < t; });
     if (command == commands.end() || command->type != frame.type)
-        return connection.fail(ErrorCode::unexpected_message,
-                               fmt::format("{} is not a control request", protocol::message_type_name(frame.type)));
+        return connection.fail(
+            {ErrorCode::unexpected_message,
+             fmt::format("{} is not a control request", protocol::message_type_name(frame.type))});
     request_done_ = true;
     connection.pause_reading();
     (this->*command->handler)(frame);
@@ -121,48 +131,53 @@ void ControlSession::on_frame(Connection& connection, const protocol::Frame& fra
 
 void ControlSession::handle_search(const protocol::Frame& frame) {
     auto search = protocol::decode_message<protocol::Search>(frame.payload);
-    if (!search) return connection_->fail(ErrorCode::malformed, search.error().message);
+    if (!search) return connection_->fail(search.error());
     std::weak_ptr<ControlSession> weak = shared_from_this();
-    server_.daemon().index().search(std::move(*search), [weak](Result<protocol::SearchResult> result) {
-        auto self = weak.lock();
-        if (!self || !self->connection_) return;
-        if (!result) return self->connection_->fail(ErrorCode::not_connected, result.error().message);
-        self->connection_->send_message(*result);
-        self->connection_->close_after_writes("request done");
-    });
+    server_.daemon().index().search(std::move(*search),
+                                    [weak](Result<protocol::SearchResult> result) {
+                                        auto self = weak.lock();
+                                        if (!self || !self->connection_) return;
+                                        if (!result) return self->connection_->fail(result.error());
+                                        self->connection_->send_message(*result);
+                                        self->connection_->close_after_writes("request done");
+                                    });
 }
 
 void ControlSession::handle_fetch(const protocol::Frame& frame) {
     auto fetch = protocol::decode_message<protocol::Fetch>(frame.payload);
-    if (!fetch) return connection_->fail(ErrorCode::malformed, fetch.error().message);
+    if (!fetch) return connection_->fail(fetch.error());
     PeerDaemon& daemon = server_.daemon();
     if (fetch->output_dir.empty()) fetch->output_dir = daemon.config().download_dir;
     protocol::Search query;
     query.flags = protocol::search_flag_exact;
     query.query = fetch->name;
     std::weak_ptr<ControlSession> weak = shared_from_this();
-    daemon.index().search(query, [weak, request = std::move(*fetch)](Result<protocol::SearchResult> result) mutable {
+    daemon.index().search(query, [weak, request = std::move(*fetch)](
+                                     Result<protocol::SearchResult> result) mutable {
         auto self = weak.lock();
         if (!self || !self->connection_) return;
-        if (!result) return self->connection_->fail(ErrorCode::not_connected, result.error().message);
+        if (!result) return self->connection_->fail(result.error());
         PeerDaemon& daemon = self->server_.daemon();
         auto own_id = daemon.index().peer_id();
         std::vector<protocol::Holder> holders;
         std::uint64_t size = 0;
         for (const auto& hit : result->hits)
             for (const auto& h : hit.holders) {
-                if (request.peer ? h.peer_id != *request.peer : (own_id && h.peer_id == *own_id)) continue;
+                if (request.peer ? h.peer_id != *request.peer : (own_id && h.peer_id == *own_id))
+                    continue;
                 holders.push_back(h);
                 size = hit.size;
             }
         if (request.peer && own_id && *request.peer == *own_id)
-            return self->connection_->fail(ErrorCode::invalid_argument,
-                                           fmt::format("peer {} is this napeerd itself", *own_id));
+            return self->connection_->fail(
+                {ErrorCode::invalid_argument,
+                 fmt::format("peer {} is this napeerd itself", *own_id)});
         if (holders.empty()) {
             std::string why = request.peer
-                                  ? fmt::format("peer {} does not hold {}", *request.peer, printable(request.name))
+                                  ? fmt::format("peer {} does not hold {}", *request.peer,
+                                                printable(request.name))
                                   : fmt::format("no other peer holds {}", printable(request.name));
-            return self->connection_->fail(ErrorCode::not_found, why);
+            return self->connection_->fail({ErrorCode::not_found, why});
         }
         self->start_fetch(std::move(request), std::move(holders), size);
     });
@@ -176,12 +191,13 @@ void ControlSession::start_fetch(protocol::Fetch request, std::vector<protocol::
         std::move(plan),
         [weak](std::uint64_t received, std::uint64_t total) {
             auto self = weak.lock();
-            if (self && self->connection_) self->connection_->send_message(protocol::FetchProgress{received, total});
+            if (self && self->connection_)
+                self->connection_->send_message(protocol::FetchProgress{received, total});
         },
         [weak](Result<protocol::FetchDone> result) {
             auto self = weak.lock();
             if (!self || !self->connection_) return;
-            if (!result) return self->connection_->fail(ErrorCode::not_found, result.error().message);
+            if (!result) return self->connection_->fail(result.error());
             self->connection_->send_message(*result);
             self->connection_->close_after_writes("request done");
         });
@@ -189,50 +205,50 @@ void ControlSession::start_fetch(protocol::Fetch request, std::vector<protocol::
 
 void ControlSession::handle_status(const protocol::Frame& frame) {
     if (!protocol::decode_message<protocol::StatusRequest>(frame.payload))
-        return connection_->fail(ErrorCode::malformed, "STATUS carries no payload");
+        return connection_->fail({ErrorCode::malformed, "STATUS carries no payload"});
     connection_->send_message(server_.daemon().status());
     connection_->close_after_writes("request done");
 }
 
 void ControlSession::handle_shares(const protocol::Frame& frame) {
     if (!protocol::decode_message<protocol::SharesRequest>(frame.payload))
-        return connection_->fail(ErrorCode::malformed, "SHARES carries no payload");
-    auto entries = server_.daemon().shares().entries();
-    shares_total_ = entries.size();
-    share_batches_ = split_into_batches(std::move(entries));
-    send_share_batches();
+        return connection_->fail({ErrorCode::malformed, "SHARES carries no payload"});
+    // The list goes a batch at a time as napctl reads it: a share of
+    // millions of files never sits in the write queue at once.
+    auto cursor = std::make_shared<ShareListCursor>(server_.daemon().shares().file_ids());
+    outgoing_.attach(*connection_);
+    outgoing_.push([this, cursor]() -> std::optional<Bytes> {
+        if (cursor->done()) return std::nullopt;
+        auto batch = cursor->next_batch(server_.daemon().shares());
+        if (batch.empty()) return std::nullopt;
+        return protocol::encode_message(protocol::SharesBatch{std::move(batch)});
+    });
+    outgoing_.push([this, cursor]() -> std::optional<Bytes> {
+        if (!connection_) return std::nullopt;
+        connection_->send_message(protocol::SharesEnd{cursor->sent()});
+        connection_->close_after_writes("request done");
+        return std::nullopt;
+    });
+    outgoing_.pump(*connection_);
 }
 
 void ControlSession::handle_rescan(const protocol::Frame& frame) {
     if (!protocol::decode_message<protocol::RescanRequest>(frame.payload))
-        return connection_->fail(ErrorCode::malformed, "RESCAN carries no payload");
+        return connection_->fail({ErrorCode::malformed, "RESCAN carries no payload"});
     server_.daemon().log().info("rescan requested on the control socket");
     std::weak_ptr<ControlSession> weak = shared_from_this();
     server_.daemon().watcher().rescan([weak](RescanSummary summary) {
         auto self = weak.lock();
         if (!self || !self->connection_) return;
-        self->connection_->send_message(protocol::RescanDone{summary.file_count,
-                                                             static_cast<std::uint32_t>(summary.upserted),
-                                                             static_cast<std::uint32_t>(summary.removed)});
+        self->connection_->send_message(
+            protocol::RescanDone{summary.file_count, static_cast<std::uint32_t>(summary.upserted),
+                                 static_cast<std::uint32_t>(summary.removed)});
         self->connection_->close_after_writes("request done");
     });
 }
 
-// One batch at a time, the next when the socket has taken the last: a
-// share of millions of files never sits in the write queue at once.
-void ControlSession::send_share_batches() {
-    if (!connection_) return;
-    if (next_batch_ < share_batches_.size()) {
-        connection_->send_message(protocol::SharesBatch{std::move(share_batches_[next_batch_++])});
-        return;
-    }
-    share_batches_.clear();
-    connection_->send_message(protocol::SharesEnd{shares_total_});
-    connection_->close_after_writes("request done");
-}
-
-void ControlSession::on_drained(Connection&) {
-    if (!share_batches_.empty()) send_share_batches();
+void ControlSession::on_drained(Connection& connection) {
+    outgoing_.pump(connection);
 }
 
 void ControlSession::on_closed(Connection&, const std::string&) {

@@ -11,6 +11,7 @@
 
 #include "event/connection.h"
 #include "event/listener.h"
+#include "event/paced_sender.h"
 #include "protocol/control_messages.h"
 #include "util/result.h"
 
@@ -69,16 +70,13 @@ private:
     void handle_status(const protocol::Frame& frame);
     void handle_shares(const protocol::Frame& frame);
     void handle_rescan(const protocol::Frame& frame);
-    void send_share_batches();
     void start_fetch(protocol::Fetch request, std::vector<protocol::Holder> holders, std::uint64_t size);
 
     ControlServer& server_;
     Connection* connection_;
     bool hello_done_ = false;
     bool request_done_ = false;
-    std::vector<std::vector<protocol::FileEntry>> share_batches_;
-    std::size_t next_batch_ = 0;
-    std::uint64_t shares_total_ = 0;
+    PacedSender outgoing_; // SHARES_BATCH frames
 };
 
 } // namespace napster

@@ -34,7 +34,9 @@ struct ConnectRequest {
     Download* download;
 };
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+    return std::strerror(error);
+}
 
 } // namespace
 
@@ -44,15 +46,17 @@ DownloadManager::DownloadManager(PeerDaemon& daemon)
 DownloadManager::~DownloadManager() = default;
 
 void DownloadManager::fetch(FetchPlan plan, ProgressCallback progress, DoneCallback done) {
-    if (daemon_.stopping()) return done(make_error("napeerd is shutting down"));
-    auto download = std::make_unique<Download>(*this, std::move(plan), std::move(progress), std::move(done));
+    if (daemon_.stopping()) return done(make_error(ErrorCode::busy, "napeerd is shutting down"));
+    auto download =
+        std::make_unique<Download>(*this, std::move(plan), std::move(progress), std::move(done));
     Download* key = download.get();
     downloads_.emplace(key, std::move(download));
     key->start();
 }
 
 void DownloadManager::stop() {
-    for (auto& [key, download] : downloads_) download->abort("napeerd is shutting down");
+    for (auto& [key, download] : downloads_)
+        download->abort("napeerd is shutting down");
 }
 
 void DownloadManager::finished(Download* download, bool ok) {
@@ -60,10 +64,10 @@ void DownloadManager::finished(Download* download, bool ok) {
     downloads_.erase(download);
 }
 
-Download::Download(DownloadManager& manager, FetchPlan plan, DownloadManager::ProgressCallback progress,
-                   DownloadManager::DoneCallback done)
-    : manager_(manager), plan_(std::move(plan)), progress_(std::move(progress)), done_(std::move(done)),
-      stall_timer_(manager.daemon().loop()) {}
+Download::Download(DownloadManager& manager, FetchPlan plan,
+                   DownloadManager::ProgressCallback progress, DownloadManager::DoneCallback done)
+    : manager_(manager), plan_(std::move(plan)), progress_(std::move(progress)),
+      done_(std::move(done)), stall_timer_(manager.daemon().loop()) {}
 
 std::string Download::holder_text() const {
     const auto& h = plan_.holders.at(holder_index_ - 1);
@@ -73,22 +77,25 @@ std::string Download::holder_text() const {
 void Download::start() {
     started_ms_ = uv_now(manager_.daemon().loop());
     final_path_ = join_path(plan_.output_dir, plan_.name);
-    auto problem = std::make_shared<std::string>();
+    auto problem = std::make_shared<Error>();
     ++jobs_;
     queue_work(
         manager_.daemon().loop(),
         [dir = plan_.output_dir, final_path = final_path_, problem] {
             struct stat st {};
             if (stat(dir.c_str(), &st) != 0)
-                *problem = fmt::format("cannot use {}: {}", dir, errno_text(errno));
+                *problem = {ErrorCode::io_error,
+                            fmt::format("cannot use {}: {}", dir, errno_text(errno))};
             else if (!S_ISDIR(st.st_mode))
-                *problem = fmt::format("{} is not a directory", dir);
+                *problem = {ErrorCode::invalid_argument, fmt::format("{} is not a directory", dir)};
             else if (lstat(final_path.c_str(), &st) == 0)
-                *problem = fmt::format("{} already exists; napeerd never replaces a file", final_path);
+                *problem = {
+                    ErrorCode::invalid_argument,
+                    fmt::format("{} already exists; napeerd never replaces a file", final_path)};
         },
         [this, problem] {
             --jobs_;
-            if (!problem->empty()) return finish(make_error(*problem));
+            if (!problem->message.empty()) return finish(*problem);
             try_next_holder();
         });
 }
@@ -99,20 +106,27 @@ void Download::abort(const std::string& reason) {
 }
 
 void Download::try_next_holder() {
-    if (aborted_) return finish(make_error("the download was cancelled: napeerd is shutting down"));
+    if (aborted_)
+        return finish(
+            make_error(ErrorCode::busy, "the download was cancelled: napeerd is shutting down"));
     if (holder_index_ >= plan_.holders.size()) {
         std::string why;
-        for (const auto& f : failures_) why += (why.empty() ? "" : "; ") + f;
-        return finish(make_error(fmt::format("could not fetch {}: {}", printable(plan_.name),
+        for (const auto& f : failures_)
+            why += (why.empty() ? "" : "; ") + f;
+        return finish(make_error(ErrorCode::io_error,
+                                 fmt::format("could not fetch {}: {}", printable(plan_.name),
                                              why.empty() ? "no holder to fetch from" : why)));
     }
     const protocol::Holder& holder = plan_.holders[holder_index_++];
     sockaddr_storage addr{};
     bool v6 = holder.address.find(':') != std::string::npos;
-    int rc = v6 ? uv_ip6_addr(holder.address.c_str(), holder.port, reinterpret_cast<sockaddr_in6*>(&addr))
-                : uv_ip4_addr(holder.address.c_str(), holder.port, reinterpret_cast<sockaddr_in*>(&addr));
+    int rc = v6 ? uv_ip6_addr(holder.address.c_str(), holder.port,
+                              reinterpret_cast<sockaddr_in6*>(&addr))
+                : uv_ip4_addr(holder.address.c_str(), holder.port,
+                              reinterpret_cast<sockaddr_in*>(&addr));
     if (rc != 0) {
-        failures_.push_back(fmt::format("{}: bad address '{}'", holder_text(), printable(holder.address)));
+        failures_.push_back(
+            fmt::format("{}: bad address '{}'", holder_text(), printable(holder.address)));
         return try_next_holder();
     }
     stage_ = Stage::connecting;
@@ -127,7 +141,8 @@ void Download::try_next_holder() {
                             delete c;
                             if (!self->connection_ || status == UV_ECANCELED) return;
                             if (status != 0)
-                                return self->connection_->close(fmt::format("cannot connect: {}", uv_strerror(status)));
+                                return self->connection_->close(
+                                    fmt::format("cannot connect: {}", uv_strerror(status)));
                             self->stage_ = Stage::hello;
                             self->connection_->start_reading();
                             self->connection_->send_message(
@@ -149,12 +164,14 @@ void Download::on_frame(Connection& connection, const protocol::Frame& frame) {
     });
     if (frame.type == MessageType::error) {
         auto error = protocol::decode_message<protocol::ErrorMessage>(frame.payload);
-        return connection.close(error ? fmt::format("refused: {}", printable(error->text)) : "sent a malformed ERROR");
+        return connection.close(error ? fmt::format("refused: {}", printable(error->text))
+                                      : "sent a malformed ERROR");
     }
     if (stage_ == Stage::hello) {
-        if (frame.type != MessageType::welcome) return connection.fail(ErrorCode::unexpected_message, "expected WELCOME");
+        if (frame.type != MessageType::welcome)
+            return connection.fail({ErrorCode::unexpected_message, "expected WELCOME"});
         auto welcome = protocol::decode_message<protocol::Welcome>(frame.payload);
-        if (!welcome) return connection.fail(ErrorCode::malformed, welcome.error().message);
+        if (!welcome) return connection.fail(welcome.error());
         const PeerDaemon& daemon = manager_.daemon();
         const protocol::Holder& holder = plan_.holders.at(holder_index_ - 1);
         protocol::Get get;
@@ -167,15 +184,19 @@ void Download::on_frame(Connection& connection, const protocol::Frame& frame) {
         return;
     }
     if (stage_ == Stage::get) {
-        if (frame.type != MessageType::get_ok) return connection.fail(ErrorCode::unexpected_message, "expected GET_OK");
+        if (frame.type != MessageType::get_ok)
+            return connection.fail({ErrorCode::unexpected_message, "expected GET_OK"});
         auto ok = protocol::decode_message<protocol::GetOk>(frame.payload);
-        if (!ok) return connection.fail(ErrorCode::malformed, ok.error().message);
-        if (ok->length != ok->size) return connection.fail(ErrorCode::invalid_argument, "GET_OK length differs from the size asked for");
+        if (!ok) return connection.fail(ok.error());
+        if (ok->length != ok->size)
+            return connection.fail(
+                {ErrorCode::invalid_argument, "GET_OK length differs from the size asked for"});
         connection.set_raw_mode();
         return begin_body(*ok);
     }
-    connection.fail(ErrorCode::unexpected_message,
-                    fmt::format("{} is not expected now", protocol::message_type_name(frame.type)));
+    connection.fail(
+        {ErrorCode::unexpected_message,
+         fmt::format("{} is not expected now", protocol::message_type_name(frame.type))});
 }
 
 void Download::begin_body(const protocol::GetOk& ok) {
@@ -190,13 +211,15 @@ void Download::begin_body(const protocol::GetOk& ok) {
     queue_work(
         manager_.daemon().loop(),
         [path = temp_path_, result] {
-            result->first = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+            result->first =
+                ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
             result->second = errno;
         },
         [this, result] {
             --jobs_;
             if (result->first < 0) {
-                std::string why = fmt::format("cannot create {}: {}", temp_path_, errno_text(result->second));
+                std::string why =
+                    fmt::format("cannot create {}: {}", temp_path_, errno_text(result->second));
                 temp_path_.clear();
                 if (connection_) return connection_->close(why);
                 return holder_failed(why);
@@ -210,7 +233,8 @@ void Download::begin_body(const protocol::GetOk& ok) {
 }
 
 void Download::on_raw(Connection& connection, ByteSpan bytes) {
-    if (bytes.size() > length_ - received_) return connection.close("the holder sent more bytes than it announced");
+    if (bytes.size() > length_ - received_)
+        return connection.close("the holder sent more bytes than it announced");
     stall_timer_.start_once(stall_limit_ms, [this] {
         if (connection_) connection_->close("no data for 30 s");
     });
@@ -248,7 +272,8 @@ void Download::write_pending() {
             --jobs_;
             writing_ = false;
             if (*error != 0) {
-                std::string why = fmt::format("cannot write {}: {}", temp_path_, errno_text(*error));
+                std::string why =
+                    fmt::format("cannot write {}: {}", temp_path_, errno_text(*error));
                 if (connection_) return connection_->close(why);
                 return holder_failed(why);
             }
@@ -263,14 +288,16 @@ void Download::on_closed(Connection&, const std::string& reason) {
     connection_ = nullptr;
     stall_timer_.stop();
     if (stage_ == Stage::body && received_ == length_ && !aborted_) return settle();
-    holder_failed(aborted_ ? "cancelled" : (stage_ == Stage::body
-                                                ? fmt::format("{} after {} of {} bytes", reason, received_, length_)
-                                                : reason));
+    holder_failed(aborted_ ? "cancelled"
+                           : (stage_ == Stage::body ? fmt::format("{} after {} of {} bytes", reason,
+                                                                  received_, length_)
+                                                    : reason));
 }
 
 void Download::holder_failed(const std::string& reason) {
     failures_.push_back(fmt::format("{}: {}", holder_text(), reason));
-    manager_.daemon().log().warn("download of {} from {} failed: {}", printable(plan_.name), holder_text(), reason);
+    manager_.daemon().log().warn("download of {} from {} failed: {}", printable(plan_.name),
+                                 holder_text(), reason);
     stage_ = Stage::idle;
     settle();
 }
@@ -303,26 +330,32 @@ void Download::maybe_complete() {
     if (connection_ || received_ != length_ || fd_ < 0 || jobs_ > 0) return;
     if (!pending_.empty()) return write_pending();
     stage_ = Stage::finishing;
-    auto problem = std::make_shared<std::string>();
+    auto problem = std::make_shared<Error>();
     ++jobs_;
     queue_work(
         manager_.daemon().loop(),
         [fd = fd_, temp = temp_path_, final_path = final_path_, problem] {
-            if (::fsync(fd) != 0) *problem = fmt::format("cannot sync {}: {}", temp, errno_text(errno));
+            if (::fsync(fd) != 0)
+                *problem = {ErrorCode::io_error,
+                            fmt::format("cannot sync {}: {}", temp, errno_text(errno))};
             ::close(fd);
             // link() refuses to replace an existing name, unlike rename():
             // a file that appeared meanwhile is kept.
-            if (problem->empty() && ::link(temp.c_str(), final_path.c_str()) != 0)
-                *problem = errno == EEXIST
-                               ? fmt::format("{} already exists; napeerd never replaces a file", final_path)
-                               : fmt::format("cannot create {}: {}", final_path, errno_text(errno));
+            if (problem->message.empty() && ::link(temp.c_str(), final_path.c_str()) != 0)
+                *problem =
+                    errno == EEXIST
+                        ? Error{ErrorCode::invalid_argument,
+                                fmt::format("{} already exists; napeerd never replaces a file",
+                                            final_path)}
+                        : Error{ErrorCode::io_error,
+                                fmt::format("cannot create {}: {}", final_path, errno_text(errno))};
             ::unlink(temp.c_str());
         },
         [this, problem] {
             --jobs_;
             fd_ = -1;
             temp_path_.clear();
-            if (!problem->empty()) return finish(make_error(*problem));
+            if (!problem->message.empty()) return finish(*problem);
             const protocol::Holder& holder = plan_.holders.at(holder_index_ - 1);
             finish(protocol::FetchDone{final_path_, length_, holder.peer_id, holder.peer_name});
         });
@@ -344,11 +377,13 @@ void Download::finish(Result<protocol::FetchDone> result) {
     if (ok) {
         report_progress(true);
         double seconds = static_cast<double>(uv_now(daemon.loop()) - started_ms_) / 1000.0;
-        daemon.log().info("downloaded {} from {}: {} bytes in {:.2f} s, saved as {}", printable(plan_.name),
-                          holder_text(), result->size, seconds, printable(result->path));
+        daemon.log().info("downloaded {} from {}: {} bytes in {:.2f} s, saved as {}",
+                          printable(plan_.name), holder_text(), result->size, seconds,
+                          printable(result->path));
         daemon.share_new_file(result->path);
     } else {
-        daemon.log().warn("download of {} failed: {}", printable(plan_.name), result.error().message);
+        daemon.log().warn("download of {} failed: {}", printable(plan_.name),
+                          result.error().message);
     }
     auto done = std::move(done_);
     manager_.finished(this, ok); // destroys this download

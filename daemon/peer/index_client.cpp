@@ -52,13 +52,15 @@ std::uint32_t IndexClient::reconnect_in_ms() const {
     return static_cast<std::uint32_t>(retry_timer_.due_in_ms());
 }
 
-void IndexClient::start() { begin_attempt(); }
+void IndexClient::start() {
+    begin_attempt();
+}
 
 void IndexClient::stop() {
     stopping_ = true;
     retry_timer_.stop();
     ping_timer_.stop();
-    fail_pending_searches("napeerd is shutting down");
+    fail_pending_searches({ErrorCode::not_connected, "napeerd is shutting down"});
     if (connection_) connection_->close("napeerd shutting down");
 }
 
@@ -87,7 +89,8 @@ void IndexClient::begin_attempt() {
     if (rc != 0) {
         delete resolve;
         attempt_running_ = false;
-        schedule_retry(fmt::format("cannot resolve {}: {}", daemon_.config().index_address, uv_strerror(rc)));
+        schedule_retry(
+            fmt::format("cannot resolve {}: {}", daemon_.config().index_address, uv_strerror(rc)));
     }
 }
 
@@ -106,8 +109,8 @@ void IndexClient::resolved(int status, const sockaddr* address) {
     auto* connect = new Connect;
     connect->client = this;
     connect->req.data = connect;
-    int rc = uv_tcp_connect(&connect->req, reinterpret_cast<uv_tcp_t*>(connection_->stream()), address,
-                            [](uv_connect_t* req, int status) {
+    int rc = uv_tcp_connect(&connect->req, reinterpret_cast<uv_tcp_t*>(connection_->stream()),
+                            address, [](uv_connect_t* req, int status) {
                                 auto* c = static_cast<Connect*>(req->data);
                                 IndexClient* client = c->client;
                                 delete c;
@@ -124,11 +127,13 @@ void IndexClient::connected(int status) {
     if (status != 0) {
         // uv_close on a connecting handle cancels it: that reason stands.
         if (status != UV_ECANCELED)
-            connection_->close(fmt::format("cannot connect to {}: {}", target(), uv_strerror(status)));
+            connection_->close(
+                fmt::format("cannot connect to {}: {}", target(), uv_strerror(status)));
         return;
     }
     step_ = Step::hello;
     last_heard_ms_ = uv_now(daemon_.loop());
+    outgoing_.attach(*connection_);
     connection_->start_reading();
     connection_->send_message(protocol::Hello{protocol::version, protocol::Channel::index});
     ping_timer_.start_repeating(ping_interval_ms, [this] { send_ping(); });
@@ -158,43 +163,55 @@ void IndexClient::on_frame(Connection& connection, const protocol::Frame& frame)
         return;
     }
     switch (step_) {
-    case Step::hello: {
-        if (frame.type != MessageType::welcome)
-            return connection.fail(ErrorCode::unexpected_message, "expected WELCOME");
-        auto welcome = protocol::decode_message<protocol::Welcome>(frame.payload);
-        if (!welcome) return connection.fail(ErrorCode::malformed, welcome.error().message);
-        step_ = Step::register_peer;
-        std::string name = daemon_.config().name;
-        connection.send_message(protocol::RegisterPeer{name, daemon_.uploads().port()});
-        return;
-    }
-    case Step::register_peer: {
-        if (frame.type != MessageType::registered)
-            return connection.fail(ErrorCode::unexpected_message, "expected REGISTERED");
-        auto reg = protocol::decode_message<protocol::Registered>(frame.payload);
-        if (!reg) return connection.fail(ErrorCode::malformed, reg.error().message);
-        return registered(reg->peer_id);
-    }
-    case Step::ready: break;
+    case Step::hello:
+        return handle_welcome(frame);
+    case Step::register_peer:
+        return handle_registered(frame);
+    case Step::ready:
+        break;
     }
     switch (frame.type) {
-    case MessageType::search_result: {
-        auto result = protocol::decode_message<protocol::SearchResult>(frame.payload);
-        if (!result) return connection.fail(ErrorCode::malformed, result.error().message);
-        auto it = pending_searches_.find(result->request_id);
-        if (it == pending_searches_.end()) return; // its asker gave up
-        auto callback = std::move(it->second);
-        pending_searches_.erase(it);
-        callback(std::move(*result));
+    case MessageType::search_result:
+        return handle_search_result(frame);
+    case MessageType::ping:
+        return answer_ping(connection, frame);
+    case MessageType::pong:
         return;
-    }
-    case MessageType::ping: return answer_ping(connection, frame);
-    case MessageType::pong: return;
     default:
-        return connection.fail(ErrorCode::unexpected_message,
-                               fmt::format("{} is not valid from an index",
-                                           protocol::message_type_name(frame.type)));
+        return connection.fail(
+            {ErrorCode::unexpected_message, fmt::format("{} is not valid from an index",
+                                                        protocol::message_type_name(frame.type))});
     }
+}
+
+void IndexClient::handle_welcome(const protocol::Frame& frame) {
+    if (frame.type != MessageType::welcome)
+        return connection_->fail({ErrorCode::unexpected_message, "expected WELCOME"});
+    auto welcome = protocol::decode_message<protocol::Welcome>(frame.payload);
+    if (!welcome) return connection_->fail(welcome.error());
+    if (auto version = protocol::check_welcome(*welcome, "the index"); !version)
+        return connection_->fail(version.error());
+    step_ = Step::register_peer;
+    connection_->send_message(
+        protocol::RegisterPeer{daemon_.config().name, daemon_.uploads().port()});
+}
+
+void IndexClient::handle_registered(const protocol::Frame& frame) {
+    if (frame.type != MessageType::registered)
+        return connection_->fail({ErrorCode::unexpected_message, "expected REGISTERED"});
+    auto reg = protocol::decode_message<protocol::Registered>(frame.payload);
+    if (!reg) return connection_->fail(reg.error());
+    registered(reg->peer_id);
+}
+
+void IndexClient::handle_search_result(const protocol::Frame& frame) {
+    auto result = protocol::decode_message<protocol::SearchResult>(frame.payload);
+    if (!result) return connection_->fail(result.error());
+    auto it = pending_searches_.find(result->request_id);
+    if (it == pending_searches_.end()) return; // its asker gave up
+    auto callback = std::move(it->second);
+    pending_searches_.erase(it);
+    callback(std::move(*result));
 }
 
 void IndexClient::registered(std::uint32_t peer_id) {
@@ -203,20 +220,36 @@ void IndexClient::registered(std::uint32_t peer_id) {
     peer_id_ = peer_id;
     backoff_ms_ = 0;
     last_error_.clear();
-    auto batches = split_into_batches(daemon_.shares().entries());
-    for (auto& batch : batches) connection_->send_message(protocol::FilesAdd{std::move(batch)});
-    daemon_.log().info("connected to index {} as peer {}; file list synced ({})", target(), peer_id,
-                       count_of(daemon_.shares().size(), "file", "files"));
+    // The list goes a batch at a time as the socket takes it; the log line
+    // says when all of it has been handed to the socket.
+    auto cursor = std::make_shared<ShareListCursor>(daemon_.shares().file_ids());
+    outgoing_.clear();
+    outgoing_.push([this, cursor]() -> std::optional<Bytes> {
+        auto batch = cursor->next_batch(daemon_.shares());
+        if (batch.empty()) {
+            daemon_.log().info("connected to index {} as peer {}; file list synced ({})", target(),
+                               *peer_id_, count_of(cursor->sent(), "file", "files"));
+            return std::nullopt;
+        }
+        return protocol::encode_message(protocol::FilesAdd{std::move(batch)});
+    });
+    outgoing_.pump(*connection_);
+}
+
+void IndexClient::on_drained(Connection& connection) {
+    outgoing_.pump(connection);
 }
 
 void IndexClient::on_closed(Connection&, const std::string& reason) {
     connection_ = nullptr;
+    outgoing_.clear();
     attempt_running_ = false;
     ping_timer_.stop();
     bool was_connected = state_ == protocol::IndexState::connected;
     state_ = protocol::IndexState::disconnected;
     peer_id_.reset();
-    fail_pending_searches("lost the connection to the index");
+    fail_pending_searches(
+        {ErrorCode::not_connected, fmt::format("lost the connection to the index: {}", reason)});
     if (stopping_) return;
     if (was_connected) daemon_.log().warn("lost the index {}: {}", target(), reason);
     schedule_retry(reason);
@@ -238,41 +271,51 @@ void IndexClient::schedule_retry(const std::string& error) {
 
 void IndexClient::search(protocol::Search query, SearchCallback callback) {
     if (state_ != protocol::IndexState::connected || !connection_) {
-        callback(make_error(last_error_.empty()
-                                ? std::string("napeerd is not connected to the index")
-                                : fmt::format("napeerd is not connected to the index ({})", last_error_)));
+        std::string why =
+            last_error_.empty()
+                ? fmt::format("napeerd is not connected to the index at {} ({})", target(),
+                              protocol::index_state_name(state_))
+                : fmt::format("napeerd is not connected to the index: {}", last_error_);
+        callback(make_error(ErrorCode::not_connected, std::move(why)));
         return;
     }
     // The asker's request id comes back in the result; the index sees ours,
     // unique on this link.
     std::uint32_t asker_id = query.request_id;
     query.request_id = next_request_id_++;
-    pending_searches_.emplace(query.request_id,
-                              [asker_id, callback = std::move(callback)](Result<protocol::SearchResult> result) {
-                                  if (result) result->request_id = asker_id;
-                                  callback(std::move(result));
-                              });
+    pending_searches_.emplace(query.request_id, [asker_id, callback = std::move(callback)](
+                                                    Result<protocol::SearchResult> result) {
+        if (result) result->request_id = asker_id;
+        callback(std::move(result));
+    });
     connection_->send_message(query);
 }
 
+// Changes queue behind whatever is still being sent, the initial list
+// included, so the index sees them in the order they happened.
 void IndexClient::announce_added(const std::vector<protocol::FileEntry>& files) {
     if (state_ != protocol::IndexState::connected || !connection_ || files.empty()) return;
-    for (auto& batch : split_into_batches(files)) connection_->send_message(protocol::FilesAdd{std::move(batch)});
+    for (auto& batch : split_into_batches(files))
+        outgoing_.push_frame(protocol::encode_message(protocol::FilesAdd{std::move(batch)}));
+    outgoing_.pump(*connection_);
 }
 
 void IndexClient::announce_removed(const std::vector<std::uint64_t>& file_ids) {
     if (state_ != protocol::IndexState::connected || !connection_ || file_ids.empty()) return;
     for (std::size_t i = 0; i < file_ids.size(); i += protocol::max_batch_files) {
         std::size_t end = std::min(file_ids.size(), i + protocol::max_batch_files);
-        connection_->send_message(protocol::FilesRemove{{file_ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                                         file_ids.begin() + static_cast<std::ptrdiff_t>(end)}});
+        outgoing_.push_frame(protocol::encode_message(
+            protocol::FilesRemove{{file_ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                   file_ids.begin() + static_cast<std::ptrdiff_t>(end)}}));
     }
+    outgoing_.pump(*connection_);
 }
 
-void IndexClient::fail_pending_searches(const std::string& why) {
+void IndexClient::fail_pending_searches(const Error& why) {
     auto pending = std::move(pending_searches_);
     pending_searches_.clear();
-    for (auto& [id, callback] : pending) callback(make_error(why));
+    for (auto& [id, callback] : pending)
+        callback(why);
 }
 
 } // namespace napster

@@ -2,7 +2,9 @@
 #pragma once
 
 // napeerd's link to the index: connects (resolving a host name if needed),
-// registers, sends the whole share list once, then only changes; forwards
+// registers, sends the whole share list once, then only changes, all paced
+// by the connection draining (a million-file list never sits in the write
+// queue at once, and a change waits behind the list it follows); forwards
 // searches; pings so that both sides notice a dead link; and reconnects
 // with capped exponential backoff and jitter when the link goes.
 //
@@ -11,6 +13,7 @@
 // pending libuv requests may always reach it. Loop thread only.
 
 #include "event/connection.h"
+#include "event/paced_sender.h"
 #include "event/timer.h"
 #include "protocol/control_messages.h"
 #include "protocol/index_messages.h"
@@ -35,7 +38,7 @@ public:
     void start();
     void stop();
 
-    // Fails at once with "not connected" when the index link is down.
+    // Fails at once with ErrorCode::not_connected when the index link is down.
     void search(protocol::Search query, SearchCallback callback);
     // Incremental updates; dropped while disconnected, since registration
     // sends the whole current list anyway.
@@ -49,6 +52,7 @@ public:
     std::string target() const;
 
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
+    void on_drained(Connection& connection) override;
     void on_closed(Connection& connection, const std::string& reason) override;
 
 private:
@@ -61,10 +65,14 @@ private:
     void registered(std::uint32_t peer_id);
     void schedule_retry(const std::string& error);
     void send_ping();
-    void fail_pending_searches(const std::string& why);
+    void fail_pending_searches(const Error& why);
+    void handle_welcome(const protocol::Frame& frame);
+    void handle_registered(const protocol::Frame& frame);
+    void handle_search_result(const protocol::Frame& frame);
 
     PeerDaemon& daemon_;
     Connection* connection_ = nullptr;
+    PacedSender outgoing_;
     Timer retry_timer_;
     Timer ping_timer_;
     protocol::IndexState state_ = protocol::IndexState::disconnected;

@@ -6,6 +6,7 @@
 #include "event/service_notifier.h"
 #include "event/service_run.h"
 #include "peer/peer_daemon.h"
+#include "protocol/common_messages.h"
 #include "util/daemon_args.h"
 #include "util/log.h"
 
@@ -49,7 +50,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (args.version) {
-        fmt::print("napeerd {} (protocol version {})\n", NAPSTER_VERSION, protocol::version);
+        fmt::print("napeerd {} (protocol {})\n", NAPSTER_VERSION,
+                   protocol::version_range_text(protocol::min_version, protocol::version));
         return 0;
     }
     PeerEnvironment env = PeerEnvironment::from_process();
@@ -81,7 +83,8 @@ int main(int argc, char** argv) {
                                     .stop = [&] { daemon.stop(); },
                                     .summary = [&] { return daemon.summary(); },
                                     .reload = [&]() -> Result<LogLevel> {
-                                        auto fresh = load_peer_config(args.config_path, !args.config_given, env);
+                                        auto fresh = load_peer_config(args.config_path,
+                                                                      !args.config_given, env);
                                         if (!fresh) return fresh.error();
                                         return fresh->log_level;
                                     },

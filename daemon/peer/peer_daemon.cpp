@@ -28,11 +28,11 @@ Status make_directories(const std::string& path) {
         std::string prefix = path.substr(0, pos);
         if (prefix.empty()) continue;
         if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
-            return make_error(fmt::format("cannot create {}: {}", prefix, std::strerror(errno)));
+            return make_error(ErrorCode::io_error, fmt::format("cannot create {}: {}", prefix, std::strerror(errno)));
     }
     struct stat st {};
     if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        return make_error(fmt::format("{} is not a directory", path));
+        return make_error(ErrorCode::invalid_argument, fmt::format("{} is not a directory", path));
     return Ok{};
 }
 
@@ -68,12 +68,12 @@ Status PeerDaemon::start() {
     for (const auto& dir : config_.share_dirs) {
         struct stat st {};
         if (stat(dir.c_str(), &st) != 0)
-            return make_error(fmt::format("share dir {}: {} ({})", dir, std::strerror(errno), where("share.dirs", config_)));
+            return make_error(ErrorCode::io_error, fmt::format("share dir {}: {} ({})", dir, std::strerror(errno), where("share.dirs", config_)));
         if (!S_ISDIR(st.st_mode))
-            return make_error(fmt::format("share dir {} is not a directory ({})", dir, where("share.dirs", config_)));
+            return make_error(ErrorCode::invalid_argument, fmt::format("share dir {} is not a directory ({})", dir, where("share.dirs", config_)));
     }
     if (auto made = make_directories(config_.download_dir); !made)
-        return make_error(fmt::format("{} ({})", made.error().message, where("share.download_dir", config_)));
+        return make_error(made.error().code, fmt::format("{} ({})", made.error().message, where("share.download_dir", config_)));
     if (auto started = uploads_.start(); !started) return started;
     if (auto started = control_.start(); !started) return started;
 

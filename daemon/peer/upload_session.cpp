@@ -87,18 +87,18 @@ void UploadSession::on_frame(Connection& connection, const protocol::Frame& fram
         return;
     }
     if (frame.type != MessageType::get || get_done_)
-        return connection.fail(ErrorCode::unexpected_message, "expected one GET");
+        return connection.fail({ErrorCode::unexpected_message, "expected one GET"});
     handle_get(frame);
 }
 
 void UploadSession::refuse(ErrorCode code, const std::string& text) {
     outcome_ = fmt::format("refused: {}", text);
-    if (connection_) connection_->fail(code, text);
+    if (connection_) connection_->fail({code, text});
 }
 
 void UploadSession::handle_get(const protocol::Frame& frame) {
     auto get = protocol::decode_message<protocol::Get>(frame.payload);
-    if (!get) return connection_->fail(ErrorCode::malformed, get.error().message);
+    if (!get) return connection_->fail(get.error());
     get_done_ = true;
     request_ = std::move(*get);
     connection_->pause_reading(); // nothing more may come; stop buffering

@@ -77,6 +77,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::invalid_argument: return "invalid argument";
     case ErrorCode::not_connected: return "not connected";
     case ErrorCode::internal: return "internal error";
+    case ErrorCode::permission_denied: return "permission denied";
     }
     return "unknown error";
 }

@@ -33,7 +33,7 @@ template <typename M> Result<M> decode_message(ByteSpan payload) {
     ByteReader r(payload);
     M message = M::read(r);
     r.expect_end(message_type_name(M::type));
-    if (!r.ok()) return make_error(fmt::format("{}: {}", message_type_name(M::type), r.error()));
+    if (!r.ok()) return make_error(ErrorCode::malformed, fmt::format("{}: {}", message_type_name(M::type), r.error()));
     return message;
 }
 

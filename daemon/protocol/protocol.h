@@ -6,17 +6,29 @@
 // the limits every decoder enforces. man/napster-protocol.7 is written from
 // this header and changes with it.
 //
-// Versions:
+// Versions. The rule: a changed layout is a new version or a new message
+// type, never an edit in place. Each side speaks a range of versions; HELLO
+// carries the connecting side's range and WELCOME the one the accepting side
+// chose (the highest both speak).
 //   1  first version: HELLO/WELCOME handshake, batched FILES_ADD and
 //      FILES_REMOVE, SEARCH with holders, GET with a raw byte stream after
 //      GET_OK, the control channel's FETCH/STATUS/SHARES/RESCAN.
+//   2  HELLO gains min_version after channel (its version field is the
+//      sender's highest); STATUS_RESULT ends with watch_state, watched_dirs
+//      and rescan_interval (sent by 0.1.0 under version 1, which was the
+//      fault this version repairs); ERROR code permission_denied.
+
+#include "util/result.h"
 
 #include <cstddef>
 #include <cstdint>
 
 namespace napster::protocol {
 
-inline constexpr std::uint16_t version = 1;
+// The versions this build speaks, lowest and highest. Version 1 is not
+// spoken: its STATUS_RESULT layout was never fixed.
+inline constexpr std::uint16_t min_version = 2;
+inline constexpr std::uint16_t version = 2;
 inline constexpr std::uint32_t magic = 0x4E415053; // "NAPS"
 
 // A frame is: u32 length (of what follows: type and payload), u16 type,
@@ -75,19 +87,9 @@ enum class MessageType : std::uint16_t {
     rescan_done = 0x030A,
 };
 
-// Carried in ERROR frames; the text beside it is for humans.
-enum class ErrorCode : std::uint16_t {
-    malformed = 1,          // frame or payload could not be decoded
-    version_mismatch = 2,   // HELLO carried a version this side does not speak
-    unexpected_message = 3, // valid message, wrong moment or wrong channel
-    limit_exceeded = 4,     // a configured limit refused the request
-    not_found = 5,          // no such file, peer or holder
-    busy = 6,               // try again later
-    io_error = 7,           // reading or writing a file failed
-    invalid_argument = 8,   // a field was out of range
-    not_connected = 9,      // napeerd is not registered at the index
-    internal = 10,
-};
+// Carried in ERROR frames, beside a text for humans: the same codes every
+// Error carries (util/result.h).
+using napster::ErrorCode;
 
 const char* message_type_name(MessageType type);
 const char* error_code_name(ErrorCode code);

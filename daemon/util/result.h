@@ -5,13 +5,35 @@
 // std::expected, so this is the small subset of it the project uses.
 
 #include <cassert>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
 
 namespace napster {
 
+// What kind of failure an Error is. The values are the codes of the wire's
+// ERROR message (napster-protocol(7)): an error that reaches a socket keeps
+// the code chosen where it was decided, and a wire ERROR read back keeps its
+// code too. Never renumber; a new kind is a protocol version's addition.
+enum class ErrorCode : std::uint16_t {
+    malformed = 1,          // frame or payload could not be decoded
+    version_mismatch = 2,   // the two sides speak no common protocol version
+    unexpected_message = 3, // valid message, wrong moment or wrong channel
+    limit_exceeded = 4,     // a configured limit refused the request
+    not_found = 5,          // no such file, peer or holder
+    busy = 6,               // try again later
+    io_error = 7,           // reading or writing a file, or a socket, failed
+    invalid_argument = 8,   // a field or setting was out of range
+    not_connected = 9,      // napeerd is not registered at the index
+    internal = 10,          // a bug or an unexpected system failure
+    permission_denied = 11, // the caller may not do this
+};
+
+// A failure: its kind and a message a user can act on (which file, port or
+// peer, and what to do), written once where the failure is decided.
 struct Error {
+    ErrorCode code = ErrorCode::internal;
     std::string message;
 };
 
@@ -52,6 +74,8 @@ template <typename T> using Result = BasicResult<T, Error>;
 struct Ok {};
 using Status = Result<Ok>;
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(ErrorCode code, std::string message) {
+    return Error{code, std::move(message)};
+}
 
 } // namespace napster

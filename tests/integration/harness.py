@@ -366,7 +366,8 @@ def run_daemon_once(argv, timeout=None, cwd=None):
 # big-endian length of what follows (type + payload), a u16 type, the payload.
 
 MAGIC = 0x4E415053
-VERSION = 1
+VERSION = 2       # the highest protocol version napster speaks
+MIN_VERSION = 2   # the lowest
 CHANNEL_INDEX, CHANNEL_TRANSFER, CHANNEL_CONTROL = 1, 2, 3
 
 HELLO, WELCOME, ERROR, PING, PONG = 0x0001, 0x0002, 0x0003, 0x0004, 0x0005
@@ -377,6 +378,7 @@ FETCH, FETCH_PROGRESS, FETCH_DONE, STATUS, STATUS_RESULT = 0x0301, 0x0302, 0x030
 SHARES, SHARES_BATCH, SHARES_END = 0x0306, 0x0307, 0x0308
 
 ERR_MALFORMED, ERR_VERSION, ERR_UNEXPECTED, ERR_LIMIT, ERR_NOT_FOUND = 1, 2, 3, 4, 5
+ERR_NOT_CONNECTED, ERR_PERMISSION = 9, 11
 
 
 def u8(v):
@@ -409,8 +411,16 @@ def frame(msg_type, payload=b""):
     return u32(len(payload) + 2) + u16(msg_type) + payload
 
 
-def hello(channel, version=VERSION, magic=MAGIC):
-    return frame(HELLO, u32(magic) + u16(version) + u8(channel))
+def hello(channel, version=VERSION, magic=MAGIC, min_version=None):
+    """HELLO for versions min_version..version (min_version None: the same
+    as version). A version-1 HELLO has no min_version field: hello_v1()."""
+    low = version if min_version is None else min_version
+    return frame(HELLO, u32(magic) + u16(version) + u8(channel) + u16(low))
+
+
+def hello_v1(channel):
+    """Exactly what napster 0.1.0 sent: magic, version 1, channel."""
+    return frame(HELLO, u32(MAGIC) + u16(1) + u8(channel))
 
 
 def file_entry(file_id, size, name, rel_path=None, hash_=b""):

@@ -32,7 +32,7 @@ class DaemonCommandLine(NapsterTestCase):
         for program, name in ((NAPINDEXD, "napindexd"), (NAPEERD, "napeerd")):
             with self.subTest(program=name):
                 out = self.run_ok([program, "--version"])
-                self.assertRegex(out, rf"^{name} \d+\.\d+\.\d+ \(protocol version 1\)\n$")
+                self.assertRegex(out, rf"^{name} \d+\.\d+\.\d+ \(protocol version 2\)\n$")
 
     def test_unknown_option_is_a_usage_error(self):
         for program in (NAPINDEXD, NAPEERD):

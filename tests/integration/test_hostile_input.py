@@ -19,7 +19,8 @@ from harness import (CHANNEL_CONTROL, CHANNEL_INDEX, CHANNEL_TRANSFER, DEADLINE,
                      ERR_NOT_FOUND, ERR_UNEXPECTED, ERR_VERSION, ERROR, FETCH, FILES_ADD, GET_OK, HELLO,
                      NAPCTL, REGISTER, REGISTERED, SEARCH, SEARCH_RESULT, STATUS, WELCOME, FakeHolder,
                      NapsterTestCase, RawClient, content, file_entry, frame, get_request, hello, main,
-                     parse_error, partial_files, str8, str16, u8, u16, u32, u64, wait_for)
+                     VERSION, hello_v1, parse_error, partial_files, str8, str16, u8, u16, u32, u64,
+                     wait_for)
 
 HOLDER_FILES = {
     "wanted.bin": content("hostile: wanted", 100 * 1024),
@@ -137,6 +138,22 @@ class HostileInput(NapsterTestCase):
             client.send(hello(channel, version=99))
             text = self.expect_error_then_close(client, ERR_VERSION)
             self.assertIn("99", text)
+        self.for_each_endpoint(action)
+
+    def test_a_version_1_client_is_refused_with_both_ranges(self):
+        # 0.1.0's HELLO, without min_version: each side names what it speaks.
+        def action(client, channel):
+            client.send(hello_v1(channel))
+            text = self.expect_error_then_close(client, ERR_VERSION)
+            self.assertIn(f"speaks protocol version {VERSION}", text)
+            self.assertIn("the client version 1", text)
+        self.for_each_endpoint(action)
+
+    def test_a_range_of_versions_gets_the_highest_both_speak(self):
+        def action(client, channel):
+            client.send(hello(channel, version=VERSION + 5, min_version=1))
+            reply = client.read_frame()
+            self.assertEqual(reply, (WELCOME, u16(VERSION)))
         self.for_each_endpoint(action)
 
     def test_hello_for_the_wrong_channel(self):

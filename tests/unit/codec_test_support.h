@@ -13,6 +13,7 @@
 #include <doctest/doctest.h>
 
 #include <initializer_list>
+#include <type_traits>
 #include <string>
 
 namespace napster::codec_test {

@@ -198,7 +198,7 @@ TEST_CASE("unknown message types are complete frames for the receiver to refuse"
 }
 
 TEST_CASE("decode_message refuses the wrong message's payload") {
-    // A PONG payload (8 bytes) is not a HELLO (7 bytes): trailing byte.
+    // A PONG payload (8 bytes) is not a HELLO (9 bytes): truncated.
     Bytes pong = payload_of(Pong{5});
     Result<Hello> r = decode_message<Hello>(pong);
     CHECK_FALSE(r.ok());
@@ -222,18 +222,19 @@ TEST_CASE("message_type_name and error_code_name name every value") {
     CHECK(std::string(message_type_name(static_cast<MessageType>(0))) == "unknown");
 
     std::set<std::string> codes;
-    for (std::uint16_t c = 1; c <= 10; ++c) {
+    for (std::uint16_t c = 1; c <= 11; ++c) {
         std::string name = error_code_name(static_cast<ErrorCode>(c));
         CHECK(name != "unknown error");
         codes.insert(name);
     }
-    CHECK(codes.size() == 10);
+    CHECK(codes.size() == 11);
     CHECK(std::string(error_code_name(static_cast<ErrorCode>(0))) == "unknown error");
-    CHECK(std::string(error_code_name(static_cast<ErrorCode>(11))) == "unknown error");
+    CHECK(std::string(error_code_name(static_cast<ErrorCode>(12))) == "unknown error");
 }
 
 TEST_CASE("the wire numbers are the documented ones") {
-    CHECK(version == 1);
+    CHECK(version == 2);
+    CHECK(min_version == 2);
     CHECK(magic == 0x4E415053u);
     CHECK(frame_header_size == 6);
     CHECK(max_frame_length == 1048576);
@@ -243,25 +244,90 @@ TEST_CASE("the wire numbers are the documented ones") {
     CHECK(static_cast<int>(MessageType::shares_end) == 0x0308);
     CHECK(static_cast<int>(ErrorCode::version_mismatch) == 2);
     CHECK(static_cast<int>(ErrorCode::internal) == 10);
+    CHECK(static_cast<int>(ErrorCode::permission_denied) == 11);
 }
 
 // ---------------------------------------------------------------- HELLO
 
 TEST_CASE("HELLO encodes as documented in napster-protocol(7)") {
-    Bytes frame = encode_message(Hello{1, Channel::index});
-    CHECK(hex(frame) == "00000009" "0001" "4e415053" "0001" "01");
-    CHECK(hex(encode_message(Hello{1, Channel::transfer})) == "0000000900014e415053000102");
-    CHECK(hex(encode_message(Hello{1, Channel::control})) == "0000000900014e415053000103");
-    CHECK(hex(encode_message(Welcome{1})) == "0000000400020001");
+    Bytes frame = encode_message(Hello{2, Channel::index, 2});
+    CHECK(hex(frame) == "0000000b" "0001" "4e415053" "0002" "01" "0002");
+    CHECK(hex(encode_message(Hello{})) == "0000000b00014e41505300020100" "02");
+    CHECK(hex(encode_message(Hello{3, Channel::transfer, 2})) == "0000000b00014e4150530003020002");
+    CHECK(hex(encode_message(Hello{2, Channel::control, 2})) == "0000000b00014e4150530002030002");
+    CHECK(hex(encode_message(Welcome{2})) == "0000000400020002");
 }
 
-TEST_CASE("HELLO round-trips for every channel and any version") {
+TEST_CASE("HELLO round-trips for every channel and any version range") {
     for (Channel c : {Channel::index, Channel::transfer, Channel::control}) {
-        round_trip(Hello{version, c});
-        round_trip(Hello{0xFFFF, c});
-        round_trip(Hello{0, c});
+        round_trip(Hello{version, c, min_version});
+        round_trip(Hello{0xFFFF, c, 0});
+        round_trip(Hello{0, c, 0});
+        round_trip(Hello{7, c, 7});
     }
-    check_truncated_and_trailing(Hello{});
+}
+
+TEST_CASE("a version-1 HELLO, without min_version, speaks version 1 alone") {
+    // Exactly what napster 0.1.0 sent: magic, version 1, channel 1.
+    Bytes v1 = bytes_of({0x4e, 0x41, 0x50, 0x53, 0x00, 0x01, 0x01});
+    Result<Hello> r = decode_message<Hello>(v1);
+    REQUIRE(r.ok());
+    CHECK(r->max_version == 1);
+    CHECK(r->min_version == 1);
+    CHECK(r->channel == Channel::index);
+    CHECK_FALSE(choose_version(*r).has_value());
+}
+
+TEST_CASE("HELLO refuses a truncated min_version, trailing bytes, and min above max") {
+    Bytes payload = payload_of(Hello{});
+    for (std::size_t cut : {std::size_t{0}, std::size_t{3}, std::size_t{6}, std::size_t{8}}) {
+        CAPTURE(cut);
+        Bytes shorter(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(cut));
+        CHECK_FALSE(decode_message<Hello>(shorter).ok());
+    }
+    Bytes longer = payload;
+    longer.push_back(std::byte{0});
+    CHECK_FALSE(decode_message<Hello>(longer).ok());
+    Result<Hello> inverted = decode_message<Hello>(payload_of(Hello{2, Channel::index, 3}));
+    REQUIRE_FALSE(inverted.ok());
+    CHECK(inverted.error().code == ErrorCode::malformed);
+    CHECK(inverted.error().message.find("min_version 3 is above version 2") != std::string::npos);
+}
+
+TEST_CASE("choose_version picks the highest version both ranges hold") {
+    CHECK(choose_version(Hello{2, Channel::index, 2}, 2, 2) == 2);
+    CHECK(choose_version(Hello{5, Channel::index, 1}, 2, 3) == 3);
+    CHECK(choose_version(Hello{3, Channel::index, 3}, 2, 4) == 3);
+    CHECK(choose_version(Hello{9, Channel::index, 4}, 2, 4) == 4);
+    CHECK_FALSE(choose_version(Hello{1, Channel::index, 1}, 2, 4).has_value());
+    CHECK_FALSE(choose_version(Hello{9, Channel::index, 5}, 2, 4).has_value());
+}
+
+TEST_CASE("check_welcome accepts only a version this side offered") {
+    CHECK(check_welcome(Welcome{version}, "the index").ok());
+    Result<std::uint16_t> old = check_welcome(Welcome{1}, "the index");
+    REQUIRE_FALSE(old.ok());
+    CHECK(old.error().code == ErrorCode::version_mismatch);
+    CHECK(old.error().message == "the index chose protocol version 1, but this program speaks version 2");
+    CHECK_FALSE(check_welcome(Welcome{3}, "napeerd").ok());
+}
+
+TEST_CASE("version_range_text names one version or a range") {
+    CHECK(version_range_text(2, 2) == "version 2");
+    CHECK(version_range_text(1, 3) == "versions 1 to 3");
+}
+
+TEST_CASE("an Error becomes an ERROR and back with its code and text") {
+    Error e{ErrorCode::not_connected, "napeerd is not connected to the index: connecting"};
+    ErrorMessage wire = to_error_message(e);
+    CHECK(wire.code == ErrorCode::not_connected);
+    CHECK(wire.text == e.message);
+    Error back = to_error(wire);
+    CHECK(back.code == e.code);
+    CHECK(back.message == e.message);
+    Result<ErrorMessage> decoded = decode_message<ErrorMessage>(payload_of(wire));
+    REQUIRE(decoded.ok());
+    CHECK(*decoded == wire);
 }
 
 TEST_CASE("HELLO refuses a wrong magic") {
@@ -281,7 +347,7 @@ TEST_CASE("HELLO refuses channels other than 1, 2, 3") {
     for (unsigned channel : {0u, 4u, 0x7Fu, 0xFFu}) {
         CAPTURE(channel);
         Bytes bad = payload;
-        bad.back() = std::byte{static_cast<std::uint8_t>(channel)};
+        bad.at(6) = std::byte{static_cast<std::uint8_t>(channel)};
         Result<Hello> r = decode_message<Hello>(bad);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message.find("channel") != std::string::npos);
@@ -295,7 +361,7 @@ TEST_CASE("WELCOME round-trips") {
 }
 
 TEST_CASE("ERROR round-trips every code") {
-    for (std::uint16_t c = 1; c <= 10; ++c) {
+    for (std::uint16_t c = 1; c <= 11; ++c) {
         ErrorMessage m{static_cast<ErrorCode>(c), "something went wrong"};
         round_trip(m);
     }
@@ -338,6 +404,13 @@ namespace {
 // payload that decodes must be the canonical encoding of what it decoded to.
 template <typename M> void decode_garbage(const Bytes& payload) {
     Result<M> r = decode_message<M>(payload);
+    if constexpr (std::is_same_v<M, Hello>) {
+        // The version-1 form has no min_version; it re-encodes longer.
+        if (r && payload.size() == 7) {
+            CHECK(r->min_version == r->max_version);
+            return;
+        }
+    }
     if (r) {
         CHECK(payload_of(*r) == payload);
     } else {
