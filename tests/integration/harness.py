@@ -273,7 +273,7 @@ class Peer(Daemon):
     """A napeerd with its own share dir, download dir and control socket."""
 
     def __init__(self, workdir, name, index_port, files=None, wait_connected=True,
-                 share_dirs=None, download_dir=None, extra_sections=None):
+                 share_dirs=None, download_dir=None, extra_sections=None, startup_timeout=None):
         workdir = Path(workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         self.share_dir = workdir / "share"
@@ -300,7 +300,8 @@ class Peer(Daemon):
                          control_socket=self.socket_path)
         self.upload_port = int(self.wait_log(r"upload server listening on 127\.0\.0\.1:(\d+)$").group(1))
         self.wait_log(r"control socket at " + re.escape(self.socket_path) + "$")
-        self.shared_count = int(self.wait_log(r"sharing ([\d,]+) files? \(").group(1).replace(",", ""))
+        self.shared_count = int(self.wait_log(r"sharing ([\d,]+) files? \(",
+                                              timeout=startup_timeout).group(1).replace(",", ""))
         self.peer_id = None
         if wait_connected:
             self.wait_registered()
