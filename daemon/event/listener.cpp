@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "event/listener.h"
 
+#include "event/handle_close.h"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -172,7 +174,7 @@ Result<Listener*> Listener::listen_unix(uv_loop_t* loop, const std::string& path
 
 void Listener::on_connection(uv_stream_t* server, int status) {
     auto* self = static_cast<Listener*>(server->data);
-    if (status < 0 || self->closing_) return;
+    if (status < 0 || uv_is_closing(reinterpret_cast<uv_handle_t*>(server))) return;
     Connection* c = Connection::create(server->loop, self->kind_);
     if (uv_accept(server, c->stream()) != 0) {
         c->close("accept failed");
@@ -182,12 +184,16 @@ void Listener::on_connection(uv_stream_t* server, int status) {
 }
 
 void Listener::close() {
-    if (closing_) return;
-    closing_ = true;
+    auto* handle = reinterpret_cast<uv_handle_t*>(&handle_);
+    // Unlink once: a second close must not remove a socket file that a
+    // new listener has bound at the same path since.
+    if (uv_is_closing(handle)) return;
     if (kind_ == Connection::Kind::pipe && !address_.empty()) unlink(address_.c_str());
-    uv_close(reinterpret_cast<uv_handle_t*>(&handle_), on_close);
+    close_handle(handle, on_close);
 }
 
+// The destructor is private (a Listener lives only on the heap), so the
+// generic close_and_delete cannot name it.
 void Listener::on_close(uv_handle_t* handle) { delete static_cast<Listener*>(handle->data); }
 
 std::string Listener::endpoint() const {
