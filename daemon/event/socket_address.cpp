@@ -32,6 +32,8 @@ std::uint16_t address_port(const sockaddr_storage& address) {
 }
 
 std::string endpoint_text(const sockaddr_storage& address) {
+    if (address.ss_family != AF_INET && address.ss_family != AF_INET6)
+        return fmt::format("an address of family {}", address.ss_family);
     return endpoint_text(address_text(address), address_port(address));
 }
 

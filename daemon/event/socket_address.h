@@ -20,7 +20,7 @@ std::optional<sockaddr_storage> ip_address(const std::string& literal, std::uint
 std::string address_text(const sockaddr_storage& address);
 std::uint16_t address_port(const sockaddr_storage& address);
 
-// "127.0.0.1:5015" or "[::1]:5015".
+// "127.0.0.1:5015" or "[::1]:5015"; "an address of family 1" for others.
 std::string endpoint_text(const sockaddr_storage& address);
 // The same for a host as configured: a name, or an IP literal.
 std::string endpoint_text(const std::string& host, std::uint16_t port);

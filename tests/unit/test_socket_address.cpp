@@ -40,4 +40,5 @@ TEST_CASE("an address of another family has no text and no port") {
     unix_address.ss_family = AF_UNIX;
     CHECK(address_text(unix_address).empty());
     CHECK(address_port(unix_address) == 0);
+    CHECK(endpoint_text(unix_address) == "an address of family 1");
 }
