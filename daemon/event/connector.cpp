@@ -27,7 +27,8 @@ std::string duration_text(std::uint64_t ms) {
 // cancelled.
 struct Connector::Attempt {
     Attempt(uv_loop_t* loop, Connector* owner, Callback callback, std::uint64_t timeout_ms)
-        : loop(loop), owner(owner), callback(std::move(callback)), timeout_ms(timeout_ms), timer(loop) {
+        : loop(loop), owner(owner), callback(std::move(callback)), timeout_ms(timeout_ms),
+          timer(loop) {
         resolve_req.data = this;
         connect_req.data = this;
     }
@@ -94,9 +95,11 @@ void Connector::Attempt::on_resolved(uv_getaddrinfo_t* req, int status, addrinfo
     uv_freeaddrinfo(result);
     if (self->cancelled()) return self->release_if_idle();
     if (status != 0)
-        return self->finish(make_error(fmt::format("cannot resolve {}: {}", self->host, uv_strerror(status))));
+        return self->finish(
+            make_error(fmt::format("cannot resolve {}: {}", self->host, uv_strerror(status))));
     if (self->addresses.empty())
-        return self->finish(make_error(fmt::format("cannot resolve {}: it has no IPv4 or IPv6 address", self->host)));
+        return self->finish(make_error(
+            fmt::format("cannot resolve {}: it has no IPv4 or IPv6 address", self->host)));
     self->try_next();
 }
 
@@ -151,7 +154,8 @@ void Connector::Attempt::note_failure(const sockaddr_storage& address, const std
 
 std::string Connector::Attempt::connect_failure() const {
     std::string why;
-    for (const auto& f : failures) why += (why.empty() ? "" : "; ") + f;
+    for (const auto& f : failures)
+        why += (why.empty() ? "" : "; ") + f;
     if (why.empty()) why = "no address to try";
     if (target.empty()) return "cannot connect: " + why;
     return fmt::format("cannot connect to {}: {}", target, why);
@@ -175,7 +179,9 @@ void Connector::Attempt::release_if_idle() {
 
 Connector::Connector(uv_loop_t* loop) : loop_(loop) {}
 
-Connector::~Connector() { cancel(); }
+Connector::~Connector() {
+    cancel();
+}
 
 Connector::Attempt* Connector::start(Callback callback, std::uint64_t timeout_per_address_ms) {
     cancel();
@@ -183,8 +189,8 @@ Connector::Attempt* Connector::start(Callback callback, std::uint64_t timeout_pe
     return attempt_;
 }
 
-void Connector::connect(const std::string& host, std::uint16_t port, std::uint64_t timeout_per_address_ms,
-                        Callback callback) {
+void Connector::connect(const std::string& host, std::uint16_t port,
+                        std::uint64_t timeout_per_address_ms, Callback callback) {
     Attempt* attempt = start(std::move(callback), timeout_per_address_ms);
     attempt->host = host;
     attempt->target = endpoint_text(host, port);
@@ -198,8 +204,8 @@ void Connector::connect(const std::string& host, std::uint16_t port, std::uint64
     }
 }
 
-void Connector::connect_to(std::vector<sockaddr_storage> addresses, std::uint64_t timeout_per_address_ms,
-                           Callback callback) {
+void Connector::connect_to(std::vector<sockaddr_storage> addresses,
+                           std::uint64_t timeout_per_address_ms, Callback callback) {
     Attempt* attempt = start(std::move(callback), timeout_per_address_ms);
     if (addresses.size() == 1) attempt->target = endpoint_text(addresses.front());
     attempt->addresses = std::move(addresses);
@@ -216,7 +222,8 @@ void Connector::cancel() {
     // Fails harmlessly once the resolver is running; its callback still
     // comes and finds the attempt cancelled.
     if (attempt->resolving) uv_cancel(reinterpret_cast<uv_req_t*>(&attempt->resolve_req));
-    if (attempt->connection) std::exchange(attempt->connection, nullptr)->close("connect cancelled");
+    if (attempt->connection)
+        std::exchange(attempt->connection, nullptr)->close("connect cancelled");
     attempt->release_if_idle();
 }
 

@@ -33,7 +33,8 @@ void read_range(int fd, std::uint64_t offset, std::size_t length, Read& read) {
     read.bytes.resize(length);
     std::size_t got = 0;
     while (got < length) {
-        ssize_t n = ::pread(fd, read.bytes.data() + got, length - got, static_cast<off_t>(offset + got));
+        ssize_t n =
+            ::pread(fd, read.bytes.data() + got, length - got, static_cast<off_t>(offset + got));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             read.error = errno;
@@ -54,8 +55,9 @@ void read_file_at(uv_loop_t* loop, int fd, std::uint64_t offset, std::size_t len
         loop, [fd, offset, length, read] { read_range(fd, offset, length, *read); },
         [offset, length, read, done = std::move(done)] {
             if (read->error != 0)
-                return done(make_error(fmt::format("cannot read {} at offset {}: {}", count_of(length, "byte", "bytes"),
-                                                   offset, std::strerror(read->error))));
+                return done(make_error(fmt::format("cannot read {} at offset {}: {}",
+                                                   count_of(length, "byte", "bytes"), offset,
+                                                   std::strerror(read->error))));
             done(std::move(read->bytes));
         });
 }

@@ -25,7 +25,8 @@ std::vector<InotifyEvent> parse_inotify_events(std::span<const std::byte> bytes)
         if (size > bytes.size() - at) break;
         // `len` counts the NUL padding that aligns the next event.
         const char* name = reinterpret_cast<const char*>(bytes.data() + at + sizeof header);
-        events.push_back({header.wd, header.mask, header.cookie, std::string(name, strnlen(name, header.len))});
+        events.push_back(
+            {header.wd, header.mask, header.cookie, std::string(name, strnlen(name, header.len))});
         at += size;
     }
     return events;
@@ -51,26 +52,32 @@ struct InotifyWatch::State {
 
 InotifyWatch::InotifyWatch(uv_loop_t* loop) : loop_(loop) {}
 
-InotifyWatch::~InotifyWatch() { close(); }
+InotifyWatch::~InotifyWatch() {
+    close();
+}
 
 Status InotifyWatch::open() {
     if (state_) return Ok{};
     int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0)
-        return make_error(fmt::format("inotify is not available ({}; fs.inotify.max_user_instances is {})",
-                                      std::strerror(errno), inotify_limit("max_user_instances")));
+        return make_error(
+            fmt::format("inotify is not available ({}; fs.inotify.max_user_instances is {})",
+                        std::strerror(errno), inotify_limit("max_user_instances")));
     state_ = new State(fd);
     state_->poll.data = state_;
     int rc = uv_poll_init(loop_, &state_->poll, fd);
     if (rc != 0) {
         // Not a handle of the loop yet: nothing for uv_close to do.
         delete std::exchange(state_, nullptr);
-        return make_error(fmt::format("inotify is not available (cannot poll it: {})", uv_strerror(rc)));
+        return make_error(
+            fmt::format("inotify is not available (cannot poll it: {})", uv_strerror(rc)));
     }
     return Ok{};
 }
 
-int InotifyWatch::fd() const { return state_ ? state_->fd : -1; }
+int InotifyWatch::fd() const {
+    return state_ ? state_->fd : -1;
+}
 
 Result<int> InotifyWatch::add(const std::string& path, std::uint32_t mask) {
     if (!state_) return make_error(fmt::format("cannot watch {}: inotify is not open", path));
@@ -118,7 +125,9 @@ void InotifyWatch::stop() {
     uv_poll_stop(&state_->poll);
 }
 
-bool InotifyWatch::reading() const { return state_ && state_->reading; }
+bool InotifyWatch::reading() const {
+    return state_ && state_->reading;
+}
 
 void InotifyWatch::close() {
     State* state = std::exchange(state_, nullptr);

@@ -10,9 +10,11 @@ namespace napster {
 
 std::optional<sockaddr_storage> ip_address(const std::string& literal, std::uint16_t port) {
     sockaddr_storage address{};
-    if (uv_ip4_addr(literal.c_str(), port, reinterpret_cast<sockaddr_in*>(&address)) == 0) return address;
+    if (uv_ip4_addr(literal.c_str(), port, reinterpret_cast<sockaddr_in*>(&address)) == 0)
+        return address;
     // uv_ip6_addr also takes a scope ("fe80::1%eth0").
-    if (uv_ip6_addr(literal.c_str(), port, reinterpret_cast<sockaddr_in6*>(&address)) == 0) return address;
+    if (uv_ip6_addr(literal.c_str(), port, reinterpret_cast<sockaddr_in6*>(&address)) == 0)
+        return address;
     return std::nullopt;
 }
 
@@ -26,8 +28,10 @@ std::string address_text(const sockaddr_storage& address) {
 }
 
 std::uint16_t address_port(const sockaddr_storage& address) {
-    if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
-    if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+    if (address.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+    if (address.ss_family == AF_INET)
+        return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
     return 0;
 }
 

@@ -48,7 +48,8 @@ public:
         uv_prepare_start(&prepare_, [](uv_prepare_t* p) {
             if ((*static_cast<TestLoop*>(p->data)->done_)()) uv_stop(p->loop);
         });
-        uv_timer_start(&deadline_, [](uv_timer_t* t) { uv_stop(t->loop); }, deadline_ms, 0);
+        uv_timer_start(
+            &deadline_, [](uv_timer_t* t) { uv_stop(t->loop); }, deadline_ms, 0);
         uv_run(&loop_, UV_RUN_DEFAULT);
         uv_prepare_stop(&prepare_);
         uv_timer_stop(&deadline_);

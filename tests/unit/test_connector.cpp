@@ -55,8 +55,9 @@ socklen_t length_of(const sockaddr_storage& address) {
 // returns the address the kernel gave it.
 sockaddr_storage bind_loopback(const Socket& socket, int family) {
     sockaddr_storage address = loopback(family);
-    REQUIRE_MESSAGE(::bind(socket.fd(), reinterpret_cast<sockaddr*>(&address), length_of(address)) == 0,
-                    std::strerror(errno));
+    REQUIRE_MESSAGE(
+        ::bind(socket.fd(), reinterpret_cast<sockaddr*>(&address), length_of(address)) == 0,
+        std::strerror(errno));
     socklen_t len = sizeof address;
     REQUIRE(::getsockname(socket.fd(), reinterpret_cast<sockaddr*>(&address), &len) == 0);
     return address;
@@ -99,7 +100,8 @@ public:
         REQUIRE_MESSAGE((rc == 0 || errno == EINPROGRESS), std::strerror(errno));
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         while (queued() < 1) {
-            REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "the filler never got queued");
+            REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline,
+                            "the filler never got queued");
             pollfd wait{filler_.fd(), POLLOUT, 0};
             ::poll(&wait, 1, 10);
         }
@@ -157,7 +159,8 @@ TEST_CASE("a refused address is skipped and the next one connects") {
     ListeningSocket listening(AF_INET);
     Connector connector(loop.get());
     Outcome outcome;
-    connector.connect_to({refused_address(AF_INET), listening.address()}, long_timeout_ms, outcome.callback());
+    connector.connect_to({refused_address(AF_INET), listening.address()}, long_timeout_ms,
+                         outcome.callback());
     CHECK(connector.active());
     REQUIRE(loop.run_until([&] { return outcome.done(); }));
     CHECK(!connector.active());
@@ -185,7 +188,8 @@ TEST_CASE("an address that does not answer times out and the next one is tried")
     ListeningSocket listening(AF_INET);
     Connector connector(loop.get());
     Outcome outcome;
-    connector.connect_to({silent.address(), listening.address()}, short_timeout_ms, outcome.callback());
+    connector.connect_to({silent.address(), listening.address()}, short_timeout_ms,
+                         outcome.callback());
     REQUIRE(loop.run_until([&] { return outcome.done(); }));
     CHECK(outcome.connected_to() == endpoint_text(listening.address()));
     CHECK(loop.close());
@@ -210,8 +214,8 @@ TEST_CASE("an IPv6 literal is bracketed in the error") {
     Outcome outcome;
     connector.connect("::1", address_port(refused), long_timeout_ms, outcome.callback());
     REQUIRE(loop.run_until([&] { return outcome.done(); }));
-    CHECK(outcome.error() ==
-          "cannot connect to [::1]:" + std::to_string(address_port(refused)) + ": connection refused");
+    CHECK(outcome.error() == "cannot connect to [::1]:" + std::to_string(address_port(refused)) +
+                                 ": connection refused");
     CHECK(loop.close());
 }
 
@@ -282,7 +286,9 @@ TEST_CASE("cancel while connecting: no callback, nothing left open") {
     connector.connect_to({silent.address()}, long_timeout_ms, outcome.callback());
 
     SUBCASE("right away") {}
-    SUBCASE("after the loop has run") { uv_run(loop.get(), UV_RUN_NOWAIT); }
+    SUBCASE("after the loop has run") {
+        uv_run(loop.get(), UV_RUN_NOWAIT);
+    }
 
     REQUIRE(connector.active());
     connector.cancel();
@@ -301,7 +307,8 @@ TEST_CASE("cancel while resolving: no callback, nothing left open") {
     // attempt cancelled, not freed (AddressSanitizer would say so).
     for (int i = 0; i < 20; ++i) {
         connector.connect("localhost", 5015, long_timeout_ms, outcome.callback());
-        for (int turns = 0; turns < i % 3; ++turns) uv_run(loop.get(), UV_RUN_NOWAIT);
+        for (int turns = 0; turns < i % 3; ++turns)
+            uv_run(loop.get(), UV_RUN_NOWAIT);
         connector.cancel();
     }
     CHECK(loop.close());
@@ -346,18 +353,20 @@ TEST_CASE("the callback may destroy its Connector or start another connect") {
     Outcome again;
 
     SUBCASE("destroy") {
-        connector->connect_to({refused_address(AF_INET)}, long_timeout_ms, [&](Result<Connection*> r) {
-            CHECK(!r.ok());
-            connector.reset();
-        });
+        connector->connect_to({refused_address(AF_INET)}, long_timeout_ms,
+                              [&](Result<Connection*> r) {
+                                  CHECK(!r.ok());
+                                  connector.reset();
+                              });
         REQUIRE(loop.run_until([&] { return !connector; }));
     }
     SUBCASE("connect again") {
-        connector->connect_to({refused_address(AF_INET)}, long_timeout_ms, [&](Result<Connection*> r) {
-            CHECK(!r.ok());
-            CHECK(!connector->active());
-            connector->connect_to({listening.address()}, long_timeout_ms, again.callback());
-        });
+        connector->connect_to(
+            {refused_address(AF_INET)}, long_timeout_ms, [&](Result<Connection*> r) {
+                CHECK(!r.ok());
+                CHECK(!connector->active());
+                connector->connect_to({listening.address()}, long_timeout_ms, again.callback());
+            });
         REQUIRE(loop.run_until([&] { return again.done(); }));
         CHECK(again.connected_to() == endpoint_text(listening.address()));
     }

@@ -26,7 +26,8 @@ namespace {
 // shows.
 Bytes pattern(std::size_t size) {
     Bytes out(size);
-    for (std::size_t i = 0; i < size; ++i) out[i] = std::byte{static_cast<std::uint8_t>(i % 251)};
+    for (std::size_t i = 0; i < size; ++i)
+        out[i] = std::byte{static_cast<std::uint8_t>(i % 251)};
     return out;
 }
 
@@ -41,7 +42,8 @@ class OpenFile {
 public:
     OpenFile(const std::string& path, const Bytes& content) {
         std::ofstream(path, std::ios::binary)
-            .write(reinterpret_cast<const char*>(content.data()), static_cast<std::streamsize>(content.size()));
+            .write(reinterpret_cast<const char*>(content.data()),
+                   static_cast<std::streamsize>(content.size()));
         fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         REQUIRE_MESSAGE(fd_ >= 0, path, ": ", std::strerror(errno));
     }
@@ -56,7 +58,8 @@ private:
 
 Result<Bytes> read_and_wait(TestLoop& loop, int fd, std::uint64_t offset, std::size_t length) {
     std::optional<Result<Bytes>> result;
-    read_file_at(loop.get(), fd, offset, length, [&](Result<Bytes> r) { result.emplace(std::move(r)); });
+    read_file_at(loop.get(), fd, offset, length,
+                 [&](Result<Bytes> r) { result.emplace(std::move(r)); });
     CHECK(!result); // never from inside the call
     REQUIRE(loop.run_until([&] { return result.has_value(); }));
     return std::move(*result);
@@ -92,7 +95,8 @@ TEST_CASE("reads of one descriptor may be under way together") {
     OpenFile file(dir / "data", content);
     std::vector<std::optional<Result<Bytes>>> results(16);
     for (std::size_t i = 0; i < results.size(); ++i)
-        read_file_at(loop.get(), file.fd(), i * 4096, 4096, [&results, i](Result<Bytes> r) { results[i].emplace(std::move(r)); });
+        read_file_at(loop.get(), file.fd(), i * 4096, 4096,
+                     [&results, i](Result<Bytes> r) { results[i].emplace(std::move(r)); });
     REQUIRE(loop.run_until([&] {
         for (const auto& r : results)
             if (!r) return false;

@@ -28,7 +28,8 @@ TEST_CASE("close_and_delete frees the owner in uv_close's callback, not before")
     TestLoop loop;
     int deleted = 0;
     auto* owner = new Owner(loop.get(), deleted);
-    uv_timer_start(&owner->timer, [](uv_timer_t*) { FAIL("a closed timer fired"); }, 0, 0);
+    uv_timer_start(
+        &owner->timer, [](uv_timer_t*) { FAIL("a closed timer fired"); }, 0, 0);
     close_and_delete<Owner>(&owner->timer);
     // libuv still holds the handle until its close callback: the owner must
     // still be there.

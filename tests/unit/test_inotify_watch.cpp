@@ -120,7 +120,8 @@ struct WatchedDir {
     }
     // A few turns of the loop, for checking that nothing arrives.
     void turn() {
-        for (int i = 0; i < 3; ++i) uv_run(loop.get(), UV_RUN_NOWAIT);
+        for (int i = 0; i < 3; ++i)
+            uv_run(loop.get(), UV_RUN_NOWAIT);
     }
     bool close() {
         watch.close();
@@ -187,7 +188,8 @@ TEST_CASE("a watch that cannot be added names the path and why") {
     REQUIRE(watch.open().ok());
     auto missing = watch.add(dir / "missing", IN_CREATE);
     REQUIRE(!missing.ok());
-    CHECK(missing.error().message == "cannot watch " + (dir / "missing") + ": No such file or directory");
+    CHECK(missing.error().message ==
+          "cannot watch " + (dir / "missing") + ": No such file or directory");
     watch.close();
     CHECK(loop.close());
 }

@@ -54,7 +54,8 @@ TEST_CASE("a Timer may be destroyed from its own callback") {
 TEST_CASE("a SignalWatch closes its three handles and leaves the loop closable") {
     TestLoop loop;
     {
-        SignalWatch signals(loop.get(), [] {}, [] {});
+        SignalWatch signals(
+            loop.get(), [] {}, [] {});
     }
     CHECK(loop.close());
 }
