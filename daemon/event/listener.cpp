@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "event/listener.h"
 
+#include "event/handle_close.h"
+#include "event/socket_address.h"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,20 +43,8 @@ struct BoundAddress {
 BoundAddress bound_address(const uv_tcp_t* tcp) {
     sockaddr_storage bound{};
     int len = sizeof bound;
-    BoundAddress out;
-    if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &len) != 0) return out;
-    char text[INET6_ADDRSTRLEN] = {};
-    if (bound.ss_family == AF_INET6) {
-        auto* in6 = reinterpret_cast<sockaddr_in6*>(&bound);
-        uv_ip6_name(in6, text, sizeof text);
-        out.port = ntohs(in6->sin6_port);
-    } else {
-        auto* in4 = reinterpret_cast<sockaddr_in*>(&bound);
-        uv_ip4_name(in4, text, sizeof text);
-        out.port = ntohs(in4->sin_port);
-    }
-    out.address = text;
-    return out;
+    if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &len) != 0) return {};
+    return {address_text(bound), address_port(bound)};
 }
 
 int socket_option(int fd, int option) {
@@ -68,11 +59,8 @@ int socket_option(int fd, int option) {
 Result<Listener*> Listener::listen_tcp(uv_loop_t* loop, const std::string& address,
                                        std::uint16_t port, const std::string& config_key,
                                        const std::string& config_source, AcceptCallback on_accept) {
-    sockaddr_storage addr{};
-    bool v6 = address.find(':') != std::string::npos;
-    int rc = v6 ? uv_ip6_addr(address.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
-                : uv_ip4_addr(address.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
-    if (rc != 0) return make_error(ErrorCode::invalid_argument, fmt::format("'{}' is not an IP address ({})", address, where(config_key, config_source)));
+    std::optional<sockaddr_storage> addr = ip_address(address, port);
+    if (!addr) return make_error(ErrorCode::invalid_argument, fmt::format("'{}' is not an IP address ({})", address, where(config_key, config_source)));
 
     auto* self = new Listener;
     self->kind_ = Connection::Kind::tcp;
@@ -81,7 +69,7 @@ Result<Listener*> Listener::listen_tcp(uv_loop_t* loop, const std::string& addre
     uv_tcp_init(loop, &self->handle_.tcp);
     self->handle_.tcp.data = self;
     // libuv reports EADDRINUSE from bind or, on Linux, from listen.
-    rc = uv_tcp_bind(&self->handle_.tcp, reinterpret_cast<sockaddr*>(&addr), 0);
+    int rc = uv_tcp_bind(&self->handle_.tcp, reinterpret_cast<const sockaddr*>(&*addr), 0);
     if (rc == 0)
         rc = uv_listen(reinterpret_cast<uv_stream_t*>(&self->handle_.tcp), 128, on_connection);
     if (rc != 0) {
@@ -172,7 +160,7 @@ Result<Listener*> Listener::listen_unix(uv_loop_t* loop, const std::string& path
 
 void Listener::on_connection(uv_stream_t* server, int status) {
     auto* self = static_cast<Listener*>(server->data);
-    if (status < 0 || self->closing_) return;
+    if (status < 0 || uv_is_closing(reinterpret_cast<uv_handle_t*>(server))) return;
     Connection* c = Connection::create(server->loop, self->kind_);
     if (uv_accept(server, c->stream()) != 0) {
         c->close("accept failed");
@@ -182,18 +170,21 @@ void Listener::on_connection(uv_stream_t* server, int status) {
 }
 
 void Listener::close() {
-    if (closing_) return;
-    closing_ = true;
+    auto* handle = reinterpret_cast<uv_handle_t*>(&handle_);
+    // Unlink once: a second close must not remove a socket file that a
+    // new listener has bound at the same path since.
+    if (uv_is_closing(handle)) return;
     if (kind_ == Connection::Kind::pipe && !address_.empty()) unlink(address_.c_str());
-    uv_close(reinterpret_cast<uv_handle_t*>(&handle_), on_close);
+    close_handle(handle, on_close);
 }
 
+// The destructor is private (a Listener lives only on the heap), so the
+// generic close_and_delete cannot name it.
 void Listener::on_close(uv_handle_t* handle) { delete static_cast<Listener*>(handle->data); }
 
 std::string Listener::endpoint() const {
     if (kind_ == Connection::Kind::pipe) return address_;
-    if (address_.find(':') != std::string::npos) return fmt::format("[{}]:{}", address_, port_);
-    return fmt::format("{}:{}", address_, port_);
+    return endpoint_text(address_, port_);
 }
 
 } // namespace napster

@@ -43,7 +43,9 @@ public:
                                          const std::string& config_key,
                                          const std::string& config_source, AcceptCallback on_accept);
 
-    // Closes the handle (and unlinks the socket file of a Unix listener).
+    // Closes the handle (and unlinks the socket file of a Unix listener);
+    // the Listener is freed in uv_close's callback. Safe to call again
+    // until then.
     void close();
 
     // The port actually bound: the configured one or, for port 0, the
@@ -67,7 +69,6 @@ private:
     AcceptCallback on_accept_;
     std::string address_;
     std::uint16_t port_ = 0;
-    bool closing_ = false;
 };
 
 } // namespace napster

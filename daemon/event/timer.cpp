@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "event/timer.h"
 
+#include "event/handle_close.h"
+
 #include <csignal>
 
 namespace napster {
@@ -10,10 +12,7 @@ Timer::Timer(uv_loop_t* loop) : state_(new State) {
     state_->timer.data = state_;
 }
 
-Timer::~Timer() {
-    uv_close(reinterpret_cast<uv_handle_t*>(&state_->timer),
-             [](uv_handle_t* h) { delete static_cast<State*>(h->data); });
-}
+Timer::~Timer() { close_and_delete<State>(&state_->timer); }
 
 void Timer::on_timer(uv_timer_t* timer) {
     auto* state = static_cast<State*>(timer->data);
@@ -70,8 +69,9 @@ SignalWatch::SignalWatch(uv_loop_t* loop, std::function<void()> on_stop,
 }
 
 SignalWatch::~SignalWatch() {
+    // Three handles share one State: the last close callback frees it.
     for (auto& s : state_->signals)
-        uv_close(reinterpret_cast<uv_handle_t*>(&s), [](uv_handle_t* h) {
+        close_handle(&s, [](uv_handle_t* h) {
             auto* state = static_cast<State*>(h->data);
             if (--state->open == 0) delete state;
         });

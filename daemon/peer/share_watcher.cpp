@@ -1,32 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "peer/share_watcher.h"
 
+#include "event/clock.h"
 #include "event/work.h"
 #include "fs/path_rules.h"
 #include "peer/peer_daemon.h"
 #include "util/text.h"
 
 #include <sys/inotify.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 namespace napster {
 namespace {
 
 // Files named in one log line; more are counted.
 constexpr std::size_t names_in_log = 3;
-
-std::string read_sysctl(const char* path) {
-    std::ifstream in(path);
-    std::string value;
-    in >> value;
-    return value.empty() ? "unknown" : value;
-}
 
 bool below_or_at(const std::string& path, const std::string& dir) {
     if (dir.empty()) return true;
@@ -36,52 +28,39 @@ bool below_or_at(const std::string& path, const std::string& dir) {
 } // namespace
 
 ShareWatcher::ShareWatcher(PeerDaemon& daemon)
-    : daemon_(daemon), flush_timer_(daemon.loop()), rescan_timer_(daemon.loop()),
+    : daemon_(daemon), inotify_(daemon.loop()), flush_timer_(daemon.loop()), rescan_timer_(daemon.loop()),
       policy_(daemon.config().rescan_interval) {}
 
 ShareWatcher::~ShareWatcher() = default;
 
 int ShareWatcher::open() {
-    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd < 0) {
-        degrade(RescanPolicy::Cause::no_inotify,
-                fmt::format("inotify is not available ({}; fs.inotify.max_user_instances is {})",
-                            std::strerror(errno), read_sysctl("/proc/sys/fs/inotify/max_user_instances")));
+    if (auto opened = inotify_.open(); !opened) {
+        degrade(RescanPolicy::Cause::no_inotify, opened.error().message);
         return -1;
     }
-    poll_ = new PollState;
-    poll_->fd = fd;
-    poll_->owner = this;
-    poll_->poll.data = poll_;
-    uv_poll_init(daemon_.loop(), &poll_->poll, fd);
-    return fd;
+    return inotify_.fd();
 }
 
 void ShareWatcher::start(const ScanResult& initial_scan) {
     adopt_watches(initial_scan.watches);
     if (initial_scan.watch_error) note_watch_error(initial_scan.watch_error);
-    if (poll_)
-        uv_poll_start(&poll_->poll, UV_READABLE, [](uv_poll_t* handle, int status, int) {
-            auto* state = static_cast<PollState*>(handle->data);
-            if (status == 0 && state->owner) state->owner->read_events();
-        });
+    // A degrade above may have started a rescan: its walk must end first.
+    if (walks_in_flight_ == 0) start_reading();
     daemon_.log().debug("watching {} directories", dirs_.size());
+}
+
+void ShareWatcher::start_reading() {
+    inotify_.start([this](const std::vector<InotifyEvent>& events) { on_events(events); });
 }
 
 void ShareWatcher::stop() {
     stopping_ = true;
     flush_timer_.stop();
     rescan_timer_.stop();
-    if (poll_) {
-        poll_->owner = nullptr;
-        // The descriptor is closed only after libuv has let go of it.
-        uv_close(reinterpret_cast<uv_handle_t*>(&poll_->poll), [](uv_handle_t* handle) {
-            auto* state = static_cast<PollState*>(handle->data);
-            ::close(state->fd);
-            delete state;
-        });
-        poll_ = nullptr;
-    }
+    // A walk on the thread pool may still add watches through the
+    // descriptor: it is closed when the last walk returns (end_walk), so
+    // that the number is not reused under it.
+    if (walks_in_flight_ == 0) inotify_.close();
     for (auto& waiter : std::exchange(rescan_waiters_, {})) waiter(RescanSummary{daemon_.shares().size(), 0, 0});
 }
 
@@ -108,7 +87,7 @@ void ShareWatcher::degrade(RescanPolicy::Cause cause, const std::string& why) {
     if (d.explain_limit)
         daemon_.log().warn("the kernel refuses more inotify watches (fs.inotify.max_user_watches is {}); "
                            "raise it with 'sysctl fs.inotify.max_user_watches=524288'",
-                           read_sysctl("/proc/sys/fs/inotify/max_user_watches"));
+                           inotify_limit("max_user_watches"));
     if (d.announce) {
         if (policy_.interval_seconds() == 0)
             daemon_.log().warn("{}; changes there stay unseen until 'napctl rescan' (share.rescan_interval is 0)",
@@ -122,21 +101,10 @@ void ShareWatcher::degrade(RescanPolicy::Cause cause, const std::string& why) {
     if (d.rescan_now) rescan(nullptr);
 }
 
-void ShareWatcher::read_events() {
-    alignas(inotify_event) char buffer[64 * 1024];
-    while (poll_) {
-        ssize_t n = ::read(poll_->fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        for (char* p = buffer; p < buffer + n;) {
-            auto* event = reinterpret_cast<inotify_event*>(p);
-            std::string name = event->len ? std::string(event->name) : std::string();
-            handle_event(event->wd, event->mask, name);
-            p += sizeof(inotify_event) + event->len;
-        }
-        // A walk started by these events must run before more are read.
-        if (walks_in_flight_ > 0) break;
-    }
+void ShareWatcher::on_events(const std::vector<InotifyEvent>& events) {
+    // A walk started by these events stops the reading (begin_walk): the
+    // rest wait in the kernel until its watches are known.
+    for (const auto& event : events) handle_event(event.wd, event.mask, event.name);
     schedule_flush();
 }
 
@@ -144,7 +112,7 @@ void ShareWatcher::handle_event(int wd, std::uint32_t mask, const std::string& n
     if (mask & IN_Q_OVERFLOW) {
         degrade(RescanPolicy::Cause::queue_overflow,
                 fmt::format("the inotify event queue overflowed (fs.inotify.max_queued_events is {})",
-                            read_sysctl("/proc/sys/fs/inotify/max_queued_events")));
+                            inotify_limit("max_queued_events")));
         return;
     }
     auto dir = dirs_.find(wd);
@@ -158,7 +126,7 @@ void ShareWatcher::handle_event(int wd, std::uint32_t mask, const std::string& n
     auto [root, rel_dir] = dir->second;
     std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
     if (relative_path_problem(rel)) return;
-    std::uint64_t now = uv_now(daemon_.loop());
+    std::uint64_t now = now_ms(daemon_.loop());
     if (mask & IN_ISDIR) {
         if (mask & (IN_DELETE | IN_MOVED_FROM)) drop_subtree(root, rel);
         if (mask & (IN_CREATE | IN_MOVED_TO)) walk_subtree(root, rel);
@@ -175,7 +143,7 @@ void ShareWatcher::drop_subtree(std::uint32_t root, const std::string& rel_dir) 
     // A directory moved out of the share keeps its watches unless removed.
     for (auto it = watches_.lower_bound(DirKey{root, rel_dir});
          it != watches_.end() && it->first.first == root && below_or_at(it->first.second, rel_dir);) {
-        inotify_rm_watch(poll_ ? poll_->fd : -1, it->second);
+        inotify_.remove(it->second);
         dirs_.erase(it->second);
         it = watches_.erase(it);
     }
@@ -188,7 +156,7 @@ void ShareWatcher::walk_subtree(std::uint32_t root, const std::string& rel_dir) 
     auto result = std::make_shared<ScanResult>();
     queue_work(
         daemon_.loop(),
-        [root, rel_dir, root_path = daemon_.shares().roots().at(root), fd = poll_ ? poll_->fd : -1, result] {
+        [root, rel_dir, root_path = daemon_.shares().roots().at(root), fd = inotify_.fd(), result] {
             *result = scan_subtree(root, root_path, rel_dir, fd);
         },
         [this, root, rel_dir, result] {
@@ -220,7 +188,7 @@ void ShareWatcher::start_rescan() {
     auto waiters = std::make_shared<std::vector<std::function<void(RescanSummary)>>>(std::exchange(rescan_waiters_, {}));
     queue_work(
         daemon_.loop(),
-        [roots = daemon_.shares().roots(), fd = poll_ ? poll_->fd : -1, result] { *result = scan_roots(roots, fd); },
+        [roots = daemon_.shares().roots(), fd = inotify_.fd(), result] { *result = scan_roots(roots, fd); },
         [this, result, waiters] {
             rescan_running_ = false;
             RescanSummary summary;
@@ -246,23 +214,20 @@ void ShareWatcher::start_rescan() {
 }
 
 void ShareWatcher::begin_walk() {
-    if (walks_in_flight_++ == 0 && poll_) uv_poll_stop(&poll_->poll);
+    if (walks_in_flight_++ == 0) inotify_.stop();
 }
 
 void ShareWatcher::end_walk() {
-    if (--walks_in_flight_ > 0 || stopping_) return;
+    if (--walks_in_flight_ > 0) return;
+    if (stopping_) return inotify_.close();
     if (rescan_wanted_) return start_rescan();
-    if (poll_)
-        uv_poll_start(&poll_->poll, UV_READABLE, [](uv_poll_t* handle, int status, int) {
-            auto* state = static_cast<PollState*>(handle->data);
-            if (status == 0 && state->owner) state->owner->read_events();
-        });
+    start_reading();
     schedule_flush();
 }
 
 void ShareWatcher::schedule_flush() {
     if (stopping_ || flushing_ || walks_in_flight_ > 0) return;
-    auto next = queue_.next_due_in(uv_now(daemon_.loop()));
+    auto next = queue_.next_due_in(now_ms(daemon_.loop()));
     if (!next) return;
     if (*next == 0) return flush();
     flush_timer_.start_once(*next, [this] { flush(); });
@@ -272,7 +237,7 @@ void ShareWatcher::schedule_flush() {
 // a file there is upserted, a file gone is removed. A rename is simply both.
 void ShareWatcher::flush() {
     if (stopping_ || flushing_ || walks_in_flight_ > 0) return;
-    auto keys = queue_.take_due(uv_now(daemon_.loop()));
+    auto keys = queue_.take_due(now_ms(daemon_.loop()));
     if (keys.empty()) return schedule_flush();
     flushing_ = true;
     auto found = std::make_shared<std::vector<std::optional<ScannedFile>>>(keys.size());

@@ -14,16 +14,15 @@
 // the kernel keeps the events, and they are read once the walk's watches
 // are known, so none refers to a directory we cannot name yet.
 //
-// Ownership: owns the inotify descriptor and its poll handle (freed in
-// uv_close's callback), and a timer. Loop thread only.
+// Ownership: owns the inotify watch and two timers (each freeing its
+// handle in uv_close's callback). Loop thread only.
 
 #include "catalog/share_catalog.h"
+#include "event/inotify_watch.h"
 #include "event/timer.h"
 #include "fs/change_queue.h"
 #include "fs/rescan_policy.h"
 #include "fs/share_scan.h"
-
-#include <uv.h>
 
 #include <functional>
 #include <map>
@@ -63,13 +62,8 @@ public:
 private:
     using DirKey = std::pair<std::uint32_t, std::string>;
 
-    struct PollState {
-        uv_poll_t poll{};
-        int fd = -1;
-        ShareWatcher* owner = nullptr;
-    };
-
-    void read_events();
+    void start_reading();
+    void on_events(const std::vector<InotifyEvent>& events);
     void handle_event(int wd, std::uint32_t mask, const std::string& name);
     void adopt_watches(const std::vector<WatchedDir>& watches);
     void note_watch_error(int error);
@@ -84,7 +78,7 @@ private:
     void announce(const ShareDelta& delta, const char* why);
 
     PeerDaemon& daemon_;
-    PollState* poll_ = nullptr;
+    InotifyWatch inotify_;
     Timer flush_timer_;
     Timer rescan_timer_;
     ChangeQueue queue_;

@@ -2,6 +2,7 @@
 #include "fs/share_scan.h"
 
 #include "fs/path_rules.h"
+#include "temp_dir.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -21,39 +22,10 @@
 #include <vector>
 
 using namespace napster;
+using napster::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A directory under /tmp, removed with everything in it when the test case
-// ends (also when a REQUIRE throws). Permissions a test took away are given
-// back first, so a non-root run can remove what it locked.
-class TempDir {
-public:
-    TempDir() {
-        char name[] = "/tmp/napster-scan-XXXXXX";
-        REQUIRE_MESSAGE(mkdtemp(name) != nullptr, std::strerror(errno));
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-        for (auto it = fs::recursive_directory_iterator(path_, ec);
-             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_directory(ec) && !it->is_symlink(ec))
-                fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-        }
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
-private:
-    std::string path_;
-};
 
 void make_dirs(const std::string& path) {
     std::error_code ec;
