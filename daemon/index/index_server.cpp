@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "index/index_server.h"
 
-#include "index/peer_session.h"
 #include "util/text.h"
 
 #include <fmt/format.h>
@@ -38,7 +37,7 @@ void IndexServer::stop() {
     sweep_timer_.stop();
     if (listener_) listener_->close();
     listener_ = nullptr;
-    for (auto& [key, session] : sessions_) session->close("index shutting down");
+    sessions_.for_each([](PeerSession& session) { session.close("index shutting down"); });
 }
 
 std::string IndexServer::summary() const {
@@ -62,12 +61,8 @@ void IndexServer::accept(Connection* connection) {
                          fmt::format("the index is full: limits.max_peers is {}", config_.max_peers)});
         return;
     }
-    auto session = std::make_unique<PeerSession>(*this, connection);
-    PeerSession* key = session.get();
-    sessions_.emplace(key, std::move(session));
+    sessions_.add(*this, connection);
 }
-
-void IndexServer::session_closed(PeerSession* session) { sessions_.erase(session); }
 
 std::uint32_t IndexServer::allocate_peer_id() {
     // Small integers, lowest free first, as the seed's peers got them.
@@ -83,7 +78,7 @@ void IndexServer::release_peer_id(std::uint32_t id) { released_ids_.insert(id); 
 
 void IndexServer::sweep() {
     std::uint64_t now = now_ms();
-    for (auto& [key, session] : sessions_) session->tick(now);
+    sessions_.for_each([now](PeerSession& session) { session.tick(now); });
 }
 
 } // namespace napster

@@ -4,14 +4,17 @@
 // napindexd's core: the listening socket, one PeerSession per connection,
 // the catalog they all update, and the sweep that drops silent peers.
 //
-// Ownership: the server owns the listener, the sweep timer and every
-// session; a session is destroyed when its connection reports on_closed.
+// Ownership: the server owns the listener, the sweep timer and, through
+// its registry, every session (freed once closed and unheld).
 // Loop thread only.
 
 #include "catalog/catalog.h"
 #include "config/index_config.h"
+#include "event/clock.h"
 #include "event/listener.h"
+#include "event/session.h"
 #include "event/timer.h"
+#include "index/peer_session.h"
 #include "util/log.h"
 
 #include <uv.h>
@@ -23,8 +26,6 @@
 #include <unordered_map>
 
 namespace napster {
-
-class PeerSession;
 
 class IndexServer {
 public:
@@ -45,10 +46,9 @@ public:
     Logger& log() { return log_; }
     Catalog& catalog() { return catalog_; }
     const IndexConfig& config() const { return config_; }
-    std::uint64_t now_ms() const { return uv_now(loop_); }
+    std::uint64_t now_ms() const { return napster::now_ms(loop_); }
     std::uint32_t allocate_peer_id();
     void release_peer_id(std::uint32_t id);
-    void session_closed(PeerSession* session);
 
 private:
     void accept(Connection* connection);
@@ -60,7 +60,7 @@ private:
     Catalog catalog_;
     Listener* listener_ = nullptr;
     Timer sweep_timer_;
-    std::unordered_map<PeerSession*, std::unique_ptr<PeerSession>> sessions_;
+    SessionRegistry<PeerSession> sessions_;
     std::set<std::uint32_t> released_ids_;
     std::uint32_t next_id_ = 0;
     bool stopping_ = false;

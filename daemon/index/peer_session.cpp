@@ -26,10 +26,9 @@ constexpr std::size_t names_in_add_log = 10;
 } // namespace
 
 PeerSession::PeerSession(IndexServer& server, Connection* connection)
-    : server_(server), connection_(connection), address_(connection->remote_address()),
+    : ConnectionSession(connection), server_(server), address_(connection->remote_address()),
       connected_at_ms_(server.now_ms()), last_heard_ms_(connected_at_ms_) {
-    connection_->set_handler(this);
-    connection_->start_reading();
+    connection->start_reading();
 }
 
 std::string PeerSession::who() const {
@@ -37,15 +36,11 @@ std::string PeerSession::who() const {
     return fmt::format("connection from {}", address_);
 }
 
-void PeerSession::close(const std::string& reason) {
-    if (connection_) connection_->close(reason);
-}
-
 // Soft state: a peer that answers nothing for limits.peer_timeout loses its
 // files. Pinging every third of it lets a live but idle peer prove itself
 // twice before that.
 void PeerSession::tick(std::uint64_t now_ms) {
-    if (!connection_) return;
+    if (!connection()) return;
     if (state_ != State::registered) {
         if (now_ms - connected_at_ms_ > handshake_timeout_ms) close("no registration within 10 s");
         return;
@@ -57,7 +52,7 @@ void PeerSession::tick(std::uint64_t now_ms) {
     }
     if (now_ms - last_ping_ms_ >= timeout_ms / 3) {
         last_ping_ms_ = now_ms;
-        connection_->send_message(protocol::Ping{now_ms});
+        connection()->send_message(protocol::Ping{now_ms});
     }
 }
 
@@ -87,31 +82,31 @@ void PeerSession::on_frame(Connection& connection, const protocol::Frame& frame)
 }
 
 void PeerSession::handle_hello(const protocol::Frame& frame) {
-    if (answer_hello(*connection_, frame, {protocol::Channel::index, "this index", "this is an index, not a peer"}))
+    if (answer_hello(*connection(), frame, {protocol::Channel::index, "this index", "this is an index, not a peer"}))
         state_ = State::awaiting_register;
 }
 
 void PeerSession::handle_register(const protocol::Frame& frame) {
     auto reg = protocol::decode_message<protocol::RegisterPeer>(frame.payload);
-    if (!reg) return connection_->fail(reg.error());
+    if (!reg) return connection()->fail(reg.error());
     peer_id_ = server_.allocate_peer_id();
     peer_name_ = reg->name;
     server_.catalog().add_peer(PeerInfo{*peer_id_, peer_name_, address_, reg->upload_port});
     state_ = State::registered;
     last_ping_ms_ = server_.now_ms();
-    connection_->send_message(protocol::Registered{*peer_id_});
+    connection()->send_message(protocol::Registered{*peer_id_});
     server_.log().info("{} connected from {}, upload port {}", who(), address_, reg->upload_port);
 }
 
 void PeerSession::handle_files_add(const protocol::Frame& frame) {
     auto add = protocol::decode_message<protocol::FilesAdd>(frame.payload);
-    if (!add) return connection_->fail(add.error());
+    if (!add) return connection()->fail(add.error());
     auto outcome = server_.catalog().add_files(*peer_id_, add->files);
     if (!outcome) {
         // Refused as a whole; the link stays up so the peer's other files
         // stay findable.
         server_.log().warn("{}: {}", who(), outcome.error().message);
-        return connection_->send_message(protocol::to_error_message(outcome.error()));
+        return connection()->send_message(protocol::to_error_message(outcome.error()));
     }
     Logger& log = server_.log();
     std::string names;
@@ -133,14 +128,14 @@ void PeerSession::handle_files_add(const protocol::Frame& frame) {
 
 void PeerSession::handle_files_remove(const protocol::Frame& frame) {
     auto remove = protocol::decode_message<protocol::FilesRemove>(frame.payload);
-    if (!remove) return connection_->fail(remove.error());
+    if (!remove) return connection()->fail(remove.error());
     std::size_t removed = server_.catalog().remove_files(*peer_id_, remove->file_ids);
     server_.log().info("{} removed {}", who(), count_of(removed, "file", "files"));
 }
 
 void PeerSession::handle_search(const protocol::Frame& frame) {
     auto search = protocol::decode_message<protocol::Search>(frame.payload);
-    if (!search) return connection_->fail(search.error());
+    if (!search) return connection()->fail(search.error());
     protocol::SearchResult result = server_.catalog().search(*search);
     std::string query = printable(search->query);
     const char* mode = search->exact() ? " (exact)" : "";
@@ -153,11 +148,10 @@ void PeerSession::handle_search(const protocol::Frame& frame) {
         server_.log().info("{} searched \"{}\"{}: {} at peers {}", who(), query, mode,
                            count_of(result.total_matches, "file", "files"), fmt::join(holders, ", "));
     }
-    connection_->send_message(result);
+    connection()->send_message(result);
 }
 
-void PeerSession::on_closed(Connection&, const std::string& reason) {
-    connection_ = nullptr;
+void PeerSession::on_disconnected(const std::string& reason) {
     if (peer_id_) {
         std::size_t dropped = server_.catalog().remove_peer(*peer_id_);
         server_.release_peer_id(*peer_id_);
@@ -166,7 +160,6 @@ void PeerSession::on_closed(Connection&, const std::string& reason) {
     } else {
         server_.log().debug("{} closed before registering ({})", who(), reason);
     }
-    server_.session_closed(this); // destroys this session: nothing after it
 }
 
 } // namespace napster

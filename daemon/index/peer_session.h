@@ -5,11 +5,11 @@
 // file list changes and its searches. Protocol faults get an ERROR reply
 // and close this connection only.
 //
-// Ownership: owned by IndexServer; it does not own the Connection, which
-// frees itself after on_closed, where the session asks the server to drop
-// it. Loop thread only.
+// Ownership: owned by IndexServer's registry; a ConnectionSession, so it is
+// freed once its connection has closed and nothing it started still holds
+// it (see event/session.h). Loop thread only.
 
-#include "event/connection.h"
+#include "event/connection_session.h"
 
 #include <cstdint>
 #include <optional>
@@ -19,14 +19,11 @@ namespace napster {
 
 class IndexServer;
 
-class PeerSession final : public Connection::Handler {
+class PeerSession final : public ConnectionSession {
 public:
     PeerSession(IndexServer& server, Connection* connection);
 
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
-    void on_closed(Connection& connection, const std::string& reason) override;
-
-    void close(const std::string& reason);
     // Called by the server's sweep about once a second: closes a session
     // that never registered or went silent, pings an idle one.
     void tick(std::uint64_t now_ms);
@@ -40,9 +37,9 @@ private:
     void handle_files_remove(const protocol::Frame& frame);
     void handle_search(const protocol::Frame& frame);
     std::string who() const;
+    void on_disconnected(const std::string& reason) override;
 
     IndexServer& server_;
-    Connection* connection_;
     State state_ = State::awaiting_hello;
     std::optional<std::uint32_t> peer_id_;
     std::string peer_name_;
