@@ -7,8 +7,9 @@
 #include "ctl/peer_prompt.h"
 #include "ctl/progress_line.h"
 #include "ctl/search_request.h"
-#include "fs/path_rules.h"
 #include "protocol/control_messages.h"
+#include "protocol/name_rules.h"
+#include "util/path_text.h"
 #include "util/text.h"
 
 #include <fmt/format.h>

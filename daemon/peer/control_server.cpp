@@ -2,7 +2,6 @@
 #include "peer/control_server.h"
 
 #include "event/handshake.h"
-#include "fs/path_rules.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "protocol/control_messages.h"

@@ -2,10 +2,11 @@
 #include "peer/download.h"
 
 #include "event/work.h"
-#include "fs/path_rules.h"
+#include "fs/partial_name.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "protocol/transfer_messages.h"
+#include "util/path_text.h"
 #include "util/text.h"
 
 #include <fcntl.h>

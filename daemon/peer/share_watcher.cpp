@@ -2,8 +2,9 @@
 #include "peer/share_watcher.h"
 
 #include "event/work.h"
-#include "fs/path_rules.h"
+#include "fs/partial_name.h"
 #include "peer/peer_daemon.h"
+#include "protocol/name_rules.h"
 #include "util/text.h"
 
 #include <sys/inotify.h>

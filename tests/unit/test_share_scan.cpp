@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "fs/share_scan.h"
 
-#include "fs/path_rules.h"
+#include "fs/partial_name.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
