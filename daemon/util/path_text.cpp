@@ -16,6 +16,12 @@ std::string join_path(std::string_view dir, std::string_view name) {
     return out;
 }
 
+std::string normalise_path(std::string_view path) {
+    while (path.size() > 1 && path.ends_with('/'))
+        path.remove_suffix(1);
+    return std::string(path);
+}
+
 bool path_is_within(std::string_view path, std::string_view root) {
     while (root.size() > 1 && root.back() == '/') root.remove_suffix(1);
     if (root == "/") return !path.empty() && path.front() == '/';

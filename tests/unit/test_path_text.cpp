@@ -52,3 +52,11 @@ TEST_CASE("path_is_within with the root directory") {
     CHECK_FALSE(path_is_within("relative", "/"));
     CHECK_FALSE(path_is_within("", "/"));
 }
+
+TEST_CASE("normalise_path strips trailing slashes but keeps the root") {
+    CHECK(normalise_path("/srv/share/") == "/srv/share");
+    CHECK(normalise_path("/srv/share///") == "/srv/share");
+    CHECK(normalise_path("/srv/share") == "/srv/share");
+    CHECK(normalise_path("/") == "/");
+    CHECK(normalise_path("///") == "/");
+}
