@@ -71,7 +71,6 @@ public:
     void close_after_writes(const std::string& reason);
     void close(const std::string& reason);
 
-    bool closing() const { return closing_; }
     std::size_t pending_write_bytes() const { return pending_write_bytes_; }
 
     // "address:port" of the other end for TCP, "local" for Unix sockets.

@@ -303,7 +303,6 @@ void Download::settle() {
 void Download::maybe_complete() {
     if (connection_ || received_ != length_ || fd_ < 0 || jobs_ > 0) return;
     if (!pending_.empty()) return write_pending();
-    stage_ = Stage::finishing;
     auto problem = std::make_shared<std::string>();
     ++jobs_;
     queue_work(
@@ -338,7 +337,6 @@ void Download::report_progress(bool force) {
 
 void Download::finish(Result<protocol::FetchDone> result) {
     finished_ = true;
-    stage_ = Stage::done;
     stall_timer_.stop();
     PeerDaemon& daemon = manager_.daemon();
     bool ok = result.ok();
