@@ -7,8 +7,9 @@
 #include "ctl/peer_prompt.h"
 #include "ctl/progress_line.h"
 #include "ctl/search_request.h"
-#include "fs/path_rules.h"
 #include "protocol/control_messages.h"
+#include "protocol/name_rules.h"
+#include "util/path_text.h"
 #include "util/text.h"
 
 #include <fmt/format.h>
@@ -94,7 +95,8 @@ bool can_ask(const CommandContext& ctx) { return ctx.stdin_is_terminal && ctx.st
 Outcome<Done> choose_holder(const CommandContext& ctx, FetchRequest& request) {
     auto result = search_request(ctx.socket_path, request.name, true);
     if (!result) return result.failure();
-    // An exact search may fold case; FETCH wants these exact bytes.
+    // An exact search matches names byte for byte, so every hit should be
+    // this name; it is checked anyway rather than trusting the index.
     bool found = std::any_of(result->hits.begin(), result->hits.end(),
                              [&](const protocol::SearchHit& hit) { return hit.name == request.name; });
     if (!found) return failure(fmt::format("no file named \"{}\" at any peer", printable(request.name)));

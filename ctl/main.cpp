@@ -2,9 +2,9 @@
 // napctl: drives the local napeerd over its Unix control socket.
 
 #include "build_config.h"
-#include "config/peer_config.h"
 #include "ctl/command_line.h"
 #include "ctl/help.h"
+#include "util/peer_environment.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "catalog/catalog.h"
 
-#include "fs/path_rules.h"
+#include "protocol/name_rules.h"
 #include "util/text.h"
 
 #include <fmt/format.h>

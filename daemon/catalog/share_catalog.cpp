@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "catalog/share_catalog.h"
 
-#include "fs/path_rules.h"
+#include "util/path_text.h"
 
 #include <set>
 

@@ -4,14 +4,9 @@
 #include "config/toml_support.h"
 #include "util/text.h"
 
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <climits>
-#include <cstdlib>
 
 namespace napster {
 namespace {
@@ -25,8 +20,6 @@ constexpr std::size_t max_name_bytes = 64;
 constexpr std::size_t max_share_dirs = 256;
 constexpr std::size_t max_host_name_bytes = 253; // RFC 1035, without the root dot
 constexpr std::size_t max_label_bytes = 63;
-// sun_path holds the path and its terminating NUL.
-constexpr std::size_t max_socket_path_bytes = sizeof(sockaddr_un::sun_path) - 1;
 
 constexpr const char* fallback_peer_name = "napeerd";
 
@@ -124,35 +117,7 @@ PeerConfig peer_defaults(const PeerEnvironment& env) {
     return config;
 }
 
-std::string host_name_of_process() {
-    char buffer[HOST_NAME_MAX + 1] = {};
-    if (gethostname(buffer, sizeof buffer - 1) != 0) return "";
-    return buffer;
-}
-
 } // namespace
-
-PeerEnvironment PeerEnvironment::from_process() {
-    PeerEnvironment env;
-    env.host_name = host_name_of_process();
-    env.uid = geteuid();
-    env.is_root = env.uid == 0;
-    if (const char* dir = std::getenv("XDG_RUNTIME_DIR")) env.xdg_runtime_dir = dir;
-    return env;
-}
-
-std::string default_control_socket(const PeerEnvironment& env) {
-    if (env.is_root) return "/run/napster/napeerd.sock";
-    // The XDG spec requires an absolute path; a relative one, or one too long
-    // for sun_path, is ignored rather than turned into a socket we cannot bind.
-    if (env.xdg_runtime_dir.starts_with('/')) {
-        std::string dir = normalise_path(env.xdg_runtime_dir);
-        if (dir == "/") dir.clear();
-        std::string path = dir + "/napster/napeerd.sock";
-        if (path.size() <= max_socket_path_bytes) return path;
-    }
-    return fmt::format("/tmp/napster-{}/napeerd.sock", env.uid);
-}
 
 Result<PeerConfig> parse_peer_config(std::string_view text, std::string_view source_name,
                                      const PeerEnvironment& env) {

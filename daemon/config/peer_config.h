@@ -4,6 +4,7 @@
 // napeerd's configuration: one struct, its defaults here and nowhere else.
 
 #include "util/log.h"
+#include "util/peer_environment.h"
 #include "util/result.h"
 
 #include <cstdint>
@@ -14,20 +15,6 @@
 namespace napster {
 
 inline constexpr const char* default_peer_config_path = "/etc/napster/peer.toml";
-
-// What the defaults depend on, gathered by the caller so parsing stays pure.
-struct PeerEnvironment {
-    std::string host_name;       // default for `name`
-    bool is_root = false;        // root: /run/napster/napeerd.sock
-    std::string xdg_runtime_dir; // otherwise $XDG_RUNTIME_DIR/napster/napeerd.sock
-    unsigned uid = 0;            // and without it: /tmp/napster-UID/napeerd.sock
-
-    static PeerEnvironment from_process(); // reads gethostname, geteuid, getenv
-};
-
-// The control socket path a peer uses when none is configured: also what
-// napctl tries when given no --socket and no $NAPSTER_SOCKET.
-std::string default_control_socket(const PeerEnvironment& env);
 
 struct PeerConfig {
     std::string name;                         // 1..64 bytes, no control characters

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "config/toml_support.h"
 
+#include "util/path_text.h"
 #include "util/text.h"
 
 #include <arpa/inet.h>
@@ -267,12 +268,6 @@ std::string ip_address_rule(std::string_view value) {
     if (inet_pton(AF_INET, text.c_str(), address) == 1) return "";
     if (inet_pton(AF_INET6, text.c_str(), address) == 1) return "";
     return fmt::format("must be an IPv4 or IPv6 address, not {}", quote_for_message(value));
-}
-
-std::string normalise_path(std::string_view path) {
-    while (path.size() > 1 && path.ends_with('/'))
-        path.remove_suffix(1);
-    return std::string(path);
 }
 
 std::string toml_quote(std::string_view value) {

@@ -98,10 +98,6 @@ private:
 // Rules for ConfigChecker::read_string.
 std::string ip_address_rule(std::string_view value);
 
-// Strips trailing slashes but keeps "/" itself: "/srv/share/" and
-// "/srv/share" are one directory.
-std::string normalise_path(std::string_view path);
-
 // A TOML basic string literal, quotes included. Config strings are UTF-8 (see
 // parse_toml); bytes that are not, which only a struct filled by code can
 // hold, come out as U+FFFD because TOML has no escape for raw bytes.

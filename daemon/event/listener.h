@@ -5,8 +5,11 @@
 // Each accepted stream becomes a Connection handed to the callback, which
 // takes ownership of it.
 //
-// Ownership: a Listener owns its handle; destroying it closes the handle,
-// whose memory is freed in uv_close's callback. Loop thread only.
+// Ownership: the listen_* and adopt_* functions return a Listener on the
+// heap that owns its handle; whoever holds the pointer ends it with close()
+// (safe to call twice), never with delete: the destructor is private and
+// the Listener is freed in uv_close's callback. On failure they close it
+// themselves. Loop thread only.
 
 #include "event/connection.h"
 #include "util/result.h"
@@ -37,8 +40,10 @@ public:
                                        AcceptCallback on_accept);
 
     // Replaces a stale socket file (one nobody answers on); refuses to
-    // replace a live one. Creates the parent directory (mode 0755) if
-    // missing and makes the socket 0660.
+    // replace a live one or a file that is not a socket. Creates the parent
+    // directory if missing, mode 0755 when run as root and 0700 otherwise,
+    // and refuses a parent owned by anyone but us or root. Makes the socket
+    // 0660, so that members of its group may connect too.
     static Result<Listener*> listen_unix(uv_loop_t* loop, const std::string& path,
                                          const std::string& config_key,
                                          const std::string& config_source, AcceptCallback on_accept);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "fs/share_scan.h"
 
-#include "fs/path_rules.h"
+#include "fs/partial_name.h"
+#include "protocol/name_rules.h"
+#include "util/path_text.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -45,8 +45,6 @@ std::string IndexServer::summary() const {
                        count_of(catalog_.file_count(), "file", "files"));
 }
 
-std::uint16_t IndexServer::port() const { return listener_ ? listener_->port() : 0; }
-
 void IndexServer::accept(Connection* connection) {
     if (stopping_) {
         connection->close("index shutting down");

@@ -40,7 +40,6 @@ public:
 
     // "3 peers, 12,408 files"
     std::string summary() const;
-    std::uint16_t port() const;
 
     // For sessions.
     Logger& log() { return log_; }

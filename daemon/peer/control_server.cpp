@@ -2,7 +2,6 @@
 #include "peer/control_server.h"
 
 #include "event/handshake.h"
-#include "fs/path_rules.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "protocol/control_messages.h"
@@ -22,7 +21,9 @@ namespace {
 using protocol::ErrorCode;
 using protocol::MessageType;
 
-// A napctl that never finishes its request is dropped after this.
+// Bytes of replies that may wait for a napctl that does not read them
+// (FETCH_PROGRESS piles up behind a suspended one); one more and the
+// connection is dropped.
 constexpr std::size_t control_write_limit = 64 * 1024 * 1024;
 
 // Whether process `pid` has `gid` among its groups. SO_PEERCRED carries the

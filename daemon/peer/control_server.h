@@ -2,8 +2,9 @@
 #pragma once
 
 // napeerd's Unix control socket, driven by napctl: one request per
-// connection after HELLO/WELCOME. Only the daemon's own user and root may
-// connect (SO_PEERCRED); privileged operations never listen on TCP.
+// connection after HELLO/WELCOME. Root, the daemon's own user and members
+// of its group (primary or supplementary) may connect; SO_PEERCRED tells
+// who calls. Privileged operations never listen on TCP.
 //
 // Ownership: the server owns the listener and its sessions (shared, so a
 // fetch still running when napctl hangs up finds its session gone through

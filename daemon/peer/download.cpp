@@ -2,10 +2,11 @@
 #include "peer/download.h"
 
 #include "event/work.h"
-#include "fs/path_rules.h"
+#include "fs/partial_name.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "protocol/transfer_messages.h"
+#include "util/path_text.h"
 #include "util/text.h"
 
 #include <fcntl.h>
@@ -329,7 +330,6 @@ void Download::settle() {
 void Download::maybe_complete() {
     if (connection_ || received_ != length_ || fd_ < 0 || jobs_ > 0) return;
     if (!pending_.empty()) return write_pending();
-    stage_ = Stage::finishing;
     auto problem = std::make_shared<Error>();
     ++jobs_;
     queue_work(
@@ -370,7 +370,6 @@ void Download::report_progress(bool force) {
 
 void Download::finish(Result<protocol::FetchDone> result) {
     finished_ = true;
-    stage_ = Stage::done;
     stall_timer_.stop();
     PeerDaemon& daemon = manager_.daemon();
     bool ok = result.ok();

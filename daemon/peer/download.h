@@ -76,7 +76,7 @@ public:
     void on_closed(Connection& connection, const std::string& reason) override;
 
 private:
-    enum class Stage { idle, connecting, hello, get, body, finishing, done };
+    enum class Stage { idle, connecting, hello, get, body };
 
     void try_next_holder();
     void holder_failed(const std::string& reason);

@@ -2,7 +2,8 @@
 #include "peer/peer_daemon.h"
 
 #include "event/work.h"
-#include "fs/path_rules.h"
+#include "protocol/name_rules.h"
+#include "util/path_text.h"
 #include "util/text.h"
 
 #include <sys/stat.h>

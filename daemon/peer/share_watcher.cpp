@@ -3,8 +3,9 @@
 
 #include "event/clock.h"
 #include "event/work.h"
-#include "fs/path_rules.h"
+#include "fs/partial_name.h"
 #include "peer/peer_daemon.h"
+#include "protocol/name_rules.h"
 #include "util/text.h"
 
 #include <sys/inotify.h>

@@ -3,11 +3,11 @@
 
 #include "event/handshake.h"
 #include "event/work.h"
-#include "fs/path_rules.h"
 #include "fs/share_scan.h"
 #include "peer/peer_daemon.h"
 #include "peer/upload_server.h"
 #include "protocol/common_messages.h"
+#include "util/path_text.h"
 #include "util/text.h"
 
 #include <fcntl.h>

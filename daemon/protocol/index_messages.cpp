@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "protocol/index_messages.h"
 
-#include "fs/path_rules.h"
+#include "protocol/name_rules.h"
+#include "util/path_text.h"
 
 namespace napster::protocol {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "protocol/transfer_messages.h"
 
-#include "fs/path_rules.h"
+#include "protocol/name_rules.h"
 
 namespace napster::protocol {
 

@@ -62,7 +62,7 @@ def start_index_on_port(testcase, port, name, limits=None):
 
 
 def is_partial_name(name):
-    """daemon/fs/path_rules.cpp: a download in progress, never shared."""
+    """daemon/fs/partial_name.cpp: a download in progress, never shared."""
     return len(name) >= 32 and name.startswith(b".napster-") and name.endswith(b".part")
 
 

@@ -6,8 +6,9 @@
 
 #include "codec_test_support.h"
 
-#include "fs/path_rules.h"
 #include "protocol/index_messages.h"
+#include "protocol/name_rules.h"
+#include "util/path_text.h"
 #include "util/text.h"
 
 #include <string>

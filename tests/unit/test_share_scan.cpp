@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "fs/share_scan.h"
 
-#include "fs/path_rules.h"
+#include "fs/partial_name.h"
 #include "temp_dir.h"
 
 #include <doctest/doctest.h>

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#include "util/peer_environment.h"
+
+#include "util/path_text.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <climits>
+#include <cstdlib>
+
+namespace napster {
+namespace {
+
+std::string host_name_of_process() {
+    char buffer[HOST_NAME_MAX + 1] = {};
+    if (gethostname(buffer, sizeof buffer - 1) != 0) return "";
+    return buffer;
+}
+
+} // namespace
+
+PeerEnvironment PeerEnvironment::from_process() {
+    PeerEnvironment env;
+    env.host_name = host_name_of_process();
+    env.uid = geteuid();
+    env.is_root = env.uid == 0;
+    if (const char* dir = std::getenv("XDG_RUNTIME_DIR")) env.xdg_runtime_dir = dir;
+    return env;
+}
+
+std::string default_control_socket(const PeerEnvironment& env) {
+    if (env.is_root) return "/run/napster/napeerd.sock";
+    // The XDG spec requires an absolute path; a relative one, or one too long
+    // for sun_path, is ignored rather than turned into a socket we cannot bind.
+    if (env.xdg_runtime_dir.starts_with('/')) {
+        std::string dir = normalise_path(env.xdg_runtime_dir);
+        if (dir == "/") dir.clear();
+        std::string path = dir + "/napster/napeerd.sock";
+        if (path.size() <= max_socket_path_bytes) return path;
+    }
+    return fmt::format("/tmp/napster-{}/napeerd.sock", env.uid);
+}
+
+} // namespace napster

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What napeerd's defaults depend on, and where its control socket is when
+// none is configured. Apart from config/ because napctl needs the same
+// default socket and links no TOML parser.
+
+#include <sys/un.h>
+
+#include <cstddef>
+#include <string>
+
+namespace napster {
+
+// sun_path holds the path and its terminating NUL.
+inline constexpr std::size_t max_socket_path_bytes = sizeof(sockaddr_un::sun_path) - 1;
+
+// What the defaults depend on, gathered by the caller so parsing stays pure.
+struct PeerEnvironment {
+    std::string host_name;       // default for `name`
+    bool is_root = false;        // root: /run/napster/napeerd.sock
+    std::string xdg_runtime_dir; // otherwise $XDG_RUNTIME_DIR/napster/napeerd.sock
+    unsigned uid = 0;            // and without it: /tmp/napster-UID/napeerd.sock
+
+    static PeerEnvironment from_process(); // reads gethostname, geteuid, getenv
+};
+
+// The control socket path a peer uses when none is configured: also what
+// napctl tries when given no --socket and no $NAPSTER_SOCKET.
+std::string default_control_socket(const PeerEnvironment& env);
+
+} // namespace napster
