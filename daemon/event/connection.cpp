@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "event/connection.h"
 
+#include "event/handle_close.h"
 #include "protocol/common_messages.h"
 
 #include <sys/socket.h>
@@ -159,7 +160,7 @@ void Connection::close(const std::string& reason) {
     if (closing_) return;
     closing_ = true;
     close_reason_ = reason;
-    uv_close(handle(), on_close);
+    close_handle(handle(), on_close);
 }
 
 void Connection::on_close(uv_handle_t* handle) {

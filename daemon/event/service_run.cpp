@@ -4,6 +4,9 @@
 #include "event/service_notifier.h"
 #include "event/timer.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace napster {
 
 int run_service(uv_loop_t* loop, Logger& log, const ServiceHooks& hooks) {
@@ -41,6 +44,15 @@ int run_service(uv_loop_t* loop, Logger& log, const ServiceHooks& hooks) {
     notifier.watch_status(hooks.summary, 1000);
     uv_run(loop, UV_RUN_DEFAULT);
     return 0;
+}
+
+void init_loop(uv_loop_t* loop) {
+    // Fails only without memory or file descriptors for the loop's own
+    // epoll and eventfd: nothing a daemon could go on without.
+    if (int rc = uv_loop_init(loop); rc != 0) {
+        std::fprintf(stderr, "cannot start the event loop: %s\n", uv_strerror(rc));
+        std::exit(1);
+    }
 }
 
 void finish_loop(uv_loop_t* loop, Logger& log, int exit_code) {

@@ -24,6 +24,9 @@ struct ServiceHooks {
     std::function<void()> started;              // logs that it runs, after start()
 };
 
+// Initialises the loop a daemon's main() runs; finish_loop closes it.
+void init_loop(uv_loop_t* loop);
+
 // Returns the exit code: 0 after a clean stop, 1 when start() failed.
 // The caller destroys its service after this returns, then drains the loop.
 int run_service(uv_loop_t* loop, Logger& log, const ServiceHooks& hooks);

@@ -62,9 +62,7 @@ Status ControlServer::start() {
                                           c.source, [this](Connection* connection) {
                                               if (daemon_.stopping())
                                                   return connection->close("shutting down");
-                                              auto session = std::make_shared<ControlSession>(
-                                                  *this, connection);
-                                              sessions_.emplace(session.get(), session);
+                                              sessions_.add(*this, connection);
                                           });
     if (!listener) return listener.error();
     listener_ = *listener;
@@ -75,34 +73,24 @@ Status ControlServer::start() {
 void ControlServer::stop() {
     if (listener_) listener_->close();
     listener_ = nullptr;
-    for (auto& [key, session] : sessions_)
-        session->close("napeerd shutting down");
-}
-
-void ControlServer::session_closed(ControlSession* session) {
-    sessions_.erase(session);
+    sessions_.for_each([](ControlSession& session) { session.close("napeerd shutting down"); });
 }
 
 ControlSession::ControlSession(ControlServer& server, Connection* connection)
-    : server_(server), connection_(connection) {
-    connection_->set_handler(this);
-    connection_->set_write_limit(control_write_limit);
-    auto cred = connection_->peer_credentials();
+    : ConnectionSession(connection), server_(server) {
+    connection->set_write_limit(control_write_limit);
+    auto cred = connection->peer_credentials();
     if (!cred || !may_control(*cred)) {
         long uid = cred ? static_cast<long>(cred->uid) : -1;
         server_.daemon().log().warn("refused control connection from uid {}", uid);
-        connection_->fail(
+        connection->fail(
             {ErrorCode::permission_denied,
              fmt::format("permission denied: napeerd runs as uid {}; use that user, a member of "
                          "its group, or root",
                          geteuid())});
         return;
     }
-    connection_->start_reading();
-}
-
-void ControlSession::close(const std::string& reason) {
-    if (connection_) connection_->close(reason);
+    connection->start_reading();
 }
 
 void ControlSession::on_frame(Connection& connection, const protocol::Frame& frame) {
@@ -132,33 +120,29 @@ void ControlSession::on_frame(Connection& connection, const protocol::Frame& fra
 
 void ControlSession::handle_search(const protocol::Frame& frame) {
     auto search = protocol::decode_message<protocol::Search>(frame.payload);
-    if (!search) return connection_->fail(search.error());
-    std::weak_ptr<ControlSession> weak = shared_from_this();
+    if (!search) return connection()->fail(search.error());
     server_.daemon().index().search(std::move(*search),
-                                    [weak](Result<protocol::SearchResult> result) {
-                                        auto self = weak.lock();
-                                        if (!self || !self->connection_) return;
-                                        if (!result) return self->connection_->fail(result.error());
-                                        self->connection_->send_message(*result);
-                                        self->connection_->close_after_writes("request done");
+                                    [this, hold = hold()](Result<protocol::SearchResult> result) {
+                                        if (!connection()) return;
+                                        if (!result) return connection()->fail(result.error());
+                                        connection()->send_message(*result);
+                                        connection()->close_after_writes("request done");
                                     });
 }
 
 void ControlSession::handle_fetch(const protocol::Frame& frame) {
     auto fetch = protocol::decode_message<protocol::Fetch>(frame.payload);
-    if (!fetch) return connection_->fail(fetch.error());
+    if (!fetch) return connection()->fail(fetch.error());
     PeerDaemon& daemon = server_.daemon();
     if (fetch->output_dir.empty()) fetch->output_dir = daemon.config().download_dir;
     protocol::Search query;
     query.flags = protocol::search_flag_exact;
     query.query = fetch->name;
-    std::weak_ptr<ControlSession> weak = shared_from_this();
-    daemon.index().search(query, [weak, request = std::move(*fetch)](
+    daemon.index().search(query, [this, hold = hold(), request = std::move(*fetch)](
                                      Result<protocol::SearchResult> result) mutable {
-        auto self = weak.lock();
-        if (!self || !self->connection_) return;
-        if (!result) return self->connection_->fail(result.error());
-        PeerDaemon& daemon = self->server_.daemon();
+        if (!connection()) return;
+        if (!result) return connection()->fail(result.error());
+        PeerDaemon& daemon = server_.daemon();
         auto own_id = daemon.index().peer_id();
         std::vector<protocol::Holder> holders;
         std::uint64_t size = 0;
@@ -170,7 +154,7 @@ void ControlSession::handle_fetch(const protocol::Frame& frame) {
                 size = hit.size;
             }
         if (request.peer && own_id && *request.peer == *own_id)
-            return self->connection_->fail(
+            return connection()->fail(
                 {ErrorCode::invalid_argument,
                  fmt::format("peer {} is this napeerd itself", *own_id)});
         if (holders.empty()) {
@@ -178,46 +162,43 @@ void ControlSession::handle_fetch(const protocol::Frame& frame) {
                                   ? fmt::format("peer {} does not hold {}", *request.peer,
                                                 printable(request.name))
                                   : fmt::format("no other peer holds {}", printable(request.name));
-            return self->connection_->fail({ErrorCode::not_found, why});
+            return connection()->fail({ErrorCode::not_found, why});
         }
-        self->start_fetch(std::move(request), std::move(holders), size);
+        start_fetch(std::move(request), std::move(holders), size);
     });
 }
 
 void ControlSession::start_fetch(protocol::Fetch request, std::vector<protocol::Holder> holders,
                                  std::uint64_t size) {
-    std::weak_ptr<ControlSession> weak = shared_from_this();
     FetchPlan plan{request.name, size, std::move(holders), request.output_dir};
     server_.daemon().downloads().fetch(
         std::move(plan),
-        [weak](std::uint64_t received, std::uint64_t total) {
-            auto self = weak.lock();
-            if (self && self->connection_)
-                self->connection_->send_message(protocol::FetchProgress{received, total});
+        [this, hold = hold()](std::uint64_t received, std::uint64_t total) {
+            if (connection())
+                connection()->send_message(protocol::FetchProgress{received, total});
         },
-        [weak](Result<protocol::FetchDone> result) {
-            auto self = weak.lock();
-            if (!self || !self->connection_) return;
-            if (!result) return self->connection_->fail(result.error());
-            self->connection_->send_message(*result);
-            self->connection_->close_after_writes("request done");
+        [this, hold = hold()](Result<protocol::FetchDone> result) {
+            if (!connection()) return;
+            if (!result) return connection()->fail(result.error());
+            connection()->send_message(*result);
+            connection()->close_after_writes("request done");
         });
 }
 
 void ControlSession::handle_status(const protocol::Frame& frame) {
     if (!protocol::decode_message<protocol::StatusRequest>(frame.payload))
-        return connection_->fail({ErrorCode::malformed, "STATUS carries no payload"});
-    connection_->send_message(server_.daemon().status());
-    connection_->close_after_writes("request done");
+        return connection()->fail({ErrorCode::malformed, "STATUS carries no payload"});
+    connection()->send_message(server_.daemon().status());
+    connection()->close_after_writes("request done");
 }
 
 void ControlSession::handle_shares(const protocol::Frame& frame) {
     if (!protocol::decode_message<protocol::SharesRequest>(frame.payload))
-        return connection_->fail({ErrorCode::malformed, "SHARES carries no payload"});
+        return connection()->fail({ErrorCode::malformed, "SHARES carries no payload"});
     // The list goes a batch at a time as napctl reads it: a share of
     // millions of files never sits in the write queue at once.
     auto cursor = std::make_shared<ShareListCursor>(server_.daemon().shares().file_ids());
-    outgoing_.attach(*connection_);
+    outgoing_.attach(*connection());
     outgoing_.push([this, cursor]() -> std::optional<Bytes> {
         if (cursor->done()) return std::nullopt;
         auto batch = cursor->next_batch(server_.daemon().shares());
@@ -225,26 +206,24 @@ void ControlSession::handle_shares(const protocol::Frame& frame) {
         return protocol::encode_message(protocol::SharesBatch{std::move(batch)});
     });
     outgoing_.push([this, cursor]() -> std::optional<Bytes> {
-        if (!connection_) return std::nullopt;
-        connection_->send_message(protocol::SharesEnd{cursor->sent()});
-        connection_->close_after_writes("request done");
+        if (!connection()) return std::nullopt;
+        connection()->send_message(protocol::SharesEnd{cursor->sent()});
+        connection()->close_after_writes("request done");
         return std::nullopt;
     });
-    outgoing_.pump(*connection_);
+    outgoing_.pump(*connection());
 }
 
 void ControlSession::handle_rescan(const protocol::Frame& frame) {
     if (!protocol::decode_message<protocol::RescanRequest>(frame.payload))
-        return connection_->fail({ErrorCode::malformed, "RESCAN carries no payload"});
+        return connection()->fail({ErrorCode::malformed, "RESCAN carries no payload"});
     server_.daemon().log().info("rescan requested on the control socket");
-    std::weak_ptr<ControlSession> weak = shared_from_this();
-    server_.daemon().watcher().rescan([weak](RescanSummary summary) {
-        auto self = weak.lock();
-        if (!self || !self->connection_) return;
-        self->connection_->send_message(
+    server_.daemon().watcher().rescan([this, hold = hold()](RescanSummary summary) {
+        if (!connection()) return;
+        connection()->send_message(
             protocol::RescanDone{summary.file_count, static_cast<std::uint32_t>(summary.upserted),
                                  static_cast<std::uint32_t>(summary.removed)});
-        self->connection_->close_after_writes("request done");
+        connection()->close_after_writes("request done");
     });
 }
 
@@ -252,9 +231,6 @@ void ControlSession::on_drained(Connection& connection) {
     outgoing_.pump(connection);
 }
 
-void ControlSession::on_closed(Connection&, const std::string&) {
-    connection_ = nullptr;
-    server_.session_closed(this); // may destroy this session
-}
+void ControlSession::on_disconnected(const std::string&) { outgoing_.clear(); }
 
 } // namespace napster

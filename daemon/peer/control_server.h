@@ -6,51 +6,33 @@
 // of its group (primary or supplementary) may connect; SO_PEERCRED tells
 // who calls. Privileged operations never listen on TCP.
 //
-// Ownership: the server owns the listener and its sessions (shared, so a
-// fetch still running when napctl hangs up finds its session gone through
-// a weak reference instead of a dangling one). Loop thread only.
+// Ownership: the server owns the listener and, through its registry, its
+// sessions. A search or fetch in flight holds its session, so an answer
+// that comes after napctl hung up finds it closed, not freed. Loop thread
+// only.
 
-#include "event/connection.h"
+#include "event/connection_session.h"
 #include "event/listener.h"
 #include "event/paced_sender.h"
+#include "event/session.h"
 #include "protocol/control_messages.h"
 #include "util/result.h"
 
 #include <array>
-#include <memory>
-#include <unordered_map>
+#include <string>
+#include <vector>
 
 namespace napster {
 
 class PeerDaemon;
-class ControlSession;
+class ControlServer;
 
-class ControlServer {
-public:
-    explicit ControlServer(PeerDaemon& daemon);
-    ~ControlServer();
-
-    Status start();
-    void stop();
-
-    PeerDaemon& daemon() { return daemon_; }
-    void session_closed(ControlSession* session);
-
-private:
-    PeerDaemon& daemon_;
-    Listener* listener_ = nullptr;
-    std::unordered_map<ControlSession*, std::shared_ptr<ControlSession>> sessions_;
-};
-
-class ControlSession final : public Connection::Handler,
-                             public std::enable_shared_from_this<ControlSession> {
+class ControlSession final : public ConnectionSession {
 public:
     ControlSession(ControlServer& server, Connection* connection);
 
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     void on_drained(Connection& connection) override;
-    void on_closed(Connection& connection, const std::string& reason) override;
-    void close(const std::string& reason);
 
 private:
     // One entry per request type, sorted by type (checked at compile time).
@@ -72,12 +54,28 @@ private:
     void handle_shares(const protocol::Frame& frame);
     void handle_rescan(const protocol::Frame& frame);
     void start_fetch(protocol::Fetch request, std::vector<protocol::Holder> holders, std::uint64_t size);
+    void on_disconnected(const std::string& reason) override;
 
     ControlServer& server_;
-    Connection* connection_;
     bool hello_done_ = false;
     bool request_done_ = false;
     PacedSender outgoing_; // SHARES_BATCH frames
+};
+
+class ControlServer {
+public:
+    explicit ControlServer(PeerDaemon& daemon);
+    ~ControlServer();
+
+    Status start();
+    void stop();
+
+    PeerDaemon& daemon() { return daemon_; }
+
+private:
+    PeerDaemon& daemon_;
+    Listener* listener_ = nullptr;
+    SessionRegistry<ControlSession> sessions_;
 };
 
 } // namespace napster

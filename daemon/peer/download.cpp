@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "peer/download.h"
 
+#include "event/clock.h"
 #include "event/work.h"
 #include "fs/partial_name.h"
 #include "peer/peer_daemon.h"
@@ -26,14 +27,11 @@ using protocol::ErrorCode;
 using protocol::MessageType;
 
 constexpr std::uint64_t stall_limit_ms = 30'000;
+// Per address the holder listed; a holder that does not answer is skipped.
+constexpr std::uint64_t connect_timeout_ms = 10'000;
 constexpr std::uint64_t progress_interval_ms = 250;
 // Stop reading from the socket while this much waits for the disk.
 constexpr std::size_t max_unwritten = 4 * 1024 * 1024;
-
-struct ConnectRequest {
-    uv_connect_t req{};
-    Download* download;
-};
 
 std::string errno_text(int error) {
     return std::strerror(error);
@@ -48,27 +46,30 @@ DownloadManager::~DownloadManager() = default;
 
 void DownloadManager::fetch(FetchPlan plan, ProgressCallback progress, DoneCallback done) {
     if (daemon_.stopping()) return done(make_error(ErrorCode::busy, "napeerd is shutting down"));
-    auto download =
-        std::make_unique<Download>(*this, std::move(plan), std::move(progress), std::move(done));
-    Download* key = download.get();
-    downloads_.emplace(key, std::move(download));
-    key->start();
+    ++active_;
+    downloads_.add(*this, std::move(plan), std::move(progress), std::move(done)).start();
 }
 
 void DownloadManager::stop() {
-    for (auto& [key, download] : downloads_)
-        download->abort("napeerd is shutting down");
+    downloads_.for_each([](Download& download) { download.abort("napeerd is shutting down"); });
 }
 
-void DownloadManager::finished(Download* download, bool ok) {
+void DownloadManager::download_ended(bool ok) {
+    --active_;
     if (ok) ++completed_;
-    downloads_.erase(download);
 }
 
 Download::Download(DownloadManager& manager, FetchPlan plan,
                    DownloadManager::ProgressCallback progress, DownloadManager::DoneCallback done)
     : manager_(manager), plan_(std::move(plan)), progress_(std::move(progress)),
-      done_(std::move(done)), stall_timer_(manager.daemon().loop()) {}
+      done_(std::move(done)), connector_(manager.daemon().loop()),
+      stall_timer_(manager.daemon().loop()) {}
+
+// Every path to the outcome drops the partial file first; this only
+// guards against a descriptor left by a bug.
+Download::~Download() {
+    if (fd_ >= 0) ::close(fd_);
+}
 
 std::string Download::holder_text() const {
     const auto& h = plan_.holders.at(holder_index_ - 1);
@@ -76,10 +77,10 @@ std::string Download::holder_text() const {
 }
 
 void Download::start() {
-    started_ms_ = uv_now(manager_.daemon().loop());
+    started_ms_ = now_ms(manager_.daemon().loop());
     final_path_ = join_path(plan_.output_dir, plan_.name);
     auto problem = std::make_shared<Error>();
-    ++jobs_;
+    file_busy_ = true;
     queue_work(
         manager_.daemon().loop(),
         [dir = plan_.output_dir, final_path = final_path_, problem] {
@@ -90,79 +91,65 @@ void Download::start() {
             else if (!S_ISDIR(st.st_mode))
                 *problem = {ErrorCode::invalid_argument, fmt::format("{} is not a directory", dir)};
             else if (lstat(final_path.c_str(), &st) == 0)
-                *problem = {
-                    ErrorCode::invalid_argument,
-                    fmt::format("{} already exists; napeerd never replaces a file", final_path)};
+                *problem = {ErrorCode::invalid_argument,
+                            fmt::format("{} already exists; napeerd never replaces a file",
+                                        final_path)};
         },
-        [this, problem] {
-            --jobs_;
-            if (!problem->message.empty()) return finish(*problem);
-            try_next_holder();
+        [this, problem, hold = hold()] {
+            file_busy_ = false;
+            if (!problem->message.empty()) return finish_with(*problem);
+            next_step();
         });
 }
 
 void Download::abort(const std::string& reason) {
     aborted_ = true;
-    if (connection_) connection_->close(reason);
+    if (connection_) return connection_->close(reason); // on_closed goes on
+    if (stage_ == Stage::connecting) {
+        connector_.cancel();
+        stage_ = Stage::between_holders;
+    }
+    next_step();
 }
 
 void Download::try_next_holder() {
+    if (reported_) return;
     if (aborted_)
-        return finish(
+        return finish_with(
             make_error(ErrorCode::busy, "the download was cancelled: napeerd is shutting down"));
     if (holder_index_ >= plan_.holders.size()) {
         std::string why;
-        for (const auto& f : failures_)
-            why += (why.empty() ? "" : "; ") + f;
-        return finish(make_error(ErrorCode::io_error,
-                                 fmt::format("could not fetch {}: {}", printable(plan_.name),
-                                             why.empty() ? "no holder to fetch from" : why)));
+        for (const auto& f : failures_) why += (why.empty() ? "" : "; ") + f;
+        return finish_with(make_error(ErrorCode::io_error,
+                                      fmt::format("could not fetch {}: {}", printable(plan_.name),
+                                                  why.empty() ? "no holder to fetch from" : why)));
     }
     const protocol::Holder& holder = plan_.holders[holder_index_++];
-    sockaddr_storage addr{};
-    bool v6 = holder.address.find(':') != std::string::npos;
-    int rc = v6 ? uv_ip6_addr(holder.address.c_str(), holder.port,
-                              reinterpret_cast<sockaddr_in6*>(&addr))
-                : uv_ip4_addr(holder.address.c_str(), holder.port,
-                              reinterpret_cast<sockaddr_in*>(&addr));
-    if (rc != 0) {
-        failures_.push_back(
-            fmt::format("{}: bad address '{}'", holder_text(), printable(holder.address)));
-        return try_next_holder();
-    }
     stage_ = Stage::connecting;
-    connection_ = Connection::create(manager_.daemon().loop(), Connection::Kind::tcp);
+    file_failed_ = false;
+    // The connector is ours and calls back no one once cancelled or gone.
+    connector_.connect(holder.address, holder.port, connect_timeout_ms,
+                       [this](Result<Connection*> connection) { connected(std::move(connection)); });
+}
+
+void Download::connected(Result<Connection*> connection) {
+    if (!connection) return holder_failed(connection.error().message);
+    stage_ = Stage::hello;
+    connection_ = *connection;
     connection_->set_handler(this);
-    auto* connect = new ConnectRequest{{}, this};
-    connect->req.data = connect;
-    rc = uv_tcp_connect(&connect->req, reinterpret_cast<uv_tcp_t*>(connection_->stream()),
-                        reinterpret_cast<sockaddr*>(&addr), [](uv_connect_t* req, int status) {
-                            auto* c = static_cast<ConnectRequest*>(req->data);
-                            Download* self = c->download;
-                            delete c;
-                            if (!self->connection_ || status == UV_ECANCELED) return;
-                            if (status != 0)
-                                return self->connection_->close(
-                                    fmt::format("cannot connect: {}", uv_strerror(status)));
-                            self->stage_ = Stage::hello;
-                            self->connection_->start_reading();
-                            self->connection_->send_message(
-                                protocol::Hello{protocol::version, protocol::Channel::transfer});
-                        });
-    if (rc != 0) {
-        delete connect;
-        connection_->close(fmt::format("cannot connect: {}", uv_strerror(rc)));
-        return;
-    }
+    connection_->start_reading();
+    connection_->send_message(protocol::Hello{protocol::version, protocol::Channel::transfer});
+    restart_stall_timer();
+}
+
+void Download::restart_stall_timer() {
     stall_timer_.start_once(stall_limit_ms, [this] {
         if (connection_) connection_->close("no data for 30 s");
     });
 }
 
 void Download::on_frame(Connection& connection, const protocol::Frame& frame) {
-    stall_timer_.start_once(stall_limit_ms, [this] {
-        if (connection_) connection_->close("no data for 30 s");
-    });
+    restart_stall_timer();
     if (frame.type == MessageType::error) {
         auto error = protocol::decode_message<protocol::ErrorMessage>(frame.payload);
         return connection.close(error ? fmt::format("refused: {}", printable(error->text))
@@ -173,6 +160,8 @@ void Download::on_frame(Connection& connection, const protocol::Frame& frame) {
             return connection.fail({ErrorCode::unexpected_message, "expected WELCOME"});
         auto welcome = protocol::decode_message<protocol::Welcome>(frame.payload);
         if (!welcome) return connection.fail(welcome.error());
+        if (auto version = protocol::check_welcome(*welcome, "the holder"); !version)
+            return connection.fail(version.error());
         const PeerDaemon& daemon = manager_.daemon();
         const protocol::Holder& holder = plan_.holders.at(holder_index_ - 1);
         protocol::Get get;
@@ -195,9 +184,8 @@ void Download::on_frame(Connection& connection, const protocol::Frame& frame) {
         connection.set_raw_mode();
         return begin_body(*ok);
     }
-    connection.fail(
-        {ErrorCode::unexpected_message,
-         fmt::format("{} is not expected now", protocol::message_type_name(frame.type))});
+    connection.fail({ErrorCode::unexpected_message,
+                     fmt::format("{} is not expected now", protocol::message_type_name(frame.type))});
 }
 
 void Download::begin_body(const protocol::GetOk& ok) {
@@ -208,27 +196,27 @@ void Download::begin_body(const protocol::GetOk& ok) {
     connection_->pause_reading(); // until the temporary file is open
     temp_path_ = join_path(plan_.output_dir, partial_name(plan_.name, manager_.next_unique()));
     auto result = std::make_shared<std::pair<int, int>>(-1, 0);
-    ++jobs_;
+    file_busy_ = true;
     queue_work(
         manager_.daemon().loop(),
         [path = temp_path_, result] {
-            result->first =
-                ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+            result->first = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
             result->second = errno;
         },
-        [this, result] {
-            --jobs_;
+        [this, result, hold = hold()] {
+            file_busy_ = false;
             if (result->first < 0) {
-                std::string why =
-                    fmt::format("cannot create {}: {}", temp_path_, errno_text(result->second));
+                std::string why = fmt::format("cannot create {}: {}", temp_path_, errno_text(result->second));
                 temp_path_.clear();
+                if (stage_ != Stage::body) return next_step(); // the holder failed meanwhile
+                file_failed_ = true;
                 if (connection_) return connection_->close(why);
                 return holder_failed(why);
             }
+            // Kept even when the holder failed meanwhile: next_step drops it.
             fd_ = result->first;
-            if (connection_) connection_->start_reading();
-            write_pending();
-            settle();
+            if (stage_ == Stage::body && connection_) connection_->start_reading();
+            next_step();
         });
     report_progress(true);
 }
@@ -236,21 +224,17 @@ void Download::begin_body(const protocol::GetOk& ok) {
 void Download::on_raw(Connection& connection, ByteSpan bytes) {
     if (bytes.size() > length_ - received_)
         return connection.close("the holder sent more bytes than it announced");
-    stall_timer_.start_once(stall_limit_ms, [this] {
-        if (connection_) connection_->close("no data for 30 s");
-    });
+    restart_stall_timer();
     received_ += bytes.size();
     pending_.insert(pending_.end(), bytes.begin(), bytes.end());
     if (pending_.size() > max_unwritten) connection.pause_reading();
-    write_pending();
+    next_step();
     report_progress(false);
     if (received_ == length_) connection.close("all bytes received");
 }
 
 void Download::write_pending() {
-    if (writing_ || pending_.empty() || fd_ < 0) return;
-    writing_ = true;
-    ++jobs_;
+    file_busy_ = true;
     auto buffer = std::make_shared<Bytes>(std::move(pending_));
     pending_.clear();
     auto error = std::make_shared<int>(0);
@@ -269,124 +253,124 @@ void Download::write_pending() {
                 done += static_cast<std::size_t>(n);
             }
         },
-        [this, buffer, error] {
-            --jobs_;
-            writing_ = false;
+        [this, buffer, error, hold = hold()] {
+            file_busy_ = false;
             if (*error != 0) {
-                std::string why =
-                    fmt::format("cannot write {}: {}", temp_path_, errno_text(*error));
+                std::string why = fmt::format("cannot write {}: {}", temp_path_, errno_text(*error));
+                if (stage_ != Stage::body) return next_step();
+                file_failed_ = true;
                 if (connection_) return connection_->close(why);
                 return holder_failed(why);
             }
             written_ += buffer->size();
             if (connection_ && pending_.size() < max_unwritten) connection_->start_reading();
-            write_pending();
-            settle();
+            next_step();
         });
 }
 
 void Download::on_closed(Connection&, const std::string& reason) {
     connection_ = nullptr;
     stall_timer_.stop();
-    if (stage_ == Stage::body && received_ == length_ && !aborted_) return settle();
+    if (!aborted_ && !file_failed_ && stage_ == Stage::body && received_ == length_) return next_step();
     holder_failed(aborted_ ? "cancelled"
-                           : (stage_ == Stage::body ? fmt::format("{} after {} of {} bytes", reason,
-                                                                  received_, length_)
-                                                    : reason));
+                           : (stage_ == Stage::body
+                                  ? fmt::format("{} after {} of {} bytes", reason, received_, length_)
+                                  : reason));
 }
 
 void Download::holder_failed(const std::string& reason) {
     failures_.push_back(fmt::format("{}: {}", holder_text(), reason));
     manager_.daemon().log().warn("download of {} from {} failed: {}", printable(plan_.name),
                                  holder_text(), reason);
-    stage_ = Stage::idle;
-    settle();
+    stage_ = Stage::between_holders;
+    stall_timer_.stop();
+    next_step();
 }
 
-void Download::settle() {
-    if (jobs_ > 0 || finished_) return;
-    if (stage_ == Stage::idle) {
-        // A failed holder: drop its partial file, then try the next one.
+// What to do once no file operation is running: drop a failed holder's
+// partial file and try the next holder, write what has arrived, or sync
+// and link the complete file.
+void Download::next_step() {
+    if (file_busy_ || reported_) return;
+    if (stage_ == Stage::between_holders) {
         if (fd_ < 0 && temp_path_.empty()) return try_next_holder();
-        ++jobs_;
+        file_busy_ = true;
         queue_work(
             manager_.daemon().loop(),
             [fd = fd_, temp = temp_path_] {
                 if (fd >= 0) ::close(fd);
                 if (!temp.empty()) ::unlink(temp.c_str());
             },
-            [this] {
-                --jobs_;
-                try_next_holder();
+            [this, hold = hold()] {
+                file_busy_ = false;
+                next_step();
             });
         fd_ = -1;
         temp_path_.clear();
         pending_.clear();
         return;
     }
-    if (stage_ == Stage::body) maybe_complete();
+    if (stage_ != Stage::body || fd_ < 0) return;
+    if (!pending_.empty()) return write_pending();
+    if (!connection_ && received_ == length_) complete();
 }
 
-void Download::maybe_complete() {
-    if (connection_ || received_ != length_ || fd_ < 0 || jobs_ > 0) return;
-    if (!pending_.empty()) return write_pending();
+void Download::complete() {
     auto problem = std::make_shared<Error>();
-    ++jobs_;
+    file_busy_ = true;
     queue_work(
         manager_.daemon().loop(),
         [fd = fd_, temp = temp_path_, final_path = final_path_, problem] {
             if (::fsync(fd) != 0)
-                *problem = {ErrorCode::io_error,
-                            fmt::format("cannot sync {}: {}", temp, errno_text(errno))};
+                *problem = {ErrorCode::io_error, fmt::format("cannot sync {}: {}", temp, errno_text(errno))};
             ::close(fd);
             // link() refuses to replace an existing name, unlike rename():
             // a file that appeared meanwhile is kept.
             if (problem->message.empty() && ::link(temp.c_str(), final_path.c_str()) != 0)
-                *problem =
-                    errno == EEXIST
-                        ? Error{ErrorCode::invalid_argument,
-                                fmt::format("{} already exists; napeerd never replaces a file",
-                                            final_path)}
-                        : Error{ErrorCode::io_error,
-                                fmt::format("cannot create {}: {}", final_path, errno_text(errno))};
+                *problem = errno == EEXIST
+                               ? Error{ErrorCode::invalid_argument,
+                                       fmt::format("{} already exists; napeerd never replaces a file", final_path)}
+                               : Error{ErrorCode::io_error,
+                                       fmt::format("cannot create {}: {}", final_path, errno_text(errno))};
             ::unlink(temp.c_str());
         },
-        [this, problem] {
-            --jobs_;
+        [this, problem, hold = hold()] {
+            file_busy_ = false;
             fd_ = -1;
             temp_path_.clear();
-            if (!problem->message.empty()) return finish(*problem);
+            if (!problem->message.empty()) return finish_with(*problem);
             const protocol::Holder& holder = plan_.holders.at(holder_index_ - 1);
-            finish(protocol::FetchDone{final_path_, length_, holder.peer_id, holder.peer_name});
+            finish_with(protocol::FetchDone{final_path_, length_, holder.peer_id, holder.peer_name});
         });
 }
 
 void Download::report_progress(bool force) {
-    std::uint64_t now = uv_now(manager_.daemon().loop());
+    std::uint64_t now = now_ms(manager_.daemon().loop());
     if (!force && now - last_progress_ms_ < progress_interval_ms) return;
     last_progress_ms_ = now;
     if (progress_) progress_(received_, length_);
 }
 
-void Download::finish(Result<protocol::FetchDone> result) {
-    finished_ = true;
+void Download::finish_with(Result<protocol::FetchDone> result) {
+    reported_ = true;
     stall_timer_.stop();
+    connector_.cancel();
     PeerDaemon& daemon = manager_.daemon();
     bool ok = result.ok();
     if (ok) {
         report_progress(true);
-        double seconds = static_cast<double>(uv_now(daemon.loop()) - started_ms_) / 1000.0;
+        double seconds = static_cast<double>(now_ms(daemon.loop()) - started_ms_) / 1000.0;
         daemon.log().info("downloaded {} from {}: {} bytes in {:.2f} s, saved as {}",
                           printable(plan_.name), holder_text(), result->size, seconds,
                           printable(result->path));
         daemon.share_new_file(result->path);
     } else {
-        daemon.log().warn("download of {} failed: {}", printable(plan_.name),
-                          result.error().message);
+        daemon.log().warn("download of {} failed: {}", printable(plan_.name), result.error().message);
     }
     auto done = std::move(done_);
-    manager_.finished(this, ok); // destroys this download
+    manager_.download_ended(ok);
     done(std::move(result));
+    finish(); // may free this download: nothing after it
 }
 
 } // namespace napster

@@ -2,7 +2,9 @@
 #include "peer/index_client.h"
 
 #include "catalog/share_catalog.h"
+#include "event/clock.h"
 #include "event/handshake.h"
+#include "event/socket_address.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "util/text.h"
@@ -23,29 +25,17 @@ constexpr std::uint64_t ping_interval_ms = 15'000;
 // Three missed pings: the index is gone even if TCP has not noticed.
 constexpr std::uint64_t silence_limit_ms = 45'000;
 constexpr std::uint64_t handshake_limit_ms = 10'000;
+// Per address the index's name resolves to.
+constexpr std::uint64_t connect_timeout_ms = 10'000;
 
 } // namespace
 
-// A pending uv_getaddrinfo; frees itself in its callback.
-struct IndexClient::Resolve {
-    uv_getaddrinfo_t req{};
-    IndexClient* client;
-};
-
-// A pending uv_tcp_connect; frees itself in its callback.
-struct IndexClient::Connect {
-    uv_connect_t req{};
-    IndexClient* client;
-};
-
 IndexClient::IndexClient(PeerDaemon& daemon)
-    : daemon_(daemon), retry_timer_(daemon.loop()), ping_timer_(daemon.loop()) {}
+    : daemon_(daemon), connector_(daemon.loop()), retry_timer_(daemon.loop()),
+      ping_timer_(daemon.loop()) {}
 
 std::string IndexClient::target() const {
-    const auto& c = daemon_.config();
-    if (c.index_address.find(':') != std::string::npos)
-        return fmt::format("[{}]:{}", c.index_address, c.index_port);
-    return fmt::format("{}:{}", c.index_address, c.index_port);
+    return endpoint_text(daemon_.config().index_address, daemon_.config().index_port);
 }
 
 std::uint32_t IndexClient::reconnect_in_ms() const {
@@ -58,6 +48,7 @@ void IndexClient::start() {
 
 void IndexClient::stop() {
     stopping_ = true;
+    connector_.cancel();
     retry_timer_.stop();
     ping_timer_.stop();
     fail_pending_searches({ErrorCode::not_connected, "napeerd is shutting down"});
@@ -68,71 +59,22 @@ void IndexClient::begin_attempt() {
     if (stopping_ || attempt_running_) return;
     attempt_running_ = true;
     state_ = protocol::IndexState::connecting;
-    auto* resolve = new Resolve;
-    resolve->client = this;
-    resolve->req.data = resolve;
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
-    std::string port = std::to_string(daemon_.config().index_port);
-    int rc = uv_getaddrinfo(
-        daemon_.loop(), &resolve->req,
-        [](uv_getaddrinfo_t* req, int status, addrinfo* result) {
-            auto* r = static_cast<Resolve*>(req->data);
-            IndexClient* client = r->client;
-            delete r;
-            client->resolved(status, status == 0 && result ? result->ai_addr : nullptr);
-            uv_freeaddrinfo(result);
-        },
-        daemon_.config().index_address.c_str(), port.c_str(), &hints);
-    if (rc != 0) {
-        delete resolve;
-        attempt_running_ = false;
-        schedule_retry(
-            fmt::format("cannot resolve {}: {}", daemon_.config().index_address, uv_strerror(rc)));
-    }
+    // Every address the name resolves to is tried in turn; the connector
+    // is ours and calls back no one once stopped.
+    connector_.connect(daemon_.config().index_address, daemon_.config().index_port, connect_timeout_ms,
+                       [this](Result<Connection*> connection) { connected(std::move(connection)); });
 }
 
-void IndexClient::resolved(int status, const sockaddr* address) {
-    if (stopping_) {
+void IndexClient::connected(Result<Connection*> connection) {
+    if (!connection) {
         attempt_running_ = false;
-        return;
+        state_ = protocol::IndexState::disconnected;
+        return schedule_retry(connection.error().message);
     }
-    if (status != 0 || !address) {
-        attempt_running_ = false;
-        return schedule_retry(fmt::format("cannot resolve {}: {}", daemon_.config().index_address,
-                                          uv_strerror(status)));
-    }
-    connection_ = Connection::create(daemon_.loop(), Connection::Kind::tcp);
+    connection_ = *connection;
     connection_->set_handler(this);
-    auto* connect = new Connect;
-    connect->client = this;
-    connect->req.data = connect;
-    int rc = uv_tcp_connect(&connect->req, reinterpret_cast<uv_tcp_t*>(connection_->stream()),
-                            address, [](uv_connect_t* req, int status) {
-                                auto* c = static_cast<Connect*>(req->data);
-                                IndexClient* client = c->client;
-                                delete c;
-                                client->connected(status);
-                            });
-    if (rc != 0) {
-        delete connect;
-        connection_->close(fmt::format("cannot connect to {}: {}", target(), uv_strerror(rc)));
-    }
-}
-
-void IndexClient::connected(int status) {
-    if (!connection_) return;
-    if (status != 0) {
-        // uv_close on a connecting handle cancels it: that reason stands.
-        if (status != UV_ECANCELED)
-            connection_->close(
-                fmt::format("cannot connect to {}: {}", target(), uv_strerror(status)));
-        return;
-    }
     step_ = Step::hello;
-    last_heard_ms_ = uv_now(daemon_.loop());
+    last_heard_ms_ = now_ms(daemon_.loop());
     outgoing_.attach(*connection_);
     connection_->start_reading();
     connection_->send_message(protocol::Hello{protocol::version, protocol::Channel::index});
@@ -141,15 +83,15 @@ void IndexClient::connected(int status) {
 
 void IndexClient::send_ping() {
     if (!connection_) return;
-    std::uint64_t silent = uv_now(daemon_.loop()) - last_heard_ms_;
+    std::uint64_t silent = now_ms(daemon_.loop()) - last_heard_ms_;
     if (step_ != Step::ready && silent > handshake_limit_ms)
         return connection_->close("the index did not answer the handshake within 10 s");
     if (silent > silence_limit_ms) return connection_->close("the index has been silent for 45 s");
-    connection_->send_message(protocol::Ping{uv_now(daemon_.loop())});
+    connection_->send_message(protocol::Ping{now_ms(daemon_.loop())});
 }
 
 void IndexClient::on_frame(Connection& connection, const protocol::Frame& frame) {
-    last_heard_ms_ = uv_now(daemon_.loop());
+    last_heard_ms_ = now_ms(daemon_.loop());
     if (frame.type == MessageType::error) {
         auto error = protocol::decode_message<protocol::ErrorMessage>(frame.payload);
         // A refused batch (over limits.max_files_per_peer) leaves the link

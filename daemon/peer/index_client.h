@@ -8,11 +8,12 @@
 // searches; pings so that both sides notice a dead link; and reconnects
 // with capped exponential backoff and jitter when the link goes.
 //
-// Ownership: owns its Connection (through close()) and its timers. Lives as
-// long as the PeerDaemon, which outlives the loop run, so callbacks of
-// pending libuv requests may always reach it. Loop thread only.
+// Ownership: owns its connector, its Connection (through close()) and its
+// timers. Lives as long as the PeerDaemon, which outlives the loop run.
+// Loop thread only.
 
 #include "event/connection.h"
+#include "event/connector.h"
 #include "event/paced_sender.h"
 #include "event/timer.h"
 #include "protocol/control_messages.h"
@@ -56,12 +57,8 @@ public:
     void on_closed(Connection& connection, const std::string& reason) override;
 
 private:
-    struct Resolve;
-    struct Connect;
-
     void begin_attempt();
-    void resolved(int status, const sockaddr* address);
-    void connected(int status);
+    void connected(Result<Connection*> connection);
     void registered(std::uint32_t peer_id);
     void schedule_retry(const std::string& error);
     void send_ping();
@@ -73,6 +70,7 @@ private:
     PeerDaemon& daemon_;
     Connection* connection_ = nullptr;
     PacedSender outgoing_;
+    Connector connector_;
     Timer retry_timer_;
     Timer ping_timer_;
     protocol::IndexState state_ = protocol::IndexState::disconnected;

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     Logger log;
     log.set_level(config->log_level);
     uv_loop_t loop;
-    uv_loop_init(&loop);
+    init_loop(&loop);
     int exit_code = 0;
     {
         PeerDaemon daemon(&loop, *config, log);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "peer/peer_daemon.h"
 
+#include "event/clock.h"
 #include "event/work.h"
 #include "protocol/name_rules.h"
 #include "util/path_text.h"
@@ -65,7 +66,7 @@ std::vector<std::string> PeerDaemon::share_roots(const PeerConfig& config) {
 }
 
 Status PeerDaemon::start() {
-    started_ms_ = uv_now(loop_);
+    started_ms_ = now_ms(loop_);
     for (const auto& dir : config_.share_dirs) {
         struct stat st {};
         if (stat(dir.c_str(), &st) != 0)
@@ -89,7 +90,7 @@ Status PeerDaemon::start() {
 
 void PeerDaemon::scan_done(ScanResult result) {
     scanning_ = false;
-    if (stopping_) return;
+    if (stopping_) return watcher_.start(result); // ends the walk; nothing is watched
     for (const auto& f : result.files) shares_.upsert(f.root, f.rel_path, f.size, f.mtime_ns);
     watcher_.start(result);
     for (const auto& problem : result.problems) log_.warn("cannot share {}", problem);
@@ -151,7 +152,7 @@ protocol::StatusResult PeerDaemon::status() const {
     s.downloads_active = downloads_.active();
     s.uploads_done = uploads_.completed();
     s.downloads_done = downloads_.completed();
-    s.uptime_seconds = (uv_now(loop_) - started_ms_) / 1000;
+    s.uptime_seconds = (now_ms(loop_) - started_ms_) / 1000;
     s.rescan_interval = config_.rescan_interval;
     s.watched_dirs = static_cast<std::uint32_t>(watcher_.watch_count());
     s.watch_state = !watcher_.degraded()        ? protocol::WatchState::inotify

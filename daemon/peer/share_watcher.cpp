@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace napster {
 namespace {
@@ -39,15 +40,23 @@ int ShareWatcher::open() {
         degrade(RescanPolicy::Cause::no_inotify, opened.error().message);
         return -1;
     }
+    // The initial walk adds watches through the descriptor: it is one of
+    // our walks, so a stop() during it leaves the descriptor open until it
+    // has returned (start() ends it).
+    begin_walk();
+    initial_walk_ = true;
     return inotify_.fd();
 }
 
 void ShareWatcher::start(const ScanResult& initial_scan) {
-    adopt_watches(initial_scan.watches);
-    if (initial_scan.watch_error) note_watch_error(initial_scan.watch_error);
-    // A degrade above may have started a rescan: its walk must end first.
-    if (walks_in_flight_ == 0) start_reading();
-    daemon_.log().debug("watching {} directories", dirs_.size());
+    if (!stopping_) {
+        adopt_watches(initial_scan.watches);
+        if (initial_scan.watch_error) note_watch_error(initial_scan.watch_error);
+        daemon_.log().debug("watching {} directories", dirs_.size());
+    }
+    // A degrade above may have started a rescan: end_walk waits for it.
+    if (std::exchange(initial_walk_, false)) return end_walk();
+    if (!stopping_ && walks_in_flight_ == 0) start_reading();
 }
 
 void ShareWatcher::start_reading() {

@@ -47,7 +47,8 @@ public:
     // Opens the inotify descriptor, or returns -1 (and later rescans) when
     // the kernel refuses one. The initial walk adds its watches to it.
     int open();
-    // Takes the initial walk's watches and starts reading events.
+    // Takes the initial walk's watches and starts reading events. Call it
+    // when that walk has returned, even when stopping: it ends the walk.
     void start(const ScanResult& initial_scan);
     void stop();
 
@@ -85,6 +86,7 @@ private:
     std::unordered_map<int, DirKey> dirs_;
     std::map<DirKey, int> watches_;
     int walks_in_flight_ = 0;
+    bool initial_walk_ = false; // open() counted the initial walk in flight
     bool flushing_ = false;
     bool rescan_wanted_ = false;
     bool rescan_running_ = false;

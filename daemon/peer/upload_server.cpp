@@ -2,7 +2,6 @@
 #include "peer/upload_server.h"
 
 #include "peer/peer_daemon.h"
-#include "peer/upload_session.h"
 
 namespace napster {
 
@@ -15,9 +14,7 @@ Status UploadServer::start() {
     auto listener = Listener::listen_tcp(daemon_.loop(), c.upload_address, c.upload_port, "upload.port",
                                          c.source, [this](Connection* connection) {
                                              if (daemon_.stopping()) return connection->close("shutting down");
-                                             auto session = std::make_unique<UploadSession>(*this, connection);
-                                             UploadSession* key = session.get();
-                                             sessions_.emplace(key, std::move(session));
+                                             sessions_.add(*this, connection);
                                          });
     if (!listener) return listener.error();
     listener_ = *listener;
@@ -28,12 +25,11 @@ Status UploadServer::start() {
 void UploadServer::stop() {
     if (listener_) listener_->close();
     listener_ = nullptr;
-    for (auto& [key, session] : sessions_) session->close("napeerd shutting down");
+    sessions_.for_each([](UploadSession& session) { session.close("napeerd shutting down"); });
 }
 
-void UploadServer::session_finished(UploadSession* session, bool complete) {
+void UploadServer::upload_ended(bool complete) {
     if (complete) ++completed_;
-    sessions_.erase(session);
 }
 
 } // namespace napster

@@ -5,12 +5,14 @@
 // answered with GET_OK and the file's bytes, read on the thread pool and
 // paced by how fast the downloader reads.
 //
-// Ownership: the server owns the listener and its sessions. A session
-// lives until both its connection has closed and no file operation of its
-// is in flight. Loop thread only.
+// Ownership: the server owns the listener and, through its registry, its
+// sessions (each freed once its connection has closed and no file
+// operation of its is in flight). Loop thread only.
 
 #include "event/connection.h"
 #include "event/listener.h"
+#include "event/session.h"
+#include "peer/upload_session.h"
 #include "util/result.h"
 
 #include <cstdint>
@@ -20,7 +22,6 @@
 namespace napster {
 
 class PeerDaemon;
-class UploadSession;
 
 class UploadServer {
 public:
@@ -37,12 +38,12 @@ public:
 
     // For sessions.
     PeerDaemon& daemon() { return daemon_; }
-    void session_finished(UploadSession* session, bool complete);
+    void upload_ended(bool complete);
 
 private:
     PeerDaemon& daemon_;
     Listener* listener_ = nullptr;
-    std::unordered_map<UploadSession*, std::unique_ptr<UploadSession>> sessions_;
+    SessionRegistry<UploadSession> sessions_;
     std::uint64_t completed_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "peer/upload_session.h"
 
+#include "event/file_reader.h"
 #include "event/handshake.h"
 #include "event/work.h"
 #include "fs/share_scan.h"
@@ -71,13 +72,12 @@ struct OpenedFile {
 } // namespace
 
 UploadSession::UploadSession(UploadServer& server, Connection* connection)
-    : server_(server), connection_(connection), who_(connection->remote_endpoint()) {
-    connection_->set_handler(this);
-    connection_->start_reading();
+    : ConnectionSession(connection), server_(server), who_(connection->remote_endpoint()) {
+    connection->start_reading();
 }
 
-void UploadSession::close(const std::string& reason) {
-    if (connection_) connection_->close(reason);
+UploadSession::~UploadSession() {
+    if (file_ >= 0) ::close(file_);
 }
 
 void UploadSession::on_frame(Connection& connection, const protocol::Frame& frame) {
@@ -91,17 +91,17 @@ void UploadSession::on_frame(Connection& connection, const protocol::Frame& fram
     handle_get(frame);
 }
 
-void UploadSession::refuse(ErrorCode code, const std::string& text) {
-    outcome_ = fmt::format("refused: {}", text);
-    if (connection_) connection_->fail({code, text});
+void UploadSession::refuse(const Error& error) {
+    outcome_ = fmt::format("refused: {}", error.message);
+    if (connection()) connection()->fail(error);
 }
 
 void UploadSession::handle_get(const protocol::Frame& frame) {
     auto get = protocol::decode_message<protocol::Get>(frame.payload);
-    if (!get) return connection_->fail(get.error());
+    if (!get) return connection()->fail(get.error());
     get_done_ = true;
     request_ = std::move(*get);
-    connection_->pause_reading(); // nothing more may come; stop buffering
+    connection()->pause_reading(); // nothing more may come; stop buffering
     if (request_.requester_id != protocol::unknown_peer_id)
         who_ = fmt::format("peer {} ({}) at {}", request_.requester_id, printable(request_.requester_name), who_);
     PeerDaemon& daemon = server_.daemon();
@@ -109,104 +109,80 @@ void UploadSession::handle_get(const protocol::Frame& frame) {
 
     const SharedFile* file = daemon.shares().find(request_.file_id);
     if (!file || file->name() != request_.name)
-        return refuse(ErrorCode::not_found, fmt::format("{} is not shared here", printable(request_.name)));
+        return refuse({ErrorCode::not_found, fmt::format("{} is not shared here", printable(request_.name))});
 
     auto result = std::make_shared<OpenedFile>();
-    fs_busy_ = true;
     queue_work(
         daemon.loop(),
         [result, path = daemon.shares().full_path(*file), root = daemon.shares().roots().at(file->root)] {
             result->open(path, root);
         },
-        [this, result] {
-            fs_busy_ = false;
+        [this, result, hold = hold()] {
             file_ = result->fd;
             size_ = result->size;
-            if (closed_) return maybe_finished();
-            if (!result->error.empty()) return refuse(result->code, result->error);
+            if (!connection()) return;
+            if (!result->error.empty()) return refuse({result->code, result->error});
             opened();
         });
 }
 
 void UploadSession::opened() {
     if (request_.offset > size_)
-        return refuse(ErrorCode::invalid_argument,
-                      fmt::format("offset {} is past the end ({} bytes)", request_.offset, size_));
+        return refuse({ErrorCode::invalid_argument,
+                       fmt::format("offset {} is past the end ({} bytes)", request_.offset, size_)});
     offset_ = request_.offset;
     to_send_ = size_ - offset_;
-    connection_->send_message(protocol::GetOk{size_, to_send_});
-    connection_->set_write_limit(queue_target + chunk_size + 64);
+    connection()->send_message(protocol::GetOk{size_, to_send_});
+    connection()->set_write_limit(queue_target + chunk_size + 64);
     read_next();
 }
 
 void UploadSession::read_next() {
-    if (closed_ || fs_busy_) return;
+    if (!connection() || reading_) return;
     if (sent_ == to_send_) {
+        complete_ = true;
         outcome_ = "complete";
-        connection_->close_after_writes("upload complete");
+        connection()->close_after_writes("upload complete");
         return;
     }
     std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, to_send_ - sent_));
-    chunk_.resize(want);
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(chunk_.data()), static_cast<unsigned>(want));
-    fs_req_.data = this;
-    fs_busy_ = true;
-    int rc = uv_fs_read(server_.daemon().loop(), &fs_req_, file_, &buf, 1,
-                        static_cast<std::int64_t>(offset_ + sent_), [](uv_fs_t* req) {
-                            auto* self = static_cast<UploadSession*>(req->data);
-                            ssize_t result = req->result;
-                            uv_fs_req_cleanup(req);
-                            self->fs_busy_ = false;
-                            self->read_done(result);
-                        });
-    if (rc != 0) {
-        fs_busy_ = false;
-        read_done(rc);
-    }
+    reading_ = true;
+    read_file_at(server_.daemon().loop(), file_, offset_ + sent_, want,
+                 [this, hold = hold()](Result<Bytes> chunk) {
+                     reading_ = false;
+                     read_done(std::move(chunk));
+                 });
 }
 
-void UploadSession::read_done(ssize_t result) {
-    if (closed_) return maybe_finished();
-    if (result < 0) {
-        outcome_ = fmt::format("failed: read error: {}", uv_strerror(static_cast<int>(result)));
-        return connection_->close(outcome_);
+void UploadSession::read_done(Result<Bytes> chunk) {
+    if (!connection()) return;
+    if (!chunk) {
+        outcome_ = fmt::format("failed: {}", chunk.error().message);
+        return connection()->close(outcome_);
     }
-    if (result == 0) {
+    if (chunk->empty()) {
         // Cut short: the downloader sees fewer bytes than GET_OK promised
         // and discards its partial file.
         outcome_ = "failed: the file shrank while being sent";
-        return connection_->close(outcome_);
+        return connection()->close(outcome_);
     }
-    chunk_.resize(static_cast<std::size_t>(result));
-    sent_ += static_cast<std::uint64_t>(result);
-    connection_->send(std::move(chunk_));
-    chunk_ = Bytes();
-    if (connection_->pending_write_bytes() < queue_target) read_next();
+    sent_ += chunk->size();
+    connection()->send(std::move(*chunk));
+    if (connection() && connection()->pending_write_bytes() < queue_target) read_next();
 }
 
 void UploadSession::on_drained(Connection&) {
-    if (get_done_ && !fs_busy_ && sent_ < to_send_) read_next();
+    if (get_done_ && sent_ < to_send_) read_next();
 }
 
-void UploadSession::on_closed(Connection&, const std::string& reason) {
-    connection_ = nullptr;
-    closed_ = true;
+// The bytes counted are those handed to the socket; a read still on the
+// thread pool is moot and only holds the session until it returns.
+void UploadSession::on_disconnected(const std::string& reason) {
     if (outcome_.empty()) outcome_ = fmt::format("failed: {}", reason);
-    maybe_finished();
-}
-
-void UploadSession::maybe_finished() {
-    if (!closed_ || fs_busy_) return;
-    if (file_ >= 0) {
-        ::close(file_);
-        file_ = -1;
-    }
-    PeerDaemon& daemon = server_.daemon();
-    bool complete = outcome_ == "complete";
     if (get_done_)
-        daemon.log().info("upload of {} to {}: {} of {} bytes sent, {}", printable(request_.name), who_,
-                          sent_, to_send_, outcome_);
-    server_.session_finished(this, complete); // destroys this session
+        server_.daemon().log().info("upload of {} to {}: {} of {} bytes sent, {}", printable(request_.name), who_,
+                                    sent_, to_send_, outcome_);
+    server_.upload_ended(complete_);
 }
 
 } // namespace napster

@@ -4,15 +4,17 @@
 // One upload: HELLO, GET, then the file. The file is looked up by the id
 // the index listed, must still be a regular file inside its share root
 // (resolved with realpath on the thread pool, so a symlink swapped in since
-// the scan cannot lead outside), and is read in chunks on the thread pool.
+// the scan cannot lead outside), and is read in chunks on the thread pool,
+// each read only while the socket has room for it.
 //
-// Ownership: owned by UploadServer; does not own the Connection. Loop
-// thread only.
+// Ownership: owned by UploadServer's registry; a ConnectionSession, freed
+// once its connection has closed and no open or read of its is in flight
+// (each holds it). The file descriptor is the session's and closes with
+// it. Loop thread only.
 
-#include "event/connection.h"
+#include "event/connection_session.h"
 #include "protocol/transfer_messages.h"
-
-#include <uv.h>
+#include "util/result.h"
 
 #include <cstdint>
 #include <string>
@@ -21,40 +23,33 @@ namespace napster {
 
 class UploadServer;
 
-class UploadSession final : public Connection::Handler {
+class UploadSession final : public ConnectionSession {
 public:
     UploadSession(UploadServer& server, Connection* connection);
+    ~UploadSession() override;
 
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     void on_drained(Connection& connection) override;
-    void on_closed(Connection& connection, const std::string& reason) override;
-    void close(const std::string& reason);
 
 private:
     void handle_get(const protocol::Frame& frame);
     void opened();
     void read_next();
-    void read_done(ssize_t result);
-    void refuse(protocol::ErrorCode code, const std::string& text);
-    void maybe_finished();
+    void read_done(Result<Bytes> chunk);
+    void refuse(const Error& error);
+    void on_disconnected(const std::string& reason) override;
 
     UploadServer& server_;
-    Connection* connection_;
     bool hello_done_ = false;
     bool get_done_ = false;
     protocol::Get request_;
-    std::string path_;
-    std::string root_;
-    uv_fs_t fs_req_{};
-    bool fs_busy_ = false;
-    uv_file file_ = -1;
+    int file_ = -1;
+    bool reading_ = false; // a read is on the thread pool
     std::uint64_t size_ = 0;
     std::uint64_t offset_ = 0;
     std::uint64_t sent_ = 0;
     std::uint64_t to_send_ = 0;
-    Bytes chunk_;
-    bool reading_ = false;
-    bool closed_ = false;
+    bool complete_ = false;
     std::string outcome_;
     std::string who_;
 };
