@@ -63,6 +63,7 @@ Failure error_reply_failure(const protocol::ErrorMessage& error) {
     case protocol::ErrorCode::not_connected:
         return {exit_not_connected, std::move(text), {}};
     case protocol::ErrorCode::version_mismatch:
+    case protocol::ErrorCode::permission_denied:
         return {exit_unreachable, std::move(text), {}};
     default:
         return failure(std::move(text));
@@ -138,7 +139,11 @@ Outcome<Done> ControlClient::handshake(std::chrono::milliseconds timeout) {
         if (!error)
             return unreachable(socket_path_, fmt::format("invalid ERROR during the handshake: {}",
                                                          error.error().message));
-        return error_reply_failure(*error);
+        // Refused at the door: worded as napeerd not being reachable, with
+        // the status error_reply_failure chose.
+        Failure refused = error_reply_failure(*error);
+        if (refused.status == exit_unreachable) return unreachable(socket_path_, refused.message);
+        return refused;
     }
     if (frame->type != MessageType::welcome)
         return unreachable(socket_path_, fmt::format("handshake failed: expected WELCOME, got {}",

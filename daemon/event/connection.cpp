@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace napster {
@@ -209,6 +210,25 @@ std::optional<ucred> Connection::peer_credentials() const {
     socklen_t len = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return std::nullopt;
     return cred;
+}
+
+std::optional<std::vector<gid_t>> Connection::peer_groups() const {
+    if (kind_ != Kind::pipe) return std::nullopt;
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd) != 0) return std::nullopt;
+    // Linux answers ERANGE with the length it needs when the buffer is
+    // short; NGROUPS_MAX is 65536, so two tries always do.
+    std::vector<gid_t> groups(64);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        socklen_t len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) == 0) {
+            groups.resize(len / sizeof(gid_t));
+            return groups;
+        }
+        if (errno != ERANGE) return std::nullopt;
+        groups.resize(len / sizeof(gid_t) + 1);
+    }
+    return std::nullopt;
 }
 
 } // namespace napster

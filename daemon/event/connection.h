@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace napster {
 
@@ -85,6 +86,10 @@ public:
     std::string remote_address() const;
     // SO_PEERCRED of a Unix peer (pid, uid, gid at connect time).
     std::optional<ucred> peer_credentials() const;
+    // SO_PEERGROUPS of a Unix peer: its supplementary groups at connect
+    // time, as the kernel recorded them (no /proc, so no race with the
+    // pid being reused); nothing for TCP or when the kernel cannot say.
+    std::optional<std::vector<gid_t>> peer_groups() const;
 
 private:
     explicit Connection(Kind kind) : kind_(kind) {}

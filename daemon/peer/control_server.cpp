@@ -12,8 +12,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 namespace napster {
 namespace {
@@ -26,28 +24,15 @@ using protocol::MessageType;
 // connection is dropped.
 constexpr std::size_t control_write_limit = 64 * 1024 * 1024;
 
-// Whether process `pid` has `gid` among its groups. SO_PEERCRED carries the
-// primary group only; admins are usually in napeerd's group as a
-// supplementary one, which only /proc tells.
-bool process_in_group(pid_t pid, gid_t gid) {
-    std::ifstream status(fmt::format("/proc/{}/status", pid));
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("Groups:", 0) != 0) continue;
-        std::istringstream groups(line.substr(7));
-        unsigned long g;
-        while (groups >> g)
-            if (g == gid) return true;
-    }
-    return false;
-}
-
 // Root, napeerd's own user, and members of its group (the socket's group:
 // the unit makes it napster) may drive it, as the socket's 0660 mode says.
-bool may_control(const ucred& cred) {
+// Admins are usually in that group as a supplementary one, which
+// SO_PEERCRED does not carry: SO_PEERGROUPS does, from the kernel's record
+// of the connect, so /proc (and its race with pid reuse) is not needed.
+bool may_control(const ucred& cred, const std::optional<std::vector<gid_t>>& groups) {
     if (cred.uid == 0 || cred.uid == geteuid()) return true;
     if (cred.gid == getegid()) return true;
-    return process_in_group(cred.pid, getegid());
+    return groups && std::find(groups->begin(), groups->end(), getegid()) != groups->end();
 }
 
 } // namespace
@@ -80,20 +65,25 @@ ControlSession::ControlSession(ControlServer& server, Connection* connection)
     : ConnectionSession(connection), server_(server) {
     connection->set_write_limit(control_write_limit);
     auto cred = connection->peer_credentials();
-    if (!cred || !may_control(*cred)) {
+    if (!cred || !may_control(*cred, connection->peer_groups())) {
+        // Answered after the caller's HELLO: the accepting side sends
+        // nothing before it, so napctl always reads the same refusal.
         long uid = cred ? static_cast<long>(cred->uid) : -1;
         server_.daemon().log().warn("refused control connection from uid {}", uid);
-        connection->fail(
-            {ErrorCode::permission_denied,
-             fmt::format("permission denied: napeerd runs as uid {}; use that user, a member of "
-                         "its group, or root",
-                         geteuid())});
-        return;
+        refusal_ = Error{ErrorCode::permission_denied,
+                         fmt::format("permission denied: napeerd runs as uid {}; use that user, a member of "
+                                     "its group, or root",
+                                     geteuid())};
     }
     connection->start_reading();
 }
 
 void ControlSession::on_frame(Connection& connection, const protocol::Frame& frame) {
+    if (refusal_) {
+        if (frame.type != MessageType::hello)
+            return connection.fail({ErrorCode::unexpected_message, "expected HELLO first"});
+        return connection.fail(*refusal_);
+    }
     if (!hello_done_) {
         hello_done_ = answer_hello(
             connection, frame,

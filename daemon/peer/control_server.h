@@ -19,6 +19,7 @@
 #include "util/result.h"
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,7 +60,8 @@ private:
     ControlServer& server_;
     bool hello_done_ = false;
     bool request_done_ = false;
-    PacedSender outgoing_; // SHARES_BATCH frames
+    std::optional<Error> refusal_; // a caller who may not drive napeerd
+    PacedSender outgoing_;         // SHARES_BATCH frames
 };
 
 class ControlServer {

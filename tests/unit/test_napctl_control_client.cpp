@@ -25,8 +25,13 @@ TEST_CASE("version_mismatch is exit status 3: this napeerd cannot be talked to")
     CHECK(f.message == "napeerd speaks protocol version 2, the client version 3");
 }
 
+TEST_CASE("permission_denied is exit status 3: napeerd will not talk to this caller") {
+    Failure f = error_reply_failure({ErrorCode::permission_denied, "permission denied: napeerd runs as uid 0"});
+    CHECK(f.status == exit_unreachable);
+}
+
 TEST_CASE("every other code, known or not, is exit status 1") {
-    for (std::uint16_t code : {1, 3, 4, 5, 6, 7, 8, 10, 11, 99}) {
+    for (std::uint16_t code : {1, 3, 4, 5, 6, 7, 8, 10, 99}) {
         CAPTURE(code);
         Failure f = error_reply_failure({static_cast<ErrorCode>(code), "it failed"});
         CHECK(f.status == exit_failure);
