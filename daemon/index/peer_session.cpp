@@ -62,6 +62,7 @@ void PeerSession::on_frame(Connection& connection, const protocol::Frame& frame)
     case State::awaiting_hello:
         return handle_hello(frame);
     case State::awaiting_register:
+        if (frame.type == MessageType::ping) return answer_ping(connection, frame);
         if (frame.type != MessageType::register_peer)
             return connection.fail({ErrorCode::unexpected_message, "expected REGISTER after HELLO"});
         return handle_register(frame);

@@ -90,8 +90,13 @@ void ControlSession::on_frame(Connection& connection, const protocol::Frame& fra
             {protocol::Channel::control, "napeerd", "this is napeerd's control socket"});
         return;
     }
+    // PING is answered at any time, even while a request runs.
+    if (frame.type == MessageType::ping) return answer_ping(connection, frame);
     if (request_done_)
-        return connection.fail({ErrorCode::unexpected_message, "one request per connection"});
+        return connection.fail(
+            {ErrorCode::unexpected_message,
+             fmt::format("{} after the request: one request per connection",
+                         protocol::message_type_name(frame.type))});
     static constexpr auto commands = command_table();
     static_assert(
         std::is_sorted(commands.begin(), commands.end(),
@@ -103,8 +108,9 @@ void ControlSession::on_frame(Connection& connection, const protocol::Frame& fra
         return connection.fail(
             {ErrorCode::unexpected_message,
              fmt::format("{} is not a control request", protocol::message_type_name(frame.type))});
+    // Reading goes on: a second request is answered (with an error), and
+    // napctl hanging up is noticed at once, not at the next reply.
     request_done_ = true;
-    connection.pause_reading();
     (this->*command->handler)(frame);
 }
 
@@ -136,13 +142,17 @@ void ControlSession::handle_fetch(const protocol::Frame& frame) {
         auto own_id = daemon.index().peer_id();
         std::vector<protocol::Holder> holders;
         std::uint64_t size = 0;
-        for (const auto& hit : result->hits)
+        for (const auto& hit : result->hits) {
+            // The index was asked for this exact name; a hit under any other
+            // name (a lying or buggy index) is not what the user asked for.
+            if (hit.name != request.name) continue;
             for (const auto& h : hit.holders) {
                 if (request.peer ? h.peer_id != *request.peer : (own_id && h.peer_id == *own_id))
                     continue;
                 holders.push_back(h);
                 size = hit.size;
             }
+        }
         if (request.peer && own_id && *request.peer == *own_id)
             return connection()->fail(
                 {ErrorCode::invalid_argument,

@@ -86,8 +86,11 @@ void UploadSession::on_frame(Connection& connection, const protocol::Frame& fram
                                    {protocol::Channel::transfer, "this peer", "this is a peer's upload port"});
         return;
     }
-    if (frame.type != MessageType::get || get_done_)
-        return connection.fail({ErrorCode::unexpected_message, "expected one GET"});
+    // Reading stops at GET: nothing may follow it, PING included.
+    if (frame.type == MessageType::ping) return answer_ping(connection, frame);
+    if (frame.type != MessageType::get)
+        return connection.fail({ErrorCode::unexpected_message,
+                                fmt::format("expected GET or PING, not {}", protocol::message_type_name(frame.type))});
     handle_get(frame);
 }
 

@@ -15,7 +15,7 @@ import struct
 import subprocess
 import threading
 
-from harness import (CHANNEL_CONTROL, CHANNEL_INDEX, CHANNEL_TRANSFER, DEADLINE, ERR_MALFORMED,
+from harness import (CHANNEL_CONTROL, CHANNEL_INDEX, CHANNEL_TRANSFER, DEADLINE, ERR_MALFORMED, PING, PONG,
                      ERR_NOT_FOUND, ERR_UNEXPECTED, ERR_VERSION, ERROR, FETCH, FILES_ADD, GET_OK, HELLO,
                      NAPCTL, REGISTER, REGISTERED, SEARCH, SEARCH_RESULT, STATUS, WELCOME, FakeHolder,
                      NapsterTestCase, RawClient, content, file_entry, frame, get_request, hello, main,
@@ -155,6 +155,33 @@ class HostileInput(NapsterTestCase):
             reply = client.read_frame()
             self.assertEqual(reply, (WELCOME, u16(VERSION)))
         self.for_each_endpoint(action)
+
+    def test_ping_after_the_handshake_is_answered_on_every_channel(self):
+        # napster-protocol(7): after the handshake either side may send PING.
+        def action(client, channel):
+            client.handshake(channel)
+            for token in (1, 0xDEADBEEF01020304):
+                client.send(frame(PING, u64(token)))
+                self.assertEqual(client.read_frame(), (PONG, u64(token)))
+        self.for_each_endpoint(action)
+
+    def test_a_second_control_request_is_answered_unexpected_message(self):
+        with RawClient(self.holder.socket_path) as client:
+            client.handshake(CHANNEL_CONTROL)
+            # One write, so napeerd reads both before the index can answer.
+            client.send(frame(SEARCH, u32(1) + u8(0) + u16(0) + str16(b"wanted")) + frame(STATUS))
+            frames = []
+            while True:
+                got = client.read_frame()
+                if got is None:
+                    break
+                frames.append(got)
+            kinds = [f[0] for f in frames]
+            self.assertIn(ERROR, kinds, frames)
+            code, text = parse_error(frames[kinds.index(ERROR)][1])
+            self.assertEqual(code, ERR_UNEXPECTED, text)
+            self.assertIn("one request per connection", text)
+        self.assert_still_serving()
 
     def test_hello_for_the_wrong_channel(self):
         wrong = {CHANNEL_INDEX: CHANNEL_TRANSFER, CHANNEL_TRANSFER: CHANNEL_CONTROL,
