@@ -8,6 +8,7 @@
 #include "index/index_server.h"
 #include "protocol/common_messages.h"
 #include "util/daemon_args.h"
+#include "util/fd_limit.h"
 #include "util/log.h"
 
 #include <fmt/format.h>
@@ -73,6 +74,10 @@ int main(int argc, char** argv) {
 
     Logger log;
     log.set_level(config->log_level);
+    // A descriptor a peer, and a few for the listener, the loop and logs.
+    if (auto warning = raise_fd_limit(std::uint64_t{config->max_peers} + 64,
+                                      fmt::format("limits.max_peers = {}", config->max_peers)))
+        log.warn("{}", *warning);
     uv_loop_t loop;
     init_loop(&loop);
     int exit_code = 0;

@@ -8,6 +8,7 @@
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "util/daemon_args.h"
+#include "util/fd_limit.h"
 #include "util/log.h"
 
 #include <fmt/format.h>
@@ -67,6 +68,11 @@ int main(int argc, char** argv) {
 
     Logger log;
     log.set_level(config->log_level);
+    // Uploads, downloads and napctl connections each take a descriptor;
+    // napeerd has no limit of its own on them yet, so ask for a generous
+    // number (the unit sets LimitNOFILE=8192).
+    if (auto warning = raise_fd_limit(1024, "napeerd's uploads, downloads and control connections"))
+        log.warn("{}", *warning);
     uv_loop_t loop;
     init_loop(&loop);
     int exit_code = 0;
