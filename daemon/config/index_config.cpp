@@ -11,7 +11,8 @@ namespace {
 
 constexpr std::string_view index_keys[] = {
     "listen.address",     "listen.port", "limits.max_peers", "limits.max_files_per_peer",
-    "limits.max_results", "limits.peer_timeout", "log.level",
+    "limits.max_results", "limits.peer_timeout", "limits.handshake_timeout", "limits.max_pending",
+    "limits.max_per_address", "log.level",
 };
 
 } // namespace
@@ -29,6 +30,9 @@ Result<IndexConfig> parse_index_config(std::string_view text, std::string_view s
     check.read_integer("limits.max_files_per_peer", 1, 100'000'000, config.max_files_per_peer);
     check.read_integer("limits.max_results", 1, 1000, config.max_results);
     check.read_integer("limits.peer_timeout", 3, 86400, config.peer_timeout);
+    check.read_integer("limits.handshake_timeout", 1, 3600, config.handshake_timeout);
+    check.read_integer("limits.max_pending", 0, 1'000'000, config.max_pending);
+    check.read_integer("limits.max_per_address", 0, 1'000'000, config.max_per_address);
     check.read_log_level("log.level", config.log_level);
     if (check.failed()) return check.error();
 
@@ -55,11 +59,14 @@ std::string format_index_config(const IndexConfig& config) {
                        "max_files_per_peer = {}\n"
                        "max_results = {}\n"
                        "peer_timeout = {}\n"
+                       "handshake_timeout = {}\n"
+                       "max_pending = {}\n"
+                       "max_per_address = {}\n"
                        "\n[log]\n"
                        "level = {}\n",
                        toml_quote(config.listen_address), config.listen_port, config.max_peers,
                        config.max_files_per_peer, config.max_results, config.peer_timeout,
-                       toml_quote(log_level_name(config.log_level)));
+                       config.handshake_timeout, config.max_pending, config.max_per_address, toml_quote(log_level_name(config.log_level)));
 }
 
 } // namespace napster

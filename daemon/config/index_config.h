@@ -23,6 +23,16 @@ struct IndexConfig {
     // [limits] peer_timeout: seconds of silence after which a peer's files
     // are dropped; the index pings every third of it. 3..86400.
     std::uint32_t peer_timeout = 60;
+    // [limits] handshake_timeout: seconds a connection has to send HELLO
+    // and REGISTER. 1..3600.
+    std::uint32_t handshake_timeout = 10;
+    // [limits] max_pending: connections that have not registered yet; at
+    // the cap the oldest of them is dropped. 0 = no cap.
+    std::uint32_t max_pending = 256;
+    // [limits] max_per_address: connections from one IP address at once;
+    // at the cap its oldest unregistered one is dropped, or, if all are
+    // registered, the new one refused. 0 = no cap.
+    std::uint32_t max_per_address = 64;
     LogLevel log_level = LogLevel::info;    // [log] level
 
     std::string source; // the file it was read from, "" for built-in defaults

@@ -12,8 +12,24 @@ namespace napster {
 namespace {
 
 constexpr std::string_view peer_keys[] = {
-    "name",       "index.address",      "index.port",     "upload.address", "upload.port",
-    "share.dirs", "share.download_dir", "share.rescan_interval", "control.socket", "log.level",
+    "name",
+    "index.address",
+    "index.port",
+    "upload.address",
+    "upload.port",
+    "upload.max_concurrent",
+    "upload.handshake_timeout",
+    "upload.idle_timeout",
+    "upload.max_pending",
+    "upload.max_per_address",
+    "share.dirs",
+    "share.download_dir",
+    "share.rescan_interval",
+    "control.socket",
+    "control.handshake_timeout",
+    "control.max_pending",
+    "control.max_per_user",
+    "log.level",
 };
 
 constexpr std::size_t max_name_bytes = 64;
@@ -132,10 +148,18 @@ Result<PeerConfig> parse_peer_config(std::string_view text, std::string_view sou
     check.read_integer("index.port", 1, 65535, config.index_port);
     check.read_string("upload.address", config.upload_address, ip_address_rule);
     check.read_integer("upload.port", 0, 65535, config.upload_port);
+    check.read_integer("upload.max_concurrent", 1, 10'000, config.upload_max_concurrent);
+    check.read_integer("upload.handshake_timeout", 1, 3600, config.upload_handshake_timeout);
+    check.read_integer("upload.idle_timeout", 1, 86400, config.upload_idle_timeout);
+    check.read_integer("upload.max_pending", 0, 1'000'000, config.upload_max_pending);
+    check.read_integer("upload.max_per_address", 0, 1'000'000, config.upload_max_per_address);
     read_share_dirs(check, config.share_dirs);
     check.read_path("share.download_dir", config.download_dir);
     check.read_integer("share.rescan_interval", 0, 86400, config.rescan_interval);
     check.read_path("control.socket", config.control_socket, max_socket_path_bytes);
+    check.read_integer("control.handshake_timeout", 1, 3600, config.control_handshake_timeout);
+    check.read_integer("control.max_pending", 0, 1'000'000, config.control_max_pending);
+    check.read_integer("control.max_per_user", 0, 1'000'000, config.control_max_per_user);
     check.read_log_level("log.level", config.log_level);
     if (check.failed()) return check.error();
 
@@ -162,18 +186,29 @@ std::string format_peer_config(const PeerConfig& config) {
                        "\n[upload]\n"
                        "address = {}\n"
                        "port = {}\n"
+                       "max_concurrent = {}\n"
+                       "handshake_timeout = {}\n"
+                       "idle_timeout = {}\n"
+                       "max_pending = {}\n"
+                       "max_per_address = {}\n"
                        "\n[share]\n"
                        "dirs = {}\n"
                        "download_dir = {}\n"
                        "rescan_interval = {}\n"
                        "\n[control]\n"
                        "socket = {}\n"
+                       "handshake_timeout = {}\n"
+                       "max_pending = {}\n"
+                       "max_per_user = {}\n"
                        "\n[log]\n"
                        "level = {}\n",
                        toml_quote(config.name), toml_quote(config.index_address), config.index_port,
-                       toml_quote(config.upload_address), config.upload_port,
+                       toml_quote(config.upload_address), config.upload_port, config.upload_max_concurrent,
+                       config.upload_handshake_timeout, config.upload_idle_timeout, config.upload_max_pending,
+                       config.upload_max_per_address,
                        toml_string_array(config.share_dirs), toml_quote(config.download_dir), config.rescan_interval,
-                       toml_quote(config.control_socket),
+                       toml_quote(config.control_socket), config.control_handshake_timeout,
+                       config.control_max_pending, config.control_max_per_user,
                        toml_quote(log_level_name(config.log_level)));
 }
 

@@ -22,6 +22,20 @@ struct PeerConfig {
     std::uint16_t index_port = 5015;          // [index] port: 1..65535
     std::string upload_address = "0.0.0.0";   // [upload] address: IP literal
     std::uint16_t upload_port = 6020;         // [upload] port: 0 picks a free one
+    // [upload] max_concurrent: uploads sending at once; a GET beyond it is
+    // answered ERROR busy. 1..10000.
+    std::uint32_t upload_max_concurrent = 8;
+    // [upload] handshake_timeout: seconds a downloader has to send HELLO
+    // and GET. 1..3600.
+    std::uint32_t upload_handshake_timeout = 10;
+    // [upload] idle_timeout: seconds an upload may go without the
+    // downloader taking a byte. 1..86400.
+    std::uint32_t upload_idle_timeout = 60;
+    // [upload] max_pending, max_per_address: connections without a GET yet,
+    // and connections from one address; at a cap the oldest without a GET
+    // is dropped. 0 = no cap.
+    std::uint32_t upload_max_pending = 64;
+    std::uint32_t upload_max_per_address = 16;
     std::vector<std::string> share_dirs = {"/srv/napster/share"}; // absolute paths
     std::string download_dir = "/srv/napster/downloads";         // absolute path
     // [share] rescan_interval: seconds between full rescans once inotify
@@ -29,6 +43,14 @@ struct PeerConfig {
     // 0 = never. 0..86400.
     std::uint32_t rescan_interval = 300;
     std::string control_socket;               // [control] socket: absolute, < 108 bytes
+    // [control] handshake_timeout: seconds napctl has to send HELLO and
+    // its request. 1..3600.
+    std::uint32_t control_handshake_timeout = 10;
+    // [control] max_pending: connections without a request yet; at the cap
+    // the oldest is dropped. max_per_user: connections of one uid at once.
+    // 0 = no cap.
+    std::uint32_t control_max_pending = 32;
+    std::uint32_t control_max_per_user = 16;
     LogLevel log_level = LogLevel::info;
 
     std::string source; // the file it was read from, "" for built-in defaults

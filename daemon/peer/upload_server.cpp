@@ -1,34 +1,80 @@
 // SPDX-License-Identifier: MIT
 #include "peer/upload_server.h"
 
+#include "event/clock.h"
 #include "peer/peer_daemon.h"
+#include "util/text.h"
 
 namespace napster {
 
-UploadServer::UploadServer(PeerDaemon& daemon) : daemon_(daemon) {}
+namespace {
+
+// How often the sweep may log how many connections the caps turned away.
+constexpr std::uint64_t turned_away_report_ms = 10'000;
+
+} // namespace
+
+UploadServer::UploadServer(PeerDaemon& daemon)
+    : daemon_(daemon),
+      admission_({daemon.config().upload_max_pending, daemon.config().upload_max_per_address},
+                 "upload.max_pending", "upload.max_per_address"),
+      sweep_timer_(daemon.loop()) {}
 
 UploadServer::~UploadServer() = default;
 
 Status UploadServer::start() {
     const PeerConfig& c = daemon_.config();
     auto listener = Listener::listen_tcp(daemon_.loop(), c.upload_address, c.upload_port, "upload.port",
-                                         c.source, [this](Connection* connection) {
-                                             if (daemon_.stopping()) return connection->close("shutting down");
-                                             sessions_.add(*this, connection);
-                                         });
+                                         c.source, [this](Connection* connection) { accept(connection); });
     if (!listener) return listener.error();
     listener_ = *listener;
     daemon_.log().info("upload server listening on {}", listener_->endpoint());
+    sweep_timer_.start_repeating(1000, [this] { sweep(); });
     return Ok{};
+}
+
+void UploadServer::accept(Connection* connection) {
+    if (daemon_.stopping()) return connection->close("shutting down");
+    auto decision = admission_.arrive(connection->remote_address());
+    close_evicted(sessions_, decision.evicted,
+                  "dropped to make room for a new connection (upload.max_pending, upload.max_per_address)");
+    // Refused before HELLO, so without a frame: the accepting side sends
+    // nothing before it.
+    if (!decision.admitted) return connection->close(decision.refusal);
+    sessions_.add(*this, connection, *decision.admitted);
+}
+
+bool UploadServer::begin_upload(ConnectionAdmission::Id id) {
+    if (sending_ >= daemon_.config().upload_max_concurrent) return false;
+    ++sending_;
+    admission_.establish(id);
+    return true;
+}
+
+void UploadServer::sweep() {
+    std::uint64_t now = now_ms(daemon_.loop());
+    sessions_.for_each([now](UploadSession& session) { session.tick(now); });
+    std::uint64_t turned_away = admission_.turned_away();
+    if (turned_away != turned_away_reported_ && now - turned_away_report_ms_ >= turned_away_report_ms) {
+        daemon_.log().warn("upload port: turned away {} since the last report "
+                           "(upload.max_pending is {}, upload.max_per_address is {})",
+                           count_of(turned_away - turned_away_reported_, "connection", "connections"),
+                           admission_.limits().max_pending, admission_.limits().max_per_address);
+        turned_away_reported_ = turned_away;
+        turned_away_report_ms_ = now;
+    }
 }
 
 void UploadServer::stop() {
     if (listener_) listener_->close();
     listener_ = nullptr;
+    sweep_timer_.stop();
     sessions_.for_each([](UploadSession& session) { session.close("napeerd shutting down"); });
 }
 
-void UploadServer::upload_ended(bool complete) {
+void UploadServer::upload_ended(ConnectionAdmission::Id id, bool began, bool complete) {
+    admission_.leave(id);
+    if (began) --sending_;
     if (complete) ++completed_;
 }
 

@@ -9,9 +9,11 @@
 // sessions (each freed once its connection has closed and no file
 // operation of its is in flight). Loop thread only.
 
+#include "event/admission.h"
 #include "event/connection.h"
 #include "event/listener.h"
 #include "event/session.h"
+#include "event/timer.h"
 #include "peer/upload_session.h"
 #include "util/result.h"
 
@@ -33,16 +35,27 @@ public:
 
     std::uint16_t port() const { return listener_ ? listener_->port() : 0; }
     std::string endpoint() const { return listener_ ? listener_->endpoint() : std::string(); }
-    std::uint32_t active() const { return static_cast<std::uint32_t>(sessions_.size()); }
+    // Uploads past their GET, sending or about to.
+    std::uint32_t active() const { return sending_; }
     std::uint64_t completed() const { return completed_; }
 
     // For sessions.
     PeerDaemon& daemon() { return daemon_; }
-    void upload_ended(bool complete);
+    // A GET arrived: true if it may be served now (upload.max_concurrent).
+    bool begin_upload(ConnectionAdmission::Id id);
+    void upload_ended(ConnectionAdmission::Id id, bool began, bool complete);
 
 private:
     PeerDaemon& daemon_;
+    void accept(Connection* connection);
+    void sweep();
+
     Listener* listener_ = nullptr;
+    ConnectionAdmission admission_;
+    Timer sweep_timer_;
+    std::uint32_t sending_ = 0;
+    std::uint64_t turned_away_reported_ = 0;
+    std::uint64_t turned_away_report_ms_ = 0;
     SessionRegistry<UploadSession> sessions_;
     std::uint64_t completed_ = 0;
 };

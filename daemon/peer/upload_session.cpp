@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "peer/upload_session.h"
 
+#include "event/clock.h"
 #include "event/file_reader.h"
 #include "event/handshake.h"
 #include "event/work.h"
@@ -71,9 +72,30 @@ struct OpenedFile {
 
 } // namespace
 
-UploadSession::UploadSession(UploadServer& server, Connection* connection)
-    : ConnectionSession(connection), server_(server), who_(connection->remote_endpoint()) {
+UploadSession::UploadSession(UploadServer& server, Connection* connection, ConnectionAdmission::Id admission_id)
+    : ConnectionSession(connection), server_(server), admission_id_(admission_id),
+      connected_ms_(now_ms(server.daemon().loop())), who_(connection->remote_endpoint()) {
     connection->start_reading();
+}
+
+void UploadSession::tick(std::uint64_t now) {
+    if (!connection()) return;
+    const PeerConfig& config = server_.daemon().config();
+    if (!get_done_) {
+        if (now - connected_ms_ > std::uint64_t{config.upload_handshake_timeout} * 1000)
+            close(fmt::format("no GET within {} s (upload.handshake_timeout)", config.upload_handshake_timeout));
+        return;
+    }
+    // What the socket has taken: handed to it minus still queued.
+    std::uint64_t taken = sent_ - connection()->pending_write_bytes();
+    if (taken != progress_ || progress_ms_ == 0) {
+        progress_ = taken;
+        progress_ms_ = now;
+    } else if (now - progress_ms_ > std::uint64_t{config.upload_idle_timeout} * 1000) {
+        outcome_ = fmt::format("failed: the downloader took nothing for {} s (upload.idle_timeout)",
+                               config.upload_idle_timeout);
+        close(outcome_);
+    }
 }
 
 UploadSession::~UploadSession() {
@@ -113,6 +135,11 @@ void UploadSession::handle_get(const protocol::Frame& frame) {
     const SharedFile* file = daemon.shares().find(request_.file_id);
     if (!file || file->name() != request_.name)
         return refuse({ErrorCode::not_found, fmt::format("{} is not shared here", printable(request_.name))});
+    if (!server_.begin_upload(admission_id_))
+        return refuse({ErrorCode::busy, fmt::format("this peer is sending {} uploads (upload.max_concurrent); "
+                                                    "try another holder or later",
+                                                    daemon.config().upload_max_concurrent)});
+    began_ = true;
 
     auto result = std::make_shared<OpenedFile>();
     queue_work(
@@ -185,7 +212,7 @@ void UploadSession::on_disconnected(const std::string& reason) {
     if (get_done_)
         server_.daemon().log().info("upload of {} to {}: {} of {} bytes sent, {}", printable(request_.name), who_,
                                     sent_, to_send_, outcome_);
-    server_.upload_ended(complete_);
+    server_.upload_ended(admission_id_, began_, complete_);
 }
 
 } // namespace napster

@@ -12,6 +12,7 @@
 // (each holds it). The file descriptor is the session's and closes with
 // it. Loop thread only.
 
+#include "event/admission.h"
 #include "event/connection_session.h"
 #include "protocol/transfer_messages.h"
 #include "util/result.h"
@@ -25,8 +26,14 @@ class UploadServer;
 
 class UploadSession final : public ConnectionSession {
 public:
-    UploadSession(UploadServer& server, Connection* connection);
+    UploadSession(UploadServer& server, Connection* connection, ConnectionAdmission::Id admission_id);
     ~UploadSession() override;
+
+    ConnectionAdmission::Id admission_id() const { return admission_id_; }
+    // Called by the server's sweep about once a second: closes a session
+    // that never sent GET (upload.handshake_timeout) or whose downloader
+    // took nothing for upload.idle_timeout.
+    void tick(std::uint64_t now_ms);
 
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     void on_drained(Connection& connection) override;
@@ -40,6 +47,11 @@ private:
     void on_disconnected(const std::string& reason) override;
 
     UploadServer& server_;
+    ConnectionAdmission::Id admission_id_;
+    std::uint64_t connected_ms_;
+    std::uint64_t progress_ = 0; // bytes the downloader has taken, at the last tick
+    std::uint64_t progress_ms_ = 0;
+    bool began_ = false;         // counted in upload.max_concurrent
     bool hello_done_ = false;
     bool get_done_ = false;
     protocol::Get request_;

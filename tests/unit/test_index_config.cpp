@@ -223,8 +223,28 @@ TEST_CASE("the first error in the file is reported, whatever order keys are chec
           "index.toml:2:8: listen.port must be 0..65535, not -5");
 }
 
+TEST_CASE("connection limits: handshake_timeout, max_pending, max_per_address") {
+    IndexConfig defaults = parse_ok("");
+    CHECK(defaults.handshake_timeout == 10);
+    CHECK(defaults.max_pending == 256);
+    CHECK(defaults.max_per_address == 64);
+    CHECK(parse_ok("limits.handshake_timeout = 1").handshake_timeout == 1);
+    CHECK(parse_ok("limits.handshake_timeout = 3600").handshake_timeout == 3600);
+    CHECK(parse_error("limits.handshake_timeout = 0") ==
+          "index.toml:1:28: limits.handshake_timeout must be 1..3600, not 0");
+    CHECK(parse_ok("limits.max_pending = 0").max_pending == 0);
+    CHECK(parse_error("limits.max_pending = 1000001") ==
+          "index.toml:1:22: limits.max_pending must be 0..1000000, not 1000001");
+    CHECK(parse_ok("limits.max_per_address = 0").max_per_address == 0);
+    CHECK(parse_error("limits.max_per_address = -1") ==
+          "index.toml:1:26: limits.max_per_address must be 0..1000000, not -1");
+}
+
 TEST_CASE("format prints TOML that parses back to the same config") {
     IndexConfig config;
+    config.handshake_timeout = 3;
+    config.max_pending = 0;
+    config.max_per_address = 7;
     config.listen_address = "2001:db8::7";
     config.listen_port = 0;
     config.max_peers = 3;

@@ -255,6 +255,31 @@ TEST_CASE("unknown keys and tables are errors") {
           "peer.toml:2:9: log.level must be one of error, warn, info, debug, not \"trace\"");
 }
 
+TEST_CASE("upload and control connection limits") {
+    PeerConfig d = parse_ok("");
+    CHECK(d.upload_max_concurrent == 8);
+    CHECK(d.upload_handshake_timeout == 10);
+    CHECK(d.upload_idle_timeout == 60);
+    CHECK(d.upload_max_pending == 64);
+    CHECK(d.upload_max_per_address == 16);
+    CHECK(d.control_handshake_timeout == 10);
+    CHECK(d.control_max_pending == 32);
+    CHECK(d.control_max_per_user == 16);
+    CHECK(parse_error("upload.max_concurrent = 0") ==
+          "peer.toml:1:25: upload.max_concurrent must be 1..10000, not 0");
+    CHECK(parse_error("upload.idle_timeout = 86401") ==
+          "peer.toml:1:23: upload.idle_timeout must be 1..86400, not 86401");
+    CHECK(parse_error("upload.handshake_timeout = 0") ==
+          "peer.toml:1:28: upload.handshake_timeout must be 1..3600, not 0");
+    CHECK(parse_ok("upload.max_pending = 0").upload_max_pending == 0);
+    CHECK(parse_ok("upload.max_per_address = 1000000").upload_max_per_address == 1000000);
+    CHECK(parse_error("control.handshake_timeout = 3601") ==
+          "peer.toml:1:29: control.handshake_timeout must be 1..3600, not 3601");
+    CHECK(parse_ok("control.max_pending = 0").control_max_pending == 0);
+    CHECK(parse_error("control.max_per_user = \"x\"") ==
+          "peer.toml:1:24: control.max_per_user must be an integer, not a string");
+}
+
 TEST_CASE("format prints TOML that parses back to the same config") {
     PeerConfig config;
     config.name = "Zoë \"the\" \\ peer";
@@ -270,6 +295,14 @@ TEST_CASE("format prints TOML that parses back to the same config") {
     config.control_socket = "/run/n.sock";
     config.log_level = LogLevel::error;
     config.source = "/etc/napster/peer.toml";
+    config.upload_max_concurrent = 1;
+    config.upload_handshake_timeout = 2;
+    config.upload_idle_timeout = 3;
+    config.upload_max_pending = 0;
+    config.upload_max_per_address = 5;
+    config.control_handshake_timeout = 6;
+    config.control_max_pending = 7;
+    config.control_max_per_user = 0;
 
     std::string text = format_peer_config(config);
     CHECK(text.starts_with("# effective configuration (from /etc/napster/peer.toml)\n"));
