@@ -8,6 +8,7 @@
 // remove one file without re-sending the rest. Files with the same name and
 // size (later: the same content hash) are one search hit with many holders.
 
+#include "catalog/catalog_service.h"
 #include "protocol/index_messages.h"
 #include "util/result.h"
 
@@ -21,23 +22,9 @@
 
 namespace napster {
 
-struct PeerInfo {
-    std::uint32_t id = 0;
-    std::string name;
-    std::string address; // IP literal the peer connected from
-    std::uint16_t upload_port = 0;
-};
-
 struct CatalogLimits {
     std::uint32_t max_files_per_peer = 1000000;
     std::uint32_t max_results = 100;
-};
-
-// Counts distinct file ids of one batch: an id sent twice in the same batch
-// counts once, as added if the peer did not hold it before the batch.
-struct AddOutcome {
-    std::size_t added = 0;    // new file ids
-    std::size_t replaced = 0; // ids the peer had already sent
 };
 
 class Catalog {
