@@ -9,6 +9,7 @@
 // Loop thread only.
 
 #include "catalog/catalog.h"
+#include "catalog/catalog_service.h"
 #include "config/index_config.h"
 #include "event/clock.h"
 #include "event/listener.h"
@@ -43,7 +44,7 @@ public:
 
     // For sessions.
     Logger& log() { return log_; }
-    Catalog& catalog() { return catalog_; }
+    CatalogService& catalog() { return catalog_; }
     const IndexConfig& config() const { return config_; }
     std::uint64_t now_ms() const { return napster::now_ms(loop_); }
     std::uint32_t allocate_peer_id();
