@@ -45,6 +45,12 @@ public:
 
     // "3 peers, 12,408 files"
     std::string summary() const;
+    // The port bound once started: the configured one or, for port 0, the
+    // kernel's pick. 0 before start() and after stop().
+    std::uint16_t port() const { return listener_ ? listener_->port() : 0; }
+    // Sessions not yet freed: connected, or closed and still owed a
+    // catalog answer.
+    std::size_t session_count() const { return sessions_.size(); }
 
     // For sessions.
     Logger& log() { return log_; }
