@@ -90,14 +90,16 @@ struct CatalogAnswer {
 // Order: the calls one caller makes are applied in the order it made them,
 // so a peer's updates stay in order and a search sees every update its
 // caller asked for before it. Answers: each callback runs exactly once, on
-// the loop thread, either before the call returns or on a later loop turn;
-// a caller must be ready for both (and so hold whatever the callback uses,
-// a session its Session::Hold). An implementation that answers later keeps
-// the loop alive until it has answered, so stopping the index and running
-// the loop dry delivers every answer still owed.
+// the loop thread, either before the call returns or on a later loop turn,
+// and answers to different calls may come in any order; a caller must be
+// ready for all of that (and so hold whatever the callback uses, a session
+// its Session::Hold). An implementation that answers later keeps the loop
+// alive until it has answered, so stopping the index and running the loop
+// dry delivers every answer still owed.
 //
-// Ownership: the caller owns the catalog and destroys it only after the
-// loop has run dry. Loop thread only.
+// Ownership: whoever owns the catalog (IndexServer) destroys it only after
+// the loop has run dry; until then it owns the callbacks it was given.
+// Loop thread only.
 class CatalogService {
 public:
     using CountCallback = std::function<void(std::size_t)>;
