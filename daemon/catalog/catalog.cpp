@@ -2,21 +2,18 @@
 #include "catalog/catalog.h"
 
 #include "protocol/name_rules.h"
+#include "protocol/protocol.h"
 #include "util/text.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 #include <string_view>
 #include <unordered_set>
 
 namespace napster {
 namespace {
-
-// SEARCH_RESULT's payload before its hits: request id, total matches, hit count.
-constexpr std::size_t search_result_fixed_size = 4 + 4 + 2;
 
 // Large enough that a scan is mostly one memmem per chunk, small enough that
 // compacting one after removals is cheap. A name (255 bytes) always fits.
@@ -46,8 +43,7 @@ std::size_t Catalog::remove_peer(std::uint32_t peer_id) {
     return removed;
 }
 
-Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id,
-                                      std::span<const protocol::FileEntry> files) {
+Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id, std::span<const CatalogFile> files) {
     auto peer_it = peers_.find(peer_id);
     if (peer_it == peers_.end())
         return make_error(ErrorCode::not_found, fmt::format("peer {} is not registered", peer_id));
@@ -117,7 +113,7 @@ std::size_t Catalog::peer_file_count(std::uint32_t peer_id) const {
     return peer_it == peers_.end() ? 0 : peer_it->second.files.size();
 }
 
-Catalog::GroupMap::iterator Catalog::link_holder(const protocol::FileEntry& file, HolderRef ref) {
+Catalog::GroupMap::iterator Catalog::link_holder(const CatalogFile& file, HolderRef ref) {
     auto [group, created] = groups_.try_emplace(GroupKey{file.name, file.size});
     if (created) index_name(group);
     group->second.holders.insert(ref);
@@ -248,12 +244,12 @@ void Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch
     }
 }
 
-protocol::SearchHit Catalog::make_hit(const GroupKey& key, const Group& group) const {
-    protocol::SearchHit hit;
+CatalogHit Catalog::make_hit(const GroupKey& key, const Group& group) const {
+    CatalogHit hit;
     hit.name = key.name;
     hit.size = key.size;
-    hit.holder_total = static_cast<std::uint32_t>(
-        std::min<std::size_t>(group.holders.size(), std::numeric_limits<std::uint32_t>::max()));
+    hit.holder_total = group.holders.size();
+    // No more than a SEARCH_RESULT lists: copying the rest would be waste.
     hit.holders.reserve(
         std::min<std::size_t>(group.holders.size(), protocol::max_holders_per_result));
     for (const auto& ref : group.holders) {
@@ -261,19 +257,14 @@ protocol::SearchHit Catalog::make_hit(const GroupKey& key, const Group& group) c
         // Every holder's peer is present: remove_peer unlinks its files first.
         const PeerInfo& info = peers_.at(ref.peer_id).info;
         hit.holders.push_back(
-            protocol::Holder{ref.peer_id, info.name, info.address, info.upload_port, ref.file_id});
+            CatalogHolder{ref.peer_id, info.name, info.address, info.upload_port, ref.file_id});
     }
     return hit;
 }
 
-protocol::SearchResult Catalog::search(const protocol::Search& query) const {
-    protocol::SearchResult result;
-    result.request_id = query.request_id;
-
+CatalogAnswer Catalog::search(const CatalogQuery& query) const {
     std::size_t limit = limits_.max_results;
-    if (query.max_results != 0) limit = std::min<std::size_t>(limit, query.max_results);
-    // The hit count is a u16 on the wire.
-    limit = std::min<std::size_t>(limit, std::numeric_limits<std::uint16_t>::max());
+    if (query.max_hits != 0) limit = std::min(limit, query.max_hits);
 
     // The first `limit` matches in (name, size) order, found in one pass
     // over names stored in no particular order: a max-heap whose front is
@@ -296,13 +287,13 @@ protocol::SearchResult Catalog::search(const protocol::Search& query) const {
         }
     };
 
-    if (query.exact()) {
+    if (query.exact) {
         // (name, 0) sorts before every size of that name.
-        for (auto it = groups_.lower_bound(GroupKey{query.query, 0});
-             it != groups_.end() && it->first.name == query.query; ++it)
+        for (auto it = groups_.lower_bound(GroupKey{query.text, 0});
+             it != groups_.end() && it->first.name == query.text; ++it)
             offer(it);
     } else {
-        auto words = split_words(ascii_lower(query.query));
+        auto words = split_words(ascii_lower(query.text));
         // No name holds NUL, so a word with one matches nothing; let through,
         // it could match across the NUL separators of the packed names.
         bool has_nul = std::any_of(words.begin(), words.end(), [](const std::string& w) {
@@ -312,21 +303,12 @@ protocol::SearchResult Catalog::search(const protocol::Search& query) const {
     }
     std::sort_heap(kept.begin(), kept.end(), key_less);
 
-    // The whole frame, header included, stays within max_frame_length, so
-    // it passes parse_frame on the index channel and when napeerd relays it
-    // to napctl. The first hit that would not fit ends the list.
-    std::size_t frame_bytes = protocol::frame_header_size + search_result_fixed_size;
-    for (auto group : kept) {
-        auto hit = make_hit(group->first, group->second);
-        std::size_t size = protocol::encoded_size(hit);
-        if (frame_bytes + size > protocol::max_frame_length) break;
-        frame_bytes += size;
-        result.hits.push_back(std::move(hit));
-    }
-
-    result.total_matches = static_cast<std::uint32_t>(
-        std::min<std::size_t>(total, std::numeric_limits<std::uint32_t>::max()));
-    return result;
+    CatalogAnswer answer;
+    answer.hits.reserve(kept.size());
+    for (auto group : kept)
+        answer.hits.push_back(make_hit(group->first, group->second));
+    answer.total_matches = total;
+    return answer;
 }
 
 } // namespace napster

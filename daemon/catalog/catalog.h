@@ -2,13 +2,13 @@
 #pragma once
 
 // The index's view of every connected peer and the files it shares, and the
-// search over them. Pure data structure: no I/O, no clock. Loop thread only.
+// search over them, all in memory: the first CatalogService.
 //
 // A file is keyed by (peer id, the peer's file id), so a peer can change or
 // remove one file without re-sending the rest. Files with the same name and
 // size (later: the same content hash) are one search hit with many holders.
 
-#include "protocol/index_messages.h"
+#include "catalog/catalog_service.h"
 #include "util/result.h"
 
 #include <cstdint>
@@ -21,57 +21,59 @@
 
 namespace napster {
 
-struct PeerInfo {
-    std::uint32_t id = 0;
-    std::string name;
-    std::string address; // IP literal the peer connected from
-    std::uint16_t upload_port = 0;
-};
-
 struct CatalogLimits {
     std::uint32_t max_files_per_peer = 1000000;
     std::uint32_t max_results = 100;
 };
 
-// Counts distinct file ids of one batch: an id sent twice in the same batch
-// counts once, as added if the peer did not hold it before the batch.
-struct AddOutcome {
-    std::size_t added = 0;    // new file ids
-    std::size_t replaced = 0; // ids the peer had already sent
-};
-
-class Catalog {
+// Every operation comes in two forms: one that returns its answer, for
+// code that holds a Catalog itself (its tests, a wrapper), and the
+// CatalogService one, which calls back before it returns. Pure data
+// structure: no I/O, no clock, nothing in flight, so it may be destroyed
+// at any time; it keeps copies of what it is given. Not synchronised: one
+// thread only, napindexd's loop thread.
+class Catalog final : public CatalogService {
 public:
     explicit Catalog(CatalogLimits limits) : limits_(limits) {}
 
     // A peer must be added before its files. Adding an id twice replaces
     // the info and keeps the files.
-    void add_peer(PeerInfo info);
+    void add_peer(PeerInfo info) override;
     // Drops the peer and every file it holds; returns how many files went.
     std::size_t remove_peer(std::uint32_t peer_id);
+    void remove_peer(std::uint32_t peer_id, CountCallback on_removed) override {
+        on_removed(remove_peer(peer_id));
+    }
     bool has_peer(std::uint32_t peer_id) const { return peers_.count(peer_id) != 0; }
 
     // Adds or replaces files; within one batch the last entry for an id
-    // wins. Fails, changing nothing, when the peer is unknown, the batch
-    // would take it past max_files_per_peer, or a name is not one a
-    // SEARCH_RESULT may carry (see file_name_problem). Only the id, name
-    // and size are kept: rel_path and hash are the peer's business.
-    Result<AddOutcome> add_files(std::uint32_t peer_id, std::span<const protocol::FileEntry> files);
+    // wins. Fails, changing nothing, when the peer is unknown (not_found),
+    // the batch would take it past max_files_per_peer (limit_exceeded), or
+    // a name is not one a SEARCH_RESULT may carry (invalid_argument, see
+    // file_name_problem).
+    Result<AddOutcome> add_files(std::uint32_t peer_id, std::span<const CatalogFile> files);
+    void add_files(std::uint32_t peer_id, std::vector<CatalogFile> files,
+                   AddCallback on_added) override {
+        on_added(add_files(peer_id, files));
+    }
     // Removes the given ids; ids the peer does not hold are ignored.
     // Returns how many were removed.
     std::size_t remove_files(std::uint32_t peer_id, std::span<const std::uint64_t> file_ids);
+    void remove_files(std::uint32_t peer_id, std::vector<std::uint64_t> file_ids,
+                      CountCallback on_removed) override {
+        on_removed(remove_files(peer_id, file_ids));
+    }
 
-    // Non-exact: every whitespace-separated word of the query occurs in the
-    // name, ignoring ASCII case. Exact: the name equals the query byte for
-    // byte. Hits are sorted by name, then size; holders by peer id, then
-    // file id, at most max_holders_per_result of them. At most
-    // min(requested (0 = no own limit), limits.max_results) hits, and never
-    // more than fit one frame: the encoded SEARCH_RESULT, header included,
-    // stays within max_frame_length. total_matches counts every hit found.
-    protocol::SearchResult search(const protocol::Search& query) const;
+    // Matches as CatalogQuery says. Hits are sorted by name, then size;
+    // holders by peer id, then file id, at most max_holders_per_result of
+    // them. At most min(query.max_hits (0 = no own limit),
+    // limits.max_results) hits; total_matches counts every hit found.
+    // Fitting them into a frame is the reply's business (index/search_reply).
+    CatalogAnswer search(const CatalogQuery& query) const;
+    void search(CatalogQuery query, SearchCallback on_answer) override { on_answer(search(query)); }
 
-    std::size_t peer_count() const { return peers_.size(); }
-    std::size_t file_count() const { return file_count_; }
+    std::size_t peer_count() const override { return peers_.size(); }
+    std::size_t file_count() const override { return file_count_; }
     std::size_t peer_file_count(std::uint32_t peer_id) const;
     // Distinct (name, size) pairs: what a search over everything would count.
     std::size_t group_count() const { return groups_.size(); }
@@ -128,7 +130,7 @@ private:
         std::size_t dead_bytes = 0;
     };
 
-    GroupMap::iterator link_holder(const protocol::FileEntry& file, HolderRef ref);
+    GroupMap::iterator link_holder(const CatalogFile& file, HolderRef ref);
     void unlink_holder(GroupMap::iterator group, HolderRef ref);
     void index_name(GroupMap::iterator group);
     void unindex_name(const Group& group);
@@ -137,7 +139,7 @@ private:
     // word; words are folded, non-empty and free of NUL.
     template <typename OnMatch>
     void for_each_word_match(const std::vector<std::string>& words, OnMatch&& on_match) const;
-    protocol::SearchHit make_hit(const GroupKey& key, const Group& group) const;
+    CatalogHit make_hit(const GroupKey& key, const Group& group) const;
 
     CatalogLimits limits_;
     std::unordered_map<std::uint32_t, PeerState> peers_;

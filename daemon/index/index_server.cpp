@@ -7,9 +7,9 @@
 
 namespace napster {
 
-IndexServer::IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log)
-    : loop_(loop), config_(config), log_(log),
-      catalog_(CatalogLimits{config.max_files_per_peer, config.max_results}), sweep_timer_(loop) {}
+IndexServer::IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log,
+                         std::unique_ptr<CatalogService> catalog)
+    : loop_(loop), config_(config), log_(log), sweep_timer_(loop), catalog_(std::move(catalog)) {}
 
 IndexServer::~IndexServer() = default;
 
@@ -41,8 +41,8 @@ void IndexServer::stop() {
 }
 
 std::string IndexServer::summary() const {
-    return fmt::format("{}, {}", count_of(catalog_.peer_count(), "peer", "peers"),
-                       count_of(catalog_.file_count(), "file", "files"));
+    return fmt::format("{}, {}", count_of(catalog_->peer_count(), "peer", "peers"),
+                       count_of(catalog_->file_count(), "file", "files"));
 }
 
 void IndexServer::accept(Connection* connection) {

@@ -4,11 +4,14 @@
 // napindexd's core: the listening socket, one PeerSession per connection,
 // the catalog they all update, and the sweep that drops silent peers.
 //
-// Ownership: the server owns the listener, the sweep timer and, through
-// its registry, every session (freed once closed and unheld).
-// Loop thread only.
+// Ownership: the server owns the listener, the sweep timer, the catalog
+// (whichever CatalogService it was given) and, through its registry, every
+// session (freed once closed and no catalog answer is owed to it).
+// Destroy it after stop(), once the loop has run out of work: a catalog
+// that answers later keeps the loop running until it has answered every
+// session. Loop thread only.
 
-#include "catalog/catalog.h"
+#include "catalog/catalog_service.h"
 #include "config/index_config.h"
 #include "event/clock.h"
 #include "event/listener.h"
@@ -29,7 +32,9 @@ namespace napster {
 
 class IndexServer {
 public:
-    IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log);
+    // napindexd passes the in-memory Catalog; tests may pass another.
+    IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log,
+                std::unique_ptr<CatalogService> catalog);
     ~IndexServer();
 
     // Listens on listen.address and listen.port or, when `inherited_fd` is
@@ -40,10 +45,16 @@ public:
 
     // "3 peers, 12,408 files"
     std::string summary() const;
+    // The port bound once started: the configured one or, for port 0, the
+    // kernel's pick. 0 before start() and after stop().
+    std::uint16_t port() const { return listener_ ? listener_->port() : 0; }
+    // Sessions not yet freed: connected, or closed and still owed a
+    // catalog answer.
+    std::size_t session_count() const { return sessions_.size(); }
 
     // For sessions.
     Logger& log() { return log_; }
-    Catalog& catalog() { return catalog_; }
+    CatalogService& catalog() { return *catalog_; }
     const IndexConfig& config() const { return config_; }
     std::uint64_t now_ms() const { return napster::now_ms(loop_); }
     std::uint32_t allocate_peer_id();
@@ -56,10 +67,12 @@ private:
     uv_loop_t* loop_;
     IndexConfig config_;
     Logger& log_;
-    Catalog catalog_;
     Listener* listener_ = nullptr;
     Timer sweep_timer_;
     SessionRegistry<PeerSession> sessions_;
+    // After sessions_, so it goes first: a callback it still held would
+    // hold a session, and releasing that needs the registry.
+    std::unique_ptr<CatalogService> catalog_;
     std::set<std::uint32_t> released_ids_;
     std::uint32_t next_id_ = 0;
     bool stopping_ = false;

@@ -2,6 +2,7 @@
 // napindexd: the napster index daemon.
 
 #include "build_config.h"
+#include "catalog/catalog.h"
 #include "config/index_config.h"
 #include "event/service_notifier.h"
 #include "event/service_run.h"
@@ -17,6 +18,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <memory>
 
 namespace {
 
@@ -82,7 +84,9 @@ int main(int argc, char** argv) {
     init_loop(&loop);
     int exit_code = 0;
     {
-        IndexServer server(&loop, *config, log);
+        IndexServer server(&loop, *config, log,
+                           std::make_unique<Catalog>(
+                               CatalogLimits{config->max_files_per_peer, config->max_results}));
         if (inherited_fds > 1) {
             // One index, one port: napindexd.socket has a single ListenStream=.
             log.warn("systemd passed {} sockets; using fd {} and closing the others", inherited_fds,

@@ -3,6 +3,7 @@
 
 #include "event/handshake.h"
 #include "index/index_server.h"
+#include "index/search_reply.h"
 #include "protocol/common_messages.h"
 #include "protocol/index_messages.h"
 #include "util/text.h"
@@ -23,12 +24,26 @@ constexpr std::uint64_t handshake_timeout_ms = 10'000;
 // Files named in the info line of an add; the rest are counted.
 constexpr std::size_t names_in_add_log = 10;
 
+std::string names_for_log(const std::vector<protocol::FileEntry>& files) {
+    std::string names;
+    for (std::size_t i = 0; i < files.size() && i < names_in_add_log; ++i)
+        names += (i ? ", " : "") + printable(files[i].name);
+    if (files.size() > names_in_add_log)
+        names += fmt::format(" and {} more", files.size() - names_in_add_log);
+    return names;
+}
+
 } // namespace
 
 PeerSession::PeerSession(IndexServer& server, Connection* connection)
     : ConnectionSession(connection), server_(server), address_(connection->remote_address()),
       connected_at_ms_(server.now_ms()), last_heard_ms_(connected_at_ms_) {
     connection->start_reading();
+}
+
+Connection* PeerSession::reply_channel() const {
+    Connection* c = connection();
+    return c && !c->closing() ? c : nullptr;
 }
 
 std::string PeerSession::who() const {
@@ -102,19 +117,32 @@ void PeerSession::handle_register(const protocol::Frame& frame) {
 void PeerSession::handle_files_add(const protocol::Frame& frame) {
     auto add = protocol::decode_message<protocol::FilesAdd>(frame.payload);
     if (!add) return connection()->fail(add.error());
-    auto outcome = server_.catalog().add_files(*peer_id_, add->files);
+    std::vector<CatalogFile> files;
+    files.reserve(add->files.size());
+    for (const auto& f : add->files)
+        files.push_back(CatalogFile{f.file_id, f.name, f.size});
+    std::string names = names_for_log(add->files);
+    // The debug lines name rel_path, which the catalog does not keep.
+    std::vector<protocol::FileEntry> debug_files;
+    if (server_.log().enabled(LogLevel::debug)) debug_files = std::move(add->files);
+    server_.catalog().add_files(*peer_id_, std::move(files),
+                                [this, hold = hold(), names = std::move(names),
+                                 debug_files = std::move(debug_files)](Result<AddOutcome> outcome) {
+                                    on_files_added(outcome, names, debug_files);
+                                });
+}
+
+void PeerSession::on_files_added(const Result<AddOutcome>& outcome, const std::string& names,
+                                 const std::vector<protocol::FileEntry>& debug_files) {
+    Logger& log = server_.log();
     if (!outcome) {
         // Refused as a whole; the link stays up so the peer's other files
         // stay findable.
-        server_.log().warn("{}: {}", who(), outcome.error().message);
-        return connection()->send_message(protocol::to_error_message(outcome.error()));
+        log.warn("{}: {}", who(), outcome.error().message);
+        if (Connection* c = reply_channel())
+            c->send_message(protocol::to_error_message(outcome.error()));
+        return;
     }
-    Logger& log = server_.log();
-    std::string names;
-    for (std::size_t i = 0; i < add->files.size() && i < names_in_add_log; ++i)
-        names += (i ? ", " : "") + printable(add->files[i].name);
-    if (add->files.size() > names_in_add_log)
-        names += fmt::format(" and {} more", add->files.size() - names_in_add_log);
     if (outcome->added == 0)
         log.info("{} updated {}: {}", who(), count_of(outcome->replaced, "file", "files"), names);
     else if (outcome->replaced == 0)
@@ -123,44 +151,76 @@ void PeerSession::handle_files_add(const protocol::Frame& frame) {
         log.info("{} added {} and updated {}: {}", who(), count_of(outcome->added, "file", "files"),
                  group_thousands(outcome->replaced), names);
     if (log.enabled(LogLevel::debug))
-        for (const auto& f : add->files)
+        for (const auto& f : debug_files)
             log.debug("{} file: {} ({} bytes, id {})", who(), printable(f.rel_path), f.size, f.file_id);
 }
 
 void PeerSession::handle_files_remove(const protocol::Frame& frame) {
     auto remove = protocol::decode_message<protocol::FilesRemove>(frame.payload);
     if (!remove) return connection()->fail(remove.error());
-    std::size_t removed = server_.catalog().remove_files(*peer_id_, remove->file_ids);
-    server_.log().info("{} removed {}", who(), count_of(removed, "file", "files"));
+    server_.catalog().remove_files(
+        *peer_id_, std::move(remove->file_ids), [this, hold = hold()](std::size_t removed) {
+            server_.log().info("{} removed {}", who(), count_of(removed, "file", "files"));
+        });
 }
 
 void PeerSession::handle_search(const protocol::Frame& frame) {
     auto search = protocol::decode_message<protocol::Search>(frame.payload);
     if (!search) return connection()->fail(search.error());
-    protocol::SearchResult result = server_.catalog().search(*search);
-    std::string query = printable(search->query);
-    const char* mode = search->exact() ? " (exact)" : "";
+    std::size_t limit = search_hit_limit(search->max_results, server_.config().max_results);
+    std::string logged_query = printable(search->query);
+    bool exact = search->exact();
+    server_.catalog().search(CatalogQuery{std::move(search->query), exact, limit},
+                             [this, hold = hold(), request_id = search->request_id, limit,
+                              logged_query = std::move(logged_query), exact](CatalogAnswer answer) {
+                                 on_search_answered(request_id, limit, logged_query, exact,
+                                                    std::move(answer));
+                             });
+}
+
+void PeerSession::on_search_answered(std::uint32_t request_id, std::size_t limit,
+                                     const std::string& logged_query, bool exact,
+                                     CatalogAnswer answer) {
+    Connection* c = reply_channel();
+    if (!c) {
+        server_.log().debug("{}: search {} answered after the connection closed", who(),
+                            request_id);
+        return;
+    }
+    auto result = search_reply(request_id, std::move(answer), limit);
+    log_search(logged_query, exact, result);
+    c->send_message(result);
+}
+
+void PeerSession::log_search(const std::string& query, bool exact,
+                             const protocol::SearchResult& result) {
+    const char* mode = exact ? " (exact)" : "";
     if (result.hits.empty()) {
         server_.log().info("{} searched \"{}\"{}: not found at any peer", who(), query, mode);
-    } else {
-        std::set<std::uint32_t> holders;
-        for (const auto& hit : result.hits)
-            for (const auto& h : hit.holders) holders.insert(h.peer_id);
-        server_.log().info("{} searched \"{}\"{}: {} at peers {}", who(), query, mode,
-                           count_of(result.total_matches, "file", "files"), fmt::join(holders, ", "));
+        return;
     }
-    connection()->send_message(result);
+    std::set<std::uint32_t> holders;
+    for (const auto& hit : result.hits)
+        for (const auto& h : hit.holders)
+            holders.insert(h.peer_id);
+    server_.log().info("{} searched \"{}\"{}: {} at peers {}", who(), query, mode,
+                       count_of(result.total_matches, "file", "files"), fmt::join(holders, ", "));
 }
 
 void PeerSession::on_disconnected(const std::string& reason) {
-    if (peer_id_) {
-        std::size_t dropped = server_.catalog().remove_peer(*peer_id_);
+    if (!peer_id_) {
+        server_.log().debug("{} closed before registering ({})", who(), reason);
+        return;
+    }
+    // The id goes back only once the catalog has dropped the peer: calls
+    // from different sessions need not be applied in order, so a newcomer
+    // given the id sooner could register before the drop and lose its files
+    // to it.
+    server_.catalog().remove_peer(*peer_id_, [this, hold = hold(), reason](std::size_t dropped) {
         server_.release_peer_id(*peer_id_);
         server_.log().info("{} disconnected ({}); dropped {}", who(), reason,
                            count_of(dropped, "file", "files"));
-    } else {
-        server_.log().debug("{} closed before registering ({})", who(), reason);
-    }
+    });
 }
 
 } // namespace napster

@@ -5,15 +5,23 @@
 // file list changes and its searches. Protocol faults get an ERROR reply
 // and close this connection only.
 //
+// Every catalog call is answered before it returns or later: each callback
+// holds the session, and one that runs after the connection closed (or
+// began closing) sends nothing. On disconnect the session asks the catalog
+// to drop the peer and gives the peer id back once that is answered.
+//
 // Ownership: owned by IndexServer's registry; a ConnectionSession, so it is
-// freed once its connection has closed and nothing it started still holds
-// it (see event/session.h). Loop thread only.
+// freed once its connection has closed and no catalog answer is still owed
+// to it (see event/session.h). Loop thread only.
 
+#include "catalog/catalog_service.h"
 #include "event/connection_session.h"
+#include "protocol/index_messages.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace napster {
 
@@ -36,6 +44,14 @@ private:
     void handle_files_add(const protocol::Frame& frame);
     void handle_files_remove(const protocol::Frame& frame);
     void handle_search(const protocol::Frame& frame);
+    void on_files_added(const Result<AddOutcome>& outcome, const std::string& names,
+                        const std::vector<protocol::FileEntry>& debug_files);
+    void on_search_answered(std::uint32_t request_id, std::size_t limit,
+                            const std::string& logged_query, bool exact, CatalogAnswer answer);
+    void log_search(const std::string& query, bool exact, const protocol::SearchResult& result);
+    // The connection while a reply can still go out on it, else null: an
+    // answer may come after it closed, or after an ERROR that closes it.
+    Connection* reply_channel() const;
     std::string who() const;
     void on_disconnected(const std::string& reason) override;
 

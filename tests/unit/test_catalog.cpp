@@ -1,33 +1,25 @@
 // SPDX-License-Identifier: MIT
 #include "catalog/catalog.h"
 
-#include "protocol/frame_codec.h"
-#include "protocol/message_codec.h"
+#include "protocol/protocol.h"
 #include "util/text.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <tuple>
 #include <vector>
 
 using namespace napster;
-using protocol::FileEntry;
-using protocol::Search;
-using protocol::SearchResult;
 
 namespace {
 
-FileEntry file(std::uint64_t id, std::string name, std::uint64_t size) {
-    FileEntry f;
-    f.file_id = id;
-    f.size = size;
-    f.rel_path = "music/" + name;
-    f.name = std::move(name);
-    return f;
+CatalogFile file(std::uint64_t id, std::string name, std::uint64_t size) {
+    return CatalogFile{id, std::move(name), size};
 }
 
 PeerInfo peer(std::uint32_t id) {
@@ -35,21 +27,15 @@ PeerInfo peer(std::uint32_t id) {
                     static_cast<std::uint16_t>(6000 + id)};
 }
 
-Search words(std::string query, std::uint16_t max_results = 0) {
-    Search s;
-    s.request_id = 77;
-    s.max_results = max_results;
-    s.query = std::move(query);
-    return s;
+CatalogQuery words(std::string text, std::size_t max_hits = 0) {
+    return CatalogQuery{std::move(text), false, max_hits};
 }
 
-Search exact(std::string query) {
-    Search s = words(std::move(query));
-    s.flags = protocol::search_flag_exact;
-    return s;
+CatalogQuery exact(std::string text) {
+    return CatalogQuery{std::move(text), true, 0};
 }
 
-std::vector<std::string> hit_names(const SearchResult& r) {
+std::vector<std::string> hit_names(const CatalogAnswer& r) {
     std::vector<std::string> names;
     for (const auto& hit : r.hits)
         names.push_back(hit.name);
@@ -59,14 +45,14 @@ std::vector<std::string> hit_names(const SearchResult& r) {
 // (peer id, file id) of every holder sent with a hit.
 using HolderIds = std::vector<std::pair<std::uint32_t, std::uint64_t>>;
 
-HolderIds holders_of(const protocol::SearchHit& hit) {
+HolderIds holders_of(const CatalogHit& hit) {
     HolderIds out;
     for (const auto& h : hit.holders)
         out.emplace_back(h.peer_id, h.file_id);
     return out;
 }
 
-Result<AddOutcome> add(Catalog& c, std::uint32_t peer_id, std::vector<FileEntry> files) {
+Result<AddOutcome> add(Catalog& c, std::uint32_t peer_id, std::vector<CatalogFile> files) {
     return c.add_files(peer_id, files);
 }
 
@@ -99,6 +85,7 @@ TEST_CASE("add_files for an unknown peer fails and changes nothing") {
     REQUIRE(add(c, 1, {file(1, "kept", 1)}).ok());
     auto r = add(c, 3, {file(1, "x", 1)});
     REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::not_found);
     CHECK(r.error().message.find("peer 3") != std::string::npos);
     CHECK_FALSE(c.has_peer(3));
     CHECK(c.file_count() == 1);
@@ -189,6 +176,7 @@ TEST_CASE("max_files_per_peer: the exact boundary passes, one more fails and cha
     // One new id past the limit: the replacement in the same batch must not happen.
     auto over = add(c, 3, {file(2, "renamed", 1), file(4, "four", 1)});
     REQUIRE_FALSE(over.ok());
+    CHECK(over.error().code == ErrorCode::limit_exceeded);
     CHECK(over.error().message == "peer 3 would hold 4 files, limits.max_files_per_peer is 3");
     CHECK(c.peer_file_count(3) == 3);
     CHECK(c.file_count() == 3);
@@ -209,11 +197,12 @@ TEST_CASE("max_files_per_peer: the exact boundary passes, one more fails and cha
 TEST_CASE("a first batch larger than the limit is refused with the limit named") {
     Catalog c(CatalogLimits{5, 100});
     c.add_peer(peer(3));
-    std::vector<FileEntry> batch;
+    std::vector<CatalogFile> batch;
     for (std::uint64_t i = 0; i < 6; ++i)
         batch.push_back(file(i, "f", i % 2));
     auto r = c.add_files(3, batch);
     REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::limit_exceeded);
     CHECK(r.error().message == "peer 3 would hold 6 files, limits.max_files_per_peer is 5");
     CHECK(c.file_count() == 0);
     CHECK(c.group_count() == 0);
@@ -240,6 +229,7 @@ TEST_CASE("names a SEARCH_RESULT could not carry are refused, changing nothing")
     }
     auto r = add(c, 1, {file(1, "good", 1), file(2, bad_name, 1)});
     REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::invalid_argument);
     CHECK(r.error().message.find("file id 2") != std::string::npos);
     CHECK(c.file_count() == 0);
     CHECK(c.group_count() == 0);
@@ -314,7 +304,7 @@ TEST_CASE("add_peer again replaces the info and keeps the files") {
     auto r = c.search(exact("song"));
     REQUIRE(r.hits.size() == 1);
     REQUIRE(r.hits[0].holders.size() == 1);
-    CHECK(r.hits[0].holders[0] == protocol::Holder{1, "renamed", "::1", 7000, 1});
+    CHECK(r.hits[0].holders[0] == CatalogHolder{1, "renamed", "::1", 7000, 1});
 }
 
 TEST_CASE("equal name and size merge across peers; another size is another hit") {
@@ -328,13 +318,12 @@ TEST_CASE("equal name and size merge across peers; another size is another hit")
     CHECK(c.group_count() == 2);
 
     auto r = c.search(words("file8_3"));
-    CHECK(r.request_id == 77);
     CHECK(r.total_matches == 2);
     REQUIRE(r.hits.size() == 2);
     CHECK(r.hits[0].size == 10);
     CHECK(r.hits[0].holder_total == 3);
     CHECK(holders_of(r.hits[0]) == HolderIds{{1, 4}, {1, 20}, {3, 8}});
-    CHECK(r.hits[0].holders[2] == protocol::Holder{3, "peer3", "10.0.0.3", 6003, 8});
+    CHECK(r.hits[0].holders[2] == CatalogHolder{3, "peer3", "10.0.0.3", 6003, 8});
     CHECK(r.hits[1].size == 11);
     CHECK(holders_of(r.hits[1]) == HolderIds{{2, 1}});
 }
@@ -415,7 +404,6 @@ TEST_CASE("every word must occur, in any order; blank queries match nothing") {
     auto blank = c.search(words(" \t "));
     CHECK(blank.total_matches == 0);
     CHECK(blank.hits.empty());
-    CHECK(blank.request_id == 77);
 }
 
 TEST_CASE("non-UTF-8 and 255-byte names are found and returned byte-exact") {
@@ -445,22 +433,12 @@ TEST_CASE("non-UTF-8 and 255-byte names are found and returned byte-exact") {
     REQUIRE(r.hits.size() == 1);
     CHECK(r.hits[0].name == longest);
     CHECK(c.search(exact(longest)).total_matches == 1);
-
-    // And they survive the wire: encode, frame and decode the result.
-    r = c.search(words("x"));
-    REQUIRE(r.hits.size() == 1);
-    auto bytes = protocol::encode_message(r);
-    auto frame = protocol::parse_frame(bytes);
-    REQUIRE(frame.status == protocol::FrameStatus::complete);
-    auto decoded = protocol::decode_message<SearchResult>(frame.frame.payload);
-    REQUIRE(decoded.ok());
-    CHECK(decoded->hits == r.hits);
 }
 
-TEST_CASE("max_results caps the hits sent, total_matches counts them all") {
+TEST_CASE("limits.max_results and the query's max_hits cap the hits, total_matches counts all") {
     Catalog c(CatalogLimits{1000, 4});
     c.add_peer(peer(1));
-    std::vector<FileEntry> files;
+    std::vector<CatalogFile> files;
     for (std::uint64_t i = 0; i < 10; ++i)
         files.push_back(file(i, fmt::format("track{:02}", i), i));
     files.push_back(file(99, "other", 1));
@@ -474,7 +452,7 @@ TEST_CASE("max_results caps the hits sent, total_matches counts them all") {
     CHECK(r.total_matches == 10);
     CHECK(hit_names(r) == std::vector<std::string>{"track00", "track01"});
 
-    // Asking for more than the index allows gets the index's limit.
+    // Asking for more than the catalog allows gets the catalog's limit.
     r = c.search(words("track", 50));
     CHECK(r.total_matches == 10);
     CHECK(r.hits.size() == 4);
@@ -504,9 +482,9 @@ TEST_CASE("holders are capped at max_holders_per_result, holder_total counts all
     REQUIRE(r.hits[0].holders.size() == protocol::max_holders_per_result);
     for (std::uint32_t i = 0; i < protocol::max_holders_per_result; ++i) {
         const auto& h = r.hits[0].holders[i];
-        CHECK(h == protocol::Holder{i + 1, fmt::format("peer{}", i + 1),
-                                    fmt::format("10.0.0.{}", i + 1),
-                                    static_cast<std::uint16_t>(6001 + i), 101 + i});
+        CHECK(h == CatalogHolder{i + 1, fmt::format("peer{}", i + 1),
+                                 fmt::format("10.0.0.{}", i + 1),
+                                 static_cast<std::uint16_t>(6001 + i), 101 + i});
     }
 
     // When a listed holder leaves, the next one moves up.
@@ -517,14 +495,14 @@ TEST_CASE("holders are capped at max_holders_per_result, holder_total counts all
     CHECK(r.hits.at(0).holders.back().peer_id == protocol::max_holders_per_result + 1);
 }
 
-TEST_CASE("a result never grows past one frame") {
+TEST_CASE("an answer is not cut to a frame: that is the reply's business") {
     // 40 peers with the longest names and addresses the wire allows, each
     // holding the same 400 files with 255-byte names: about 4.9 KB a hit,
-    // so a few hundred hits would pass 1 MiB.
+    // more than one SEARCH_RESULT frame could carry (index/search_reply).
     constexpr std::uint32_t peer_total = 40;
     constexpr std::uint64_t file_total = 400;
     Catalog c(CatalogLimits{1000000, 60000});
-    std::vector<FileEntry> files;
+    std::vector<CatalogFile> files;
     for (std::uint64_t i = 0; i < file_total; ++i)
         files.push_back(file(i, fmt::format("{:03}", i) + std::string(252, 'z'), i));
     for (std::uint32_t id = 1; id <= peer_total; ++id) {
@@ -535,26 +513,12 @@ TEST_CASE("a result never grows past one frame") {
 
     auto r = c.search(words("zzz"));
     CHECK(r.total_matches == file_total);
-    REQUIRE(r.hits.size() > 0);
-    CHECK(r.hits.size() < file_total);
+    REQUIRE(r.hits.size() == file_total);
     for (const auto& hit : r.hits) {
         CHECK(hit.holder_total == peer_total);
         CHECK(hit.holders.size() == protocol::max_holders_per_result);
     }
-
-    auto bytes = protocol::encode_message(r);
-    CHECK(bytes.size() <= protocol::max_frame_length);
-    // Not needlessly short either: the next hit would not have fitted.
-    auto next = c.search(exact(files[r.hits.size()].name));
-    REQUIRE(next.hits.size() == 1);
-    CHECK(bytes.size() + protocol::encoded_size(next.hits[0]) > protocol::max_frame_length);
-
-    auto frame = protocol::parse_frame(bytes);
-    REQUIRE(frame.status == protocol::FrameStatus::complete);
-    auto decoded = protocol::decode_message<SearchResult>(frame.frame.payload);
-    REQUIRE(decoded.ok());
-    CHECK(decoded->total_matches == file_total);
-    CHECK(decoded->hits == r.hits);
+    CHECK(c.search(words("zzz", 7)).hits.size() == 7);
 }
 
 TEST_CASE("bookkeeping stays consistent through a mix of operations") {
@@ -563,7 +527,7 @@ TEST_CASE("bookkeeping stays consistent through a mix of operations") {
         c.add_peer(peer(id));
     std::size_t expected = 0;
     for (std::uint32_t id = 1; id <= 5; ++id) {
-        std::vector<FileEntry> files;
+        std::vector<CatalogFile> files;
         for (std::uint64_t f = 0; f < 10 * id && f < 50; ++f)
             files.push_back(file(f, fmt::format("n{}", f % 7), f % 3));
         REQUIRE(c.add_files(id, files).ok());
@@ -650,7 +614,7 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
         switch (pick(4)) {
         case 0:
         case 1: {
-            std::vector<FileEntry> batch;
+            std::vector<CatalogFile> batch;
             for (std::uint32_t i = 0, n = 1 + pick(300); i < n; ++i)
                 batch.push_back(file(pick(2000), random_name(), pick(3)));
             REQUIRE(c.add_files(peer_id, batch).ok());
@@ -713,7 +677,7 @@ TEST_CASE("searches stay right while names are packed, emptied, compacted and re
         return name + std::string(250 - name.size(), 'x');
     };
     auto add_many = [&](Catalog& c, std::uint32_t peer_id, const char* prefix, int count) {
-        std::vector<FileEntry> files;
+        std::vector<CatalogFile> files;
         for (int i = 0; i < count; ++i)
             files.push_back(file(static_cast<std::uint64_t>(i), long_name(prefix, i), 1));
         auto added = c.add_files(peer_id, files);
@@ -752,4 +716,79 @@ TEST_CASE("searches stay right while names are packed, emptied, compacted and re
     add_many(c, 1, "one", 1000);
     CHECK(c.search(words("one0500")).total_matches == 1);
     CHECK(c.search(words("x")).total_matches == 1800);
+}
+
+TEST_CASE("through CatalogService, Catalog answers every call before it returns") {
+    Catalog c(CatalogLimits{3, 100});
+    CatalogService& service = c;
+    service.add_peer(peer(1));
+    service.add_peer(peer(2));
+    CHECK(service.peer_count() == 2);
+
+    std::optional<Result<AddOutcome>> added;
+    service.add_files(1, {file(1, "song.mp3", 5), file(2, "tune.ogg", 7)},
+                      [&](Result<AddOutcome> r) { added = std::move(r); });
+    REQUIRE(added.has_value());
+    REQUIRE(added->ok());
+    CHECK(**added == AddOutcome{2, 0});
+    CHECK(service.file_count() == 2);
+
+    std::optional<CatalogAnswer> answer;
+    service.search(words("SONG"), [&](CatalogAnswer a) { answer = std::move(a); });
+    REQUIRE(answer.has_value());
+    CHECK(answer->total_matches == 1);
+    REQUIRE(answer->hits.size() == 1);
+    CHECK(answer->hits[0] ==
+          CatalogHit{"song.mp3", 5, 1, {CatalogHolder{1, "peer1", "10.0.0.1", 6001, 1}}});
+
+    std::optional<std::size_t> removed;
+    service.remove_files(1, {2, 99}, [&](std::size_t n) { removed = n; });
+    CHECK(removed == 1u);
+
+    std::optional<std::size_t> dropped;
+    service.remove_peer(1, [&](std::size_t n) { dropped = n; });
+    CHECK(dropped == 1u);
+    service.remove_peer(7, [&](std::size_t n) { dropped = n; });
+    CHECK(dropped == 0u);
+    CHECK(service.peer_count() == 1);
+    CHECK(service.file_count() == 0);
+}
+
+TEST_CASE("through CatalogService, refusals carry the code that names why") {
+    Catalog c(CatalogLimits{2, 100});
+    CatalogService& service = c;
+    service.add_peer(peer(1));
+    std::vector<Error> errors;
+    auto keep_error = [&](Result<AddOutcome> r) {
+        REQUIRE_FALSE(r.ok());
+        errors.push_back(r.error());
+    };
+    service.add_files(1, {file(1, "a", 1), file(2, "b", 1), file(3, "c", 1)}, keep_error);
+    service.add_files(1, {file(1, "bad/name", 1)}, keep_error);
+    service.add_files(5, {file(1, "a", 1)}, keep_error);
+    REQUIRE(errors.size() == 3);
+    CHECK(errors[0].code == ErrorCode::limit_exceeded);
+    CHECK(errors[0].message == "peer 1 would hold 3 files, limits.max_files_per_peer is 2");
+    CHECK(errors[1].code == ErrorCode::invalid_argument);
+    CHECK(errors[2].code == ErrorCode::not_found);
+    CHECK(c.file_count() == 0);
+}
+
+TEST_CASE("through CatalogService, calls apply in the order made") {
+    Catalog c({});
+    CatalogService& service = c;
+    std::vector<std::string> seen;
+    service.add_peer(peer(4));
+    service.add_files(4, {file(1, "first.txt", 1), file(2, "second.txt", 2)},
+                      [&](Result<AddOutcome> r) { seen.push_back(r.ok() ? "added" : "refused"); });
+    service.remove_files(4, {1},
+                         [&](std::size_t n) { seen.push_back(fmt::format("removed {}", n)); });
+    service.add_files(4, {file(2, "second-renamed.txt", 2)}, [&](Result<AddOutcome> r) {
+        seen.push_back(r.ok() ? "replaced" : "refused");
+    });
+    service.search(words("txt"), [&](CatalogAnswer a) {
+        for (const auto& hit : a.hits)
+            seen.push_back(hit.name);
+    });
+    CHECK(seen == std::vector<std::string>{"added", "removed 1", "replaced", "second-renamed.txt"});
 }

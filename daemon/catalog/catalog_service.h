@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What napindexd's sessions ask of the catalog, in the catalog's own terms:
+// peers join and leave, replace and remove files, search. No wire structs:
+// the session decodes requests and encodes replies, so a catalog kept
+// elsewhere (a database, other index nodes) is one more implementation,
+// not a rewrite of the sessions. Catalog (catalog.h) keeps everything in
+// memory and is the first.
+
+#include "util/result.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace napster {
+
+struct PeerInfo {
+    std::uint32_t id = 0;
+    std::string name;
+    std::string address; // IP literal the peer connected from
+    std::uint16_t upload_port = 0;
+
+    friend bool operator==(const PeerInfo&, const PeerInfo&) = default;
+};
+
+// One file a peer shares, as the catalog keeps it. file_id is the peer's
+// own key for it: a file is (peer id, file id), so a peer can replace or
+// remove one without sending the rest again.
+struct CatalogFile {
+    std::uint64_t file_id = 0;
+    std::string name; // the last path component, as the peer's file system has it
+    std::uint64_t size = 0;
+
+    friend bool operator==(const CatalogFile&, const CatalogFile&) = default;
+};
+
+// Counts distinct file ids of one batch: an id sent twice in the same batch
+// counts once, as added if the peer did not hold it before the batch.
+struct AddOutcome {
+    std::size_t added = 0;    // new file ids
+    std::size_t replaced = 0; // ids the peer had already sent
+
+    friend bool operator==(const AddOutcome&, const AddOutcome&) = default;
+};
+
+// Not exact: every word of `text` (split at ASCII white space) occurs in
+// the name, ignoring ASCII case; white space alone matches nothing. Exact:
+// the name equals `text` byte for byte. napster-protocol(7), SEARCH.
+struct CatalogQuery {
+    std::string text;
+    bool exact = false;
+    // At most this many hits, the first in (name, size) order; 0: only the
+    // catalog's own limit applies.
+    std::size_t max_hits = 0;
+};
+
+struct CatalogHolder {
+    std::uint32_t peer_id = 0;
+    std::string peer_name;
+    std::string address;    // the holder's IP literal
+    std::uint16_t port = 0; // its upload port
+    std::uint64_t file_id = 0;
+
+    friend bool operator==(const CatalogHolder&, const CatalogHolder&) = default;
+};
+
+// Every file with this name and size, whoever holds it.
+struct CatalogHit {
+    std::string name;
+    std::uint64_t size = 0;
+    std::size_t holder_total = 0; // every holder, also those not listed
+    // The first by (peer id, file id), no more than a SEARCH_RESULT lists
+    // (napster-protocol(7): 32); the reply cuts any beyond.
+    std::vector<CatalogHolder> holders;
+
+    friend bool operator==(const CatalogHit&, const CatalogHit&) = default;
+};
+
+struct CatalogAnswer {
+    std::vector<CatalogHit> hits;  // sorted by name (bytewise), then size
+    std::size_t total_matches = 0; // every hit found, also those past the limits
+
+    friend bool operator==(const CatalogAnswer&, const CatalogAnswer&) = default;
+};
+
+// Order: the calls one caller makes are applied in the order it made them,
+// so a peer's updates stay in order and a search sees every update its
+// caller asked for before it. Answers: each callback runs exactly once, on
+// the loop thread, either before the call returns or on a later loop turn,
+// and answers to different calls may come in any order; a caller must be
+// ready for all of that (and so hold whatever the callback uses, a session
+// its Session::Hold). An implementation that answers later keeps the loop
+// alive until it has answered, so stopping the index and running the loop
+// dry delivers every answer still owed.
+//
+// Ownership: whoever owns the catalog (IndexServer) destroys it only after
+// the loop has run dry; until then it owns the callbacks it was given.
+// Loop thread only.
+class CatalogService {
+public:
+    using CountCallback = std::function<void(std::size_t)>;
+    using AddCallback = std::function<void(Result<AddOutcome>)>;
+    using SearchCallback = std::function<void(CatalogAnswer)>;
+
+    virtual ~CatalogService() = default;
+
+    // Before any of its files. A known id gets the new info and keeps its
+    // files.
+    virtual void add_peer(PeerInfo peer) = 0;
+    // Drops the peer and every file it holds; answers how many files went
+    // (0 for a peer it does not know).
+    virtual void remove_peer(std::uint32_t peer_id, CountCallback on_removed) = 0;
+    // Adds files, or replaces those whose id the peer already holds; within
+    // one batch the last entry for an id wins. A refused batch changes
+    // nothing and answers an Error: limit_exceeded (the peer would hold
+    // more files than allowed), invalid_argument (a name SEARCH_RESULT may
+    // not carry) or not_found (the peer is not known).
+    virtual void add_files(std::uint32_t peer_id, std::vector<CatalogFile> files,
+                           AddCallback on_added) = 0;
+    // Ids the peer does not hold are ignored; answers how many went.
+    virtual void remove_files(std::uint32_t peer_id, std::vector<std::uint64_t> file_ids,
+                              CountCallback on_removed) = 0;
+    virtual void search(CatalogQuery query, SearchCallback on_answer) = 0;
+
+    // For the summary line: may lag behind calls not yet answered.
+    virtual std::size_t peer_count() const = 0;
+    virtual std::size_t file_count() const = 0;
+};
+
+} // namespace napster
