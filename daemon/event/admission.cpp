@@ -64,4 +64,13 @@ void ConnectionAdmission::leave(Id id) {
     live_.erase(it);
 }
 
+std::optional<std::uint64_t> ConnectionAdmission::due_report(std::uint64_t now_ms, std::uint64_t interval_ms) {
+    if (turned_away_ == reported_) return std::nullopt;
+    if (reported_at_ms_ && now_ms - *reported_at_ms_ < interval_ms) return std::nullopt;
+    std::uint64_t count = turned_away_ - reported_;
+    reported_ = turned_away_;
+    reported_at_ms_ = now_ms;
+    return count;
+}
+
 } // namespace napster

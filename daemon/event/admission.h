@@ -61,6 +61,11 @@ public:
     // Connections evicted or refused so far, for a log line now and then
     // rather than one per connection of a flood.
     std::uint64_t turned_away() const { return turned_away_; }
+    // How many were turned away since the last report, when there are some
+    // and the last report is at least `interval_ms` old (`now_ms` is the
+    // caller's clock): one log line every 10 s during a flood, not one per
+    // connection.
+    std::optional<std::uint64_t> due_report(std::uint64_t now_ms, std::uint64_t interval_ms = 10'000);
 
 private:
     struct Entry {
@@ -73,6 +78,8 @@ private:
     std::string max_per_address_key_;
     Id next_id_ = 1;
     std::uint64_t turned_away_ = 0;
+    std::uint64_t reported_ = 0;
+    std::optional<std::uint64_t> reported_at_ms_;
     std::unordered_map<Id, Entry> live_;
     std::set<Id> pending_; // ids grow with time: the first is the oldest
     std::map<std::string, std::set<Id>> pending_by_address_;

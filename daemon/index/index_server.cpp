@@ -9,7 +9,9 @@ namespace napster {
 
 IndexServer::IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log,
                          std::unique_ptr<CatalogService> catalog)
-    : loop_(loop), config_(config), log_(log), sweep_timer_(loop), catalog_(std::move(catalog)) {}
+    : loop_(loop), config_(config), log_(log),
+      admission_({config.max_pending, config.max_per_address}, "limits.max_pending", "limits.max_per_address"),
+      sweep_timer_(loop), catalog_(std::move(catalog)) {}
 
 IndexServer::~IndexServer() = default;
 
@@ -50,16 +52,28 @@ void IndexServer::accept(Connection* connection) {
         connection->close("index shutting down");
         return;
     }
-    // Connections, registered or not, are bounded by max_peers: a flood of
-    // idle sockets cannot take memory the peers need.
-    if (sessions_.size() >= config_.max_peers) {
-        log_.warn("refused a connection from {}: limits.max_peers ({}) reached",
-                  connection->remote_endpoint(), config_.max_peers);
-        connection->fail({protocol::ErrorCode::limit_exceeded,
-                         fmt::format("the index is full: limits.max_peers is {}", config_.max_peers)});
-        return;
-    }
-    sessions_.add(*this, connection);
+    // Unregistered connections have caps of their own (max_pending,
+    // max_per_address), so a flood of idle sockets never counts against
+    // max_peers, which REGISTER checks.
+    auto decision = admission_.arrive(connection->remote_address());
+    close_evicted(sessions_, decision.evicted,
+                  "dropped to make room for a new connection (limits.max_pending, limits.max_per_address)");
+    // Refused before HELLO, so without a frame: the accepting side sends
+    // nothing before it.
+    if (!decision.admitted) return connection->close(decision.refusal);
+    sessions_.add(*this, connection, *decision.admitted);
+}
+
+bool IndexServer::register_peer(ConnectionAdmission::Id id) {
+    if (registered_ >= config_.max_peers) return false;
+    ++registered_;
+    admission_.establish(id);
+    return true;
+}
+
+void IndexServer::session_left(ConnectionAdmission::Id id, bool registered) {
+    admission_.leave(id);
+    if (registered) --registered_;
 }
 
 std::uint32_t IndexServer::allocate_peer_id() {
@@ -77,6 +91,11 @@ void IndexServer::release_peer_id(std::uint32_t id) { released_ids_.insert(id); 
 void IndexServer::sweep() {
     std::uint64_t now = now_ms();
     sessions_.for_each([now](PeerSession& session) { session.tick(now); });
+    if (auto turned_away = admission_.due_report(now)) {
+        log_.warn("turned away {} since the last report (limits.max_pending is {}, limits.max_per_address is {})",
+                  count_of(*turned_away, "connection", "connections"), config_.max_pending,
+                  config_.max_per_address);
+    }
 }
 
 } // namespace napster

@@ -13,6 +13,7 @@
 
 #include "catalog/catalog_service.h"
 #include "config/index_config.h"
+#include "event/admission.h"
 #include "event/clock.h"
 #include "event/listener.h"
 #include "event/session.h"
@@ -59,6 +60,9 @@ public:
     std::uint64_t now_ms() const { return napster::now_ms(loop_); }
     std::uint32_t allocate_peer_id();
     void release_peer_id(std::uint32_t id);
+    // A session's REGISTER: true if limits.max_peers has room for it.
+    bool register_peer(ConnectionAdmission::Id id);
+    void session_left(ConnectionAdmission::Id id, bool registered);
 
 private:
     void accept(Connection* connection);
@@ -68,6 +72,8 @@ private:
     IndexConfig config_;
     Logger& log_;
     Listener* listener_ = nullptr;
+    ConnectionAdmission admission_;
+    std::size_t registered_ = 0;
     Timer sweep_timer_;
     SessionRegistry<PeerSession> sessions_;
     // After sessions_, so it goes first: a callback it still held would

@@ -19,8 +19,6 @@ namespace {
 using protocol::ErrorCode;
 using protocol::MessageType;
 
-// A peer must finish HELLO and REGISTER this soon after connecting.
-constexpr std::uint64_t handshake_timeout_ms = 10'000;
 // Files named in the info line of an add; the rest are counted.
 constexpr std::size_t names_in_add_log = 10;
 
@@ -35,8 +33,9 @@ std::string names_for_log(const std::vector<protocol::FileEntry>& files) {
 
 } // namespace
 
-PeerSession::PeerSession(IndexServer& server, Connection* connection)
-    : ConnectionSession(connection), server_(server), address_(connection->remote_address()),
+PeerSession::PeerSession(IndexServer& server, Connection* connection, ConnectionAdmission::Id admission_id)
+    : ConnectionSession(connection), server_(server), admission_id_(admission_id),
+      address_(connection->remote_address()),
       connected_at_ms_(server.now_ms()), last_heard_ms_(connected_at_ms_) {
     connection->start_reading();
 }
@@ -57,7 +56,9 @@ std::string PeerSession::who() const {
 void PeerSession::tick(std::uint64_t now_ms) {
     if (!connection()) return;
     if (state_ != State::registered) {
-        if (now_ms - connected_at_ms_ > handshake_timeout_ms) close("no registration within 10 s");
+        std::uint32_t limit = server_.config().handshake_timeout;
+        if (now_ms - connected_at_ms_ > std::uint64_t{limit} * 1000)
+            close(fmt::format("no registration within {} s (limits.handshake_timeout)", limit));
         return;
     }
     std::uint64_t timeout_ms = std::uint64_t{server_.config().peer_timeout} * 1000;
@@ -105,6 +106,12 @@ void PeerSession::handle_hello(const protocol::Frame& frame) {
 void PeerSession::handle_register(const protocol::Frame& frame) {
     auto reg = protocol::decode_message<protocol::RegisterPeer>(frame.payload);
     if (!reg) return connection()->fail(reg.error());
+    if (!server_.register_peer(admission_id_)) {
+        server_.log().warn("refused {}: limits.max_peers ({}) reached", who(), server_.config().max_peers);
+        return connection()->fail(
+            {ErrorCode::limit_exceeded,
+             fmt::format("the index is full: limits.max_peers is {}", server_.config().max_peers)});
+    }
     peer_id_ = server_.allocate_peer_id();
     peer_name_ = reg->name;
     server_.catalog().add_peer(PeerInfo{*peer_id_, peer_name_, address_, reg->upload_port});
@@ -208,6 +215,7 @@ void PeerSession::log_search(const std::string& query, bool exact,
 }
 
 void PeerSession::on_disconnected(const std::string& reason) {
+    server_.session_left(admission_id_, peer_id_.has_value());
     if (!peer_id_) {
         server_.log().debug("{} closed before registering ({})", who(), reason);
         return;

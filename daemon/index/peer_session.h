@@ -15,6 +15,7 @@
 // to it (see event/session.h). Loop thread only.
 
 #include "catalog/catalog_service.h"
+#include "event/admission.h"
 #include "event/connection_session.h"
 #include "protocol/index_messages.h"
 
@@ -29,8 +30,9 @@ class IndexServer;
 
 class PeerSession final : public ConnectionSession {
 public:
-    PeerSession(IndexServer& server, Connection* connection);
+    PeerSession(IndexServer& server, Connection* connection, ConnectionAdmission::Id admission_id);
 
+    ConnectionAdmission::Id admission_id() const { return admission_id_; }
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     // Called by the server's sweep about once a second: closes a session
     // that never registered or went silent, pings an idle one.
@@ -56,6 +58,7 @@ private:
     void on_disconnected(const std::string& reason) override;
 
     IndexServer& server_;
+    ConnectionAdmission::Id admission_id_;
     State state_ = State::awaiting_hello;
     std::optional<std::uint32_t> peer_id_;
     std::string peer_name_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "peer/control_server.h"
 
+#include "event/clock.h"
 #include "event/handshake.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
@@ -35,34 +36,63 @@ bool may_control(const ucred& cred, const std::optional<std::vector<gid_t>>& gro
     return groups && std::find(groups->begin(), groups->end(), getegid()) != groups->end();
 }
 
+
 } // namespace
 
-ControlServer::ControlServer(PeerDaemon& daemon) : daemon_(daemon) {}
+ControlServer::ControlServer(PeerDaemon& daemon)
+    : daemon_(daemon),
+      admission_({daemon.config().control_max_pending, daemon.config().control_max_per_user},
+                 "control.max_pending", "control.max_per_user"),
+      sweep_timer_(daemon.loop()) {}
 
 ControlServer::~ControlServer() = default;
 
 Status ControlServer::start() {
     const PeerConfig& c = daemon_.config();
-    auto listener = Listener::listen_unix(daemon_.loop(), c.control_socket, "control.socket",
-                                          c.source, [this](Connection* connection) {
-                                              if (daemon_.stopping())
-                                                  return connection->close("shutting down");
-                                              sessions_.add(*this, connection);
-                                          });
+    auto listener = Listener::listen_unix(daemon_.loop(), c.control_socket, "control.socket", c.source,
+                                          [this](Connection* connection) { accept(connection); });
     if (!listener) return listener.error();
     listener_ = *listener;
     daemon_.log().info("control socket at {}", listener_->endpoint());
+    sweep_timer_.start_repeating(1000, [this] { sweep(); });
     return Ok{};
+}
+
+// The per-address cap is per caller here: a Unix socket's callers differ by
+// uid, which the kernel recorded at connect.
+void ControlServer::accept(Connection* connection) {
+    if (daemon_.stopping()) return connection->close("shutting down");
+    auto cred = connection->peer_credentials();
+    std::string caller = cred ? fmt::format("uid {}", cred->uid) : std::string("an unknown uid");
+    auto decision = admission_.arrive(caller);
+    close_evicted(sessions_, decision.evicted,
+                  "dropped to make room for a new connection (control.max_pending, control.max_per_user)");
+    // Refused before HELLO, so without a frame.
+    if (!decision.admitted) return connection->close(decision.refusal);
+    sessions_.add(*this, connection, *decision.admitted);
+}
+
+void ControlServer::sweep() {
+    std::uint64_t now = now_ms(daemon_.loop());
+    sessions_.for_each([now](ControlSession& session) { session.tick(now); });
+    if (auto turned_away = admission_.due_report(now)) {
+        daemon_.log().warn("control socket: turned away {} since the last report "
+                           "(control.max_pending is {}, control.max_per_user is {})",
+                           count_of(*turned_away, "connection", "connections"),
+                           admission_.limits().max_pending, admission_.limits().max_per_address);
+    }
 }
 
 void ControlServer::stop() {
     if (listener_) listener_->close();
     listener_ = nullptr;
+    sweep_timer_.stop();
     sessions_.for_each([](ControlSession& session) { session.close("napeerd shutting down"); });
 }
 
-ControlSession::ControlSession(ControlServer& server, Connection* connection)
-    : ConnectionSession(connection), server_(server) {
+ControlSession::ControlSession(ControlServer& server, Connection* connection, ConnectionAdmission::Id admission_id)
+    : ConnectionSession(connection), server_(server), admission_id_(admission_id),
+      connected_ms_(now_ms(server.daemon().loop())) {
     connection->set_write_limit(control_write_limit);
     auto cred = connection->peer_credentials();
     if (!cred || !may_control(*cred, connection->peer_groups())) {
@@ -111,6 +141,7 @@ void ControlSession::on_frame(Connection& connection, const protocol::Frame& fra
     // Reading goes on: a second request is answered (with an error), and
     // napctl hanging up is noticed at once, not at the next reply.
     request_done_ = true;
+    server_.request_received(admission_id_);
     (this->*command->handler)(frame);
 }
 
@@ -231,6 +262,16 @@ void ControlSession::on_drained(Connection& connection) {
     outgoing_.pump(connection);
 }
 
-void ControlSession::on_disconnected(const std::string&) { outgoing_.clear(); }
+void ControlSession::tick(std::uint64_t now) {
+    if (!connection() || request_done_) return;
+    std::uint32_t limit = server_.daemon().config().control_handshake_timeout;
+    if (now - connected_ms_ > std::uint64_t{limit} * 1000)
+        close(fmt::format("no request within {} s (control.handshake_timeout)", limit));
+}
+
+void ControlSession::on_disconnected(const std::string&) {
+    outgoing_.clear();
+    server_.session_left(admission_id_);
+}
 
 } // namespace napster

@@ -11,10 +11,12 @@
 // that comes after napctl hung up finds it closed, not freed. Loop thread
 // only.
 
+#include "event/admission.h"
 #include "event/connection_session.h"
 #include "event/listener.h"
 #include "event/paced_sender.h"
 #include "event/session.h"
+#include "event/timer.h"
 #include "protocol/control_messages.h"
 #include "util/result.h"
 
@@ -30,7 +32,12 @@ class ControlServer;
 
 class ControlSession final : public ConnectionSession {
 public:
-    ControlSession(ControlServer& server, Connection* connection);
+    ControlSession(ControlServer& server, Connection* connection, ConnectionAdmission::Id admission_id);
+
+    ConnectionAdmission::Id admission_id() const { return admission_id_; }
+    // Called by the server's sweep about once a second: closes a session
+    // that sent no request within control.handshake_timeout.
+    void tick(std::uint64_t now_ms);
 
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     void on_drained(Connection& connection) override;
@@ -58,6 +65,8 @@ private:
     void on_disconnected(const std::string& reason) override;
 
     ControlServer& server_;
+    ConnectionAdmission::Id admission_id_;
+    std::uint64_t connected_ms_;
     bool hello_done_ = false;
     bool request_done_ = false;
     std::optional<Error> refusal_; // a caller who may not drive napeerd
@@ -73,10 +82,18 @@ public:
     void stop();
 
     PeerDaemon& daemon() { return daemon_; }
+    // For sessions: a request arrived, or the connection went.
+    void request_received(ConnectionAdmission::Id id) { admission_.establish(id); }
+    void session_left(ConnectionAdmission::Id id) { admission_.leave(id); }
 
 private:
+    void accept(Connection* connection);
+    void sweep();
+
     PeerDaemon& daemon_;
     Listener* listener_ = nullptr;
+    ConnectionAdmission admission_;
+    Timer sweep_timer_;
     SessionRegistry<ControlSession> sessions_;
 };
 

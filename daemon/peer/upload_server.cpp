@@ -7,13 +7,6 @@
 
 namespace napster {
 
-namespace {
-
-// How often the sweep may log how many connections the caps turned away.
-constexpr std::uint64_t turned_away_report_ms = 10'000;
-
-} // namespace
-
 UploadServer::UploadServer(PeerDaemon& daemon)
     : daemon_(daemon),
       admission_({daemon.config().upload_max_pending, daemon.config().upload_max_per_address},
@@ -54,14 +47,11 @@ bool UploadServer::begin_upload(ConnectionAdmission::Id id) {
 void UploadServer::sweep() {
     std::uint64_t now = now_ms(daemon_.loop());
     sessions_.for_each([now](UploadSession& session) { session.tick(now); });
-    std::uint64_t turned_away = admission_.turned_away();
-    if (turned_away != turned_away_reported_ && now - turned_away_report_ms_ >= turned_away_report_ms) {
+    if (auto turned_away = admission_.due_report(now)) {
         daemon_.log().warn("upload port: turned away {} since the last report "
                            "(upload.max_pending is {}, upload.max_per_address is {})",
-                           count_of(turned_away - turned_away_reported_, "connection", "connections"),
+                           count_of(*turned_away, "connection", "connections"),
                            admission_.limits().max_pending, admission_.limits().max_per_address);
-        turned_away_reported_ = turned_away;
-        turned_away_report_ms_ = now;
     }
 }
 

@@ -54,8 +54,6 @@ private:
     ConnectionAdmission admission_;
     Timer sweep_timer_;
     std::uint32_t sending_ = 0;
-    std::uint64_t turned_away_reported_ = 0;
-    std::uint64_t turned_away_report_ms_ = 0;
     SessionRegistry<UploadSession> sessions_;
     std::uint64_t completed_ = 0;
 };

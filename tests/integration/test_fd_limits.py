@@ -60,7 +60,8 @@ class FdLimits(NapsterTestCase):
             "share": {"dirs": [str(peer_dir / "share")], "download_dir": str(peer_dir / "downloads")},
             "control": {"socket": str(peer_dir / "peer.sock")},
         }, 64, 4096)
-        peer.wait_log(r"control socket at ")
+        # Registered: by then its signal handlers are long in place.
+        peer.wait_log(r"file list synced")
         self.assertEqual(open_file_limits(peer.pid), (4096, 4096))
         self.assertEqual(peer.lines_matching(r"open-file limit"), [])
 

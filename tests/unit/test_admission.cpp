@@ -103,3 +103,19 @@ TEST_CASE("both caps at once evict at most one each") {
     CHECK(d.evicted.size() == 1);
     CHECK(a.pending() == 2);
 }
+
+TEST_CASE("due_report: nothing to say, then the count, then silence for the interval") {
+    auto a = make(1, 0);
+    CHECK_FALSE(a.due_report(0));
+    a.arrive("a");
+    a.arrive("a"); // evicts one
+    auto first = a.due_report(1000);
+    REQUIRE(first);
+    CHECK(*first == 1);
+    a.arrive("a");
+    CHECK_FALSE(a.due_report(5000)); // within 10 s of the last report
+    auto later = a.due_report(11'000);
+    REQUIRE(later);
+    CHECK(*later == 1);
+    CHECK_FALSE(a.due_report(30'000)); // nothing new
+}
