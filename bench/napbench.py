@@ -36,29 +36,34 @@ class Binaries:
     def __init__(self, build_dir=None):
         build = Path(build_dir) if build_dir else DEFAULT_BUILD_DIR
         self.build_dir = build
-        self.napindexd = self._find("NAPINDEXD", build / "daemon/index/napindexd")
-        self.napeerd = self._find("NAPEERD", build / "daemon/peer/napeerd")
-        self.napctl = self._find("NAPCTL", build / "ctl/napctl")
-
-    @staticmethod
-    def _find(variable, default):
-        path = os.environ.get(variable) or str(default)
-        if not os.access(path, os.X_OK):
-            raise SystemExit(f"bench: no executable {path} (set ${variable} or --build-dir); build one with\n"
-                             f"  meson setup build-bench -Dbuildtype=release -Dtests=false && ninja -C build-bench")
-        return path
+        self.napindexd = find_executable("NAPINDEXD", build / "daemon/index/napindexd")
+        self.napeerd = find_executable("NAPEERD", build / "daemon/peer/napeerd")
+        self.napctl = find_executable("NAPCTL", build / "ctl/napctl")
 
     def build_type(self):
-        """buildtype and b_sanitize of the build dir, as meson recorded them."""
-        info = self.build_dir / "meson-info" / "intro-buildoptions.json"
-        try:
-            options = {o["name"]: o["value"] for o in json.loads(info.read_text())}
-        except (OSError, ValueError, KeyError):
-            return "unknown"
-        text = f"{options.get('buildtype', '?')}, optimization {options.get('optimization', '?')}"
-        if options.get("b_sanitize", "none") != "none":
-            text += f", sanitize {options['b_sanitize']} (not representative)"
-        return text
+        return build_type(self.build_dir)
+
+
+def find_executable(variable, default):
+    """$variable if set, else default; exits with how to build it when it is not there."""
+    path = os.environ.get(variable) or str(default)
+    if not os.access(path, os.X_OK):
+        raise SystemExit(f"bench: no executable {path} (set ${variable} or --build-dir); build one with\n"
+                         f"  meson setup build-bench -Dbuildtype=release -Dtests=false && ninja -C build-bench")
+    return path
+
+
+def build_type(build_dir):
+    """buildtype and b_sanitize of a build dir, as meson recorded them."""
+    info = Path(build_dir) / "meson-info" / "intro-buildoptions.json"
+    try:
+        options = {o["name"]: o["value"] for o in json.loads(info.read_text())}
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+    text = f"{options.get('buildtype', '?')}, optimization {options.get('optimization', '?')}"
+    if options.get("b_sanitize", "none") != "none":
+        text += f", sanitize {options['b_sanitize']} (not representative)"
+    return text
 
 
 def require_inotifywait():

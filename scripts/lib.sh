@@ -6,7 +6,7 @@
 # Debian's doctest-dev ships no .pc file, meson finds it through CMake.
 # shellcheck disable=SC2034  # used by the scripts that source this file
 NAPSTER_BUILD_PACKAGES=(meson ninja-build pkg-config g++ cmake libuv1-dev
-    libtomlplusplus-dev libfmt-dev doctest-dev python3)
+    libtomlplusplus-dev libfmt-dev libssl-dev doctest-dev python3)
 
 # The repository root: the parent of the folder this file sits in.
 NAPSTER_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
