@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 namespace napster {
 namespace {
@@ -171,18 +172,29 @@ void ControlSession::handle_fetch(const protocol::Frame& frame) {
         if (!result) return connection()->fail(result.error());
         PeerDaemon& daemon = server_.daemon();
         auto own_id = daemon.index().peer_id();
+        // The index was asked for this exact name; a hit under any other
+        // name (a lying or buggy index) is not what the user asked for.
+        // Hits of that name with different sizes are different files: one
+        // is fetched, the one the chosen peer holds or else the one most
+        // peers hold, and only from its own holders.
+        auto usable = [&](const protocol::Holder& h) {
+            return request.peer ? h.peer_id == *request.peer : !(own_id && h.peer_id == *own_id);
+        };
+        const protocol::SearchHit* chosen = nullptr;
+        std::size_t chosen_holders = 0;
+        for (const auto& hit : result->hits) {
+            if (hit.name != request.name) continue;
+            auto count = static_cast<std::size_t>(std::count_if(hit.holders.begin(), hit.holders.end(), usable));
+            if (count > chosen_holders) {
+                chosen = &hit;
+                chosen_holders = count;
+            }
+        }
         std::vector<protocol::Holder> holders;
         std::uint64_t size = 0;
-        for (const auto& hit : result->hits) {
-            // The index was asked for this exact name; a hit under any other
-            // name (a lying or buggy index) is not what the user asked for.
-            if (hit.name != request.name) continue;
-            for (const auto& h : hit.holders) {
-                if (request.peer ? h.peer_id != *request.peer : (own_id && h.peer_id == *own_id))
-                    continue;
-                holders.push_back(h);
-                size = hit.size;
-            }
+        if (chosen) {
+            size = chosen->size;
+            std::copy_if(chosen->holders.begin(), chosen->holders.end(), std::back_inserter(holders), usable);
         }
         if (request.peer && own_id && *request.peer == *own_id)
             return connection()->fail(

@@ -2,6 +2,7 @@
 #include "peer/download.h"
 
 #include "event/clock.h"
+#include "event/handshake.h"
 #include "event/work.h"
 #include "fs/partial_name.h"
 #include "peer/peer_daemon.h"
@@ -155,6 +156,8 @@ void Download::on_frame(Connection& connection, const protocol::Frame& frame) {
         return connection.close(error ? fmt::format("refused: {}", printable(error->text))
                                       : "sent a malformed ERROR");
     }
+    // After WELCOME the holder may PING until GET_OK (napster-protocol(7)).
+    if (frame.type == MessageType::ping && stage_ == Stage::get) return answer_ping(connection, frame);
     if (stage_ == Stage::hello) {
         if (frame.type != MessageType::welcome)
             return connection.fail({ErrorCode::unexpected_message, "expected WELCOME"});
@@ -181,6 +184,12 @@ void Download::on_frame(Connection& connection, const protocol::Frame& frame) {
         if (ok->length != ok->size)
             return connection.fail(
                 {ErrorCode::invalid_argument, "GET_OK length differs from the size asked for"});
+        // Refused before a byte is written: a holder must not fill the
+        // disk with more, or hand over something else, than was listed.
+        if (ok->size != plan_.size)
+            return connection.fail({ErrorCode::invalid_argument,
+                                    fmt::format("the holder announced {} bytes, the index listed {}", ok->size,
+                                                plan_.size)});
         connection.set_raw_mode();
         return begin_body(*ok);
     }

@@ -104,6 +104,8 @@ void IndexClient::on_frame(Connection& connection, const protocol::Frame& frame)
                                : "the index sent a malformed ERROR");
         return;
     }
+    // PING is valid at any time after WELCOME (napster-protocol(7)).
+    if (frame.type == MessageType::ping && step_ != Step::hello) return answer_ping(connection, frame);
     switch (step_) {
     case Step::hello:
         return handle_welcome(frame);

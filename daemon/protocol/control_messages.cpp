@@ -81,7 +81,8 @@ void StatusResult::write(ByteWriter& w) const {
     w.str8(name);
     w.u8(static_cast<std::uint8_t>(index_state));
     w.u32(peer_id);
-    w.str8(index_address);
+    // A host name may be 253 bytes: cut to what the field holds.
+    w.str8(std::string_view(index_address).substr(0, max_index_target));
     w.u32(reconnect_in_ms);
     // The reader refuses more than max_error_text bytes; cut as ERROR does.
     w.str16(std::string_view(last_error).substr(0, max_error_text));
@@ -108,7 +109,7 @@ StatusResult StatusResult::read(ByteReader& r) {
     if (r.ok() && state > 2) r.fail(fmt::format("index state {} is not 0, 1 or 2", state));
     m.index_state = static_cast<IndexState>(state);
     m.peer_id = r.u32("peer id");
-    m.index_address = r.str8("index address", max_address_text + 8);
+    m.index_address = r.str8("index address", max_index_target);
     m.reconnect_in_ms = r.u32("reconnect delay");
     m.last_error = r.str16("last error", max_error_text);
     m.upload_address = r.str8("upload address", max_address_text + 8);

@@ -44,6 +44,9 @@ inline constexpr std::size_t max_peer_name = 64;
 inline constexpr std::size_t max_query = 1024;
 inline constexpr std::size_t max_error_text = 1024;
 inline constexpr std::size_t max_address_text = 64;
+// STATUS_RESULT's index_address: the configured index, a host name of up
+// to 253 bytes with its port, cut to what a str8 holds.
+inline constexpr std::size_t max_index_target = 255;
 inline constexpr std::size_t max_dir_path = 4096;
 inline constexpr std::size_t max_hash = 64;
 inline constexpr std::uint32_t max_batch_files = 4096;

@@ -512,6 +512,23 @@ class HostileInput(NapsterTestCase):
             conn.sendall(frame(GET_OK, u64(len(body)) + u64(len(body))) + body[:-1000])
         self.assert_fetch_fails_cleanly(self.fake_holder("shorty", body, serve))
 
+    def test_holder_that_announces_more_than_the_index_listed(self):
+        # Regression: GET_OK with 40,000 instead of the listed 20,000 bytes,
+        # then 40,000 bytes, made a 40,000-byte download: a hostile holder
+        # could fill the downloader's disk. Refused before a byte is written.
+        listed = content("hostile: listed", 20_000)
+        oversized = content("hostile: oversized", 40_000)
+
+        def serve(conn, get_payload):
+            conn.sendall(frame(GET_OK, u64(len(oversized)) + u64(len(oversized))) + oversized)
+        fake = self.fake_holder("bloater", listed, serve)
+        result = self.ctl(self.asker, "fetch", "lie.bin", "--peer", str(fake.peer_id))
+        self.assertExit(result, 1)
+        self.assertIn("the holder announced 40000 bytes, the index listed 20000", result.err)
+        self.assertFalse(os.path.lexists(os.path.join(self.asker.download_dir, "lie.bin")))
+        self.assertEqual(partial_files(self.asker.download_dir), [], "a partial file was created")
+        self.assert_still_serving()
+
     def test_napeerd_stopping_mid_download_leaves_no_file(self):
         body = content("hostile: stall", 1024 * 1024)
         release = threading.Event()

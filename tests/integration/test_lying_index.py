@@ -38,6 +38,7 @@ class LyingIndex:
         self.listener.listen(4)
         self.port = self.listener.getsockname()[1]
         self.registered = threading.Event()
+        self.ping_answered = False
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -48,8 +49,14 @@ class LyingIndex:
             first = client.read_frame(timeout=DEADLINE)
             assert first and first[0] == HELLO, first
             client.send(frame(WELCOME, u16(VERSION)))
+            # PING is valid from WELCOME on: napeerd must answer it while it
+            # waits for REGISTERED, not hang up.
+            client.send(frame(PING, u64(42)))
             reg = client.read_frame(timeout=DEADLINE)
             assert reg and reg[0] == REGISTER, reg
+            pong = client.read_frame(timeout=DEADLINE)
+            assert pong == (PONG, u64(42)), pong
+            self.ping_answered = True
             client.send(frame(REGISTERED, u32(7)))
             self.registered.set()
             while True:
@@ -88,7 +95,8 @@ class LyingIndexTests(NapsterTestCase):
         ])
         self.addCleanup(self.index.close)
         self.peer = self.start_peer("p1", self.index.port, wait_connected=False)
-        self.assertTrue(self.index.registered.wait(DEADLINE), "napeerd never registered")
+        self.assertTrue(self.index.registered.wait(DEADLINE), f"napeerd never registered: {self.index.errors}")
+        self.assertTrue(self.index.ping_answered)
         wait_for(lambda: self.ctl(self.peer, "status", "--json").json()["index_state"] == "connected",
                  "napeerd to be connected")
 
