@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -21,6 +22,16 @@ struct WriteRequest {
 };
 
 constexpr std::size_t read_chunk = 64 * 1024;
+
+// One read buffer for every connection of the loop's thread. libuv reads
+// into it and calls on_read before it reads anything else, and on_read
+// consumes what it can at once and keeps only an unfinished frame (or what
+// a paused handler left) in the connection's own buffer: an idle
+// connection holds no read buffer at all.
+std::byte* shared_read_buffer() {
+    thread_local std::array<std::byte, read_chunk> buffer;
+    return buffer.data();
+}
 
 } // namespace
 
@@ -50,19 +61,13 @@ void Connection::pause_reading() {
     uv_read_stop(stream());
 }
 
-void Connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
-    auto* self = static_cast<Connection*>(handle->data);
-    std::size_t used = self->input_.size();
-    self->input_.resize(used + read_chunk);
-    buf->base = reinterpret_cast<char*>(self->input_.data() + used);
+void Connection::on_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) {
+    buf->base = reinterpret_cast<char*>(shared_read_buffer());
     buf->len = read_chunk;
 }
 
-void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     auto* self = static_cast<Connection*>(stream->data);
-    // on_alloc grew the buffer by a whole chunk; keep only what arrived.
-    self->input_.resize(self->input_.size() - read_chunk +
-                        static_cast<std::size_t>(nread > 0 ? nread : 0));
     if (nread == UV_EOF) {
         self->close("closed by the other side");
         return;
@@ -71,15 +76,27 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
         self->close(fmt::format("read failed: {}", uv_strerror(static_cast<int>(nread))));
         return;
     }
-    self->consume_input();
+    ByteSpan fresh(reinterpret_cast<const std::byte*>(buf->base), static_cast<std::size_t>(nread));
+    if (self->input_start_ < self->input_.size()) {
+        // An unfinished frame waits: the new bytes belong behind it.
+        self->input_.insert(self->input_.end(), fresh.begin(), fresh.end());
+        return self->consume_input();
+    }
+    // The common case: frames straight from the shared buffer, and only
+    // what is left over copied.
+    std::size_t used = self->consume(fresh);
+    if (self->closing_ || used == fresh.size()) return;
+    self->input_.assign(fresh.begin() + static_cast<std::ptrdiff_t>(used), fresh.end());
+    self->input_start_ = 0;
 }
 
-void Connection::consume_input() {
+std::size_t Connection::consume(ByteSpan data) {
     consuming_ = true;
-    while (!closing_ && !close_when_drained_ && input_start_ < input_.size()) {
-        ByteSpan rest(input_.data() + input_start_, input_.size() - input_start_);
+    std::size_t used = 0;
+    while (!closing_ && !close_when_drained_ && used < data.size()) {
+        ByteSpan rest = data.subspan(used);
         if (raw_mode_) {
-            input_start_ = input_.size();
+            used = data.size();
             handler_->on_raw(*this, rest);
             break;
         }
@@ -88,16 +105,25 @@ void Connection::consume_input() {
         if (parsed.status == protocol::FrameStatus::error) {
             consuming_ = false;
             fail({ErrorCode::malformed, parsed.error});
-            return;
+            return data.size();
         }
-        input_start_ += parsed.consumed;
+        used += parsed.consumed;
         handler_->on_frame(*this, parsed.frame);
         if (!reading_) break; // the handler paused us; keep the rest
     }
     consuming_ = false;
+    return used;
+}
+
+void Connection::consume_input() {
+    input_start_ += consume(ByteSpan(input_.data() + input_start_, input_.size() - input_start_));
     if (closing_) return;
-    // Compact: drop consumed bytes so the buffer holds at most one partial frame.
-    if (input_start_ > 0) {
+    if (input_start_ == input_.size()) {
+        // Give the memory back: a 1 MiB frame must not leave 1 MiB behind.
+        Bytes().swap(input_);
+        input_start_ = 0;
+    } else if (input_start_ > 0) {
+        // Compact: drop consumed bytes so the buffer holds at most one partial frame.
         input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(input_start_));
         input_start_ = 0;
     }

@@ -99,6 +99,9 @@ private:
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
     static void on_write(uv_write_t* req, int status);
     static void on_close(uv_handle_t* handle);
+    // Hands `data`'s frames (or raw bytes) to the handler; returns how many
+    // bytes it used.
+    std::size_t consume(ByteSpan data);
     void consume_input();
 
     union {
@@ -107,7 +110,7 @@ private:
     } handle_{};
     Kind kind_;
     Handler* handler_ = nullptr;
-    Bytes input_;
+    Bytes input_; // an unfinished frame, or bytes a paused handler left
     std::size_t input_start_ = 0;
     std::size_t write_limit_ = 16 * 1024 * 1024;
     std::size_t low_water_ = 0;
