@@ -25,8 +25,8 @@ constexpr std::size_t hello_v1_payload = 7;
 
 void check_hello(const fuzz::InputFrame& input) {
     bool version_1 = input.frame.payload.size() == hello_v1_payload;
-    auto hello = fuzz::check_round_trip<Hello>(
-        input, version_1 ? fuzz::Encoding::may_grow : fuzz::Encoding::canonical);
+    auto hello = fuzz::check_round_trip<Hello>(input, version_1 ? fuzz::Encoding::may_grow
+                                                                : fuzz::Encoding::canonical);
     if (!hello) return;
     FUZZ_CHECK(hello->min_version <= hello->max_version);
     if (version_1) {
@@ -73,12 +73,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto input = fuzz::first_frame(fuzz::input_bytes(data, size));
     if (!input) return 0;
     switch (input->frame.type) {
-    case MessageType::hello: check_hello(*input); break;
-    case MessageType::welcome: check_welcome_message(*input); break;
-    case MessageType::error: check_error_message(*input); break;
-    case MessageType::ping: fuzz::check_round_trip<Ping>(*input); break;
-    case MessageType::pong: fuzz::check_round_trip<Pong>(*input); break;
-    default: break;
+    case MessageType::hello:
+        check_hello(*input);
+        break;
+    case MessageType::welcome:
+        check_welcome_message(*input);
+        break;
+    case MessageType::error:
+        check_error_message(*input);
+        break;
+    case MessageType::ping:
+        fuzz::check_round_trip<Ping>(*input);
+        break;
+    case MessageType::pong:
+        fuzz::check_round_trip<Pong>(*input);
+        break;
+    default:
+        break;
     }
     return 0;
 }

@@ -52,17 +52,38 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto input = fuzz::first_frame(fuzz::input_bytes(data, size));
     if (!input) return 0;
     switch (input->frame.type) {
-    case MessageType::fetch: check_fetch(*input); break;
-    case MessageType::fetch_progress: fuzz::check_round_trip<FetchProgress>(*input); break;
-    case MessageType::fetch_done: fuzz::check_round_trip<FetchDone>(*input); break;
-    case MessageType::status: fuzz::check_round_trip<StatusRequest>(*input); break;
-    case MessageType::status_result: check_status_result(*input); break;
-    case MessageType::shares: fuzz::check_round_trip<SharesRequest>(*input); break;
-    case MessageType::shares_batch: check_shares_batch(*input); break;
-    case MessageType::shares_end: fuzz::check_round_trip<SharesEnd>(*input); break;
-    case MessageType::rescan: fuzz::check_round_trip<RescanRequest>(*input); break;
-    case MessageType::rescan_done: fuzz::check_round_trip<RescanDone>(*input); break;
-    default: break;
+    case MessageType::fetch:
+        check_fetch(*input);
+        break;
+    case MessageType::fetch_progress:
+        fuzz::check_round_trip<FetchProgress>(*input);
+        break;
+    case MessageType::fetch_done:
+        fuzz::check_round_trip<FetchDone>(*input);
+        break;
+    case MessageType::status:
+        fuzz::check_round_trip<StatusRequest>(*input);
+        break;
+    case MessageType::status_result:
+        check_status_result(*input);
+        break;
+    case MessageType::shares:
+        fuzz::check_round_trip<SharesRequest>(*input);
+        break;
+    case MessageType::shares_batch:
+        check_shares_batch(*input);
+        break;
+    case MessageType::shares_end:
+        fuzz::check_round_trip<SharesEnd>(*input);
+        break;
+    case MessageType::rescan:
+        fuzz::check_round_trip<RescanRequest>(*input);
+        break;
+    case MessageType::rescan_done:
+        fuzz::check_round_trip<RescanDone>(*input);
+        break;
+    default:
+        break;
     }
     return 0;
 }

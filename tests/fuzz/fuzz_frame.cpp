@@ -104,7 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     whole.receive(stream);
     Outcome expected = whole.finish();
 
-    bool any_bytes = std::any_of(chunks, chunks + chunk_count, [](std::uint8_t n) { return n > 0; });
+    bool any_bytes =
+        std::any_of(chunks, chunks + chunk_count, [](std::uint8_t n) { return n > 0; });
     if (!any_bytes) return 0;
     Receiver chunked(max_length);
     std::size_t offset = 0;

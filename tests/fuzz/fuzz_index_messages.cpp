@@ -77,12 +77,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (peer) FUZZ_CHECK(!peer->name.empty() && peer->upload_port != 0);
         break;
     }
-    case MessageType::registered: fuzz::check_round_trip<Registered>(*input); break;
-    case MessageType::files_add: check_files_add(*input); break;
-    case MessageType::files_remove: check_files_remove(*input); break;
-    case MessageType::search: check_search(*input); break;
-    case MessageType::search_result: check_search_result(*input); break;
-    default: break;
+    case MessageType::registered:
+        fuzz::check_round_trip<Registered>(*input);
+        break;
+    case MessageType::files_add:
+        check_files_add(*input);
+        break;
+    case MessageType::files_remove:
+        check_files_remove(*input);
+        break;
+    case MessageType::search:
+        check_search(*input);
+        break;
+    case MessageType::search_result:
+        check_search_result(*input);
+        break;
+    default:
+        break;
     }
     return 0;
 }

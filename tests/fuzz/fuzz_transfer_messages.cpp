@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case MessageType::get_ok:
         if (auto ok = fuzz::check_round_trip<GetOk>(*input)) FUZZ_CHECK(ok->length <= ok->size);
         break;
-    default: break;
+    default:
+        break;
     }
     return 0;
 }

@@ -78,7 +78,8 @@ void common_messages(const fs::path& root) {
     out.message("error_malformed", ErrorMessage{ErrorCode::malformed, "SEARCH: query is empty"});
     out.message("error_busy", ErrorMessage{ErrorCode::busy, "too many uploads, try later"});
     out.message("error_permission", ErrorMessage{ErrorCode::permission_denied, ""});
-    out.message("error_unknown_code", ErrorMessage{static_cast<ErrorCode>(999), "from a newer peer"});
+    out.message("error_unknown_code",
+                ErrorMessage{static_cast<ErrorCode>(999), "from a newer peer"});
     out.message("ping", Ping{0x0123456789ABCDEF});
     out.message("pong", Pong{0});
 }
@@ -102,7 +103,8 @@ void index_messages(const fs::path& root) {
     out.message("search_result_one",
                 SearchResult{2, 1, {SearchHit{"file8_3.txt", 42, 1, {holder(3, "127.0.0.1")}}}});
     out.message("search_result_capped",
-                SearchResult{3, 10,
+                SearchResult{3,
+                             10,
                              {SearchHit{"a.txt", 1, 5, {holder(1, "192.0.2.1"), holder(2, "::1")}},
                               SearchHit{"b.txt", 2, 0, {}}}});
 }
@@ -156,7 +158,8 @@ Bytes frame_input(std::uint8_t limit, std::initializer_list<std::uint8_t> chunks
                   const Bytes& stream) {
     Bytes out;
     out.push_back(std::byte{static_cast<std::uint8_t>((limit << 4) | chunks.size())});
-    for (std::uint8_t n : chunks) out.push_back(std::byte{n});
+    for (std::uint8_t n : chunks)
+        out.push_back(std::byte{n});
     out.insert(out.end(), stream.begin(), stream.end());
     return out;
 }
@@ -190,10 +193,12 @@ void frames(const fs::path& root) {
     append_frame(empty_payload, MessageType::rescan, {});
     out.write("empty_payload", frame_input(0, {}, empty_payload));
     Bytes oversized = one;
-    for (std::uint8_t b : {0x00, 0x10, 0x00, 0x01, 0x00, 0x04}) oversized.push_back(std::byte{b});
+    for (std::uint8_t b : {0x00, 0x10, 0x00, 0x01, 0x00, 0x04})
+        oversized.push_back(std::byte{b});
     out.write("then_oversized", frame_input(0, {4}, oversized));
     Bytes too_short = one;
-    for (std::uint8_t b : {0x00, 0x00, 0x00, 0x01, 0x00}) too_short.push_back(std::byte{b});
+    for (std::uint8_t b : {0x00, 0x00, 0x00, 0x01, 0x00})
+        too_short.push_back(std::byte{b});
     out.write("then_too_short", frame_input(3, {1, 2}, too_short));
 }
 
