@@ -17,7 +17,10 @@
 // same whatever the chunks, as when the stream arrives in one piece.
 #include "fuzz_check.h"
 
+#include <sanitizer/asan_interface.h>
+
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,19 +37,29 @@ struct Outcome {
     bool operator==(const Outcome&) const = default;
 };
 
-// A receiver's buffer: what has arrived and how much of it was consumed.
+// A receiver's buffer, sized for the whole stream: what has arrived and how
+// much of it was consumed. What has not arrived yet is poisoned, so that
+// AddressSanitizer sees a read past the bytes parse_frame was given.
 class Receiver {
 public:
-    explicit Receiver(std::size_t max_length) : max_length_(max_length) {}
+    Receiver(std::size_t capacity, std::size_t max_length)
+        : max_length_(max_length), capacity_(capacity),
+          buffer_(std::make_unique<std::byte[]>(capacity)) {
+        ASAN_POISON_MEMORY_REGION(buffer_.get(), capacity_);
+    }
+    ~Receiver() { ASAN_UNPOISON_MEMORY_REGION(buffer_.get(), capacity_); }
+    Receiver(const Receiver&) = delete;
+    Receiver& operator=(const Receiver&) = delete;
 
     // Appends an arrival and parses frames until one needs more bytes.
     void receive(ByteSpan arrival) {
         if (!outcome_.error.empty()) return; // the connection is closed
-        buffer_.insert(buffer_.end(), arrival.begin(), arrival.end());
+        FUZZ_CHECK(arrival.size() <= capacity_ - size_);
+        ASAN_UNPOISON_MEMORY_REGION(buffer_.get(), size_ + arrival.size());
+        std::copy(arrival.begin(), arrival.end(), buffer_.get() + size_);
+        size_ += arrival.size();
         for (;;) {
-            // A buffer of exactly the unconsumed size, so that AddressSanitizer
-            // sees a read past its end.
-            Bytes rest(buffer_.begin() + static_cast<std::ptrdiff_t>(start_), buffer_.end());
+            ByteSpan rest(buffer_.get() + start_, size_ - start_);
             FrameParse parse = parse_frame(rest, max_length_);
             FUZZ_CHECK(parse.consumed <= rest.size());
             if (parse.status == FrameStatus::need_more) {
@@ -67,7 +80,7 @@ public:
             FUZZ_CHECK(parse.frame.payload.data() == rest.data() + frame_header_size);
             Bytes rebuilt;
             append_frame(rebuilt, parse.frame.type, parse.frame.payload);
-            ByteSpan used = ByteSpan(rest).first(parse.consumed);
+            ByteSpan used = rest.first(parse.consumed);
             FUZZ_CHECK(std::equal(rebuilt.begin(), rebuilt.end(), used.begin(), used.end()));
             outcome_.frames.emplace_back(used.begin(), used.end());
             start_ += parse.consumed;
@@ -76,15 +89,16 @@ public:
 
     Outcome finish() {
         if (outcome_.error.empty())
-            outcome_.left_over.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(start_),
-                                      buffer_.end());
+            outcome_.left_over.assign(buffer_.get() + start_, buffer_.get() + size_);
         return outcome_;
     }
 
 private:
     std::size_t max_length_;
-    Bytes buffer_;
-    std::size_t start_ = 0;
+    std::size_t capacity_;
+    std::unique_ptr<std::byte[]> buffer_;
+    std::size_t size_ = 0;  // bytes arrived
+    std::size_t start_ = 0; // bytes consumed
     Outcome outcome_;
 };
 
@@ -100,14 +114,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t* chunks = data + 1;
     ByteSpan stream = fuzz::input_bytes(data + 1 + chunk_count, size - 1 - chunk_count);
 
-    Receiver whole(max_length);
+    Receiver whole(stream.size(), max_length);
     whole.receive(stream);
     Outcome expected = whole.finish();
 
     bool any_bytes =
         std::any_of(chunks, chunks + chunk_count, [](std::uint8_t n) { return n > 0; });
     if (!any_bytes) return 0;
-    Receiver chunked(max_length);
+    Receiver chunked(stream.size(), max_length);
     std::size_t offset = 0;
     for (std::size_t i = 0; offset < stream.size(); i = (i + 1) % chunk_count) {
         std::size_t n = std::min<std::size_t>(chunks[i], stream.size() - offset);
