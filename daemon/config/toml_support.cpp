@@ -138,6 +138,16 @@ void ConfigChecker::reject_unknown_keys(std::span<const std::string_view> keys) 
 void ConfigChecker::check_table(const toml::table& table, const std::string& prefix,
                                 std::span<const std::string_view> keys) {
     for (auto&& [key, node] : table) {
+        // A quoted key is one name even when it holds a dot: "listen.port" = 1
+        // is not listen's port, yet its path would read as that known key,
+        // and the readers (at_path) would never find it: accepted, ignored.
+        if (key.str().find('.') != std::string_view::npos) {
+            report(key.source(),
+                   fmt::format("unknown key '{}\"{}\"' (a dot inside quotes is part of the name, "
+                               "not a table)",
+                               printable(prefix), printable(key.str())));
+            continue;
+        }
         std::string path = prefix + std::string(key.str());
         if (is_known_key(path, keys)) continue;
         if (!leads_to_known_key(path, keys)) {

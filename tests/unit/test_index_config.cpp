@@ -132,6 +132,19 @@ TEST_CASE("unknown keys are errors at the key") {
     CHECK(parse_error("\"a\\u001bb\" = 1\n") == "index.toml:1:1: unknown key 'a\\x1bb'");
 }
 
+// Found by fuzz_config: a quoted key spelling a known dotted key was
+// accepted and ignored ("listen.port" = 7 left the port at 5015).
+TEST_CASE("a quoted key holding a dot is unknown, not the key it spells") {
+    CHECK(parse_error("\"listen.port\" = 7\n") ==
+          "index.toml:1:1: unknown key '\"listen.port\"' (a dot inside quotes is part of the "
+          "name, not a table)");
+    CHECK(parse_error("[limits]\n\"max_results\" = 7\n[log]\n\"lev.el\" = \"info\"\n") ==
+          "index.toml:4:1: unknown key 'log.\"lev.el\"' (a dot inside quotes is part of the "
+          "name, not a table)");
+    IndexConfig quoted = parse_ok("\"listen\" = { \"port\" = 7 }\n");
+    CHECK(quoted.listen_port == 7);
+}
+
 TEST_CASE("a table name given a value is a type error") {
     CHECK(parse_error("listen = 5015\n") ==
           "index.toml:1:10: listen must be a table, not an integer");

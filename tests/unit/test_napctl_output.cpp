@@ -81,29 +81,44 @@ std::string reference_hex(std::string_view bytes) {
 // ---------------------------------------------------------------- strict JSON parser
 
 struct Json {
+    // Declared here, defined below: a std::pair<std::string, Json> member
+    // needs Json complete, which clang (rightly) refuses inside Json itself.
+    struct Member;
+
     enum class Type { null, boolean, number, string, array, object };
     Type type = Type::null;
     bool boolean = false;
     std::string text; // a number's literal, or a string's decoded UTF-8
     std::vector<Json> items;
-    std::vector<std::pair<std::string, Json>> members; // in document order
+    std::vector<Member> members; // in document order
 
-    const Json* find(std::string_view key) const {
-        for (const auto& [name, value] : members)
-            if (name == key) return &value;
-        return nullptr;
-    }
-    const Json& at(std::string_view key) const {
-        const Json* value = find(key);
-        REQUIRE_MESSAGE(value != nullptr, "missing key ", std::string(key));
-        return *value;
-    }
-    std::vector<std::string> keys() const {
-        std::vector<std::string> out;
-        for (const auto& member : members) out.push_back(member.first);
-        return out;
-    }
+    const Json* find(std::string_view key) const;
+    const Json& at(std::string_view key) const;
+    std::vector<std::string> keys() const;
 };
+
+struct Json::Member {
+    std::string name;
+    Json value;
+};
+
+const Json* Json::find(std::string_view key) const {
+    for (const auto& member : members)
+        if (member.name == key) return &member.value;
+    return nullptr;
+}
+
+const Json& Json::at(std::string_view key) const {
+    const Json* value = find(key);
+    REQUIRE_MESSAGE(value != nullptr, "missing key ", std::string(key));
+    return *value;
+}
+
+std::vector<std::string> Json::keys() const {
+    std::vector<std::string> out;
+    for (const auto& member : members) out.push_back(member.name);
+    return out;
+}
 
 void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {
@@ -185,7 +200,7 @@ private:
             if (!eat(':')) return false;
             Json value;
             if (!parse_value(value, depth + 1)) return false;
-            out.members.emplace_back(std::move(key), std::move(value));
+            out.members.push_back({std::move(key), std::move(value)});
             if (eat('}')) return true;
             if (!eat(',')) return false;
         }

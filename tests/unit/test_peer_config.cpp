@@ -280,6 +280,17 @@ TEST_CASE("upload and control connection limits") {
           "peer.toml:1:24: control.max_per_user must be an integer, not a string");
 }
 
+// Found by fuzz_config (tests/fuzz/regressions/fuzz_config/quoted_dotted_key):
+// '"index.port"=4' was accepted and the port stayed 5015.
+TEST_CASE("a quoted key holding a dot is unknown, not the key it spells") {
+    CHECK(parse_error("\"index.port\"=4") ==
+          "peer.toml:1:1: unknown key '\"index.port\"' (a dot inside quotes is part of the "
+          "name, not a table)");
+    CHECK(parse_error("[share]\n\"dirs\" = [\"/a\"]\n\"download.dir\" = \"/b\"\n") ==
+          "peer.toml:3:1: unknown key 'share.\"download.dir\"' (a dot inside quotes is part "
+          "of the name, not a table)");
+}
+
 TEST_CASE("format prints TOML that parses back to the same config") {
     PeerConfig config;
     config.name = "Zoë \"the\" \\ peer";

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// Fuzzes the decoders of the control channel's own messages (napctl <->
+// napeerd): FETCH, FETCH_PROGRESS, FETCH_DONE, STATUS, STATUS_RESULT,
+// SHARES, SHARES_BATCH, SHARES_END, RESCAN and RESCAN_DONE
+// (control_messages.*). SEARCH and SEARCH_RESULT, which it carries too, are
+// fuzz_index_messages'.
+//
+// Input: one frame as it arrives on a socket; bytes after it are ignored,
+// and a frame of another type is skipped.
+//
+// Checks: a refusal is a malformed error naming the message; whatever
+// decodes encodes to the bytes received and decodes again to the same
+// value; a decoded FETCH names a safe file and an output dir that is empty
+// or absolute without NUL; the enum fields of STATUS_RESULT hold named
+// values; a SHARES_BATCH holds 1..max_batch_files entries.
+#include "fuzz_check.h"
+
+#include "protocol/control_messages.h"
+#include "protocol/name_rules.h"
+
+#include <cstring>
+
+using namespace napster;
+using namespace napster::protocol;
+
+namespace {
+
+void check_fetch(const fuzz::InputFrame& input) {
+    auto fetch = fuzz::check_round_trip<Fetch>(input);
+    if (!fetch) return;
+    FUZZ_CHECK(is_safe_file_name(fetch->name));
+    FUZZ_CHECK(fetch->output_dir.empty() || fetch->output_dir.front() == '/');
+    FUZZ_CHECK(fetch->output_dir.find('\0') == std::string::npos);
+}
+
+void check_status_result(const fuzz::InputFrame& input) {
+    auto status = fuzz::check_round_trip<StatusResult>(input);
+    if (!status) return;
+    FUZZ_CHECK(std::strcmp(index_state_name(status->index_state), "unknown") != 0);
+    FUZZ_CHECK(std::strcmp(watch_state_name(status->watch_state), "unknown") != 0);
+    FUZZ_CHECK(status->share_dirs.size() <= max_share_dirs);
+}
+
+void check_shares_batch(const fuzz::InputFrame& input) {
+    auto batch = fuzz::check_round_trip<SharesBatch>(input);
+    if (batch) FUZZ_CHECK(!batch->files.empty() && batch->files.size() <= max_batch_files);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    auto input = fuzz::first_frame(fuzz::input_bytes(data, size));
+    if (!input) return 0;
+    switch (input->frame.type) {
+    case MessageType::fetch:
+        check_fetch(*input);
+        break;
+    case MessageType::fetch_progress:
+        fuzz::check_round_trip<FetchProgress>(*input);
+        break;
+    case MessageType::fetch_done:
+        fuzz::check_round_trip<FetchDone>(*input);
+        break;
+    case MessageType::status:
+        fuzz::check_round_trip<StatusRequest>(*input);
+        break;
+    case MessageType::status_result:
+        check_status_result(*input);
+        break;
+    case MessageType::shares:
+        fuzz::check_round_trip<SharesRequest>(*input);
+        break;
+    case MessageType::shares_batch:
+        check_shares_batch(*input);
+        break;
+    case MessageType::shares_end:
+        fuzz::check_round_trip<SharesEnd>(*input);
+        break;
+    case MessageType::rescan:
+        fuzz::check_round_trip<RescanRequest>(*input);
+        break;
+    case MessageType::rescan_done:
+        fuzz::check_round_trip<RescanDone>(*input);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
