@@ -42,7 +42,9 @@ void append_event(std::vector<std::byte>& out, int wd, std::uint32_t mask, std::
     const auto* h = reinterpret_cast<const std::byte*>(&header);
     out.insert(out.end(), h, h + sizeof header);
     std::vector<std::byte> padded(padded_len);
-    std::memcpy(padded.data(), name.data(), name.size());
+    // An event on the watched directory itself has no name: nothing to copy
+    // (memcpy to an empty vector's null data() is undefined even for 0 bytes).
+    if (!name.empty()) std::memcpy(padded.data(), name.data(), name.size());
     out.insert(out.end(), padded.begin(), padded.end());
 }
 
