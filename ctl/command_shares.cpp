@@ -82,7 +82,10 @@ void print_json(const CommandContext& ctx, const std::vector<protocol::FileEntry
         json.number_field("size", file.size);
         json.string_field("rel_path", file.rel_path);
         json.number_field("file_id", file.file_id);
-        json.string_field("hash", file.hash);
+        if (file.root)
+            json.string_field("root", content::hex(*file.root));
+        else
+            json.null_field("root");
         json.end_object();
     }
     json.end_array();

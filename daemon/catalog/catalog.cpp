@@ -257,7 +257,7 @@ CatalogHit Catalog::make_hit(const GroupKey& key, const Group& group) const {
         // Every holder's peer is present: remove_peer unlinks its files first.
         const PeerInfo& info = peers_.at(ref.peer_id).info;
         hit.holders.push_back(
-            CatalogHolder{ref.peer_id, info.name, info.address, info.upload_port, ref.file_id});
+            CatalogHolder{ref.peer_id, info.name, info.address, info.upload_port, ref.file_id, key.name});
     }
     return hit;
 }

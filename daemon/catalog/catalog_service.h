@@ -8,11 +8,13 @@
 // not a rewrite of the sessions. Catalog (catalog.h) keeps everything in
 // memory and is the first.
 
+#include "content/sha256.h"
 #include "util/result.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,7 @@ struct CatalogFile {
     std::uint64_t file_id = 0;
     std::string name; // the last path component, as the peer's file system has it
     std::uint64_t size = 0;
+    std::optional<content::Digest> root; // none until the peer has hashed it
 
     friend bool operator==(const CatalogFile&, const CatalogFile&) = default;
 };
@@ -50,8 +53,10 @@ struct AddOutcome {
 // Not exact: every word of `text` (split at ASCII white space) occurs in
 // the name, ignoring ASCII case; white space alone matches nothing. Exact:
 // the name equals `text` byte for byte. napster-protocol(7), SEARCH.
+// By content: root set, text empty; every file with that root.
 struct CatalogQuery {
     std::string text;
+    std::optional<content::Digest> root;
     bool exact = false;
     // At most this many hits, the first in (name, size) order; 0: only the
     // catalog's own limit applies.
@@ -64,14 +69,18 @@ struct CatalogHolder {
     std::string address;    // the holder's IP literal
     std::uint16_t port = 0; // its upload port
     std::uint64_t file_id = 0;
+    std::string name; // the holder's name for the file
 
     friend bool operator==(const CatalogHolder&, const CatalogHolder&) = default;
 };
 
-// Every file with this name and size, whoever holds it.
+// Every file of one content, whoever holds it: with a root, every file
+// with that root, whatever its name; without, every file with this name
+// and size that has no root yet.
 struct CatalogHit {
-    std::string name;
+    std::string name; // the first matching name, by bytes
     std::uint64_t size = 0;
+    std::optional<content::Digest> root;
     std::size_t holder_total = 0; // every holder, also those not listed
     // The first by (peer id, file id), no more than a SEARCH_RESULT lists
     // (napster-protocol(7): 32); the reply cuts any beyond.

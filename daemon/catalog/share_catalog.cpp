@@ -117,7 +117,7 @@ namespace {
 constexpr std::size_t batch_byte_budget = protocol::max_frame_length / 2;
 
 std::size_t batch_bytes(const protocol::FileEntry& f) {
-    return 8 + 8 + 1 + f.name.size() + 2 + f.rel_path.size() + 1 + f.hash.size();
+    return 8 + 8 + 1 + f.name.size() + 2 + f.rel_path.size() + protocol::root_size(f.root);
 }
 
 } // namespace

@@ -127,7 +127,7 @@ void PeerSession::handle_files_add(const protocol::Frame& frame) {
     std::vector<CatalogFile> files;
     files.reserve(add->files.size());
     for (const auto& f : add->files)
-        files.push_back(CatalogFile{f.file_id, f.name, f.size});
+        files.push_back(CatalogFile{f.file_id, f.name, f.size, f.root});
     std::string names = names_for_log(add->files);
     // The debug lines name rel_path, which the catalog does not keep.
     std::vector<protocol::FileEntry> debug_files;
@@ -177,7 +177,7 @@ void PeerSession::handle_search(const protocol::Frame& frame) {
     std::size_t limit = search_hit_limit(search->max_results, server_.config().max_results);
     std::string logged_query = printable(search->query);
     bool exact = search->exact();
-    server_.catalog().search(CatalogQuery{std::move(search->query), exact, limit},
+    server_.catalog().search(CatalogQuery{std::move(search->query), search->root, exact, limit},
                              [this, hold = hold(), request_id = search->request_id, limit,
                               logged_query = std::move(logged_query), exact](CatalogAnswer answer) {
                                  on_search_answered(request_id, limit, logged_query, exact,

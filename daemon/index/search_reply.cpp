@@ -20,6 +20,7 @@ protocol::SearchHit to_wire(CatalogHit&& hit) {
     protocol::SearchHit out;
     out.name = std::move(hit.name);
     out.size = hit.size;
+    out.root = hit.root;
     std::size_t listed =
         std::min<std::size_t>(hit.holders.size(), protocol::max_holders_per_result);
     out.holder_total = saturate_u32(std::max(hit.holder_total, listed));
@@ -27,7 +28,8 @@ protocol::SearchHit to_wire(CatalogHit&& hit) {
     for (std::size_t i = 0; i < listed; ++i) {
         CatalogHolder& h = hit.holders[i];
         out.holders.push_back(protocol::Holder{h.peer_id, std::move(h.peer_name),
-                                               std::move(h.address), h.port, h.file_id});
+                                               std::move(h.address), h.port, h.file_id,
+                                               std::move(h.name)});
     }
     return out;
 }

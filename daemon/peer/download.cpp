@@ -349,7 +349,7 @@ void Download::complete() {
             temp_path_.clear();
             if (!problem->message.empty()) return finish_with(*problem);
             const protocol::Holder& holder = plan_.holders.at(holder_index_ - 1);
-            finish_with(protocol::FetchDone{final_path_, length_, holder.peer_id, holder.peer_name});
+            finish_with(protocol::FetchDone{final_path_, length_, holder.peer_id, holder.peer_name, {}, false});
         });
 }
 

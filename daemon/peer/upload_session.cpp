@@ -162,7 +162,7 @@ void UploadSession::opened() {
                        fmt::format("offset {} is past the end ({} bytes)", request_.offset, size_)});
     offset_ = request_.offset;
     to_send_ = size_ - offset_;
-    connection()->send_message(protocol::GetOk{size_, to_send_});
+    connection()->send_message(protocol::GetOk{size_, {}, offset_, to_send_});
     connection()->set_write_limit(queue_target + chunk_size + 64);
     read_next();
 }

@@ -10,12 +10,13 @@ void Fetch::write(ByteWriter& w) const {
     w.u8(peer ? 1 : 0);
     w.u32(peer.value_or(0));
     w.str16(output_dir);
+    write_root(w, root);
 }
 
 Fetch Fetch::read(ByteReader& r) {
     Fetch m;
     m.name = r.str8("file name", max_file_name);
-    if (r.ok())
+    if (r.ok() && !m.name.empty())
         if (auto problem = file_name_problem(m.name)) r.fail(*problem);
     std::uint8_t has_peer = r.u8("peer flag");
     if (r.ok() && has_peer > 1) r.fail("peer flag is not 0 or 1");
@@ -28,6 +29,8 @@ Fetch Fetch::read(ByteReader& r) {
     if (r.ok() && !m.output_dir.empty() && m.output_dir.front() != '/')
         r.fail("output dir is not an absolute path");
     if (r.ok() && m.output_dir.find('\0') != std::string::npos) r.fail("output dir contains NUL");
+    m.root = read_root(r, "root");
+    if (r.ok() && m.name.empty() && !m.root) r.fail("file name is empty and no root is given");
     return m;
 }
 
@@ -48,6 +51,8 @@ void FetchDone::write(ByteWriter& w) const {
     w.u64(size);
     w.u32(peer_id);
     w.str8(peer_name);
+    write_root(w, root);
+    w.u8(verified ? 1 : 0);
 }
 
 FetchDone FetchDone::read(ByteReader& r) {
@@ -56,6 +61,11 @@ FetchDone FetchDone::read(ByteReader& r) {
     m.size = r.u64("size");
     m.peer_id = r.u32("peer id");
     m.peer_name = r.str8("peer name", max_peer_name);
+    m.root = read_root(r, "root");
+    std::uint8_t verified = r.u8("verified");
+    if (r.ok() && verified > 1) r.fail("verified is not 0 or 1");
+    if (r.ok() && verified && !m.root) r.fail("verified without a root");
+    m.verified = verified == 1;
     return m;
 }
 
@@ -100,6 +110,8 @@ void StatusResult::write(ByteWriter& w) const {
     w.u8(static_cast<std::uint8_t>(watch_state));
     w.u32(watched_dirs);
     w.u32(rescan_interval);
+    w.u64(hash_files_left);
+    w.u64(hash_bytes_left);
 }
 
 StatusResult StatusResult::read(ByteReader& r) {
@@ -129,6 +141,8 @@ StatusResult StatusResult::read(ByteReader& r) {
     m.watch_state = static_cast<WatchState>(watch);
     m.watched_dirs = r.u32("watched dirs");
     m.rescan_interval = r.u32("rescan interval");
+    m.hash_files_left = r.u64("files to hash");
+    m.hash_bytes_left = r.u64("bytes to hash");
     return m;
 }
 

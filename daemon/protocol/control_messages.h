@@ -13,11 +13,14 @@
 
 namespace napster::protocol {
 
+// By name (name set: hits of exactly that name) or by content (root set;
+// name empty: saved under the name of the first holder, or the name given).
 struct Fetch {
     static constexpr MessageType type = MessageType::fetch;
-    std::string name;                   // exact file name to download
+    std::string name;                   // exact file name; empty only with a root
     std::optional<std::uint32_t> peer;  // holder to use; none: napeerd picks
     std::string output_dir;             // absolute; empty: download_dir
+    RootHash root;                      // set: only this content
 
     void write(ByteWriter& w) const;
     static Fetch read(ByteReader& r);
@@ -43,6 +46,8 @@ struct FetchDone {
     std::uint64_t size = 0;
     std::uint32_t peer_id = 0;
     std::string peer_name;
+    RootHash root;         // the content's root, when known
+    bool verified = false; // every block checked against root
 
     void write(ByteWriter& w) const;
     static FetchDone read(ByteReader& r);
@@ -93,6 +98,8 @@ struct StatusResult {
     WatchState watch_state = WatchState::inotify;
     std::uint32_t watched_dirs = 0;
     std::uint32_t rescan_interval = 0; // seconds, as configured
+    std::uint64_t hash_files_left = 0; // shared files not hashed yet
+    std::uint64_t hash_bytes_left = 0; // and their bytes
 
     void write(ByteWriter& w) const;
     static StatusResult read(ByteReader& r);

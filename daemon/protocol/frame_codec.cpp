@@ -51,6 +51,8 @@ const char* message_type_name(MessageType type) {
     case MessageType::search_result: return "SEARCH_RESULT";
     case MessageType::get: return "GET";
     case MessageType::get_ok: return "GET_OK";
+    case MessageType::get_hashes: return "GET_HASHES";
+    case MessageType::hashes: return "HASHES";
     case MessageType::fetch: return "FETCH";
     case MessageType::fetch_progress: return "FETCH_PROGRESS";
     case MessageType::fetch_done: return "FETCH_DONE";

@@ -10,8 +10,8 @@ namespace {
 // The smallest encoding of each repeated element: a count larger than the
 // bytes left could hold is refused before anything is allocated for it.
 constexpr std::size_t min_file_entry = 8 + 8 + 1 + 1 + 2 + 1 + 1;
-constexpr std::size_t min_hit = 1 + 1 + 8 + 4 + 2;
-constexpr std::size_t min_holder = 4 + 1 + 1 + 2 + 8;
+constexpr std::size_t min_hit = 1 + 1 + 8 + 1 + 4 + 2;
+constexpr std::size_t min_holder = 4 + 1 + 1 + 2 + 8 + 1 + 1;
 
 bool count_fits(ByteReader& r, std::size_t count, std::size_t min_each, const char* what) {
     if (!r.ok()) return false;
@@ -52,7 +52,7 @@ void write_file_entry(ByteWriter& w, const FileEntry& file) {
     w.u64(file.size);
     w.str8(file.name);
     w.str16(file.rel_path);
-    w.str8(file.hash);
+    write_root(w, file.root);
 }
 
 FileEntry read_file_entry(ByteReader& r) {
@@ -61,7 +61,7 @@ FileEntry read_file_entry(ByteReader& r) {
     f.size = r.u64("file size");
     f.name = r.str8("file name", max_file_name);
     f.rel_path = r.str16("relative path", max_rel_path);
-    f.hash = r.str8("hash", max_hash);
+    f.root = read_root(r, "root");
     if (!r.ok()) return f;
     if (auto problem = file_name_problem(f.name)) {
         r.fail(*problem);
@@ -108,6 +108,7 @@ void Search::write(ByteWriter& w) const {
     w.u8(flags);
     w.u16(max_results);
     w.str16(query);
+    write_root(w, root);
 }
 
 Search Search::read(ByteReader& r) {
@@ -117,13 +118,16 @@ Search Search::read(ByteReader& r) {
     if (r.ok() && (m.flags & ~search_flag_exact)) r.fail("reserved search flags are set");
     m.max_results = r.u16("max results");
     m.query = r.str16("query", max_query);
-    if (r.ok() && m.query.empty()) r.fail("query is empty");
+    m.root = read_root(r, "root");
+    if (r.ok() && m.query.empty() && !m.root) r.fail("query is empty and no root is given");
+    if (r.ok() && !m.query.empty() && m.root) r.fail("both a query and a root are given");
     return m;
 }
 
 std::size_t encoded_size(const SearchHit& hit) {
-    std::size_t size = 1 + hit.name.size() + 8 + 4 + 2;
-    for (const auto& h : hit.holders) size += 4 + 1 + h.peer_name.size() + 1 + h.address.size() + 2 + 8;
+    std::size_t size = 1 + hit.name.size() + 8 + root_size(hit.root) + 4 + 2;
+    for (const auto& h : hit.holders)
+        size += 4 + 1 + h.peer_name.size() + 1 + h.address.size() + 2 + 8 + 1 + h.name.size();
     return size;
 }
 
@@ -134,6 +138,7 @@ void SearchResult::write(ByteWriter& w) const {
     for (const auto& hit : hits) {
         w.str8(hit.name);
         w.u64(hit.size);
+        write_root(w, hit.root);
         w.u32(hit.holder_total);
         w.u16(static_cast<std::uint16_t>(hit.holders.size()));
         for (const auto& h : hit.holders) {
@@ -142,6 +147,7 @@ void SearchResult::write(ByteWriter& w) const {
             w.str8(h.address);
             w.u16(h.port);
             w.u64(h.file_id);
+            w.str8(h.name);
         }
     }
 }
@@ -159,6 +165,7 @@ SearchResult SearchResult::read(ByteReader& r) {
         if (r.ok())
             if (auto problem = file_name_problem(hit.name)) r.fail(*problem);
         hit.size = r.u64("file size");
+        hit.root = read_root(r, "root");
         hit.holder_total = r.u32("holder total");
         std::uint16_t holders = r.u16("holder count");
         if (r.ok() && holders > max_holders_per_result)
@@ -172,6 +179,11 @@ SearchResult SearchResult::read(ByteReader& r) {
             h.address = r.str8("address", max_address_text);
             h.port = r.u16("port");
             h.file_id = r.u64("file id");
+            h.name = r.str8("holder's file name", max_file_name);
+            if (r.ok())
+                if (auto problem = file_name_problem(h.name)) r.fail(*problem);
+            // Without a root a hit is one name: its holders' names are it.
+            if (r.ok() && !hit.root && h.name != hit.name) r.fail("a holder's name differs in a hit without a root");
             hit.holders.push_back(std::move(h));
         }
         m.hits.push_back(std::move(hit));

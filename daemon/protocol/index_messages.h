@@ -6,6 +6,7 @@
 // what napctl sends napeerd on the control channel.
 
 #include "protocol/message_codec.h"
+#include "protocol/root_field.h"
 
 #include <string>
 #include <vector>
@@ -41,12 +42,13 @@ struct FileEntry {
     std::uint64_t size = 0;
     std::string name;     // the last component of rel_path
     std::string rel_path; // below the share root the peer found it in
-    std::string hash;     // content hash, empty until peers compute one
+    RootHash root;        // the content root, none until the peer has hashed it
 
     friend bool operator==(const FileEntry&, const FileEntry&) = default;
 };
 
-// Adds files, or replaces those whose file_id the index already holds.
+// Adds files, or replaces those whose file_id the index already holds: a
+// file announced by name is announced again with its root once hashed.
 struct FilesAdd {
     static constexpr MessageType type = MessageType::files_add;
     std::vector<FileEntry> files; // 1..max_batch_files
@@ -69,12 +71,14 @@ struct FilesRemove {
 
 inline constexpr std::uint8_t search_flag_exact = 0x01;
 
+// By name (query set, root none) or by content (root set, query empty).
 struct Search {
     static constexpr MessageType type = MessageType::search;
     std::uint32_t request_id = 0;
     std::uint8_t flags = 0;
     std::uint16_t max_results = 0; // 0: the index's own limit
-    std::string query;             // 1..1024 bytes
+    std::string query;             // 0..1024 bytes, empty exactly when root is set
+    RootHash root;
 
     bool exact() const { return flags & search_flag_exact; }
     void write(ByteWriter& w) const;
@@ -89,13 +93,18 @@ struct Holder {
     std::string address; // IPv4 or IPv6 literal of the holder's upload server
     std::uint16_t port = 0;
     std::uint64_t file_id = 0; // what to ask the holder for in GET
+    std::string name;          // the holder's name for the file, for GET
 
     friend bool operator==(const Holder&, const Holder&) = default;
 };
 
+// Files of one content: with a root, every file with that root, whatever
+// its name (name is the first by bytes); without, every unhashed file with
+// that name and size.
 struct SearchHit {
     std::string name;
     std::uint64_t size = 0;
+    RootHash root;
     std::uint32_t holder_total = 0; // may exceed holders.size()
     std::vector<Holder> holders;    // at most max_holders_per_result
 

@@ -17,6 +17,13 @@
 //      sender's highest); STATUS_RESULT ends with watch_state, watched_dirs
 //      and rescan_interval (sent by 0.1.0 under version 1, which was the
 //      fault this version repairs); ERROR code permission_denied.
+//   3  content identity: a root (str8 of 0 or 32 bytes, the hash tree of
+//      content/hash_tree.h) in FILE_ENTRY (was a free-form hash string),
+//      SEARCH (search by content), SEARCH_RESULT hits (grouped by root) and
+//      GET/GET_OK; each holder in a hit has its own name; GET gains length
+//      (a range); GET_HASHES/HASHES give a file's block hashes; FETCH gains
+//      root, FETCH_DONE root and verified, STATUS_RESULT hashing progress.
+//      Version 2 was never released (0.1.0 spoke 1), so no build speaks it.
 
 #include "util/result.h"
 
@@ -26,9 +33,9 @@
 namespace napster::protocol {
 
 // The versions this build speaks, lowest and highest. Version 1 is not
-// spoken: its STATUS_RESULT layout was never fixed.
-inline constexpr std::uint16_t min_version = 2;
-inline constexpr std::uint16_t version = 2;
+// spoken: its STATUS_RESULT layout was never fixed; nor 2, never released.
+inline constexpr std::uint16_t min_version = 3;
+inline constexpr std::uint16_t version = 3;
 inline constexpr std::uint32_t magic = 0x4E415053; // "NAPS"
 
 // A frame is: u32 length (of what follows: type and payload), u16 type,
@@ -48,7 +55,8 @@ inline constexpr std::size_t max_address_text = 64;
 // to 253 bytes with its port, cut to what a str8 holds.
 inline constexpr std::size_t max_index_target = 255;
 inline constexpr std::size_t max_dir_path = 4096;
-inline constexpr std::size_t max_hash = 64;
+// HASHES carries at most this many block hashes (512 KiB of them).
+inline constexpr std::uint32_t max_hashes_per_reply = 16384;
 inline constexpr std::uint32_t max_batch_files = 4096;
 inline constexpr std::uint16_t max_holders_per_result = 32;
 inline constexpr std::uint32_t max_share_dirs = 256;
@@ -77,6 +85,8 @@ enum class MessageType : std::uint16_t {
     // transfer channel
     get = 0x0201,
     get_ok = 0x0202,
+    get_hashes = 0x0203,
+    hashes = 0x0204,
     // control channel
     fetch = 0x0301,
     fetch_progress = 0x0302,
