@@ -11,14 +11,6 @@ namespace napster {
 
 int run_service(uv_loop_t* loop, Logger& log, const ServiceHooks& hooks) {
     ServiceNotifier notifier(loop, log);
-    if (auto started = hooks.start(); !started) {
-        log.error("{}", started.error().message);
-        hooks.stop();
-        notifier.status(started.error().message);
-        notifier.stopping();
-        return 1;
-    }
-    if (hooks.started) hooks.started();
     SignalWatch signals(
         loop,
         [&] {
@@ -38,8 +30,19 @@ int run_service(uv_loop_t* loop, Logger& log, const ServiceHooks& hooks) {
             // Serving all along: a refused reload keeps the old config.
             notifier.ready();
         });
-    // The listeners are bound. Not before the signal handlers are in place:
-    // `systemctl stop` may send SIGTERM right after READY=1.
+    // The handlers are in place before start(): a SIGTERM that comes while
+    // the daemon starts (`systemctl stop` right after `start`, a test that
+    // stops at once) stops it cleanly once the loop runs, instead of
+    // killing it by the default action.
+    if (auto started = hooks.start(); !started) {
+        log.error("{}", started.error().message);
+        hooks.stop();
+        notifier.status(started.error().message);
+        notifier.stopping();
+        return 1;
+    }
+    if (hooks.started) hooks.started();
+    // The listeners are bound.
     notifier.ready();
     notifier.watch_status(hooks.summary, 1000);
     uv_run(loop, UV_RUN_DEFAULT);
