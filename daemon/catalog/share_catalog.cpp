@@ -11,29 +11,55 @@ std::string_view SharedFile::name() const {
     return base_name(rel_path);
 }
 
-FileChange ShareCatalog::upsert(std::uint32_t root, const std::string& rel_path, std::uint64_t size,
-                                std::int64_t mtime_ns) {
-    auto [it, inserted] = by_location_.try_emplace(Location{root, rel_path}, next_id_);
+void ShareCatalog::count_unhashed(const SharedFile& file, int sign) {
+    if (file.content) return;
+    unhashed_files_ += static_cast<std::uint64_t>(sign);
+    unhashed_bytes_ += static_cast<std::uint64_t>(sign) * file.size;
+}
+
+FileChange ShareCatalog::upsert(const ScannedFile& found) {
+    auto [it, inserted] = by_location_.try_emplace(Location{found.root, found.rel_path}, next_id_);
+    SharedFile& file = inserted ? by_id_[next_id_] : by_id_.at(it->second);
+    FileChange change{FileChange::Kind::updated, file.file_id};
     if (inserted) {
-        SharedFile file{next_id_, root, rel_path, size, mtime_ns};
-        by_id_.emplace(next_id_, std::move(file));
-        total_bytes_ += size;
-        return {FileChange::Kind::added, next_id_++};
-    }
-    SharedFile& file = by_id_.at(it->second);
-    if (file.size == size && file.mtime_ns == mtime_ns)
+        file.file_id = next_id_++;
+        file.root = found.root;
+        file.rel_path = found.rel_path;
+        change = {FileChange::Kind::added, file.file_id};
+    } else if (file.key() == content::FileKey{found.device, found.inode, found.size, found.mtime_ns,
+                                              found.ctime_ns}) {
         return {FileChange::Kind::unchanged, file.file_id};
-    total_bytes_ = total_bytes_ - file.size + size;
-    file.size = size;
-    file.mtime_ns = mtime_ns;
-    return {FileChange::Kind::updated, file.file_id};
+    } else {
+        count_unhashed(file, -1);
+        total_bytes_ -= file.size;
+    }
+    file.size = found.size;
+    file.mtime_ns = found.mtime_ns;
+    file.device = found.device;
+    file.inode = found.inode;
+    file.ctime_ns = found.ctime_ns;
+    file.content.reset();
+    total_bytes_ += file.size;
+    count_unhashed(file, +1);
+    return change;
+}
+
+bool ShareCatalog::set_content(std::uint64_t file_id, const content::FileKey& key,
+                               content::SharedContent content) {
+    auto it = by_id_.find(file_id);
+    if (it == by_id_.end() || it->second.key() != key || !content || content->size != key.size) return false;
+    count_unhashed(it->second, -1);
+    it->second.content = std::move(content);
+    return true;
 }
 
 std::optional<std::uint64_t> ShareCatalog::remove(std::uint32_t root, const std::string& rel_path) {
     auto it = by_location_.find(Location{root, rel_path});
     if (it == by_location_.end()) return std::nullopt;
     std::uint64_t id = it->second;
-    total_bytes_ -= by_id_.at(id).size;
+    const SharedFile& file = by_id_.at(id);
+    total_bytes_ -= file.size;
+    count_unhashed(file, -1);
     by_id_.erase(id);
     by_location_.erase(it);
     return id;
@@ -56,7 +82,7 @@ ShareDelta ShareCatalog::replace_subtree(std::uint32_t root, std::string_view pr
     for (const auto& f : found) {
         if (f.root != root || !below(f.rel_path, prefix)) continue;
         present.insert(f.rel_path);
-        FileChange change = upsert(root, f.rel_path, f.size, f.mtime_ns);
+        FileChange change = upsert(f);
         if (change.kind != FileChange::Kind::unchanged)
             delta.upserted.push_back(entry(*find(change.file_id)));
     }
@@ -87,8 +113,9 @@ const SharedFile* ShareCatalog::find(std::uint32_t root, const std::string& rel_
 }
 
 protocol::FileEntry ShareCatalog::entry(const SharedFile& file) const {
-    return protocol::FileEntry{
-        file.file_id, file.size, std::string(file.name()), file.rel_path, {}};
+    protocol::RootHash root;
+    if (file.content) root = file.content->root;
+    return protocol::FileEntry{file.file_id, file.size, std::string(file.name()), file.rel_path, root};
 }
 
 std::vector<protocol::FileEntry> ShareCatalog::entries() const {

@@ -8,6 +8,7 @@
 // Each file gets a file id that stays the same while the file stays at the
 // same place, so the index can be told of one change at a time.
 
+#include "content/hash_cache.h"
 #include "fs/share_scan.h"
 #include "protocol/index_messages.h"
 
@@ -26,8 +27,15 @@ struct SharedFile {
     std::string rel_path;   // below the root, validated by relative_path_problem
     std::uint64_t size = 0;
     std::int64_t mtime_ns = 0;
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::int64_t ctime_ns = 0;
+    // The hashes of the bytes the file had when stat said `key()`; null
+    // until hashed, and again once the file changes.
+    content::SharedContent content;
 
     std::string_view name() const;
+    content::FileKey key() const { return {device, inode, size, mtime_ns, ctime_ns}; }
 };
 
 // What the index must be told after a change to the share list.
@@ -50,9 +58,9 @@ public:
 
     const std::vector<std::string>& roots() const { return roots_; }
 
-    // Adds a file or records its new size and time.
-    FileChange upsert(std::uint32_t root, const std::string& rel_path, std::uint64_t size,
-                      std::int64_t mtime_ns);
+    // Adds a file or records its new stat; a changed file loses its
+    // hashes (any of size, times, device or inode differing).
+    FileChange upsert(const ScannedFile& found);
     // The id the file had, if it was shared.
     std::optional<std::uint64_t> remove(std::uint32_t root, const std::string& rel_path);
 
@@ -63,6 +71,10 @@ public:
     // (an empty listing). Entries of `found` outside the subtree are ignored.
     ShareDelta replace_subtree(std::uint32_t root, std::string_view prefix,
                                const std::vector<ScannedFile>& found);
+
+    // Gives the file its hashes, if it still is as `key` says (it may have
+    // changed while being hashed); whether it did.
+    bool set_content(std::uint64_t file_id, const content::FileKey& key, content::SharedContent content);
 
     const SharedFile* find(std::uint64_t file_id) const;
     const SharedFile* find(std::uint32_t root, const std::string& rel_path) const;
@@ -77,8 +89,13 @@ public:
 
     std::size_t size() const { return by_id_.size(); }
     std::uint64_t total_bytes() const { return total_bytes_; }
+    // Files without hashes yet, and their bytes: hashing's work left.
+    std::uint64_t unhashed_files() const { return unhashed_files_; }
+    std::uint64_t unhashed_bytes() const { return unhashed_bytes_; }
 
 private:
+    void count_unhashed(const SharedFile& file, int sign);
+
     using Location = std::pair<std::uint32_t, std::string>;
 
     std::vector<std::string> roots_;
@@ -86,6 +103,8 @@ private:
     std::map<Location, std::uint64_t> by_location_;
     std::uint64_t next_id_ = 1;
     std::uint64_t total_bytes_ = 0;
+    std::uint64_t unhashed_files_ = 0;
+    std::uint64_t unhashed_bytes_ = 0;
 };
 
 // Walks a snapshot of the share's file ids a batch at a time, encoding each

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::string_view peer_keys[] = {
     "name",
+    "state_dir",
     "index.address",
     "index.port",
     "upload.address",
@@ -25,6 +26,10 @@ constexpr std::string_view peer_keys[] = {
     "share.dirs",
     "share.download_dir",
     "share.rescan_interval",
+    "share.hash_jobs",
+    "download.min_rate",
+    "download.min_rate_window",
+    "download.keep_partial",
     "control.socket",
     "control.handshake_timeout",
     "control.max_pending",
@@ -130,6 +135,7 @@ PeerConfig peer_defaults(const PeerEnvironment& env) {
     PeerConfig config;
     config.name = name_rule(env.host_name).empty() ? env.host_name : fallback_peer_name;
     config.control_socket = default_control_socket(env);
+    config.state_dir = default_state_dir(env);
     return config;
 }
 
@@ -144,6 +150,7 @@ Result<PeerConfig> parse_peer_config(std::string_view text, std::string_view sou
     ConfigChecker check(*document, source_name);
     check.reject_unknown_keys(peer_keys);
     check.read_string("name", config.name, name_rule);
+    check.read_path("state_dir", config.state_dir);
     check.read_string("index.address", config.index_address, host_rule);
     check.read_integer("index.port", 1, 65535, config.index_port);
     check.read_string("upload.address", config.upload_address, ip_address_rule);
@@ -156,6 +163,10 @@ Result<PeerConfig> parse_peer_config(std::string_view text, std::string_view sou
     read_share_dirs(check, config.share_dirs);
     check.read_path("share.download_dir", config.download_dir);
     check.read_integer("share.rescan_interval", 0, 86400, config.rescan_interval);
+    check.read_integer("share.hash_jobs", 1, 16, config.hash_jobs);
+    check.read_integer("download.min_rate", 0, std::uint64_t{1} << 40, config.download_min_rate);
+    check.read_integer("download.min_rate_window", 1, 3600, config.download_min_rate_window);
+    check.read_integer("download.keep_partial", 0, 10 * 365 * 86400, config.download_keep_partial);
     check.read_path("control.socket", config.control_socket, max_socket_path_bytes);
     check.read_integer("control.handshake_timeout", 1, 3600, config.control_handshake_timeout);
     check.read_integer("control.max_pending", 0, 1'000'000, config.control_max_pending);
@@ -177,9 +188,20 @@ Result<PeerConfig> load_peer_config(const std::string& path, bool missing_means_
     return config;
 }
 
+namespace {
+
+// No state dir is known only without HOME: a value "" would not parse back.
+std::string state_dir_line(const std::string& state_dir) {
+    if (state_dir.empty()) return "# state_dir: none (no HOME): no hash cache is kept";
+    return "state_dir = " + toml_quote(state_dir);
+}
+
+} // namespace
+
 std::string format_peer_config(const PeerConfig& config) {
     return effective_config_header(config.source) +
            fmt::format("\nname = {}\n"
+                       "{}\n"
                        "\n[index]\n"
                        "address = {}\n"
                        "port = {}\n"
@@ -195,6 +217,11 @@ std::string format_peer_config(const PeerConfig& config) {
                        "dirs = {}\n"
                        "download_dir = {}\n"
                        "rescan_interval = {}\n"
+                       "hash_jobs = {}\n"
+                       "\n[download]\n"
+                       "min_rate = {}\n"
+                       "min_rate_window = {}\n"
+                       "keep_partial = {}\n"
                        "\n[control]\n"
                        "socket = {}\n"
                        "handshake_timeout = {}\n"
@@ -202,11 +229,13 @@ std::string format_peer_config(const PeerConfig& config) {
                        "max_per_user = {}\n"
                        "\n[log]\n"
                        "level = {}\n",
-                       toml_quote(config.name), toml_quote(config.index_address), config.index_port,
+                       toml_quote(config.name), state_dir_line(config.state_dir), toml_quote(config.index_address), config.index_port,
                        toml_quote(config.upload_address), config.upload_port, config.upload_max_concurrent,
                        config.upload_handshake_timeout, config.upload_idle_timeout, config.upload_max_pending,
                        config.upload_max_per_address,
                        toml_string_array(config.share_dirs), toml_quote(config.download_dir), config.rescan_interval,
+                       config.hash_jobs, config.download_min_rate, config.download_min_rate_window,
+                       config.download_keep_partial,
                        toml_quote(config.control_socket), config.control_handshake_timeout,
                        config.control_max_pending, config.control_max_per_user,
                        toml_quote(log_level_name(config.log_level)));

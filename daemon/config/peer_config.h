@@ -42,6 +42,21 @@ struct PeerConfig {
     // cannot follow a share (watch limit reached, event queue overflow);
     // 0 = never. 0..86400.
     std::uint32_t rescan_interval = 300;
+    // [share] hash_jobs: files hashed at once on the thread pool, so that
+    // hashing leaves threads to uploads and downloads. 1..16.
+    std::uint32_t hash_jobs = 1;
+    // state_dir: the hash cache and partial downloads' state; absolute.
+    // Default: default_state_dir(). Empty: none known (no cache is kept).
+    std::string state_dir;
+    // [download] min_rate, min_rate_window: a holder sending less than
+    // min_rate bytes/s over min_rate_window seconds is dropped for this
+    // download (0 = no minimum). 0..2^40; 1..3600.
+    std::uint64_t download_min_rate = 1024;
+    std::uint32_t download_min_rate_window = 30;
+    // [download] keep_partial: seconds an interrupted download's partial
+    // file is kept for resuming after the last fetch touched it; then it
+    // is removed (at start and daily). 0 = removed at the next start.
+    std::uint32_t download_keep_partial = 7 * 86400;
     std::string control_socket;               // [control] socket: absolute, < 108 bytes
     // [control] handshake_timeout: seconds napctl has to send HELLO and
     // its request. 1..3600.

@@ -41,13 +41,13 @@ std::size_t FileKeyHash::operator()(const FileKey& key) const {
     return h;
 }
 
-const HashedContent* HashCache::lookup(const FileKey& key) const {
+SharedContent HashCache::lookup(const FileKey& key) const {
     auto it = entries_.find(key);
-    return it == entries_.end() ? nullptr : &it->second;
+    return it == entries_.end() ? nullptr : it->second;
 }
 
-void HashCache::insert(const FileKey& key, HashedContent content) {
-    assert(content.size == key.size);
+void HashCache::insert(const FileKey& key, SharedContent content) {
+    assert(content && content->size == key.size);
     entries_.insert_or_assign(key, std::move(content));
 }
 
@@ -62,12 +62,12 @@ std::size_t HashCache::prune(std::span<const FileKey> keep) {
 }
 
 Bytes encode_cache(const HashCache& cache) {
-    std::vector<const std::pair<const FileKey, HashedContent>*> sorted;
+    std::vector<const std::pair<const FileKey, SharedContent>*> sorted;
     sorted.reserve(cache.size());
     std::size_t leaves = 0;
     for (const auto& entry : cache.entries()) {
         sorted.push_back(&entry);
-        leaves += entry.second.blocks.size();
+        leaves += entry.second->blocks.size();
     }
     std::sort(sorted.begin(), sorted.end(),
               [](const auto* a, const auto* b) { return a->first < b->first; });
@@ -81,7 +81,7 @@ Bytes encode_cache(const HashCache& cache) {
     w.u64(sorted.size());
     for (const auto* entry : sorted) {
         const FileKey& key = entry->first;
-        const HashedContent& content = entry->second;
+        const HashedContent& content = *entry->second;
         assert(content.blocks.size() == block_count(key.size));
         w.u64(key.device);
         w.u64(key.inode);
@@ -151,7 +151,7 @@ Result<HashCache> decode_cache(ByteSpan bytes) {
             in.fail(fmt::format("entry {} repeats the key of an earlier one", i + 1));
             break;
         }
-        cache.insert(key, std::move(content));
+        cache.insert(key, std::make_shared<const HashedContent>(std::move(content)));
     }
     in.expect_end("the entry list");
     if (!in.ok()) return damaged(in.error());

@@ -57,18 +57,17 @@ struct FileKeyHash {
     std::size_t operator()(const FileKey& key) const;
 };
 
-// Pure in-memory map from a file's stat to its hashes. Owns the entries;
-// lookup's pointer is valid until the next insert, erase, prune or
-// assignment. Thread-compatible: one thread changes it at a time, with no
+// Pure in-memory map from a file's stat to its hashes, shared with their
+// other holders (the share list). Thread-compatible: one thread changes it at a time, with no
 // reader on another thread meanwhile (const calls may run together).
 class HashCache {
 public:
-    // The hashes of the file with this stat, or nullptr.
-    const HashedContent* lookup(const FileKey& key) const;
+    // The hashes of the file with this stat, or null.
+    SharedContent lookup(const FileKey& key) const;
 
-    // Adds or replaces. `content.size` must be `key.size`: the cache file
-    // stores the size once.
-    void insert(const FileKey& key, HashedContent content);
+    // Adds or replaces. `content` is not null and its size is `key.size`:
+    // the cache file stores the size once.
+    void insert(const FileKey& key, SharedContent content);
 
     // Whether there was an entry.
     bool erase(const FileKey& key);
@@ -80,12 +79,12 @@ public:
     std::size_t size() const { return entries_.size(); }
 
     // For encoding, in no particular order.
-    const std::unordered_map<FileKey, HashedContent, FileKeyHash>& entries() const {
+    const std::unordered_map<FileKey, SharedContent, FileKeyHash>& entries() const {
         return entries_;
     }
 
 private:
-    std::unordered_map<FileKey, HashedContent, FileKeyHash> entries_;
+    std::unordered_map<FileKey, SharedContent, FileKeyHash> entries_;
 };
 
 // The cache file's bytes (format above). Entries are written sorted by

@@ -36,6 +36,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -68,6 +69,10 @@ struct HashedContent {
 
     bool operator==(const HashedContent&) const = default;
 };
+
+// Immutable once computed, so the share list, the cache and an upload in
+// flight hold the same one without copying a leaf list per file.
+using SharedContent = std::shared_ptr<const HashedContent>;
 
 // Whether `block` is block `index` of the file `content` describes: its
 // length is that block's length and its leaf is the one listed.

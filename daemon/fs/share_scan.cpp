@@ -104,7 +104,10 @@ private:
 
     void add(const std::string& rel, const struct stat& st) {
         out_.files.push_back(ScannedFile{root_index_, rel, static_cast<std::uint64_t>(st.st_size),
-                                         st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec});
+                                         st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+                                         static_cast<std::uint64_t>(st.st_dev),
+                                         static_cast<std::uint64_t>(st.st_ino),
+                                         st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec});
     }
 
     void add_link(const std::string& rel) {

@@ -17,11 +17,16 @@
 
 namespace napster {
 
+// What stat says of a shared file: enough to tell it changed (and so
+// needs hashing again), see content::FileKey.
 struct ScannedFile {
     std::uint32_t root = 0;
     std::string rel_path;
     std::uint64_t size = 0;
     std::int64_t mtime_ns = 0;
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::int64_t ctime_ns = 0;
 };
 
 // An inotify watch the walk placed on a directory.

@@ -91,7 +91,7 @@ Status PeerDaemon::start() {
 void PeerDaemon::scan_done(ScanResult result) {
     scanning_ = false;
     if (stopping_) return watcher_.start(result); // ends the walk; nothing is watched
-    for (const auto& f : result.files) shares_.upsert(f.root, f.rel_path, f.size, f.mtime_ns);
+    for (const auto& f : result.files) shares_.upsert(f);
     watcher_.start(result);
     for (const auto& problem : result.problems) log_.warn("cannot share {}", problem);
     if (result.problem_count > result.problems.size())
@@ -119,14 +119,12 @@ void PeerDaemon::share_new_file(const std::string& full_path) {
         if (!path_is_within(full_path, roots[r]) || full_path.size() <= roots[r].size() + 1) continue;
         std::string rel = full_path.substr(roots[r].size() + (roots[r] == "/" ? 0 : 1));
         if (relative_path_problem(rel)) return;
-        auto st = std::make_shared<struct stat>();
-        auto ok = std::make_shared<bool>(false);
+        auto found = std::make_shared<std::optional<ScannedFile>>();
         queue_work(
-            loop_, [full_path, st, ok] { *ok = lstat(full_path.c_str(), st.get()) == 0 && S_ISREG(st->st_mode); },
-            [this, r, rel, st, ok] {
-                if (!*ok || stopping_) return;
-                auto change = shares_.upsert(r, rel, static_cast<std::uint64_t>(st->st_size),
-                                             st->st_mtim.tv_sec * 1'000'000'000LL + st->st_mtim.tv_nsec);
+            loop_, [r, root = roots[r], rel, found] { *found = stat_shared_file(r, root, rel); },
+            [this, rel, found] {
+                if (!*found || stopping_) return;
+                auto change = shares_.upsert(**found);
                 if (change.kind == FileChange::Kind::unchanged) return;
                 index_.announce_added({shares_.entry(*shares_.find(change.file_id))});
                 log_.info("now sharing {}; index updated", printable(rel));

@@ -268,7 +268,7 @@ void ShareWatcher::flush() {
             for (std::size_t i = 0; i < shared_keys->size(); ++i) {
                 const auto& [root, rel] = (*shared_keys)[i];
                 if (const auto& f = (*found)[i]) {
-                    auto change = shares.upsert(root, rel, f->size, f->mtime_ns);
+                    auto change = shares.upsert(*f);
                     if (change.kind != FileChange::Kind::unchanged)
                         delta.upserted.push_back(shares.entry(*shares.find(change.file_id)));
                 } else if (auto id = shares.remove(root, rel)) {

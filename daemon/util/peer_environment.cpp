@@ -27,7 +27,21 @@ PeerEnvironment PeerEnvironment::from_process() {
     env.uid = geteuid();
     env.is_root = env.uid == 0;
     if (const char* dir = std::getenv("XDG_RUNTIME_DIR")) env.xdg_runtime_dir = dir;
+    if (const char* dir = std::getenv("STATE_DIRECTORY")) env.state_directory = dir;
+    if (const char* dir = std::getenv("XDG_STATE_HOME")) env.xdg_state_home = dir;
+    if (const char* dir = std::getenv("HOME")) env.home = dir;
     return env;
+}
+
+std::string default_state_dir(const PeerEnvironment& env) {
+    // systemd separates several directories with ':'.
+    std::string systemd = env.state_directory.substr(0, env.state_directory.find(':'));
+    if (systemd.starts_with('/')) return normalise_path(systemd);
+    if (env.is_root) return "/var/lib/napster";
+    // The XDG spec: a relative value is invalid and to be ignored.
+    if (env.xdg_state_home.starts_with('/')) return join_path(normalise_path(env.xdg_state_home), "napster");
+    if (env.home.starts_with('/')) return join_path(normalise_path(env.home), ".local/state/napster");
+    return "";
 }
 
 std::string default_control_socket(const PeerEnvironment& env) {

@@ -21,6 +21,9 @@ struct PeerEnvironment {
     bool is_root = false;        // root: /run/napster/napeerd.sock
     std::string xdg_runtime_dir; // otherwise $XDG_RUNTIME_DIR/napster/napeerd.sock
     unsigned uid = 0;            // and without it: /tmp/napster-UID/napeerd.sock
+    std::string state_directory; // $STATE_DIRECTORY (systemd's StateDirectory=)
+    std::string xdg_state_home;  // else $XDG_STATE_HOME/napster for a user
+    std::string home;            // else $HOME/.local/state/napster
 
     static PeerEnvironment from_process(); // reads gethostname, geteuid, getenv
 };
@@ -28,5 +31,12 @@ struct PeerEnvironment {
 // The control socket path a peer uses when none is configured: also what
 // napctl tries when given no --socket and no $NAPSTER_SOCKET.
 std::string default_control_socket(const PeerEnvironment& env);
+
+// Where napeerd keeps its hash cache and its partial downloads' state when
+// no state_dir is configured: systemd's StateDirectory= (the first, if it
+// names several), else /var/lib/napster for root, else the XDG state dir
+// of the user. Empty when none of them is known (no HOME): napeerd then
+// keeps no state and says so.
+std::string default_state_dir(const PeerEnvironment& env);
 
 } // namespace napster

@@ -32,12 +32,12 @@ FileKey key_of(std::uint64_t n, std::uint64_t size) {
                    .ctime_ns = -static_cast<std::int64_t>(n)}; // before 1970: still a time
 }
 
-HashedContent content_of(std::uint64_t n, std::uint64_t size) {
-    HashedContent c;
-    c.size = size;
-    c.root = digest_of(n);
+SharedContent content_of(std::uint64_t n, std::uint64_t size) {
+    auto c = std::make_shared<HashedContent>();
+    c->size = size;
+    c->root = digest_of(n);
     for (std::uint64_t i = 0; i < block_count(size); ++i)
-        c.blocks.push_back(digest_of(n * 1000 + i + 1));
+        c->blocks.push_back(digest_of(n * 1000 + i + 1));
     return c;
 }
 
@@ -52,9 +52,9 @@ HashCache small_cache() {
 void check_same(const HashCache& a, const HashCache& b) {
     REQUIRE(a.size() == b.size());
     for (const auto& [key, content] : a.entries()) {
-        const HashedContent* other = b.lookup(key);
+        SharedContent other = b.lookup(key);
         REQUIRE(other != nullptr);
-        CHECK(*other == content);
+        CHECK(*other == *content);
     }
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("lookup finds an entry only under its whole key") {
     const FileKey key = key_of(7, 100);
     cache.insert(key, content_of(7, 100));
     REQUIRE(cache.lookup(key) != nullptr);
-    CHECK(*cache.lookup(key) == content_of(7, 100));
+    CHECK(*cache.lookup(key) == *content_of(7, 100));
 
     FileKey other = key;
     SUBCASE("another device") {
@@ -107,7 +107,7 @@ TEST_CASE("insert replaces, erase and prune drop") {
     CHECK(cache.size() == 3);
     cache.insert(key_of(2, 5), content_of(9, 5));
     CHECK(cache.size() == 3);
-    CHECK(*cache.lookup(key_of(2, 5)) == content_of(9, 5));
+    CHECK(*cache.lookup(key_of(2, 5)) == *content_of(9, 5));
 
     CHECK(cache.erase(key_of(2, 5)));
     CHECK_FALSE(cache.erase(key_of(2, 5)));
@@ -165,7 +165,7 @@ TEST_CASE("the format is the one the header documents") {
     CHECK(bytes[20 + 23] == std::byte{3});                                             // size
     CHECK(bytes[20 + 31] == std::byte{4});                                             // mtime
     CHECK(Bytes(bytes.begin() + 52, bytes.begin() + 60) == Bytes(8, std::byte{0xFF})); // ctime -1
-    Digest root = content_of(1, 3).root;
+    Digest root = content_of(1, 3)->root;
     CHECK(std::memcmp(bytes.data() + 60, root.data(), 32) == 0);
     Digest sum = Sha256().of(ByteSpan(bytes).first(bytes.size() - 32));
     CHECK(std::memcmp(bytes.data() + bytes.size() - 32, sum.data(), 32) == 0);

@@ -110,6 +110,42 @@ TEST_CASE("the control socket default follows the environment") {
     CHECK(parse_ok("", env).control_socket == "/tmp/napster-1000/napeerd.sock");
 }
 
+TEST_CASE("the state dir default follows the environment") {
+    PeerEnvironment env = user_env();
+    CHECK(parse_ok("", env).state_dir.empty()); // no HOME, no XDG_STATE_HOME
+    env.home = "/home/alice/";
+    CHECK(parse_ok("", env).state_dir == "/home/alice/.local/state/napster");
+    env.xdg_state_home = "relative/state"; // invalid by the XDG spec: ignored
+    CHECK(parse_ok("", env).state_dir == "/home/alice/.local/state/napster");
+    env.xdg_state_home = "/home/alice/state";
+    CHECK(parse_ok("", env).state_dir == "/home/alice/state/napster");
+    env.is_root = true;
+    CHECK(parse_ok("", env).state_dir == "/var/lib/napster");
+    env.state_directory = "/var/lib/napster-test:/var/lib/other";
+    CHECK(parse_ok("", env).state_dir == "/var/lib/napster-test");
+    CHECK(parse_ok("state_dir = \"/srv/state/\"", env).state_dir == "/srv/state");
+    CHECK(parse_error("state_dir = \"state\"").find("state_dir") != std::string::npos);
+}
+
+TEST_CASE("hashing and download keys are read and range checked") {
+    PeerConfig defaults = parse_ok("");
+    CHECK(defaults.hash_jobs == 1);
+    CHECK(defaults.download_min_rate == 1024);
+    CHECK(defaults.download_min_rate_window == 30);
+    CHECK(defaults.download_keep_partial == 7 * 86400);
+    PeerConfig config = parse_ok("[share]\nhash_jobs = 16\n[download]\nmin_rate = 0\nmin_rate_window = 1\n"
+                                 "keep_partial = 0\n");
+    CHECK(config.hash_jobs == 16);
+    CHECK(config.download_min_rate == 0);
+    CHECK(config.download_min_rate_window == 1);
+    CHECK(config.download_keep_partial == 0);
+    CHECK(parse_error("[share]\nhash_jobs = 0").find("share.hash_jobs") != std::string::npos);
+    CHECK(parse_error("[share]\nhash_jobs = 17").find("share.hash_jobs") != std::string::npos);
+    CHECK(parse_error("[download]\nmin_rate = -1").find("download.min_rate") != std::string::npos);
+    CHECK(parse_error("[download]\nmin_rate_window = 0").find("download.min_rate_window") != std::string::npos);
+    CHECK(parse_error("[download]\nkeep_partial = \"7d\"").find("download.keep_partial") != std::string::npos);
+}
+
 TEST_CASE("the name default is the host name when that is a valid name") {
     PeerEnvironment env = user_env();
     env.host_name = std::string(64, 'h');
@@ -314,6 +350,11 @@ TEST_CASE("format prints TOML that parses back to the same config") {
     config.control_handshake_timeout = 6;
     config.control_max_pending = 7;
     config.control_max_per_user = 0;
+    config.state_dir = "/var/lib/napster state";
+    config.hash_jobs = 3;
+    config.download_min_rate = 1;
+    config.download_min_rate_window = 4;
+    config.download_keep_partial = 5;
 
     std::string text = format_peer_config(config);
     CHECK(text.starts_with("# effective configuration (from /etc/napster/peer.toml)\n"));
@@ -366,6 +407,7 @@ TEST_CASE("the example config/peer.toml parses and states the defaults") {
     // system service uses.
     PeerConfig expected = parse_ok("");
     expected.control_socket = "/run/napster/napeerd.sock";
+    expected.state_dir = "/var/lib/napster";
     expected.source = path;
     CHECK(*config == expected);
 }

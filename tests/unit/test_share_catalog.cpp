@@ -94,24 +94,24 @@ TEST_CASE("a new catalog is empty") {
 TEST_CASE("upsert reports added, then unchanged, then updated") {
     ShareCatalog catalog = two_roots();
 
-    FileChange added = catalog.upsert(0, "rock/song.mp3", 100, 5);
+    FileChange added = catalog.upsert({0, "rock/song.mp3", 100, 5});
     CHECK(added.kind == Kind::added);
     CHECK(added.file_id != 0);
     CHECK(catalog.size() == 1);
     CHECK(catalog.total_bytes() == 100);
 
-    FileChange same = catalog.upsert(0, "rock/song.mp3", 100, 5);
+    FileChange same = catalog.upsert({0, "rock/song.mp3", 100, 5});
     CHECK(same.kind == Kind::unchanged);
     CHECK(same.file_id == added.file_id);
     CHECK(catalog.size() == 1);
     CHECK(catalog.total_bytes() == 100);
 
     SUBCASE("a new size is an update") {
-        FileChange grown = catalog.upsert(0, "rock/song.mp3", 250, 5);
+        FileChange grown = catalog.upsert({0, "rock/song.mp3", 250, 5});
         CHECK(grown.kind == Kind::updated);
         CHECK(grown.file_id == added.file_id);
         CHECK(catalog.total_bytes() == 250);
-        FileChange shrunk = catalog.upsert(0, "rock/song.mp3", 40, 5);
+        FileChange shrunk = catalog.upsert({0, "rock/song.mp3", 40, 5});
         CHECK(shrunk.kind == Kind::updated);
         CHECK(shrunk.file_id == added.file_id);
         CHECK(catalog.total_bytes() == 40);
@@ -119,37 +119,37 @@ TEST_CASE("upsert reports added, then unchanged, then updated") {
         CHECK(catalog.find(added.file_id)->size == 40);
     }
     SUBCASE("a new time alone is an update") {
-        FileChange touched = catalog.upsert(0, "rock/song.mp3", 100, 6);
+        FileChange touched = catalog.upsert({0, "rock/song.mp3", 100, 6});
         CHECK(touched.kind == Kind::updated);
         CHECK(touched.file_id == added.file_id);
         CHECK(catalog.total_bytes() == 100);
         REQUIRE(catalog.find(added.file_id) != nullptr);
         CHECK(catalog.find(added.file_id)->mtime_ns == 6);
-        CHECK(catalog.upsert(0, "rock/song.mp3", 100, 6).kind == Kind::unchanged);
+        CHECK(catalog.upsert({0, "rock/song.mp3", 100, 6}).kind == Kind::unchanged);
     }
     CHECK(catalog.size() == 1);
 }
 
 TEST_CASE("ids are stable per location and distinct across locations") {
     ShareCatalog catalog = two_roots();
-    std::uint64_t a = catalog.upsert(0, "x/a.txt", 1, 0).file_id;
-    std::uint64_t b = catalog.upsert(0, "x/b.txt", 2, 0).file_id;
-    std::uint64_t a_other_root = catalog.upsert(1, "x/a.txt", 3, 0).file_id;
-    std::uint64_t a_upper = catalog.upsert(0, "x/A.txt", 4, 0).file_id;
-    std::uint64_t a_other_dir = catalog.upsert(0, "y/a.txt", 5, 0).file_id;
+    std::uint64_t a = catalog.upsert({0, "x/a.txt", 1, 0}).file_id;
+    std::uint64_t b = catalog.upsert({0, "x/b.txt", 2, 0}).file_id;
+    std::uint64_t a_other_root = catalog.upsert({1, "x/a.txt", 3, 0}).file_id;
+    std::uint64_t a_upper = catalog.upsert({0, "x/A.txt", 4, 0}).file_id;
+    std::uint64_t a_other_dir = catalog.upsert({0, "y/a.txt", 5, 0}).file_id;
 
     std::set<std::uint64_t> ids{a, b, a_other_root, a_upper, a_other_dir};
     CHECK(ids.size() == 5);
     CHECK(ids.count(0) == 0);
 
     // Updates and unrelated removals keep an id.
-    CHECK(catalog.upsert(0, "x/a.txt", 10, 1).file_id == a);
+    CHECK(catalog.upsert({0, "x/a.txt", 10, 1}).file_id == a);
     REQUIRE(catalog.remove(0, "x/b.txt") == b);
-    CHECK(catalog.upsert(0, "x/a.txt", 10, 1).file_id == a);
-    CHECK(catalog.upsert(1, "x/a.txt", 3, 0).file_id == a_other_root);
+    CHECK(catalog.upsert({0, "x/a.txt", 10, 1}).file_id == a);
+    CHECK(catalog.upsert({1, "x/a.txt", 3, 0}).file_id == a_other_root);
 
     // A file that comes back after removal never takes a live file's id.
-    std::uint64_t b_again = catalog.upsert(0, "x/b.txt", 2, 0).file_id;
+    std::uint64_t b_again = catalog.upsert({0, "x/b.txt", 2, 0}).file_id;
     CHECK(b_again != a);
     CHECK(b_again != a_other_root);
     CHECK(b_again != a_upper);
@@ -159,8 +159,8 @@ TEST_CASE("ids are stable per location and distinct across locations") {
 
 TEST_CASE("remove returns the id and forgets the file") {
     ShareCatalog catalog = two_roots();
-    std::uint64_t keep = catalog.upsert(0, "keep.txt", 7, 0).file_id;
-    std::uint64_t gone = catalog.upsert(1, "gone.txt", 30, 0).file_id;
+    std::uint64_t keep = catalog.upsert({0, "keep.txt", 7, 0}).file_id;
+    std::uint64_t gone = catalog.upsert({1, "gone.txt", 30, 0}).file_id;
     CHECK(catalog.total_bytes() == 37);
 
     CHECK_FALSE(catalog.remove(0, "gone.txt").has_value()); // wrong root
@@ -186,8 +186,8 @@ TEST_CASE("remove returns the id and forgets the file") {
 
 TEST_CASE("find by id and by location return the same file") {
     ShareCatalog catalog = two_roots();
-    std::uint64_t id = catalog.upsert(1, "novels/dune.epub", 1234, 987654321).file_id;
-    catalog.upsert(0, "novels/dune.epub", 1, 1);
+    std::uint64_t id = catalog.upsert({1, "novels/dune.epub", 1234, 987654321}).file_id;
+    catalog.upsert({0, "novels/dune.epub", 1, 1});
 
     const SharedFile* by_id = catalog.find(id);
     const SharedFile* by_location = catalog.find(1, "novels/dune.epub");
@@ -211,20 +211,20 @@ TEST_CASE("total_bytes follows adds, updates, unchanged upserts and removes") {
     std::uint64_t expected = 0;
     const std::uint64_t big = std::uint64_t{1} << 40;
 
-    catalog.upsert(0, "a", big, 0);
+    catalog.upsert({0, "a", big, 0});
     expected += big;
     CHECK(catalog.total_bytes() == expected);
-    catalog.upsert(0, "b", 0, 0);
+    catalog.upsert({0, "b", 0, 0});
     CHECK(catalog.total_bytes() == expected);
-    catalog.upsert(1, "a", 5, 0);
+    catalog.upsert({1, "a", 5, 0});
     expected += 5;
     CHECK(catalog.total_bytes() == expected);
-    catalog.upsert(0, "a", big, 0); // unchanged
+    catalog.upsert({0, "a", big, 0}); // unchanged
     CHECK(catalog.total_bytes() == expected);
-    catalog.upsert(0, "a", 3, 1); // shrinks
+    catalog.upsert({0, "a", 3, 1}); // shrinks
     expected = expected - big + 3;
     CHECK(catalog.total_bytes() == expected);
-    catalog.upsert(0, "b", 11, 1); // grows from zero
+    catalog.upsert({0, "b", 11, 1}); // grows from zero
     expected += 11;
     CHECK(catalog.total_bytes() == expected);
     catalog.remove(1, "a");
@@ -243,11 +243,11 @@ TEST_CASE("total_bytes follows adds, updates, unchanged upserts and removes") {
 TEST_CASE("entries are ordered by root then path, with name the last component") {
     ShareCatalog catalog = two_roots();
     // Inserted out of order on purpose.
-    std::uint64_t b1 = catalog.upsert(1, "b.txt", 1, 0).file_id;
-    std::uint64_t z0 = catalog.upsert(0, "z/deep/last.ogg", 2, 0).file_id;
-    std::uint64_t a1 = catalog.upsert(1, "a/x.txt", 3, 0).file_id;
-    std::uint64_t m0 = catalog.upsert(0, "m.flac", 4, 0).file_id;
-    std::uint64_t a0 = catalog.upsert(0, "a.flac", 5, 0).file_id;
+    std::uint64_t b1 = catalog.upsert({1, "b.txt", 1, 0}).file_id;
+    std::uint64_t z0 = catalog.upsert({0, "z/deep/last.ogg", 2, 0}).file_id;
+    std::uint64_t a1 = catalog.upsert({1, "a/x.txt", 3, 0}).file_id;
+    std::uint64_t m0 = catalog.upsert({0, "m.flac", 4, 0}).file_id;
+    std::uint64_t a0 = catalog.upsert({0, "a.flac", 5, 0}).file_id;
 
     std::vector<FileEntry> entries = catalog.entries();
     REQUIRE(entries.size() == 5);
@@ -265,7 +265,7 @@ TEST_CASE("entries are ordered by root then path, with name the last component")
     CHECK(entries[3].rel_path == "a/x.txt");
     CHECK(entries[3].name == "x.txt");
     for (const auto& e : entries)
-        CHECK(e.hash.empty());
+        CHECK(!e.root);
 
     const SharedFile* deep = catalog.find(z0);
     REQUIRE(deep != nullptr);
@@ -274,8 +274,8 @@ TEST_CASE("entries are ordered by root then path, with name the last component")
 
 TEST_CASE("full_path joins the root and the relative path") {
     ShareCatalog catalog = two_roots();
-    catalog.upsert(0, "rock/song.mp3", 1, 0);
-    catalog.upsert(1, "novels/dune.epub", 1, 0);
+    catalog.upsert({0, "rock/song.mp3", 1, 0});
+    catalog.upsert({1, "novels/dune.epub", 1, 0});
     const SharedFile* song = catalog.find(0, "rock/song.mp3");
     const SharedFile* book = catalog.find(1, "novels/dune.epub");
     REQUIRE(song != nullptr);
@@ -331,9 +331,9 @@ TEST_CASE("split_into_batches keeps every FILES_ADD frame within the frame limit
     std::vector<FileEntry> files;
     for (std::size_t i = 0; i < count; ++i)
         files.push_back(long_entry(i + 1));
-    // Hashes add to the size as well.
+    // Roots add to the size as well.
     for (std::size_t i = 0; i < count; i += 3)
-        files[i].hash = std::string(protocol::max_hash, 'h');
+        files[i].root = content::Digest{};
 
     auto batches = split_into_batches(files);
     CHECK(batches.size() >= 3);
@@ -356,11 +356,11 @@ TEST_CASE("split_into_batches keeps order and loses nothing across mixed sizes")
 
 TEST_CASE("replace_subtree makes a subtree equal to a fresh listing") {
     ShareCatalog catalog({"/srv/a", "/srv/b"});
-    auto a1 = catalog.upsert(0, "dir/one.txt", 1, 1).file_id;
-    auto a2 = catalog.upsert(0, "dir/sub/two.txt", 2, 2).file_id;
-    auto outside = catalog.upsert(0, "dir2/three.txt", 3, 3).file_id; // sorts between, not below
-    auto top = catalog.upsert(0, "dir", 4, 4).file_id;                // a file named like the dir
-    auto other_root = catalog.upsert(1, "dir/one.txt", 5, 5).file_id;
+    auto a1 = catalog.upsert({0, "dir/one.txt", 1, 1}).file_id;
+    auto a2 = catalog.upsert({0, "dir/sub/two.txt", 2, 2}).file_id;
+    auto outside = catalog.upsert({0, "dir2/three.txt", 3, 3}).file_id; // sorts between, not below
+    auto top = catalog.upsert({0, "dir", 4, 4}).file_id;                // a file named like the dir
+    auto other_root = catalog.upsert({1, "dir/one.txt", 5, 5}).file_id;
 
     std::vector<napster::ScannedFile> found = {
         {0, "dir/one.txt", 10, 10},     // changed
@@ -386,9 +386,9 @@ TEST_CASE("replace_subtree makes a subtree equal to a fresh listing") {
 
 TEST_CASE("replace_subtree with an empty listing removes a whole subtree") {
     ShareCatalog catalog({"/srv/a"});
-    catalog.upsert(0, "gone/a", 1, 1);
-    catalog.upsert(0, "gone/deep/b", 1, 1);
-    auto kept = catalog.upsert(0, "kept", 1, 1).file_id;
+    catalog.upsert({0, "gone/a", 1, 1});
+    catalog.upsert({0, "gone/deep/b", 1, 1});
+    auto kept = catalog.upsert({0, "kept", 1, 1}).file_id;
     auto delta = catalog.replace_subtree(0, "gone", {});
     CHECK(delta.upserted.empty());
     CHECK(delta.removed.size() == 2);
@@ -398,8 +398,8 @@ TEST_CASE("replace_subtree with an empty listing removes a whole subtree") {
 
 TEST_CASE("replace_subtree of a whole root is a full rescan") {
     ShareCatalog catalog({"/srv/a"});
-    auto same = catalog.upsert(0, "same", 1, 1).file_id;
-    catalog.upsert(0, "old", 1, 1);
+    auto same = catalog.upsert({0, "same", 1, 1}).file_id;
+    catalog.upsert({0, "old", 1, 1});
     auto delta = catalog.replace_subtree(0, "", {{0, "same", 1, 1}, {0, "fresh", 2, 2}});
     CHECK(delta.upserted.size() == 1); // "same" is unchanged: not announced again
     CHECK(delta.upserted[0].rel_path == "fresh");
@@ -407,4 +407,71 @@ TEST_CASE("replace_subtree of a whole root is a full rescan") {
     CHECK(catalog.find(same) != nullptr);
     CHECK(catalog.size() == 2);
     CHECK(catalog.replace_subtree(0, "", {{0, "same", 1, 1}, {0, "fresh", 2, 2}}).empty());
+}
+
+namespace {
+
+content::SharedContent hashed(std::uint64_t size, std::byte tag) {
+    auto c = std::make_shared<content::HashedContent>();
+    c->size = size;
+    c->root.fill(tag);
+    c->blocks.assign(content::block_count(size), c->root);
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("every stat field of the hash key makes an update that drops the hashes") {
+    const ScannedFile base{0, "rock/song.mp3", 100, 5, 0x801, 42, 7};
+    ScannedFile changed[] = {base, base, base, base, base};
+    changed[0].size = 101;
+    changed[1].mtime_ns = 6;
+    changed[2].device = 0x802;
+    changed[3].inode = 43;
+    changed[4].ctime_ns = 8;
+    for (const ScannedFile& other : changed) {
+        ShareCatalog catalog = two_roots();
+        auto id = catalog.upsert(base).file_id;
+        REQUIRE(catalog.set_content(id, catalog.find(id)->key(), hashed(100, std::byte{1})));
+        CHECK(catalog.upsert(base).kind == Kind::unchanged);
+        CHECK(catalog.find(id)->content != nullptr);
+        CHECK(catalog.upsert(other).kind == Kind::updated);
+        CHECK(catalog.find(id)->content == nullptr);
+        CHECK(!catalog.entry(*catalog.find(id)).root);
+        CHECK(catalog.unhashed_files() == 1);
+        CHECK(catalog.unhashed_bytes() == other.size);
+    }
+}
+
+TEST_CASE("hashes attach only to the file as it was hashed, and count down the work left") {
+    ShareCatalog catalog = two_roots();
+    auto a = catalog.upsert({0, "a.mp3", 100, 5, 1, 10, 5}).file_id;
+    catalog.upsert({1, "b.txt", 3 * content::block_size, 5, 1, 11, 5});
+    CHECK(catalog.unhashed_files() == 2);
+    CHECK(catalog.unhashed_bytes() == 100 + 3 * content::block_size);
+
+    content::FileKey stale = catalog.find(a)->key();
+    catalog.upsert({0, "a.mp3", 120, 6, 1, 10, 6}); // rewritten while being hashed
+    CHECK_FALSE(catalog.set_content(a, stale, hashed(100, std::byte{1})));
+    CHECK(catalog.find(a)->content == nullptr);
+    CHECK_FALSE(catalog.set_content(a, catalog.find(a)->key(), hashed(100, std::byte{1}))); // wrong size
+    CHECK_FALSE(catalog.set_content(999, stale, hashed(100, std::byte{1})));                 // no such file
+
+    REQUIRE(catalog.set_content(a, catalog.find(a)->key(), hashed(120, std::byte{2})));
+    CHECK(catalog.unhashed_files() == 1);
+    CHECK(catalog.unhashed_bytes() == 3 * content::block_size);
+    FileEntry entry = catalog.entry(*catalog.find(a));
+    REQUIRE(entry.root);
+    CHECK((*entry.root)[0] == std::byte{2});
+
+    // Hashed again (the same content found anew): still counted once.
+    REQUIRE(catalog.set_content(a, catalog.find(a)->key(), hashed(120, std::byte{2})));
+    CHECK(catalog.unhashed_files() == 1);
+
+    catalog.remove(1, "b.txt");
+    CHECK(catalog.unhashed_files() == 0);
+    CHECK(catalog.unhashed_bytes() == 0);
+    catalog.remove(0, "a.mp3");
+    CHECK(catalog.unhashed_files() == 0);
+    CHECK(catalog.size() == 0);
 }
