@@ -130,6 +130,13 @@ std::string ShareCatalog::full_path(const SharedFile& file) const {
     return join_path(roots_.at(file.root), file.rel_path);
 }
 
+content::HashCache ShareCatalog::hash_cache() const {
+    content::HashCache cache;
+    for (const auto& [id, file] : by_id_)
+        if (file.content) cache.insert(file.key(), file.content);
+    return cache;
+}
+
 std::vector<std::uint64_t> ShareCatalog::file_ids() const {
     std::vector<std::uint64_t> ids;
     ids.reserve(by_location_.size());

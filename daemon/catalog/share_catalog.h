@@ -86,6 +86,9 @@ public:
     // for lists sent a batch at a time (see ShareListCursor).
     std::vector<std::uint64_t> file_ids() const;
     std::string full_path(const SharedFile& file) const;
+    // The hashes of every hashed file, keyed by stat: what the hash cache
+    // file keeps. Shares the hashes, copies no leaf.
+    content::HashCache hash_cache() const;
 
     std::size_t size() const { return by_id_.size(); }
     std::uint64_t total_bytes() const { return total_bytes_; }

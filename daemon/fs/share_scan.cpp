@@ -2,6 +2,7 @@
 #include "fs/share_scan.h"
 
 #include "fs/partial_name.h"
+#include "fs/shared_file.h"
 #include "protocol/name_rules.h"
 #include "util/path_text.h"
 
@@ -103,11 +104,9 @@ private:
     }
 
     void add(const std::string& rel, const struct stat& st) {
-        out_.files.push_back(ScannedFile{root_index_, rel, static_cast<std::uint64_t>(st.st_size),
-                                         st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
-                                         static_cast<std::uint64_t>(st.st_dev),
-                                         static_cast<std::uint64_t>(st.st_ino),
-                                         st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec});
+        content::FileKey key = file_key_of(st);
+        out_.files.push_back(
+            ScannedFile{root_index_, rel, key.size, key.mtime_ns, key.device, key.inode, key.ctime_ns});
     }
 
     void add_link(const std::string& rel) {

@@ -41,7 +41,8 @@ Status make_directories(const std::string& path) {
 } // namespace
 
 PeerDaemon::PeerDaemon(uv_loop_t* loop, const PeerConfig& config, Logger& log)
-    : loop_(loop), config_(config), log_(log), shares_(share_roots(config)), index_(*this), uploads_(*this),
+    : loop_(loop), config_(config), log_(log), shares_(share_roots(config)), hasher_(*this), index_(*this),
+      uploads_(*this),
       downloads_(*this), watcher_(*this), control_(*this) {}
 
 PeerDaemon::~PeerDaemon() = default;
@@ -79,18 +80,46 @@ Status PeerDaemon::start() {
     if (auto started = uploads_.start(); !started) return started;
     if (auto started = control_.start(); !started) return started;
 
+    prepare_state_dir();
+
+    // The hash cache is read beside the walk, on the same thread, so that
+    // the first walk's files go to the index with their roots.
     scanning_ = true;
-    auto result = std::make_shared<ScanResult>();
+    struct Startup {
+        ScanResult scan;
+        content::HashCache cache;
+        std::string cache_warning;
+    };
+    auto startup = std::make_shared<Startup>();
     int watch_fd = watcher_.open();
     queue_work(
-        loop_, [roots = shares_.roots(), watch_fd, result] { *result = scan_roots(roots, watch_fd); },
-        [this, result] { scan_done(std::move(*result)); });
+        loop_,
+        [roots = shares_.roots(), watch_fd, state_dir = config_.state_dir, startup] {
+            startup->cache = ContentHasher::load_cache(state_dir, startup->cache_warning);
+            startup->scan = scan_roots(roots, watch_fd);
+        },
+        [this, startup] { scan_done(std::move(startup->scan), std::move(startup->cache), startup->cache_warning); });
     return Ok{};
 }
 
-void PeerDaemon::scan_done(ScanResult result) {
+// Without a state dir napeerd still runs: it only hashes every file again
+// at each start.
+void PeerDaemon::prepare_state_dir() {
+    if (config_.state_dir.empty()) {
+        log_.warn("no state_dir (no HOME to put one under): hashes are not kept across restarts");
+        return;
+    }
+    if (auto made = make_directories(config_.state_dir); !made) {
+        log_.warn("{} ({}); hashes are not kept across restarts", made.error().message,
+                  where("state_dir", config_));
+        config_.state_dir.clear();
+    }
+}
+
+void PeerDaemon::scan_done(ScanResult result, content::HashCache cache, const std::string& cache_warning) {
     scanning_ = false;
     if (stopping_) return watcher_.start(result); // ends the walk; nothing is watched
+    if (!cache_warning.empty()) log_.warn("{}", cache_warning);
     for (const auto& f : result.files) shares_.upsert(f);
     watcher_.start(result);
     for (const auto& problem : result.problems) log_.warn("cannot share {}", problem);
@@ -100,6 +129,8 @@ void PeerDaemon::scan_done(ScanResult result) {
         log_.info("skipped {} symlinks that lead outside their share or to no regular file", result.skipped_links);
     log_.info("sharing {} ({} bytes) from {}", count_of(shares_.size(), "file", "files"),
               group_thousands(shares_.total_bytes()), count_of(shares_.roots().size(), "dir", "dirs"));
+    hasher_.adopt_cache(std::move(cache));
+    hasher_.prepare_all();
     index_.start();
 }
 
@@ -108,6 +139,7 @@ void PeerDaemon::stop() {
     stopping_ = true;
     index_.stop();
     watcher_.stop();
+    hasher_.stop();
     uploads_.stop();
     downloads_.stop();
     control_.stop();
@@ -126,7 +158,9 @@ void PeerDaemon::share_new_file(const std::string& full_path) {
                 if (!*found || stopping_) return;
                 auto change = shares_.upsert(**found);
                 if (change.kind == FileChange::Kind::unchanged) return;
-                index_.announce_added({shares_.entry(*shares_.find(change.file_id))});
+                std::vector<protocol::FileEntry> entries{shares_.entry(*shares_.find(change.file_id))};
+                hasher_.prepare(entries);
+                index_.announce_added(entries);
                 log_.info("now sharing {}; index updated", printable(rel));
             });
         return;
@@ -152,6 +186,8 @@ protocol::StatusResult PeerDaemon::status() const {
     s.downloads_done = downloads_.completed();
     s.uptime_seconds = (now_ms(loop_) - started_ms_) / 1000;
     s.rescan_interval = config_.rescan_interval;
+    s.hash_files_left = shares_.unhashed_files();
+    s.hash_bytes_left = shares_.unhashed_bytes();
     s.watched_dirs = static_cast<std::uint32_t>(watcher_.watch_count());
     s.watch_state = !watcher_.degraded()        ? protocol::WatchState::inotify
                     : config_.rescan_interval ? protocol::WatchState::rescans

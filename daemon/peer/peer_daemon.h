@@ -13,6 +13,7 @@
 #include "config/peer_config.h"
 #include "event/listener.h"
 #include "fs/share_scan.h"
+#include "peer/content_hasher.h"
 #include "peer/control_server.h"
 #include "peer/download.h"
 #include "peer/index_client.h"
@@ -45,6 +46,7 @@ public:
     UploadServer& uploads() { return uploads_; }
     DownloadManager& downloads() { return downloads_; }
     ShareWatcher& watcher() { return watcher_; }
+    ContentHasher& hasher() { return hasher_; }
     bool stopping() const { return stopping_; }
 
     // A finished download inside one of the share roots joins the share
@@ -57,12 +59,14 @@ public:
 
 private:
     static std::vector<std::string> share_roots(const PeerConfig& config);
-    void scan_done(ScanResult result);
+    void scan_done(ScanResult result, content::HashCache cache, const std::string& cache_warning);
+    void prepare_state_dir();
 
     uv_loop_t* loop_;
     PeerConfig config_;
     Logger& log_;
     ShareCatalog shares_;
+    ContentHasher hasher_;
     IndexClient index_;
     UploadServer uploads_;
     DownloadManager downloads_;

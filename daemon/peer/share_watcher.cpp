@@ -281,8 +281,9 @@ void ShareWatcher::flush() {
         });
 }
 
-void ShareWatcher::announce(const ShareDelta& delta, const char* why) {
+void ShareWatcher::announce(ShareDelta delta, const char* why) {
     if (delta.empty()) return;
+    daemon_.hasher().prepare(delta.upserted);
     daemon_.index().announce_added(delta.upserted);
     daemon_.index().announce_removed(delta.removed);
     Logger& log = daemon_.log();

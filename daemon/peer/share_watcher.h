@@ -76,7 +76,8 @@ private:
     void end_walk();
     void schedule_flush();
     void flush();
-    void announce(const ShareDelta& delta, const char* why);
+    // Hashes from the cache, or queued, then tells the index and the log.
+    void announce(ShareDelta delta, const char* why);
 
     PeerDaemon& daemon_;
     InotifyWatch inotify_;

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Gives every shared file its content hashes: from the hash cache when the
+// file's stat matches an entry (a restart re-hashes nothing unchanged),
+// else by reading it on the thread pool, at most share.hash_jobs files at
+// once so that uploads and downloads keep threads of their own. A file is
+// announced by name first and again, alone, once its hash is known.
+//
+// The cache lives in STATE_DIR/hash-cache (content/hash_cache.h). It is
+// read once at start, consulted for the files the first walk finds, then
+// dropped: from then on the share list holds every hash, and each save
+// writes what the share list holds (a file no longer shared leaves the
+// cache with it). Saves are crash-safe (util/whole_file.h), a few seconds
+// after the last change and once more at stop.
+//
+// Ownership: owns its timer; the share list owns the hashes. Lives as long
+// as the PeerDaemon. Loop thread only.
+
+#include "catalog/share_catalog.h"
+#include "content/hash_cache.h"
+#include "event/timer.h"
+#include "protocol/index_messages.h"
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace napster {
+
+class PeerDaemon;
+
+class ContentHasher {
+public:
+    explicit ContentHasher(PeerDaemon& daemon);
+
+    // Blocking, for the start-up walk's thread-pool job: reads the cache
+    // file under `state_dir`; a missing one is an empty cache, a damaged
+    // one too, with `warning` saying so (the caller logs it).
+    static content::HashCache load_cache(const std::string& state_dir, std::string& warning);
+    void adopt_cache(content::HashCache cache) { cache_ = std::move(cache); }
+
+    // For files just added or changed: each either gets its hashes from the
+    // cache at once (its entry then carries the root) or is queued to be
+    // hashed. The first walk's files pass here before registration, the
+    // others before their announcement.
+    void prepare(std::vector<protocol::FileEntry>& entries);
+    // Every file of the share list, after the first walk; then the start-up
+    // cache is dropped.
+    void prepare_all();
+
+    void stop();
+
+    std::size_t running() const { return running_; }
+
+private:
+    void want(std::uint64_t file_id);
+    void pump();
+    void hash_one(const SharedFile& file);
+    void hashed(std::uint64_t file_id, const content::FileKey& key, content::SharedContent content);
+    void schedule_save();
+    void save();
+
+    PeerDaemon& daemon_;
+    content::HashCache cache_; // the start-up cache, until prepare_all
+    std::deque<std::uint64_t> queue_;
+    std::unordered_set<std::uint64_t> queued_;
+    std::size_t running_ = 0;
+    std::size_t hashed_in_burst_ = 0; // since the queue was last empty
+    Timer save_timer_;
+    bool dirty_ = false;
+    bool saving_ = false;
+    bool stopping_ = false;
+};
+
+} // namespace napster
