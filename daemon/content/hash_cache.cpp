@@ -22,13 +22,6 @@ Error damaged(std::string why) {
     return make_error(ErrorCode::malformed, fmt::format("hash cache is damaged: {}", why));
 }
 
-Digest take_digest(ByteReader& in, const char* field) {
-    Digest digest{};
-    std::string raw = in.raw(field, digest.size());
-    if (in.ok()) std::memcpy(digest.data(), raw.data(), digest.size());
-    return digest;
-}
-
 } // namespace
 
 std::size_t FileKeyHash::operator()(const FileKey& key) const {
@@ -136,7 +129,7 @@ Result<HashCache> decode_cache(ByteSpan bytes) {
         key.ctime_ns = static_cast<std::int64_t>(in.u64("ctime"));
         HashedContent content;
         content.size = key.size;
-        content.root = take_digest(in, "root");
+        content.root = read_digest(in, "root");
         std::uint64_t leaves = block_count(key.size);
         if (leaves > in.remaining() / digest_size) {
             in.fail(
@@ -146,7 +139,7 @@ Result<HashCache> decode_cache(ByteSpan bytes) {
         }
         content.blocks.resize(static_cast<std::size_t>(leaves));
         for (Digest& leaf : content.blocks)
-            leaf = take_digest(in, "leaf");
+            leaf = read_digest(in, "leaf");
         if (cache.lookup(key) != nullptr) {
             in.fail(fmt::format("entry {} repeats the key of an earlier one", i + 1));
             break;

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +38,17 @@ int hex_value(char c) {
 std::string hex(const Digest& digest) {
     return hex_encode(
         std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+void write_digest(ByteWriter& w, const Digest& digest) {
+    w.raw(ByteSpan(digest.data(), digest.size()));
+}
+
+Digest read_digest(ByteReader& r, const char* field) {
+    Digest digest{};
+    std::string raw = r.raw(field, digest.size());
+    if (r.ok()) std::memcpy(digest.data(), raw.data(), digest.size());
+    return digest;
 }
 
 Result<Digest> parse_digest(std::string_view text) {

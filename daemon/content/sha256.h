@@ -27,6 +27,10 @@ std::string hex(const Digest& digest);
 // message saying what was wrong.
 Result<Digest> parse_digest(std::string_view text);
 
+// A digest as 32 raw bytes in a binary format (the wire, the cache files).
+void write_digest(ByteWriter& w, const Digest& digest);
+Digest read_digest(ByteReader& r, const char* field);
+
 // One SHA-256 computation at a time: start(), any number of add(), finish(),
 // then start() again. The EVP context is allocated once and reused, so
 // hashing a file block after block allocates nothing per block.

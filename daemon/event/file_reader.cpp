@@ -19,6 +19,7 @@ namespace {
 struct Read {
     Bytes bytes;
     int error = 0;
+    Status checked = Ok{};
 };
 
 // pread until the range is read or the file ends: a regular file may
@@ -49,11 +50,16 @@ void read_range(int fd, std::uint64_t offset, std::size_t length, Read& read) {
 } // namespace
 
 void read_file_at(uv_loop_t* loop, int fd, std::uint64_t offset, std::size_t length,
-                  std::function<void(Result<Bytes>)> done) {
+                  std::function<void(Result<Bytes>)> done, ReadCheck check) {
     auto read = std::make_shared<Read>();
     queue_work(
-        loop, [fd, offset, length, read] { read_range(fd, offset, length, *read); },
+        loop,
+        [fd, offset, length, read, check = std::move(check)] {
+            read_range(fd, offset, length, *read);
+            if (read->error == 0 && check) read->checked = check();
+        },
         [offset, length, read, done = std::move(done)] {
+            if (!read->checked) return done(read->checked.error());
             if (read->error != 0)
                 return done(make_error(ErrorCode::io_error, fmt::format("cannot read {} at offset {}: {}",
                                                    count_of(length, "byte", "bytes"), offset,

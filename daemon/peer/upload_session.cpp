@@ -5,7 +5,7 @@
 #include "event/file_reader.h"
 #include "event/handshake.h"
 #include "event/work.h"
-#include "fs/share_scan.h"
+#include "fs/shared_file.h"
 #include "peer/peer_daemon.h"
 #include "peer/upload_server.h"
 #include "protocol/common_messages.h"
@@ -30,45 +30,6 @@ using protocol::MessageType;
 constexpr std::size_t chunk_size = 256 * 1024;
 // Read ahead while less than this is queued for the socket.
 constexpr std::size_t queue_target = 1024 * 1024;
-
-// The blocking part of serving a file, run on the thread pool: resolve the
-// path, check it is still inside its root, open it without following a
-// final symlink swapped in since, and check it is a regular file.
-struct OpenedFile {
-    int fd = -1;
-    std::uint64_t size = 0;
-    std::string error;
-    ErrorCode code = ErrorCode::io_error;
-
-    void open(const std::string& path, const std::string& root) {
-        std::string real = real_path(path);
-        std::string real_root = real_path(root);
-        if (real.empty() || real_root.empty()) {
-            code = ErrorCode::not_found;
-            error = "the file is no longer there";
-            return;
-        }
-        if (!path_is_within(real, real_root)) {
-            code = ErrorCode::not_found;
-            error = "the file now leads outside its share";
-            return;
-        }
-        fd = ::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0) {
-            error = fmt::format("cannot open it: {}", std::strerror(errno));
-            return;
-        }
-        struct stat st {};
-        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-            ::close(fd);
-            fd = -1;
-            code = ErrorCode::not_found;
-            error = "it is no longer a regular file";
-            return;
-        }
-        size = static_cast<std::uint64_t>(st.st_size);
-    }
-};
 
 } // namespace
 
@@ -110,10 +71,34 @@ void UploadSession::on_frame(Connection& connection, const protocol::Frame& fram
     }
     // Reading stops at GET: nothing may follow it, PING included.
     if (frame.type == MessageType::ping) return answer_ping(connection, frame);
+    if (frame.type == MessageType::get_hashes) return handle_get_hashes(frame);
     if (frame.type != MessageType::get)
-        return connection.fail({ErrorCode::unexpected_message,
-                                fmt::format("expected GET or PING, not {}", protocol::message_type_name(frame.type))});
+        return connection.fail(
+            {ErrorCode::unexpected_message,
+             fmt::format("expected GET_HASHES, GET or PING, not {}", protocol::message_type_name(frame.type))});
     handle_get(frame);
+}
+
+// Answered from the share list alone: the leaves were checked against the
+// root when the file was hashed, and a changed file has none.
+void UploadSession::handle_get_hashes(const protocol::Frame& frame) {
+    auto ask = protocol::decode_message<protocol::GetHashes>(frame.payload);
+    if (!ask) return connection()->fail(ask.error());
+    const SharedFile* file = server_.daemon().shares().find(ask->file_id);
+    if (!file || file->name() != ask->name)
+        return connection()->fail({ErrorCode::not_found, fmt::format("{} is not shared here", printable(ask->name))});
+    if (!file->content || file->content->root != ask->root)
+        return connection()->fail(
+            {ErrorCode::not_found, fmt::format("{} here is not the content asked for (or not hashed yet)",
+                                               printable(ask->name))});
+    const content::HashedContent& content = *file->content;
+    protocol::Hashes reply{content.root, content.size, ask->first, {}};
+    if (ask->first < content.blocks.size()) {
+        std::uint64_t end = std::min<std::uint64_t>(content.blocks.size(), ask->first + ask->count);
+        reply.leaves.assign(content.blocks.begin() + static_cast<std::ptrdiff_t>(ask->first),
+                            content.blocks.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+    connection()->send_message(reply);
 }
 
 void UploadSession::refuse(const Error& error) {
@@ -135,34 +120,58 @@ void UploadSession::handle_get(const protocol::Frame& frame) {
     const SharedFile* file = daemon.shares().find(request_.file_id);
     if (!file || file->name() != request_.name)
         return refuse({ErrorCode::not_found, fmt::format("{} is not shared here", printable(request_.name))});
+    if (request_.root && (!file->content || file->content->root != *request_.root))
+        return refuse({ErrorCode::not_found, fmt::format("{} here is not the content asked for (or not hashed yet)",
+                                                         printable(request_.name))});
+    // The stat the hashes belong to: the file must stay so while it is
+    // sent, or the upload ends rather than send bytes of another content.
+    content_ = file->content;
+    hashed_key_ = file->key();
     if (!server_.begin_upload(admission_id_))
         return refuse({ErrorCode::busy, fmt::format("this peer is sending {} uploads (upload.max_concurrent); "
                                                     "try another holder or later",
                                                     daemon.config().upload_max_concurrent)});
     began_ = true;
 
-    auto result = std::make_shared<OpenedFile>();
+    auto result = std::make_shared<Result<OpenedSharedFile>>(make_error(ErrorCode::internal, "not opened"));
     queue_work(
         daemon.loop(),
         [result, path = daemon.shares().full_path(*file), root = daemon.shares().roots().at(file->root)] {
-            result->open(path, root);
+            *result = open_shared_file(path, root);
         },
         [this, result, hold = hold()] {
-            file_ = result->fd;
-            size_ = result->size;
+            if (*result) file_ = (*result)->fd;
             if (!connection()) return;
-            if (!result->error.empty()) return refuse({result->code, result->error});
-            opened();
+            if (!*result) return refuse(result->error());
+            opened((*result)->key);
         });
 }
 
-void UploadSession::opened() {
+void UploadSession::opened(const content::FileKey& key) {
+    size_ = key.size;
+    if (content_ && key != hashed_key_) {
+        // Changed since it was hashed: the watcher brings the new stat and
+        // a new hash; until then this peer has no content to offer for it.
+        if (request_.root)
+            return refuse({ErrorCode::not_found,
+                           fmt::format("{} changed since it was hashed; try another holder or later",
+                                       printable(request_.name))});
+        content_.reset();
+    }
     if (request_.offset > size_)
         return refuse({ErrorCode::invalid_argument,
                        fmt::format("offset {} is past the end ({} bytes)", request_.offset, size_)});
+    std::uint64_t available = size_ - request_.offset;
+    if (request_.length > available)
+        return refuse({ErrorCode::invalid_argument,
+                       fmt::format("{} bytes from offset {} is past the end ({} bytes)", request_.length,
+                                   request_.offset, size_)});
     offset_ = request_.offset;
-    to_send_ = size_ - offset_;
-    connection()->send_message(protocol::GetOk{size_, {}, offset_, to_send_});
+    to_send_ = request_.length == 0 ? available : request_.length;
+    opened_key_ = key;
+    protocol::RootHash root;
+    if (content_) root = content_->root;
+    connection()->send_message(protocol::GetOk{size_, root, offset_, to_send_});
     connection()->set_write_limit(queue_target + chunk_size + 64);
     read_next();
 }
@@ -177,11 +186,22 @@ void UploadSession::read_next() {
     }
     std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, to_send_ - sent_));
     reading_ = true;
-    read_file_at(server_.daemon().loop(), file_, offset_ + sent_, want,
-                 [this, hold = hold()](Result<Bytes> chunk) {
-                     reading_ = false;
-                     read_done(std::move(chunk));
-                 });
+    // After each read, the file must still be as it was opened: a write
+    // moves mtime and ctime before its bytes land, so a read that saw any
+    // new byte sees the new times too, and the chunk is not sent.
+    auto unchanged = [fd = file_, key = opened_key_]() -> Status {
+        auto now = file_key_of_fd(fd);
+        if (!now) return now.error();
+        if (*now != key) return make_error(ErrorCode::io_error, "the file changed while being sent");
+        return Ok{};
+    };
+    read_file_at(
+        server_.daemon().loop(), file_, offset_ + sent_, want,
+        [this, hold = hold()](Result<Bytes> chunk) {
+            reading_ = false;
+            read_done(std::move(chunk));
+        },
+        unchanged);
 }
 
 void UploadSession::read_done(Result<Bytes> chunk) {

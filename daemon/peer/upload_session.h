@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// One upload: HELLO, GET, then the file. The file is looked up by the id
+// One upload: HELLO, any GET_HASHES (answered from the share list), GET,
+// then the range asked for. The file is looked up by the id
 // the index listed, must still be a regular file inside its share root
 // (resolved with realpath on the thread pool, so a symlink swapped in since
 // the scan cannot lead outside), and is read in chunks on the thread pool,
-// each read only while the socket has room for it.
+// each read only while the socket has room for it. A file that changes
+// while it is sent (its stat differs after a read from what it was at the
+// open, or at the open from what was hashed) ends the upload: no mixed data.
 //
 // Ownership: owned by UploadServer's registry; a ConnectionSession, freed
 // once its connection has closed and no open or read of its is in flight
@@ -13,6 +16,7 @@
 // it. Loop thread only.
 
 #include "event/admission.h"
+#include "content/hash_cache.h"
 #include "event/connection_session.h"
 #include "protocol/transfer_messages.h"
 #include "util/result.h"
@@ -39,8 +43,9 @@ public:
     void on_drained(Connection& connection) override;
 
 private:
+    void handle_get_hashes(const protocol::Frame& frame);
     void handle_get(const protocol::Frame& frame);
-    void opened();
+    void opened(const content::FileKey& key);
     void read_next();
     void read_done(Result<Bytes> chunk);
     void refuse(const Error& error);
@@ -55,6 +60,9 @@ private:
     bool hello_done_ = false;
     bool get_done_ = false;
     protocol::Get request_;
+    content::SharedContent content_; // the hashes of what is served, if known
+    content::FileKey hashed_key_;    // the stat those hashes belong to
+    content::FileKey opened_key_;    // the stat at open, to stay the same
     int file_ = -1;
     bool reading_ = false; // a read is on the thread pool
     std::uint64_t size_ = 0;

@@ -3,14 +3,13 @@
 
 #include <fmt/format.h>
 
-#include <cstring>
 
 namespace napster::protocol {
 
 void write_root(ByteWriter& w, const RootHash& root) {
     if (!root) return w.u8(0);
     w.u8(static_cast<std::uint8_t>(content::digest_size));
-    w.raw(ByteSpan(root->data(), root->size()));
+    content::write_digest(w, *root);
 }
 
 RootHash read_root(ByteReader& r, const char* field) {
@@ -20,10 +19,8 @@ RootHash read_root(ByteReader& r, const char* field) {
         r.fail(fmt::format("{} is {} bytes, not 0 or {}", field, length, content::digest_size));
         return std::nullopt;
     }
-    std::string bytes = r.raw(field, length);
+    content::Digest digest = content::read_digest(r, field);
     if (!r.ok()) return std::nullopt;
-    content::Digest digest{};
-    std::memcpy(digest.data(), bytes.data(), digest.size());
     return digest;
 }
 

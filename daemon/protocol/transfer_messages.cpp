@@ -11,16 +11,8 @@
 namespace napster::protocol {
 namespace {
 
-void write_digest(ByteWriter& w, const content::Digest& digest) {
-    w.raw(ByteSpan(digest.data(), digest.size()));
-}
-
-content::Digest read_digest(ByteReader& r, const char* field) {
-    content::Digest digest{};
-    std::string bytes = r.raw(field, digest.size());
-    if (r.ok()) std::memcpy(digest.data(), bytes.data(), digest.size());
-    return digest;
-}
+using content::read_digest;
+using content::write_digest;
 
 std::string read_name(ByteReader& r) {
     std::string name = r.str8("file name", max_file_name);
