@@ -98,6 +98,10 @@ public:
     HashedContent finish();
 
     std::uint64_t size() const { return size_; }
+    // The leaves of the full blocks fed so far: a downloader checks each
+    // block as soon as it is complete (the last, shorter one comes with
+    // finish()).
+    std::span<const Digest> full_block_leaves() const { return blocks_; }
 
 private:
     Sha256 sha_;

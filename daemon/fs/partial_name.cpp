@@ -15,6 +15,10 @@ std::string partial_name(std::string_view final_name, unsigned long long unique)
     return prefix + std::string(keep) + ".part";
 }
 
+std::string resumable_partial_name(const content::Digest& root) {
+    return ".napster-" + content::hex(root) + ".part";
+}
+
 bool is_partial_name(std::string_view name) {
     return name.size() >= 32 && name.substr(0, 9) == ".napster-" &&
            name.substr(name.size() - 5) == ".part";

@@ -5,6 +5,8 @@
 // no I/O: the share scan and the share watcher skip these names, the
 // download writes under them.
 
+#include "content/sha256.h"
+
 #include <string>
 #include <string_view>
 
@@ -14,6 +16,10 @@ namespace napster {
 // hidden name that no complete download can have, so a crash never leaves a
 // half file under the final name and the share scan skips it.
 std::string partial_name(std::string_view final_name, unsigned long long unique);
+// The partial file of a download of content known by its root: named for
+// the root alone, so any later fetch of that content finds it to resume.
+std::string resumable_partial_name(const content::Digest& root);
+
 bool is_partial_name(std::string_view name);
 
 } // namespace napster

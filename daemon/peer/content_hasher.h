@@ -51,6 +51,12 @@ public:
     // cache is dropped.
     void prepare_all();
 
+    // A file given its hashes by other means (a verified download): the
+    // cache file is to include it.
+    void note_known() {
+        dirty_ = true;
+        schedule_save();
+    }
     void stop();
 
     std::size_t running() const { return running_; }

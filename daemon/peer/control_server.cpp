@@ -3,6 +3,7 @@
 
 #include "event/clock.h"
 #include "event/handshake.h"
+#include "peer/fetch_choice.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "protocol/control_messages.h"
@@ -163,57 +164,19 @@ void ControlSession::handle_fetch(const protocol::Frame& frame) {
     if (!fetch) return connection()->fail(fetch.error());
     PeerDaemon& daemon = server_.daemon();
     if (fetch->output_dir.empty()) fetch->output_dir = daemon.config().download_dir;
-    protocol::Search query;
-    query.flags = protocol::search_flag_exact;
-    query.query = fetch->name;
-    daemon.index().search(query, [this, hold = hold(), request = std::move(*fetch)](
-                                     Result<protocol::SearchResult> result) mutable {
+    protocol::Search query = fetch_search(*fetch); // before the request moves into the callback
+    daemon.index().search(std::move(query), [this, hold = hold(), request = std::move(*fetch)](
+                                                Result<protocol::SearchResult> result) mutable {
         if (!connection()) return;
         if (!result) return connection()->fail(result.error());
-        PeerDaemon& daemon = server_.daemon();
-        auto own_id = daemon.index().peer_id();
-        // The index was asked for this exact name; a hit under any other
-        // name (a lying or buggy index) is not what the user asked for.
-        // Hits of that name with different sizes are different files: one
-        // is fetched, the one the chosen peer holds or else the one most
-        // peers hold, and only from its own holders.
-        auto usable = [&](const protocol::Holder& h) {
-            return request.peer ? h.peer_id == *request.peer : !(own_id && h.peer_id == *own_id);
-        };
-        const protocol::SearchHit* chosen = nullptr;
-        std::size_t chosen_holders = 0;
-        for (const auto& hit : result->hits) {
-            if (hit.name != request.name) continue;
-            auto count = static_cast<std::size_t>(std::count_if(hit.holders.begin(), hit.holders.end(), usable));
-            if (count > chosen_holders) {
-                chosen = &hit;
-                chosen_holders = count;
-            }
-        }
-        std::vector<protocol::Holder> holders;
-        std::uint64_t size = 0;
-        if (chosen) {
-            size = chosen->size;
-            std::copy_if(chosen->holders.begin(), chosen->holders.end(), std::back_inserter(holders), usable);
-        }
-        if (request.peer && own_id && *request.peer == *own_id)
-            return connection()->fail(
-                {ErrorCode::invalid_argument,
-                 fmt::format("peer {} is this napeerd itself", *own_id)});
-        if (holders.empty()) {
-            std::string why = request.peer
-                                  ? fmt::format("peer {} does not hold {}", *request.peer,
-                                                printable(request.name))
-                                  : fmt::format("no other peer holds {}", printable(request.name));
-            return connection()->fail({ErrorCode::not_found, why});
-        }
-        start_fetch(std::move(request), std::move(holders), size);
+        auto choice = choose_fetch(request, *result, server_.daemon().index().peer_id());
+        if (!choice) return connection()->fail(choice.error());
+        start_fetch(FetchPlan{std::move(choice->name), choice->size, choice->root, std::move(choice->holders),
+                              std::move(request.output_dir)});
     });
 }
 
-void ControlSession::start_fetch(protocol::Fetch request, std::vector<protocol::Holder> holders,
-                                 std::uint64_t size) {
-    FetchPlan plan{request.name, size, std::move(holders), request.output_dir};
+void ControlSession::start_fetch(FetchPlan plan) {
     server_.daemon().downloads().fetch(
         std::move(plan),
         [this, hold = hold()](std::uint64_t received, std::uint64_t total) {

@@ -17,6 +17,7 @@
 #include "event/paced_sender.h"
 #include "event/session.h"
 #include "event/timer.h"
+#include "peer/download.h"
 #include "protocol/control_messages.h"
 #include "util/result.h"
 
@@ -61,7 +62,7 @@ private:
     void handle_status(const protocol::Frame& frame);
     void handle_shares(const protocol::Frame& frame);
     void handle_rescan(const protocol::Frame& frame);
-    void start_fetch(protocol::Fetch request, std::vector<protocol::Holder> holders, std::uint64_t size);
+    void start_fetch(FetchPlan plan);
     void on_disconnected(const std::string& reason) override;
 
     ControlServer& server_;

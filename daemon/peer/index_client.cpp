@@ -178,6 +178,9 @@ void IndexClient::registered(std::uint32_t peer_id) {
         return protocol::encode_message(protocol::FilesAdd{std::move(batch)});
     });
     outgoing_.pump(*connection_);
+    // Downloads interrupted earlier (napeerd stopped, holders gone) can
+    // find their holders now.
+    daemon_.downloads().resume_interrupted();
 }
 
 void IndexClient::on_drained(Connection& connection) {

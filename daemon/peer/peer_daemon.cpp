@@ -145,7 +145,7 @@ void PeerDaemon::stop() {
     control_.stop();
 }
 
-void PeerDaemon::share_new_file(const std::string& full_path) {
+void PeerDaemon::share_new_file(const std::string& full_path, content::SharedContent known) {
     const auto& roots = shares_.roots();
     for (std::uint32_t r = 0; r < roots.size(); ++r) {
         if (!path_is_within(full_path, roots[r]) || full_path.size() <= roots[r].size() + 1) continue;
@@ -154,10 +154,12 @@ void PeerDaemon::share_new_file(const std::string& full_path) {
         auto found = std::make_shared<std::optional<ScannedFile>>();
         queue_work(
             loop_, [r, root = roots[r], rel, found] { *found = stat_shared_file(r, root, rel); },
-            [this, rel, found] {
+            [this, rel, found, known = std::move(known)] {
                 if (!*found || stopping_) return;
                 auto change = shares_.upsert(**found);
                 if (change.kind == FileChange::Kind::unchanged) return;
+                if (known && shares_.set_content(change.file_id, shares_.find(change.file_id)->key(), known))
+                    hasher_.note_known();
                 std::vector<protocol::FileEntry> entries{shares_.entry(*shares_.find(change.file_id))};
                 hasher_.prepare(entries);
                 index_.announce_added(entries);

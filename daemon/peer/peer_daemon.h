@@ -50,8 +50,9 @@ public:
     bool stopping() const { return stopping_; }
 
     // A finished download inside one of the share roots joins the share
-    // list and the index hears of that one file.
-    void share_new_file(const std::string& full_path);
+    // list and the index hears of that one file; with its hashes when the
+    // download verified them (they need no second reading).
+    void share_new_file(const std::string& full_path, content::SharedContent known);
 
     protocol::StatusResult status() const;
     // "connected as peer 4, 118 files shared"
