@@ -19,11 +19,11 @@ using Kind = PeerChoice::Kind;
 
 Holder holder(std::uint32_t peer_id, std::string name, std::string address, std::uint16_t port,
               std::uint64_t file_id = 1) {
-    return {peer_id, std::move(name), std::move(address), port, file_id};
+    return {peer_id, std::move(name), std::move(address), port, file_id, {}};
 }
 
 SearchHit hit(std::string name, std::uint64_t size, std::uint32_t holder_total, std::vector<Holder> holders) {
-    return {std::move(name), size, holder_total, std::move(holders)};
+    return {std::move(name), size, std::nullopt, holder_total, std::move(holders)};
 }
 
 std::vector<std::uint32_t> peer_ids(const HolderList& list) {
