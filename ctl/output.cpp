@@ -78,11 +78,15 @@ std::string TextTable::render(Heading heading, std::string_view indent) const {
 
     std::string out;
     auto add_line = [&](const std::vector<std::string>& cells) {
+        // Empty cells at the end of a row are left out with their
+        // separators, so that the line ends where its text does.
+        std::size_t used = cells.size();
+        while (used > 0 && cells[used - 1].empty()) --used;
         std::string line(indent);
-        for (std::size_t i = 0; i < cells.size(); ++i) {
+        for (std::size_t i = 0; i < used; ++i) {
             if (i > 0) line += "  ";
             std::size_t pad = widths[i] - display_width(cells[i]);
-            bool last = i + 1 == cells.size();
+            bool last = i + 1 == used;
             if (columns_[i].align == Align::right) line.append(pad, ' ');
             line += cells[i];
             if (columns_[i].align == Align::left && !last) line.append(pad, ' ');

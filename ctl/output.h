@@ -28,7 +28,8 @@ std::size_t display_width(std::string_view utf8);
 std::string truncate_display(std::string_view utf8, std::size_t width);
 
 // Columns separated by two spaces; cells must already be printable. The
-// last column is not padded, so lines carry no trailing blanks.
+// last column is not padded and empty cells at the end of a row are left
+// out, so lines carry no trailing blanks.
 class TextTable {
 public:
     enum class Align { left, right };

@@ -516,14 +516,29 @@ TEST_CASE("TextTable: no rows, empty cells") {
                              "   x  y\n");
 }
 
-// output.h promises "lines carry no trailing blanks", but an empty last cell
-// still gets the two-space separator before it: "   x  \n". No caller
-// passes an empty last cell today. Known bug: remove should_fail once fixed.
-TEST_CASE("known bug: an empty last cell leaves no trailing blanks" * doctest::should_fail()) {
+// Regression: output.h promises "lines carry no trailing blanks", but an
+// empty last cell still got the two-space separator before it ("   x  \n").
+// The peer prompt's rows end in an empty cell when a holder uses the name
+// asked for.
+TEST_CASE("an empty last cell leaves no trailing blanks") {
     TextTable blanks({{"A"}, {"B"}, {"C"}});
     blanks.add_row({"", "x", ""});
     CHECK(blanks.render() == "A  B  C\n"
                              "   x\n");
+    // Nor several, nor a padded column before them.
+    TextTable rows({{"PEER"}, {"ADDRESS"}, {"AS"}});
+    rows.add_row({"peer 1", "127.0.0.1:6022", ""});
+    rows.add_row({"peer 12", "[::1]:6020", "notes.txt"});
+    rows.add_row({"peer 3", "", ""});
+    CHECK(rows.render(TextTable::Heading::hidden, "  ") == "  peer 1   127.0.0.1:6022\n"
+                                                           "  peer 12  [::1]:6020      notes.txt\n"
+                                                           "  peer 3\n");
+    // A right-aligned column before them is still padded on its left.
+    TextTable right({{"N"}, {"V", TextTable::Align::right}, {"X"}});
+    right.add_row({"a", "1", ""});
+    right.add_row({"b", "100", "x"});
+    CHECK(right.render(TextTable::Heading::hidden) == "a    1\n"
+                                                      "b  100  x\n");
 }
 
 // ---------------------------------------------------------------- JSON writer
