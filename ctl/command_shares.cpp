@@ -82,10 +82,7 @@ void print_json(const CommandContext& ctx, const std::vector<protocol::FileEntry
         json.number_field("size", file.size);
         json.string_field("rel_path", file.rel_path);
         json.number_field("file_id", file.file_id);
-        if (file.root)
-            json.string_field("root", content::hex(*file.root));
-        else
-            json.null_field("root");
+        root_field(json, "root", file.root);
         json.end_object();
     }
     json.end_array();

@@ -40,6 +40,10 @@ std::string endpoint_text(std::string_view address, std::uint16_t port) {
     return fmt::format("{}:{}", printable(address), port);
 }
 
+std::string root_prefix(const content::Digest& root) { return content::hex(root).substr(0, root_prefix_digits); }
+
+std::string root_cell(const std::optional<content::Digest>& root) { return root ? root_prefix(*root) : "unhashed"; }
+
 std::size_t display_width(std::string_view utf8) {
     return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
         return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -199,6 +203,13 @@ std::string JsonWriter::finish() {
     assert(has_items_.empty() && !after_key_);
     out_ += '\n';
     return std::move(out_);
+}
+
+void root_field(JsonWriter& json, std::string_view name, const std::optional<content::Digest>& root) {
+    if (root)
+        json.string_field(name, content::hex(*root));
+    else
+        json.null_field(name);
 }
 
 } // namespace napster::ctl
