@@ -53,11 +53,12 @@ constexpr std::array<CommandSpec, 6> command_table = {{
      "gives whole roots. Exits 1 when nothing matches. Words starting with '-' go\n"
      "after \"--\".\n"},
     {"shares", 0, 0, run_shares, "list the files this peer shares", "", {},
-     "Lists the files napeerd shares, as it reported them to the index.\n"},
+     "Lists the files napeerd shares, as it reported them to the index, with the\n"
+     "first 12 hex digits of each one's root (\"unhashed\" until it is hashed).\n"},
     {"status", 0, 0, run_status, "show this peer's state", "", {},
      "Shows napeerd's name, its index connection, addresses, directories, shared\n"
-     "files, transfers, how it watches its shares (inotify, or rescans when inotify\n"
-     "cannot follow) and uptime.\n"},
+     "files, how many of them it has still to hash, transfers, how it watches its\n"
+     "shares (inotify, or rescans when inotify cannot follow) and uptime.\n"},
 }};
 
 // napctl looks commands up by binary search, and help lists them in order.
