@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-// napctl fetch NAME [--peer ID] [--output DIR]
+// napctl fetch NAME [--peer ID] [--output DIR] [--hash HEX]
+//             --hash HEX [NAME] ...
 
 #include "ctl/commands.h"
+#include "ctl/content_choice.h"
 #include "ctl/control_client.h"
+#include "ctl/fetch_output.h"
 #include "ctl/output.h"
 #include "ctl/peer_prompt.h"
 #include "ctl/progress_line.h"
@@ -29,8 +32,12 @@ namespace {
 // a second: this long without any frame means it is stuck.
 constexpr std::chrono::milliseconds fetch_idle_timeout{60'000};
 
+// Echoed values are cut to this many columns; a mistyped root still shows whole.
+constexpr std::size_t max_echoed_value = 70;
+
 struct FetchRequest {
-    std::string name;
+    std::string name;      // empty only with a root: napeerd takes a holder's name
+    protocol::RootHash root; // set: only this content
     std::optional<std::uint32_t> peer;
     std::string output_dir; // absolute, or empty for napeerd's download_dir
 };
@@ -51,13 +58,26 @@ Outcome<std::string> current_directory() {
 Outcome<FetchRequest> parse_request(const CommandArgs& args) {
     const CommandSpec& command = *args.command;
     FetchRequest request;
-    request.name = args.positional.front();
-    if (request.name.size() > protocol::max_file_name)
-        return usage_failure(command, fmt::format("fetch: the name is {} bytes, more than the limit of {}",
-                                                  request.name.size(), protocol::max_file_name));
-    if (auto problem = file_name_problem(request.name))
-        return usage_failure(command, fmt::format("fetch: \"{}\" is not a file name: {}",
-                                                  printable(request.name), *problem));
+    if (auto hash = args.value("--hash")) {
+        auto root = content::parse_digest(*hash);
+        if (!root)
+            return usage_failure(command, fmt::format("fetch: --hash \"{}\" is not a content root: {}",
+                                                      truncate_display(printable(*hash), max_echoed_value),
+                                                      root.error().message));
+        request.root = *root;
+    }
+    // NAME may be left out only when the root says what to fetch.
+    if (args.positional.empty()) {
+        if (!request.root) return usage_failure(command, "fetch: missing NAME (or --hash HEX)");
+    } else {
+        request.name = args.positional.front();
+        if (request.name.size() > protocol::max_file_name)
+            return usage_failure(command, fmt::format("fetch: the name is {} bytes, more than the limit of {}",
+                                                      request.name.size(), protocol::max_file_name));
+        if (auto problem = file_name_problem(request.name))
+            return usage_failure(command, fmt::format("fetch: \"{}\" is not a file name: {}",
+                                                      printable(request.name), *problem));
+    }
 
     if (auto peer = args.value("--peer")) {
         std::uint32_t id = 0;
@@ -90,28 +110,51 @@ Outcome<FetchRequest> parse_request(const CommandArgs& args) {
 // prompt would corrupt the document.
 bool can_ask(const CommandContext& ctx) { return ctx.stdin_is_terminal && ctx.stdout_is_terminal && !ctx.json; }
 
-// Asks the index who holds the name and, when there is a choice, lets the
-// person choose. Leaves request.peer unset when napeerd should choose.
-Outcome<Done> choose_holder(const CommandContext& ctx, FetchRequest& request) {
-    auto result = search_request(ctx.socket_path, request.name, true);
-    if (!result) return result.failure();
-    // An exact search matches names byte for byte, so every hit should be
-    // this name; it is checked anyway rather than trusting the index.
-    bool found = std::any_of(result->hits.begin(), result->hits.end(),
-                             [&](const protocol::SearchHit& hit) { return hit.name == request.name; });
-    if (!found) return failure(fmt::format("no file named \"{}\" at any peer", printable(request.name)));
-
-    HolderList list = collect_holders(result->hits, request.name);
+// Lets the person choose among the holders of `content`, when there is a
+// choice. Leaves request.peer unset when napeerd should choose.
+Outcome<Done> prompt_holder(const CommandContext& ctx, const Content& content, FetchRequest& request) {
+    HolderList list = collect_holders(content);
     if (list.holders.size() < 2) return Done{};
-
     PeerChoice choice = prompt_for_peer(request.name, list, ctx.in, ctx.out);
     switch (choice.kind) {
-    case PeerChoice::Kind::chosen: request.peer = choice.peer_id; return Done{};
+    case PeerChoice::Kind::chosen: {
+        request.peer = choice.peer_id;
+        // Fetched by root alone, the file is saved under the name the
+        // person saw for the holder chosen.
+        if (request.name.empty())
+            for (const auto& holder : list.holders)
+                if (holder.peer_id == choice.peer_id && !holder.names.empty()) request.name = holder.names.front();
+        return Done{};
+    }
     case PeerChoice::Kind::cancelled: return failure("fetch cancelled");
     case PeerChoice::Kind::no_valid_choice:
         return failure(fmt::format("no valid peer chosen after {} tries", peer_prompt_tries));
     }
     return failure("fetch cancelled");
+}
+
+// A fetch by name asks the index which contents have that name, even with
+// no one to ask about holders: several contents must not be mixed into one
+// file, so the fetch goes ahead only for one, and names it by its root.
+Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
+    auto result = search_request(ctx.socket_path, request.name, true);
+    if (!result) return result.failure();
+    std::vector<Content> contents = contents_named(result->hits, request.name);
+    if (contents.empty()) return failure(fmt::format("no file named \"{}\" at any peer", printable(request.name)));
+    if (contents.size() > 1) return ambiguous_name(request.name, contents);
+    request.root = contents.front().root;
+    if (!can_ask(ctx)) return Done{};
+    return prompt_holder(ctx, contents.front(), request);
+}
+
+// A fetch by root needs the index only for the holders to choose from.
+Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
+    auto result = root_search_request(ctx.socket_path, *request.root);
+    if (!result) return result.failure();
+    // Only holders of exactly this content, whatever else the index sent.
+    auto found = content_with_root(result->hits, *request.root);
+    if (!found) return failure(fmt::format("no file with root {} at any peer", content::hex(*request.root)));
+    return prompt_holder(ctx, *found, request);
 }
 
 Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const FetchRequest& request) {
@@ -121,9 +164,11 @@ Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const Fetch
     fetch.name = request.name;
     fetch.peer = request.peer;
     fetch.output_dir = request.output_dir;
+    fetch.root = request.root;
     if (auto sent = client->send(fetch); !sent) return sent.failure();
 
-    ProgressLine progress(ctx.err, ctx.stderr_is_terminal, printable(request.name));
+    std::string label = request.name.empty() ? root_prefix(*request.root) : printable(request.name);
+    ProgressLine progress(ctx.err, ctx.stderr_is_terminal, std::move(label));
     for (;;) {
         auto frame = client->receive(fetch_idle_timeout);
         if (!frame) return frame.failure();
@@ -134,7 +179,15 @@ Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const Fetch
             progress.update(update->received, update->total);
             break;
         }
-        case protocol::MessageType::fetch_done: return decode_reply<protocol::FetchDone>(*frame);
+        case protocol::MessageType::fetch_done: {
+            auto done = decode_reply<protocol::FetchDone>(*frame);
+            if (!done) return done.failure();
+            if (request.root && done->root != request.root)
+                return invalid_reply(fmt::format("FETCH_DONE for root {}, asked for {}",
+                                                 done->root ? content::hex(*done->root) : "none",
+                                                 content::hex(*request.root)));
+            return done;
+        }
         case protocol::MessageType::error: {
             auto error = decode_reply<protocol::ErrorMessage>(*frame);
             if (!error) return error.failure();
@@ -145,33 +198,24 @@ Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const Fetch
     }
 }
 
-void print_json(const CommandContext& ctx, const protocol::FetchDone& done) {
-    JsonWriter json;
-    json.begin_object();
-    json.string_field("path", done.path);
-    json.number_field("size", done.size);
-    json.number_field("peer_id", done.peer_id);
-    json.string_field("peer_name", done.peer_name);
-    json.end_object();
-    ctx.out << json.finish();
-}
-
 } // namespace
 
 int run_fetch(const CommandContext& ctx, const CommandArgs& args) {
     auto request = parse_request(args);
     if (!request) return report(ctx, request.failure());
-    // Without a person to ask, napeerd chooses: its own search of the index
-    // is the only one, as in the seed's flow.
-    if (!request->peer && can_ask(ctx))
-        if (auto chosen = choose_holder(ctx, *request); !chosen) return report(ctx, chosen.failure());
+    // --peer skips the search: napeerd asks that peer for the name, or the
+    // root, itself.
+    if (!request->peer) {
+        if (!request->root) {
+            if (auto chosen = choose_by_name(ctx, *request); !chosen) return report(ctx, chosen.failure());
+        } else if (can_ask(ctx)) {
+            if (auto chosen = choose_by_root(ctx, *request); !chosen) return report(ctx, chosen.failure());
+        }
+    }
 
     auto done = run_transfer(ctx, *request);
     if (!done) return report(ctx, done.failure());
-    if (ctx.json)
-        print_json(ctx, *done);
-    else
-        ctx.out << printable(done->path) << '\n';
+    ctx.out << (ctx.json ? fetch_done_json(*done) : fetch_done_text(*done));
     return exit_success;
 }
 

@@ -3,7 +3,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/control_client.h"
-#include "ctl/output.h"
+#include "ctl/shares_output.h"
 #include "protocol/control_messages.h"
 #include "util/text.h"
 
@@ -53,46 +53,6 @@ Outcome<std::vector<protocol::FileEntry>> receive_shares(ControlClient& client) 
     }
 }
 
-void print_text(const CommandContext& ctx, const std::vector<protocol::FileEntry>& files) {
-    if (files.empty()) {
-        ctx.out << "no files shared\n";
-        return;
-    }
-    TextTable table({{"NAME"}, {"SIZE", TextTable::Align::right}, {"PATH"}, {"ID", TextTable::Align::right}});
-    std::uint64_t total_bytes = 0;
-    for (const auto& file : files) {
-        table.add_row({printable(file.name), human_size(file.size), printable(file.rel_path),
-                       fmt::format("{}", file.file_id)});
-        total_bytes += file.size;
-    }
-    ctx.out << table.render();
-    ctx.out << fmt::format("{} {}, {}\n", group_thousands(files.size()), files.size() == 1 ? "file" : "files",
-                           human_size(total_bytes));
-}
-
-void print_json(const CommandContext& ctx, const std::vector<protocol::FileEntry>& files) {
-    JsonWriter json;
-    json.begin_object();
-    json.number_field("total", files.size());
-    json.key("files");
-    json.begin_array();
-    for (const auto& file : files) {
-        json.begin_object();
-        json.string_field("name", file.name);
-        json.number_field("size", file.size);
-        json.string_field("rel_path", file.rel_path);
-        json.number_field("file_id", file.file_id);
-        if (file.root)
-            json.string_field("root", content::hex(*file.root));
-        else
-            json.null_field("root");
-        json.end_object();
-    }
-    json.end_array();
-    json.end_object();
-    ctx.out << json.finish();
-}
-
 } // namespace
 
 int run_shares(const CommandContext& ctx, const CommandArgs&) {
@@ -106,10 +66,7 @@ int run_shares(const CommandContext& ctx, const CommandArgs&) {
               [](const protocol::FileEntry& a, const protocol::FileEntry& b) {
                   return std::tie(a.rel_path, a.file_id) < std::tie(b.rel_path, b.file_id);
               });
-    if (ctx.json)
-        print_json(ctx, *files);
-    else
-        print_text(ctx, *files);
+    ctx.out << (ctx.json ? shares_json(*files) : shares_text(*files));
     return exit_success;
 }
 

@@ -3,99 +3,12 @@
 
 #include "ctl/commands.h"
 #include "ctl/control_client.h"
-#include "ctl/output.h"
+#include "ctl/status_output.h"
 #include "protocol/control_messages.h"
-#include "util/text.h"
-
-#include <fmt/format.h>
 
 #include <ostream>
 
 namespace napster::ctl {
-namespace {
-
-using protocol::IndexState;
-
-std::string index_text(const protocol::StatusResult& status) {
-    std::string where = printable(status.index_address);
-    switch (status.index_state) {
-    case IndexState::connected: return fmt::format("connected as peer {} ({})", status.peer_id, where);
-    case IndexState::connecting: return fmt::format("connecting to {}", where);
-    case IndexState::disconnected:
-        if (status.reconnect_in_ms > 0)
-            return fmt::format("disconnected from {}, reconnecting in {} s", where,
-                               (status.reconnect_in_ms + 999) / 1000);
-        return fmt::format("disconnected from {}", where);
-    }
-    return "unknown";
-}
-
-std::string watch_text(const protocol::StatusResult& status) {
-    switch (status.watch_state) {
-    case protocol::WatchState::inotify:
-        return fmt::format("inotify, {} dirs", group_thousands(status.watched_dirs));
-    case protocol::WatchState::rescans:
-        return fmt::format("rescans every {} s (inotify cannot follow; see napeerd's log)", status.rescan_interval);
-    case protocol::WatchState::stale:
-        return "none: inotify cannot follow and share.rescan_interval is 0 (use napctl rescan)";
-    }
-    return "unknown";
-}
-
-void print_text(const CommandContext& ctx, const protocol::StatusResult& status) {
-    std::string out;
-    // A label of "" continues the previous field on its own line.
-    auto line = [&](std::string_view label, std::string_view value) {
-        out += fmt::format("{:<16}{}\n", label.empty() ? "" : fmt::format("{}:", label), value);
-    };
-    line("name", printable(status.name));
-    line("index", index_text(status));
-    if (status.index_state != IndexState::connected && !status.last_error.empty())
-        line("last error", printable(status.last_error));
-    line("upload address", printable(status.upload_address));
-    if (status.share_dirs.empty()) line("share dirs", "(none)");
-    for (std::size_t i = 0; i < status.share_dirs.size(); ++i)
-        line(i == 0 ? "share dirs" : "", printable(status.share_dirs[i]));
-    line("download dir", printable(status.download_dir));
-    line("files shared", fmt::format("{} ({})", group_thousands(status.file_count), human_size(status.total_bytes)));
-    line("uploads", fmt::format("{} running, {} done", status.uploads_active, group_thousands(status.uploads_done)));
-    line("downloads",
-         fmt::format("{} running, {} done", status.downloads_active, group_thousands(status.downloads_done)));
-    line("share watch", watch_text(status));
-    line("uptime", human_duration(status.uptime_seconds));
-    ctx.out << out;
-}
-
-void print_json(const CommandContext& ctx, const protocol::StatusResult& status) {
-    JsonWriter json;
-    json.begin_object();
-    json.string_field("name", status.name);
-    json.string_field("index_state", protocol::index_state_name(status.index_state));
-    if (status.index_state == IndexState::connected)
-        json.number_field("peer_id", status.peer_id);
-    else
-        json.null_field("peer_id");
-    json.string_field("index_address", status.index_address);
-    json.number_field("reconnect_in_ms", status.reconnect_in_ms);
-    json.string_field("last_error", status.last_error);
-    json.string_field("upload_address", status.upload_address);
-    json.string_array_field("share_dirs", status.share_dirs);
-    json.string_field("download_dir", status.download_dir);
-    json.number_field("file_count", status.file_count);
-    json.number_field("total_bytes", status.total_bytes);
-    json.number_field("uploads_active", status.uploads_active);
-    json.number_field("uploads_done", status.uploads_done);
-    json.number_field("downloads_active", status.downloads_active);
-    json.number_field("downloads_done", status.downloads_done);
-    json.number_field("uptime_seconds", status.uptime_seconds);
-    json.string_field("watch_state", protocol::watch_state_name(status.watch_state));
-    json.number_field("watched_dirs", status.watched_dirs);
-    json.number_field("rescan_interval", status.rescan_interval);
-    json.end_object();
-    ctx.out << json.finish();
-}
-
-} // namespace
 
 int run_status(const CommandContext& ctx, const CommandArgs&) {
     auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
@@ -103,10 +16,7 @@ int run_status(const CommandContext& ctx, const CommandArgs&) {
     if (auto sent = client->send(protocol::StatusRequest{}); !sent) return report(ctx, sent.failure());
     auto status = receive_reply<protocol::StatusResult>(*client, reply_timeout);
     if (!status) return report(ctx, status.failure());
-    if (ctx.json)
-        print_json(ctx, *status);
-    else
-        print_text(ctx, *status);
+    ctx.out << (ctx.json ? status_json(*status) : status_text(*status));
     return exit_success;
 }
 

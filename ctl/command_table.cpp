@@ -16,9 +16,10 @@ constexpr std::array<OptionSpec, 4> global_option_table = {{
     {"--version", "", "show napctl's version and exit"},
 }};
 
-constexpr std::array<OptionSpec, 2> fetch_options = {{
+constexpr std::array<OptionSpec, 3> fetch_options = {{
     {"--peer", "ID", "download from this peer, without asking"},
     {"--output", "DIR", "save into DIR instead of napeerd's download_dir"},
+    {"--hash", "HEX", "only the content with this root (64 hex digits); NAME optional"},
 }};
 
 constexpr std::array<OptionSpec, 1> search_options = {{
@@ -26,11 +27,17 @@ constexpr std::array<OptionSpec, 1> search_options = {{
 }};
 
 constexpr std::array<CommandSpec, 6> command_table = {{
-    {"fetch", 1, 1, run_fetch, "download a file from a peer that holds it", "NAME", fetch_options,
-     "Downloads the file named exactly NAME. When several peers hold it and stdin and\n"
-     "stdout are terminals, napctl lists them and asks which one to use (3 tries;\n"
-     "\"cancel\" or end of input stops); otherwise napeerd chooses. On a terminal a\n"
-     "progress line is shown on stderr. Prints the path of the finished file.\n"
+    // NAME is optional with --hash only: run_fetch checks that.
+    {"fetch", 0, 1, run_fetch, "download a file from a peer that holds it", "NAME", fetch_options,
+     "Downloads the file named exactly NAME. When that name stands for several\n"
+     "different files (contents), napctl lists their roots and fetches nothing:\n"
+     "choose one with --hash ROOT. With --hash only the content with that root is\n"
+     "fetched, from any holder, whatever name it is shared under; it is saved as\n"
+     "NAME, or without NAME under a holder's name. When several peers hold it and\n"
+     "stdin and stdout are terminals, napctl lists them and asks which one to use\n"
+     "(3 tries; \"cancel\" or end of input stops); otherwise napeerd chooses. On a\n"
+     "terminal a progress line is shown on stderr. Ends with \"saved PATH (SIZE,\n"
+     "verified ROOT)\", or \"not verified\" and why.\n"
      "A relative --output DIR is taken from the current directory.\n"},
     {"help", 0, 1, run_help, "show help for napctl or for one command", "[COMMAND]", {}, ""},
     {"rescan", 0, 0, run_rescan, "walk every shared directory again", "", {},
@@ -40,14 +47,18 @@ constexpr std::array<CommandSpec, 6> command_table = {{
     {"search", 1, unlimited_args, run_search, "list files whose names contain every word",
      "WORD...", search_options,
      "Asks the index, through napeerd, for files whose names contain every WORD\n"
-     "(case-insensitive), and lists each with its size and the peers holding it.\n"
-     "Exits 1 when nothing matches. Words starting with '-' go after \"--\".\n"},
+     "(case-insensitive), and lists each content with its size, the first 12 hex\n"
+     "digits of its root (\"unhashed\" until its holders have hashed it), the peers\n"
+     "holding it and the other names they share it under (\"also as:\"). --json\n"
+     "gives whole roots. Exits 1 when nothing matches. Words starting with '-' go\n"
+     "after \"--\".\n"},
     {"shares", 0, 0, run_shares, "list the files this peer shares", "", {},
-     "Lists the files napeerd shares, as it reported them to the index.\n"},
+     "Lists the files napeerd shares, as it reported them to the index, with the\n"
+     "first 12 hex digits of each one's root (\"unhashed\" until it is hashed).\n"},
     {"status", 0, 0, run_status, "show this peer's state", "", {},
      "Shows napeerd's name, its index connection, addresses, directories, shared\n"
-     "files, transfers, how it watches its shares (inotify, or rescans when inotify\n"
-     "cannot follow) and uptime.\n"},
+     "files, how many of them it has still to hash, transfers, how it watches its\n"
+     "shares (inotify, or rescans when inotify cannot follow) and uptime.\n"},
 }};
 
 // napctl looks commands up by binary search, and help lists them in order.

@@ -30,7 +30,7 @@ constexpr std::string_view exit_status_text =
     "Exit status:\n"
     "  0  success\n"
     "  1  not found, cancelled, or napeerd reported a failure\n"
-    "  2  usage error\n"
+    "  2  usage error, or a fetch NAME that stands for several files (use --hash)\n"
     "  3  napeerd not reachable at the socket\n"
     "  4  napeerd runs but is not connected to the index\n";
 

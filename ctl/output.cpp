@@ -40,6 +40,10 @@ std::string endpoint_text(std::string_view address, std::uint16_t port) {
     return fmt::format("{}:{}", printable(address), port);
 }
 
+std::string root_prefix(const content::Digest& root) { return content::hex(root).substr(0, root_prefix_digits); }
+
+std::string root_cell(const std::optional<content::Digest>& root) { return root ? root_prefix(*root) : "unhashed"; }
+
 std::size_t display_width(std::string_view utf8) {
     return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
         return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -78,11 +82,15 @@ std::string TextTable::render(Heading heading, std::string_view indent) const {
 
     std::string out;
     auto add_line = [&](const std::vector<std::string>& cells) {
+        // Empty cells at the end of a row are left out with their
+        // separators, so that the line ends where its text does.
+        std::size_t used = cells.size();
+        while (used > 0 && cells[used - 1].empty()) --used;
         std::string line(indent);
-        for (std::size_t i = 0; i < cells.size(); ++i) {
+        for (std::size_t i = 0; i < used; ++i) {
             if (i > 0) line += "  ";
             std::size_t pad = widths[i] - display_width(cells[i]);
-            bool last = i + 1 == cells.size();
+            bool last = i + 1 == used;
             if (columns_[i].align == Align::right) line.append(pad, ' ');
             line += cells[i];
             if (columns_[i].align == Align::left && !last) line.append(pad, ' ');
@@ -195,6 +203,13 @@ std::string JsonWriter::finish() {
     assert(has_items_.empty() && !after_key_);
     out_ += '\n';
     return std::move(out_);
+}
+
+void root_field(JsonWriter& json, std::string_view name, const std::optional<content::Digest>& root) {
+    if (root)
+        json.string_field(name, content::hex(*root));
+    else
+        json.null_field(name);
 }
 
 } // namespace napster::ctl

@@ -4,7 +4,10 @@
 // How napctl shows things: sizes, aligned tables for people, and JSON for
 // scripts. Pure string building; the commands decide where it goes.
 
+#include "content/sha256.h"
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +23,17 @@ std::string human_duration(std::uint64_t seconds);
 // "127.0.0.1:6022" or "[::1]:6022".
 std::string endpoint_text(std::string_view address, std::uint16_t port);
 
+// Text shows a content root by its first 12 hex digits (48 bits): enough
+// for a person to tell contents apart by eye. --json and --hash take all 64.
+inline constexpr std::size_t root_prefix_digits = 12;
+
+// "4f1c2a9e0b3d".
+std::string root_prefix(const content::Digest& root);
+
+// A table cell for a root that is not known until the file is hashed: its
+// prefix, or "unhashed".
+std::string root_cell(const std::optional<content::Digest>& root);
+
 // Terminal columns of valid UTF-8 text, counting one per code point (what
 // printable() produces; wide CJK characters are counted as one).
 std::size_t display_width(std::string_view utf8);
@@ -28,7 +42,8 @@ std::size_t display_width(std::string_view utf8);
 std::string truncate_display(std::string_view utf8, std::size_t width);
 
 // Columns separated by two spaces; cells must already be printable. The
-// last column is not padded, so lines carry no trailing blanks.
+// last column is not padded and empty cells at the end of a row are left
+// out, so lines carry no trailing blanks.
 class TextTable {
 public:
     enum class Align { left, right };
@@ -86,5 +101,8 @@ private:
     std::vector<bool> has_items_;
     bool after_key_ = false;
 };
+
+// "name": the root in 64 lowercase hex digits, or null when there is none.
+void root_field(JsonWriter& json, std::string_view name, const std::optional<content::Digest>& root);
 
 } // namespace napster::ctl

@@ -36,21 +36,31 @@ std::optional<std::uint32_t> parse_peer_id(std::string_view answer) {
     return id;
 }
 
-std::string sizes_text(const std::vector<std::uint64_t>& sizes) {
+// What the prompt calls the content: the name it will be saved under, or
+// its root when it is fetched by root alone.
+std::string subject(std::string_view file_name, const HolderList& list) {
+    if (!file_name.empty() || !list.root) return printable(file_name);
+    return fmt::format("root {}", root_prefix(*list.root));
+}
+
+std::string names_cell(std::string_view file_name, const HolderChoice& holder) {
     std::string out;
-    for (auto size : sizes) {
-        if (!out.empty()) out += ", ";
-        out += human_size(size);
+    for (const auto& name : holder.names) {
+        if (name == file_name) continue;
+        out += out.empty() ? "as " : ", ";
+        out += printable(name);
     }
     return out;
 }
 
 void show_holders(std::string_view file_name, const HolderList& list, std::ostream& out) {
-    out << fmt::format("{} is held by {} peers:\n", printable(file_name), list.holders.size());
-    TextTable table({{"PEER"}, {"NAME"}, {"ADDRESS"}, {"SIZE"}});
+    std::string what = human_size(list.size);
+    if (!file_name.empty()) what += list.root ? fmt::format(", root {}", root_prefix(*list.root)) : ", unhashed";
+    out << fmt::format("{} is held by {} peers ({}):\n", subject(file_name, list), list.holders.size(), what);
+    TextTable table({{"PEER"}, {"NAME"}, {"ADDRESS"}, {"AS"}});
     for (const auto& holder : list.holders)
         table.add_row({fmt::format("peer {}", holder.peer_id), printable(holder.peer_name),
-                       endpoint_text(holder.address, holder.port), sizes_text(holder.sizes)});
+                       endpoint_text(holder.address, holder.port), names_cell(file_name, holder)});
     out << table.render(TextTable::Heading::hidden, "  ");
     if (list.more_unlisted) out << "  (the index knows more holders than it listed)\n";
 }
@@ -59,21 +69,20 @@ std::string tries_left(int left) { return fmt::format("{} {} left", left, left =
 
 } // namespace
 
-HolderList collect_holders(std::span<const protocol::SearchHit> hits, std::string_view name) {
+HolderList collect_holders(const Content& content) {
     HolderList list;
-    for (const auto& hit : hits) {
-        if (hit.name != name) continue;
-        if (hit.holder_total > hit.holders.size()) list.more_unlisted = true;
-        for (const auto& holder : hit.holders) {
-            auto it = std::find_if(list.holders.begin(), list.holders.end(),
-                                   [&](const HolderChoice& c) { return c.peer_id == holder.peer_id; });
-            if (it == list.holders.end()) {
-                list.holders.push_back({holder.peer_id, holder.peer_name, holder.address, holder.port, {}});
-                it = list.holders.end() - 1;
-            }
-            if (std::find(it->sizes.begin(), it->sizes.end(), hit.size) == it->sizes.end())
-                it->sizes.push_back(hit.size);
+    list.size = content.size;
+    list.root = content.root;
+    list.more_unlisted = content.holder_total > content.holders.size();
+    for (const auto& holder : content.holders) {
+        auto it = std::find_if(list.holders.begin(), list.holders.end(),
+                               [&](const HolderChoice& c) { return c.peer_id == holder.peer_id; });
+        if (it == list.holders.end()) {
+            list.holders.push_back({holder.peer_id, holder.peer_name, holder.address, holder.port, {}});
+            it = list.holders.end() - 1;
         }
+        if (std::find(it->names.begin(), it->names.end(), holder.name) == it->names.end())
+            it->names.push_back(holder.name);
     }
     std::sort(list.holders.begin(), list.holders.end(),
               [](const HolderChoice& a, const HolderChoice& b) { return a.peer_id < b.peer_id; });
@@ -100,7 +109,7 @@ PeerChoice prompt_for_peer(std::string_view file_name, const HolderList& list, s
             why = fmt::format("\"{}\" is not a peer ID", truncate_display(printable(answer), max_echoed_answer));
         } else if (std::none_of(list.holders.begin(), list.holders.end(),
                                 [&](const HolderChoice& c) { return c.peer_id == *id; })) {
-            why = fmt::format("peer {} does not hold {}", *id, printable(file_name));
+            why = fmt::format("peer {} does not hold {}", *id, subject(file_name, list));
         } else {
             return {PeerChoice::Kind::chosen, *id};
         }

@@ -6,16 +6,13 @@
 #include <fmt/format.h>
 
 namespace napster::ctl {
+namespace {
 
-Outcome<protocol::SearchResult> search_request(const std::string& socket_path, std::string query,
-                                               bool exact) {
+Outcome<protocol::SearchResult> send_search(const std::string& socket_path, protocol::Search search) {
     auto client = ControlClient::connect(socket_path, reply_timeout);
     if (!client) return client.failure();
-    protocol::Search search;
     search.request_id = search_request_id;
-    search.flags = exact ? protocol::search_flag_exact : 0;
     search.max_results = 0;
-    search.query = std::move(query);
     if (auto sent = client->send(search); !sent) return sent.failure();
     auto result = receive_reply<protocol::SearchResult>(*client, reply_timeout);
     if (!result) return result.failure();
@@ -23,6 +20,22 @@ Outcome<protocol::SearchResult> search_request(const std::string& socket_path, s
         return invalid_reply(fmt::format("SEARCH_RESULT for request {}, expected {}", result->request_id,
                                          search_request_id));
     return result;
+}
+
+} // namespace
+
+Outcome<protocol::SearchResult> search_request(const std::string& socket_path, std::string query,
+                                               bool exact) {
+    protocol::Search search;
+    search.flags = exact ? protocol::search_flag_exact : 0;
+    search.query = std::move(query);
+    return send_search(socket_path, std::move(search));
+}
+
+Outcome<protocol::SearchResult> root_search_request(const std::string& socket_path, const content::Digest& root) {
+    protocol::Search search;
+    search.root = root;
+    return send_search(socket_path, std::move(search));
 }
 
 } // namespace napster::ctl

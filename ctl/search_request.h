@@ -2,7 +2,8 @@
 #pragma once
 
 // One SEARCH on its own control connection: what `napctl search` shows and
-// what `napctl fetch` asks first to find the holders of a name.
+// what `napctl fetch` asks first to find the holders of a name, or of a
+// content by its root.
 
 #include "ctl/failure.h"
 #include "protocol/index_messages.h"
@@ -17,5 +18,8 @@ inline constexpr std::uint32_t search_request_id = 1;
 
 Outcome<protocol::SearchResult> search_request(const std::string& socket_path, std::string query,
                                                bool exact);
+
+// By content: a SEARCH with the root and an empty query.
+Outcome<protocol::SearchResult> root_search_request(const std::string& socket_path, const content::Digest& root);
 
 } // namespace napster::ctl

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // napctl's argument parsing (ctl/command_line.*), the command table
 // (ctl/command_table.*) and the argument checks its commands make before
-// they open a connection (name and query limits, fetch names and --peer).
+// they open a connection (name and query limits, fetch names, --peer and
+// --hash).
 
 #include "ctl/command_line.h"
 #include "ctl/command_table.h"
@@ -11,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <initializer_list>
 #include <sstream>
 #include <string>
@@ -143,7 +145,8 @@ TEST_CASE("find_command matches whole names only") {
 }
 
 TEST_CASE("usage lines") {
-    CHECK(usage_line(*find_command("fetch")) == "usage: napctl fetch NAME [--peer ID] [--output DIR] [--json]");
+    CHECK(usage_line(*find_command("fetch")) ==
+          "usage: napctl fetch NAME [--peer ID] [--output DIR] [--hash HEX] [--json]");
     CHECK(usage_line(*find_command("search")) == "usage: napctl search WORD... [--exact] [--json]");
     CHECK(usage_line(*find_command("status")) == "usage: napctl status [--json]");
     CHECK(usage_line(*find_command("shares")) == "usage: napctl shares [--json]");
@@ -442,6 +445,9 @@ TEST_CASE("flags take no value, options need one") {
     CHECK(peer.hint == command_hint("fetch"));
     auto output = usage_error({"fetch", "x", "--output"});
     CHECK(output.message == "option --output needs a value (DIR)");
+    auto hash = usage_error({"fetch", "x", "--hash"});
+    CHECK(hash.message == "option --hash needs a value (HEX)");
+    CHECK(hash.hint == command_hint("fetch"));
 
     // "--peer=" gives an empty value; fetch itself refuses it (see below).
     auto empty = parse({"fetch", "x", "--peer="});
@@ -450,11 +456,12 @@ TEST_CASE("flags take no value, options need one") {
 }
 
 TEST_CASE("missing and extra arguments") {
-    auto fetch_none = usage_error({"fetch"});
-    CHECK(fetch_none.message == "fetch: missing NAME");
-    CHECK(fetch_none.hint == command_hint("fetch"));
-    CHECK(usage_error({"fetch", "--peer", "4"}).message == "fetch: missing NAME");
-    CHECK(usage_error({"fetch", "--"}).message == "fetch: missing NAME");
+    // fetch may leave NAME out with --hash only, which fetch itself checks.
+    const std::string no_name = "fetch: missing NAME (or --hash HEX)";
+    check_usage_error(run({"fetch"}), "fetch", no_name);
+    check_usage_error(run({"fetch", "--peer", "4"}), "fetch", no_name);
+    check_usage_error(run({"fetch", "--"}), "fetch", no_name);
+    check_usage_error(run({"--json", "fetch", "--output", "/tmp"}), "fetch", no_name);
 
     auto fetch_two = usage_error({"fetch", "a", "b"});
     CHECK(fetch_two.message == "fetch: too many arguments");
@@ -531,6 +538,69 @@ TEST_CASE("fetch: --peer must be a peer ID") {
     // A long value is echoed cut to 40 columns.
     check_usage_error(run({"fetch", "a.txt", "--peer", std::string(100, 'z')}), "fetch",
                       limit + "\"" + std::string(37, 'z') + "...\"");
+}
+
+TEST_CASE("fetch: --hash takes a root of 64 hex digits, in either case") {
+    const std::string lower = "4f1c2a9e0b3d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7";
+    REQUIRE(lower.size() == 64);
+    std::string upper = lower;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string mixed = lower;
+    mixed[1] = 'F';
+    mixed[63] = 'E';
+    for (const std::string& root : {lower, upper, mixed, std::string(64, '0'), std::string(64, 'f')}) {
+        CAPTURE(root);
+        // Without NAME, with one, with '=', with --peer (no search).
+        check_reached_connect(run({"fetch", "--hash", root}));
+        check_reached_connect(run({"fetch", "saved-as.txt", "--hash", root}));
+        check_reached_connect(run({"fetch", "--hash=" + root, "--peer", "4"}));
+        check_reached_connect(run({"--json", "fetch", "--hash", root, "--output", "/tmp"}));
+    }
+    auto line = parse({"fetch", "--hash", "ab"});
+    REQUIRE(line.ok());
+    CHECK(line->args.positional.empty());
+    CHECK(line->args.value("--hash") == std::string("ab"));
+}
+
+TEST_CASE("fetch: a --hash that is not 64 hex digits is a usage error") {
+    const std::string good = std::string(63, 'a') + "b";
+    auto bad = [](const std::string& shown, const std::string& why) {
+        return "fetch: --hash \"" + shown + "\" is not a content root: " + why;
+    };
+    const std::string length = "a content hash is 64 hex digits, not ";
+    check_usage_error(run({"fetch", "--hash", good.substr(0, 63)}), "fetch", bad(good.substr(0, 63), length + "63"));
+    check_usage_error(run({"fetch", "--hash", good + "0"}), "fetch", bad(good + "0", length + "65"));
+    check_usage_error(run({"fetch", "--hash="}), "fetch", bad("", length + "0"));
+    check_usage_error(run({"fetch", "--hash", "4f1c2a9e0b3d"}), "fetch", bad("4f1c2a9e0b3d", length + "12"));
+    check_usage_error(run({"fetch", "--hash", "0x" + good.substr(0, 62)}), "fetch",
+                      bad("0x" + good.substr(0, 62), "a content hash is hex digits only; character 2 is 'x'"));
+    std::string spaced = " " + good.substr(1);
+    check_usage_error(run({"fetch", "--hash", spaced}), "fetch",
+                      bad(spaced, "a content hash is hex digits only; character 1 is ' '"));
+    std::string g = good;
+    g[40] = 'g';
+    check_usage_error(run({"fetch", "x", "--hash", g}), "fetch",
+                      bad(g, "a content hash is hex digits only; character 41 is 'g'"));
+    // Hostile bytes are escaped; a long value is cut to 70 columns.
+    std::string escape = good;
+    escape[0] = '\x1b';
+    check_usage_error(run({"fetch", "--hash", escape}), "fetch",
+                      bad("\\x1b" + good.substr(1), "a content hash is hex digits only; character 1 is '\\x1b'"));
+    check_usage_error(run({"fetch", "--hash", std::string(500, 'a')}), "fetch",
+                      bad(std::string(67, 'a') + "...", length + "500"));
+    // Also under --json, and also with --peer: nothing is sent.
+    check_usage_error(run({"--json", "fetch", "x", "--hash", "z", "--peer", "1"}), "fetch",
+                      bad("z", length + "1"));
+}
+
+TEST_CASE("fetch: with --hash, a NAME given is still checked") {
+    const std::string root(64, 'a');
+    check_usage_error(run({"fetch", "a/b", "--hash", root}), "fetch",
+                      "fetch: \"a/b\" is not a file name: file name contains '/'");
+    check_usage_error(run({"fetch", std::string(256, 'n'), "--hash", root}), "fetch",
+                      "fetch: the name is 256 bytes, more than the limit of 255");
+    check_usage_error(run({"fetch", "", "--hash", root}), "fetch", "fetch: \"\" is not a file name: file name is empty");
+    CHECK(usage_error({"fetch", "a", "b", "--hash", root}).message == "fetch: too many arguments");
 }
 
 TEST_CASE("fetch: --output needs a directory") {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Choosing the peer to fetch from (ctl/peer_prompt.*): merging the holders
-// of a name over search hits, and the prompt, driven through string streams.
+// Choosing the peer to fetch from (ctl/peer_prompt.*): the holders of one
+// content, one entry a peer, and the prompt, driven through string streams.
 
 #include "ctl/peer_prompt.h"
+#include "napctl_test_support.h"
 
 #include <doctest/doctest.h>
 
@@ -13,17 +14,13 @@
 namespace {
 
 using namespace napster::ctl;
+using namespace napster::napctl_test;
 using napster::protocol::Holder;
-using napster::protocol::SearchHit;
 using Kind = PeerChoice::Kind;
 
-Holder holder(std::uint32_t peer_id, std::string name, std::string address, std::uint16_t port,
-              std::uint64_t file_id = 1) {
-    return {peer_id, std::move(name), std::move(address), port, file_id};
-}
-
-SearchHit hit(std::string name, std::uint64_t size, std::uint32_t holder_total, std::vector<Holder> holders) {
-    return {std::move(name), size, holder_total, std::move(holders)};
+Content content_of(std::string name, std::uint64_t size, napster::protocol::RootHash root,
+                   std::uint32_t holder_total, std::vector<Holder> holders) {
+    return {std::move(name), size, root, holder_total, std::move(holders)};
 }
 
 std::vector<std::uint32_t> peer_ids(const HolderList& list) {
@@ -32,21 +29,21 @@ std::vector<std::uint32_t> peer_ids(const HolderList& list) {
     return ids;
 }
 
-// The README's example: three holders, dave with two sizes.
-HolderList readme_holders() {
-    std::vector<SearchHit> hits = {
-        hit("file8_3.txt", 1234, 3,
-            {holder(9, "dave", "10.0.0.9", 6020), holder(1, "bob", "127.0.0.1", 6022),
-             holder(4, "carol", "::1", 6020)}),
-        hit("file8_3.txt", 100'000'000, 1, {holder(9, "dave", "10.0.0.9", 6020, 2)}),
-    };
-    return collect_holders(hits, "file8_3.txt");
+// The README's example: three holders of one content, carol shares it as
+// notes.txt.
+Content readme_content() {
+    return content_of("file8_3.txt", 1234, root_starting("4f1c2a9e0b3d"), 3,
+                      {holder(9, "dave", "10.0.0.9", 6020, 1, "file8_3.txt"),
+                       holder(1, "bob", "127.0.0.1", 6022, 1, "file8_3.txt"),
+                       holder(4, "carol", "::1", 6020, 1, "notes.txt")});
 }
 
-const std::string readme_listing = "file8_3.txt is held by 3 peers:\n"
-                                   "  peer 1  bob    127.0.0.1:6022  1.2 KiB\n"
-                                   "  peer 4  carol  [::1]:6020      1.2 KiB\n"
-                                   "  peer 9  dave   10.0.0.9:6020   1.2 KiB, 95.4 MiB\n";
+HolderList readme_holders() { return collect_holders(readme_content()); }
+
+const std::string readme_listing = "file8_3.txt is held by 3 peers (1.2 KiB, root 4f1c2a9e0b3d):\n"
+                                   "  peer 1  bob    127.0.0.1:6022\n"
+                                   "  peer 4  carol  [::1]:6020      as notes.txt\n"
+                                   "  peer 9  dave   10.0.0.9:6020\n";
 
 const std::string ask = "Enter peer ID to fetch from (or \"cancel\"): ";
 
@@ -75,95 +72,42 @@ void check_chosen(const Prompted& p, std::uint32_t peer_id) {
 
 // ---------------------------------------------------------------- collect_holders
 
-TEST_CASE("collect_holders merges the holders of every hit with that name") {
+TEST_CASE("collect_holders: one entry a peer, sorted by peer_id, with the content's size and root") {
     HolderList list = readme_holders();
+    CHECK(list.size == 1234);
+    CHECK(list.root == root_starting("4f1c2a9e0b3d"));
     REQUIRE(list.holders.size() == 3);
-    CHECK(peer_ids(list) == std::vector<std::uint32_t>{1, 4, 9}); // sorted by peer_id
+    CHECK(peer_ids(list) == std::vector<std::uint32_t>{1, 4, 9});
     CHECK(list.holders[0].peer_name == "bob");
     CHECK(list.holders[0].address == "127.0.0.1");
     CHECK(list.holders[0].port == 6022);
-    CHECK(list.holders[0].sizes == std::vector<std::uint64_t>{1234});
+    CHECK(list.holders[0].names == std::vector<std::string>{"file8_3.txt"});
     CHECK(list.holders[1].peer_name == "carol");
     CHECK(list.holders[1].address == "::1");
+    CHECK(list.holders[1].names == std::vector<std::string>{"notes.txt"});
     CHECK(list.holders[2].peer_name == "dave");
-    // One entry per peer, with each distinct size in the order found.
-    CHECK(list.holders[2].sizes == std::vector<std::uint64_t>{1234, 100'000'000});
     CHECK_FALSE(list.more_unlisted);
 }
 
-TEST_CASE("collect_holders keeps sizes distinct and in the order found") {
-    std::vector<SearchHit> hits = {
-        hit("f", 30, 1, {holder(2, "p", "1.1.1.1", 1)}),
-        hit("f", 10, 2, {holder(2, "p", "1.1.1.1", 1), holder(3, "q", "2.2.2.2", 2)}),
-        hit("f", 30, 1, {holder(3, "q", "2.2.2.2", 2)}),
-        hit("f", 10, 1, {holder(2, "p", "1.1.1.1", 1)}), // same size again
-    };
-    HolderList list = collect_holders(hits, "f");
+TEST_CASE("collect_holders: a peer sharing the content twice is one entry with each name once") {
+    Content content = content_of("a", 10, root_starting("1"), 4,
+                                 {holder(2, "p", "1.1.1.1", 1, 1, "z"), holder(3, "q", "2.2.2.2", 2, 5, "a"),
+                                  holder(2, "p", "1.1.1.1", 1, 2, "a"), holder(2, "p", "1.1.1.1", 1, 3, "z")});
+    HolderList list = collect_holders(content);
     REQUIRE(list.holders.size() == 2);
     CHECK(list.holders[0].peer_id == 2);
-    CHECK(list.holders[0].sizes == std::vector<std::uint64_t>{30, 10});
+    CHECK(list.holders[0].names == std::vector<std::string>{"z", "a"});
     CHECK(list.holders[1].peer_id == 3);
-    CHECK(list.holders[1].sizes == std::vector<std::uint64_t>{10, 30});
+    CHECK(list.holders[1].names == std::vector<std::string>{"a"});
+    CHECK_FALSE(list.more_unlisted);
 }
 
-TEST_CASE("collect_holders matches the name byte for byte") {
-    std::vector<SearchHit> hits = {
-        hit("f.txt", 10, 1, {holder(1, "a", "1.1.1.1", 1)}),
-        hit("F.TXT", 20, 1, {holder(2, "b", "1.1.1.1", 1)}),     // other case
-        hit("f.txt ", 30, 1, {holder(3, "c", "1.1.1.1", 1)}),    // trailing space
-        hit("f.tx", 40, 1, {holder(4, "d", "1.1.1.1", 1)}),      // prefix
-        hit("xf.txt", 50, 1, {holder(5, "e", "1.1.1.1", 1)}),    // suffix
-        hit("f.txt\xff", 60, 1, {holder(6, "f", "1.1.1.1", 1)}), // extra byte
-        hit(std::string("f.txt\0", 6), 70, 1, {holder(7, "g", "1.1.1.1", 1)}),
-    };
-    HolderList list = collect_holders(hits, "f.txt");
-    CHECK(peer_ids(list) == std::vector<std::uint32_t>{1});
-    CHECK(list.holders.at(0).sizes == std::vector<std::uint64_t>{10});
-
-    CHECK(peer_ids(collect_holders(hits, "F.TXT")) == std::vector<std::uint32_t>{2});
-    CHECK(peer_ids(collect_holders(hits, "f.txt\xff")) == std::vector<std::uint32_t>{6});
-    CHECK(peer_ids(collect_holders(hits, std::string_view("f.txt\0", 6))) == std::vector<std::uint32_t>{7});
-    CHECK(collect_holders(hits, "F.txt").holders.empty());
-    CHECK(collect_holders(hits, "").holders.empty());
-
-    // Unicode normalisation forms are different bytes: "é" precomposed vs
-    // "e" + combining acute.
-    std::vector<SearchHit> accents = {
-        hit("caf\xc3\xa9", 1, 1, {holder(1, "nfc", "1.1.1.1", 1)}),
-        hit("cafe\xcc\x81", 2, 1, {holder(2, "nfd", "1.1.1.1", 1)}),
-    };
-    CHECK(peer_ids(collect_holders(accents, "caf\xc3\xa9")) == std::vector<std::uint32_t>{1});
-    CHECK(peer_ids(collect_holders(accents, "cafe\xcc\x81")) == std::vector<std::uint32_t>{2});
-}
-
-TEST_CASE("collect_holders: more_unlisted comes only from hits with that name") {
-    SUBCASE("no hits") {
-        HolderList list = collect_holders({}, "f");
-        CHECK(list.holders.empty());
-        CHECK_FALSE(list.more_unlisted);
-    }
-    SUBCASE("a matching hit that counted more holders than it listed") {
-        std::vector<SearchHit> hits = {
-            hit("f", 1, 1, {holder(1, "a", "1.1.1.1", 1)}),
-            hit("f", 2, 40, {holder(2, "b", "1.1.1.1", 1), holder(3, "c", "1.1.1.1", 1)}),
-        };
-        HolderList list = collect_holders(hits, "f");
-        CHECK(list.more_unlisted);
-        CHECK(peer_ids(list) == std::vector<std::uint32_t>{1, 2, 3});
-    }
-    SUBCASE("only another name's hit is incomplete") {
-        std::vector<SearchHit> hits = {
-            hit("f", 1, 1, {holder(1, "a", "1.1.1.1", 1)}),
-            hit("F", 2, 40, {holder(2, "b", "1.1.1.1", 1)}),
-        };
-        HolderList list = collect_holders(hits, "f");
-        CHECK_FALSE(list.more_unlisted);
-        CHECK(peer_ids(list) == std::vector<std::uint32_t>{1});
-    }
-    SUBCASE("a complete list") {
-        std::vector<SearchHit> hits = {hit("f", 1, 2, {holder(1, "a", "1.1.1.1", 1), holder(2, "b", "1.1.1.1", 1)})};
-        CHECK_FALSE(collect_holders(hits, "f").more_unlisted);
-    }
+TEST_CASE("collect_holders: more_unlisted when the index counted more holders than it listed") {
+    CHECK(collect_holders(content_of("f", 1, std::nullopt, 40, {holder(1, "a", "h", 1, 1, "f")})).more_unlisted);
+    CHECK_FALSE(collect_holders(content_of("f", 1, std::nullopt, 1, {holder(1, "a", "h", 1, 1, "f")})).more_unlisted);
+    HolderList none = collect_holders(content_of("f", 1, std::nullopt, 0, {}));
+    CHECK(none.holders.empty());
+    CHECK_FALSE(none.more_unlisted);
 }
 
 // ---------------------------------------------------------------- prompt_for_peer
@@ -285,35 +229,46 @@ TEST_CASE("prompt: the right ID on the third try") {
 }
 
 TEST_CASE("prompt: the listing notes unlisted holders") {
-    std::vector<SearchHit> hits = {
-        hit("f", 512, 10, {holder(3, "x", "10.0.0.3", 6020), holder(12, "y", "10.0.0.12", 6020)}),
-    };
-    HolderList list = collect_holders(hits, "f");
+    HolderList list = collect_holders(content_of("f", 512, std::nullopt, 10,
+                                                 {holder(3, "x", "10.0.0.3", 6020, 1, "f"),
+                                                  holder(12, "y", "10.0.0.12", 6020, 1, "f")}));
     REQUIRE(list.more_unlisted);
     Prompted p = prompt(list, "12\n", "f");
     check_chosen(p, 12);
-    CHECK(p.out == "f is held by 2 peers:\n"
-                   "  peer 3   x  10.0.0.3:6020   512 B\n"
-                   "  peer 12  y  10.0.0.12:6020  512 B\n"
+    CHECK(p.out == "f is held by 2 peers (512 B, unhashed):\n"
+                   "  peer 3   x  10.0.0.3:6020\n"
+                   "  peer 12  y  10.0.0.12:6020\n"
                    "  (the index knows more holders than it listed)\n" +
                        ask);
 }
 
+TEST_CASE("prompt: fetched by root alone, the content is named by its root and every name is shown") {
+    Content content = content_of("a.txt", 2048, root_starting("00ff00ff00ff77"), 2,
+                                 {holder(5, "p5", "10.0.0.5", 6020, 1, "b.txt"),
+                                  holder(2, "p2", "10.0.0.2", 6020, 1, "a.txt"),
+                                  holder(5, "p5", "10.0.0.5", 6020, 2, "c.txt")});
+    Prompted p = prompt(collect_holders(content), "3\n2\n", "");
+    check_chosen(p, 2);
+    CHECK(p.out == "root 00ff00ff00ff is held by 2 peers (2.0 KiB):\n"
+                   "  peer 2  p2  10.0.0.2:6020  as a.txt\n"
+                   "  peer 5  p5  10.0.0.5:6020  as b.txt, c.txt\n" +
+                       ask + "peer 3 does not hold root 00ff00ff00ff (2 tries left)\n" + ask);
+}
+
 TEST_CASE("prompt: hostile file, peer names and addresses are shown escaped") {
-    std::vector<SearchHit> hits = {
-        hit("evil\n\x1b[1m\xff", 1, 2,
-            {holder(1, "m\x1b]0;x\a", "1.1.1.1", 1), holder(2, "n\\", "::1\r", 2)}),
-    };
-    HolderList list = collect_holders(hits, "evil\n\x1b[1m\xff");
+    std::string evil = "evil\n\x1b[1m\xff";
+    HolderList list = collect_holders(content_of(evil, 1, root_starting("1"), 2,
+                                                 {holder(1, "m\x1b]0;x\a", "1.1.1.1", 1, 1, evil),
+                                                  holder(2, "n\\", "::1\r", 2, 1, "other\x1b")}));
     REQUIRE(list.holders.size() == 2);
-    Prompted p = prompt(list, "3\n", "evil\n\x1b[1m\xff");
+    Prompted p = prompt(list, "3\n", evil);
     CHECK(p.out.find('\x1b') == std::string::npos);
     CHECK(p.out.find('\a') == std::string::npos);
     CHECK(p.out.find('\r') == std::string::npos);
     CHECK(p.out.find('\xff') == std::string::npos);
-    CHECK(p.out == "evil\\x0a\\x1b[1m\\xff is held by 2 peers:\n"
-                   "  peer 1  m\\x1b]0;x\\x07  1.1.1.1:1    1 B\n"
-                   "  peer 2  n\\x5c          [::1\\x0d]:2  1 B\n" +
+    CHECK(p.out == "evil\\x0a\\x1b[1m\\xff is held by 2 peers (1 B, root 100000000000):\n"
+                   "  peer 1  m\\x1b]0;x\\x07  1.1.1.1:1\n"
+                   "  peer 2  n\\x5c          [::1\\x0d]:2  as other\\x1b\n" +
                        ask + "peer 3 does not hold evil\\x0a\\x1b[1m\\xff (2 tries left)\n" + ask + "\n");
     CHECK(p.choice.kind == Kind::cancelled);
 }

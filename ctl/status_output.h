@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What `napctl status` prints: "label: value" lines for people, one JSON
+// document for scripts. Pure string building.
+
+#include "protocol/control_messages.h"
+
+#include <string>
+
+namespace napster::ctl {
+
+// "12 files, 3.4 GiB left", or "done" when napeerd has hashed every
+// shared file: the value of the "hashing:" line.
+std::string hashing_text(const protocol::StatusResult& status);
+
+std::string status_text(const protocol::StatusResult& status);
+std::string status_json(const protocol::StatusResult& status);
+
+} // namespace napster::ctl
