@@ -407,7 +407,6 @@ TEST_CASE("the example config/peer.toml parses and states the defaults") {
     // system service uses.
     PeerConfig expected = parse_ok("");
     expected.control_socket = "/run/napster/napeerd.sock";
-    expected.state_dir = "/var/lib/napster";
     expected.source = path;
     CHECK(*config == expected);
 }
