@@ -265,7 +265,7 @@ TEST_CASE("entries are ordered by root then path, with name the last component")
     CHECK(entries[3].rel_path == "a/x.txt");
     CHECK(entries[3].name == "x.txt");
     for (const auto& e : entries)
-        CHECK(e.hash.empty());
+        CHECK_FALSE(e.root.has_value());
 
     const SharedFile* deep = catalog.find(z0);
     REQUIRE(deep != nullptr);
@@ -331,9 +331,12 @@ TEST_CASE("split_into_batches keeps every FILES_ADD frame within the frame limit
     std::vector<FileEntry> files;
     for (std::size_t i = 0; i < count; ++i)
         files.push_back(long_entry(i + 1));
-    // Hashes add to the size as well.
-    for (std::size_t i = 0; i < count; i += 3)
-        files[i].hash = std::string(protocol::max_hash, 'h');
+    // Roots add to the size as well.
+    for (std::size_t i = 0; i < count; i += 3) {
+        content::Digest root{};
+        root.fill(std::byte{0x68});
+        files[i].root = root;
+    }
 
     auto batches = split_into_batches(files);
     CHECK(batches.size() >= 3);
