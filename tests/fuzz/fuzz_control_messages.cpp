@@ -10,8 +10,9 @@
 //
 // Checks: a refusal is a malformed error naming the message; whatever
 // decodes encodes to the bytes received and decodes again to the same
-// value; a decoded FETCH names a safe file and an output dir that is empty
-// or absolute without NUL; the enum fields of STATUS_RESULT hold named
+// value; a decoded FETCH names a safe file, or no file and a root, and an
+// output dir that is empty or absolute without NUL; a FETCH_DONE is
+// verified only with a root; the enum fields of STATUS_RESULT hold named
 // values; a SHARES_BATCH holds 1..max_batch_files entries.
 #include "fuzz_check.h"
 
@@ -28,9 +29,14 @@ namespace {
 void check_fetch(const fuzz::InputFrame& input) {
     auto fetch = fuzz::check_round_trip<Fetch>(input);
     if (!fetch) return;
-    FUZZ_CHECK(is_safe_file_name(fetch->name));
+    FUZZ_CHECK(is_safe_file_name(fetch->name) || (fetch->name.empty() && fetch->root));
     FUZZ_CHECK(fetch->output_dir.empty() || fetch->output_dir.front() == '/');
     FUZZ_CHECK(fetch->output_dir.find('\0') == std::string::npos);
+}
+
+void check_fetch_done(const fuzz::InputFrame& input) {
+    auto done = fuzz::check_round_trip<FetchDone>(input);
+    if (done) FUZZ_CHECK(!done->verified || done->root);
 }
 
 void check_status_result(const fuzz::InputFrame& input) {
@@ -59,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         fuzz::check_round_trip<FetchProgress>(*input);
         break;
     case MessageType::fetch_done:
-        fuzz::check_round_trip<FetchDone>(*input);
+        check_fetch_done(*input);
         break;
     case MessageType::status:
         fuzz::check_round_trip<StatusRequest>(*input);

@@ -11,9 +11,11 @@
 // Checks: a refusal is a malformed error naming the message; whatever
 // decodes encodes to the bytes received and decodes again to the same
 // value; a decoded batch holds 1..max_batch_files entries, each a safe name
-// that is the last component of a safe relative path; a SEARCH_RESULT's size
-// is what encoded_size() says of its hits (the index relies on it to stay
-// under the frame limit), and no hit has more holders than allowed.
+// that is the last component of a safe relative path; a SEARCH has a query
+// or a root, never both; a SEARCH_RESULT's size is what encoded_size() says
+// of its hits (the index relies on it to stay under the frame limit), no
+// hit has more holders than allowed, every holder's name is safe, and in a
+// hit without a root it is the hit's name (a downloader asks for it by name).
 #include "fuzz_check.h"
 
 #include "protocol/index_messages.h"
@@ -31,7 +33,6 @@ void check_file_entries(const std::vector<FileEntry>& files) {
         FUZZ_CHECK(is_safe_file_name(file.name));
         FUZZ_CHECK(!relative_path_problem(file.rel_path));
         FUZZ_CHECK(base_name(file.rel_path) == file.name);
-        FUZZ_CHECK(file.hash.size() <= max_hash);
     }
 }
 
@@ -47,7 +48,8 @@ void check_files_remove(const fuzz::InputFrame& input) {
 void check_search(const fuzz::InputFrame& input) {
     auto search = fuzz::check_round_trip<Search>(input);
     if (!search) return;
-    FUZZ_CHECK(!search->query.empty() && search->query.size() <= max_query);
+    FUZZ_CHECK(search->query.size() <= max_query);
+    FUZZ_CHECK(search->query.empty() == search->root.has_value());
     FUZZ_CHECK((search->flags & ~search_flag_exact) == 0);
 }
 
@@ -60,6 +62,10 @@ void check_search_result(const fuzz::InputFrame& input) {
         FUZZ_CHECK(is_safe_file_name(hit.name));
         FUZZ_CHECK(hit.holders.size() <= max_holders_per_result);
         FUZZ_CHECK(hit.holder_total >= hit.holders.size());
+        for (const Holder& holder : hit.holders) {
+            FUZZ_CHECK(is_safe_file_name(holder.name));
+            FUZZ_CHECK(hit.root || holder.name == hit.name);
+        }
         size += encoded_size(hit);
     }
     FUZZ_CHECK(result->total_matches >= result->hits.size());

@@ -40,22 +40,45 @@ public:
         }
     }
 
+    // A seed must decode to what was encoded: one the codec refuses would
+    // start the fuzzer off outside the message it is named for.
     template <typename M> void message(const std::string& name, const M& m) {
-        write(name, encode_message(m));
+        Bytes frame = encode_message(m);
+        Result<M> back = decode_message<M>(ByteSpan(frame).subspan(frame_header_size));
+        if (!back || !(*back == m)) {
+            std::fprintf(stderr, "seed %s does not decode to itself: %s\n", name.c_str(),
+                         back ? "another value" : back.error().message.c_str());
+            std::exit(1);
+        }
+        write(name, frame);
     }
 
 private:
     fs::path dir_;
 };
 
-FileEntry file(std::uint64_t id, std::string rel_path, std::uint64_t size, std::string hash = "") {
-    std::string name = rel_path.substr(rel_path.rfind('/') + 1);
-    return FileEntry{id, size, std::move(name), std::move(rel_path), std::move(hash)};
+// A root whose bytes count up from `first`, as the unit tests' test_root().
+content::Digest root_of(std::uint8_t first) {
+    content::Digest root{};
+    for (std::size_t i = 0; i < root.size(); ++i)
+        root[i] = std::byte{static_cast<std::uint8_t>(first + i)};
+    return root;
 }
 
-Holder holder(std::uint32_t id, std::string address) {
-    return Holder{id, "peer" + std::to_string(id), std::move(address),
-                  static_cast<std::uint16_t>(6020 + id), 100 + id};
+FileEntry file(std::uint64_t id, std::string rel_path, std::uint64_t size,
+               RootHash root = std::nullopt) {
+    std::string name = rel_path.substr(rel_path.rfind('/') + 1);
+    return FileEntry{id, size, std::move(name), std::move(rel_path), root};
+}
+
+// A holder whose name for the file is `name`.
+Holder holder(std::uint32_t id, std::string address, std::string name) {
+    return Holder{id,
+                  "peer" + std::to_string(id),
+                  std::move(address),
+                  static_cast<std::uint16_t>(6020 + id),
+                  100 + id,
+                  std::move(name)};
 }
 
 void common_messages(const fs::path& root) {
@@ -91,39 +114,73 @@ void index_messages(const fs::path& root) {
     out.message("registered", Registered{4});
     out.message("files_add_one", FilesAdd{{file(1, "a.txt", 12)}});
     out.message("files_add_three",
-                FilesAdd{{file(1, "music/song.mp3", 4'000'000, std::string(64, 'f')),
+                FilesAdd{{file(1, "music/song.mp3", 4'000'000, root_of(0x10)),
                           file(2, "docs/deep/er/notes.txt", 0),
-                          file(3, "\xff\xfe-not-utf8.bin", 0xFFFFFFFFFFFFFFFF, "abc")}});
+                          file(3, "\xff\xfe-not-utf8.bin", 0xFFFFFFFFFFFFFFFF, root_of(0xF0))}});
     out.message("files_remove_one", FilesRemove{{7}});
     out.message("files_remove_many", FilesRemove{{1, 2, 3, 0xFFFFFFFFFFFFFFFF}});
-    out.message("search", Search{1, 0, 0, "file8"});
-    out.message("search_exact", Search{2, search_flag_exact, 50, "file8_3.txt"});
-    out.message("search_words", Search{3, 0, 1000, "two words \xc3\xa9"});
+    out.message("search", Search{1, 0, 0, "file8", std::nullopt});
+    out.message("search_exact", Search{2, search_flag_exact, 50, "file8_3.txt", std::nullopt});
+    out.message("search_words", Search{3, 0, 1000, "two words \xc3\xa9", std::nullopt});
+    out.message("search_root", Search{4, 0, 0, "", root_of(0x20)});
     out.message("search_result_empty", SearchResult{1, 0, {}});
     out.message("search_result_one",
-                SearchResult{2, 1, {SearchHit{"file8_3.txt", 42, 1, {holder(3, "127.0.0.1")}}}});
+                SearchResult{2,
+                             1,
+                             {SearchHit{"file8_3.txt",
+                                        42,
+                                        std::nullopt,
+                                        1,
+                                        {holder(3, "127.0.0.1", "file8_3.txt")}}}});
     out.message("search_result_capped",
                 SearchResult{3,
                              10,
-                             {SearchHit{"a.txt", 1, 5, {holder(1, "192.0.2.1"), holder(2, "::1")}},
-                              SearchHit{"b.txt", 2, 0, {}}}});
+                             {SearchHit{"a.txt",
+                                        1,
+                                        std::nullopt,
+                                        5,
+                                        {holder(1, "192.0.2.1", "a.txt"), holder(2, "::1", "a.txt")}},
+                              SearchHit{"b.txt", 2, std::nullopt, 0, {}}}});
+    // By content: one root, the holders' own names for it.
+    out.message("search_result_root",
+                SearchResult{4,
+                             2,
+                             {SearchHit{"a.bin",
+                                        3'000'000,
+                                        root_of(0x20),
+                                        3,
+                                        {holder(1, "192.0.2.1", "a.bin"), holder(2, "::1", "copy.bin")}},
+                              SearchHit{"b.bin", 5, std::nullopt, 1, {holder(3, "::1", "b.bin")}}}});
 }
 
 void transfer_messages(const fs::path& root) {
     CorpusWriter out(root, "fuzz_transfer_messages");
-    out.message("get", Get{4, "alice", 17, "file8_3.txt", 0});
-    out.message("get_resume", Get{unknown_peer_id, "", 1, "\xff.bin", 1'000'000});
-    out.message("get_ok", GetOk{42, 42});
-    out.message("get_ok_resumed", GetOk{1'000'000, 1});
-    out.message("get_ok_empty", GetOk{0, 0});
+    out.message("get", Get{4, "alice", 17, "file8_3.txt", std::nullopt, 0, 0});
+    out.message("get_resume", Get{unknown_peer_id, "", 1, "\xff.bin", std::nullopt, 1'000'000, 0});
+    out.message("get_range_root", Get{4, "alice", 17, "a.bin", root_of(0x30), 1 << 20, 1 << 20});
+    out.message("get_ok", GetOk{42, std::nullopt, 0, 42});
+    out.message("get_ok_resumed", GetOk{1'000'000, std::nullopt, 999'999, 1});
+    out.message("get_ok_empty", GetOk{0, std::nullopt, 0, 0});
+    out.message("get_ok_range_root", GetOk{3 << 20, root_of(0x30), 1 << 20, 1 << 20});
+    out.message("get_hashes", GetHashes{17, "a.bin", root_of(0x30), 0, 3});
+    out.message("get_hashes_max", GetHashes{17, "a.bin", root_of(0x30), 2, max_hashes_per_reply});
+    std::vector<content::Digest> leaves{root_of(0x40), root_of(0x60), root_of(0x80)};
+    out.message("hashes", Hashes{root_of(0x30), (2 << 20) + 5, 0, leaves});
+    out.message("hashes_tail", Hashes{root_of(0x30), (2 << 20) + 5, 2, {leaves[2]}});
+    out.message("hashes_past_end", Hashes{root_of(0x30), 5, 1, {}});
 }
 
 void control_messages(const fs::path& root) {
     CorpusWriter out(root, "fuzz_control_messages");
-    out.message("fetch", Fetch{"file8_3.txt", std::nullopt, ""});
-    out.message("fetch_peer_dir", Fetch{"a.txt", 3, "/home/alice/incoming"});
+    out.message("fetch", Fetch{"file8_3.txt", std::nullopt, "", std::nullopt});
+    out.message("fetch_peer_dir", Fetch{"a.txt", 3, "/home/alice/incoming", std::nullopt});
+    out.message("fetch_root", Fetch{"", std::nullopt, "", root_of(0x50)});
+    out.message("fetch_root_named", Fetch{"saved.bin", 3, "/tmp", root_of(0x50)});
     out.message("fetch_progress", FetchProgress{1024, 4096});
-    out.message("fetch_done", FetchDone{"/srv/napster/downloads/a.txt", 4096, 3, "bob"});
+    out.message("fetch_done",
+                FetchDone{"/srv/napster/downloads/a.txt", 4096, 3, "bob", std::nullopt, false});
+    out.message("fetch_done_verified",
+                FetchDone{"/srv/napster/downloads/a.bin", 4096, 3, "bob", root_of(0x50), true});
     out.message("status", StatusRequest{});
     StatusResult status;
     status.name = "alice";
@@ -138,6 +195,8 @@ void control_messages(const fs::path& root) {
     status.uptime_seconds = 3600;
     status.watched_dirs = 12;
     status.rescan_interval = 300;
+    status.hash_files_left = 7;
+    status.hash_bytes_left = 3 << 20;
     out.message("status_result_connected", status);
     status.index_state = IndexState::disconnected;
     status.reconnect_in_ms = 1500;
@@ -146,7 +205,8 @@ void control_messages(const fs::path& root) {
     status.share_dirs.clear();
     out.message("status_result_disconnected", status);
     out.message("shares", SharesRequest{});
-    out.message("shares_batch", SharesBatch{{file(1, "a.txt", 1), file(2, "d/b.txt", 2, "h")}});
+    out.message("shares_batch",
+                SharesBatch{{file(1, "a.txt", 1), file(2, "d/b.txt", 2, root_of(0x60))}});
     out.message("shares_end", SharesEnd{2});
     out.message("rescan", RescanRequest{});
     out.message("rescan_done", RescanDone{118, 3, 1});
@@ -171,9 +231,12 @@ void frames(const fs::path& root) {
     append_message(session, Welcome{});
     append_message(session, RegisterPeer{"alice", 6020});
     append_message(session, Registered{1});
-    append_message(session, FilesAdd{{file(1, "a.txt", 12), file(2, "d/b.txt", 3)}});
-    append_message(session, Search{1, 0, 0, "a"});
-    append_message(session, SearchResult{1, 1, {SearchHit{"a.txt", 12, 1, {holder(1, "::1")}}}});
+    append_message(session, FilesAdd{{file(1, "a.txt", 12), file(2, "d/b.txt", 3, root_of(0))}});
+    append_message(session, Search{1, 0, 0, "a", std::nullopt});
+    append_message(session,
+                   SearchResult{1,
+                                1,
+                                {SearchHit{"a.txt", 12, std::nullopt, 1, {holder(1, "::1", "a.txt")}}}});
     append_message(session, Ping{1});
     append_message(session, StatusRequest{});
     Bytes one = encode_message(Ping{7});

@@ -367,19 +367,21 @@ def run_daemon_once(argv, timeout=None, cwd=None):
 # big-endian length of what follows (type + payload), a u16 type, the payload.
 
 MAGIC = 0x4E415053
-VERSION = 2       # the highest protocol version napster speaks
-MIN_VERSION = 2   # the lowest
+VERSION = 3       # the highest protocol version napster speaks
+MIN_VERSION = 3   # the lowest
 CHANNEL_INDEX, CHANNEL_TRANSFER, CHANNEL_CONTROL = 1, 2, 3
 
 HELLO, WELCOME, ERROR, PING, PONG = 0x0001, 0x0002, 0x0003, 0x0004, 0x0005
 REGISTER, REGISTERED, FILES_ADD, FILES_REMOVE = 0x0101, 0x0102, 0x0103, 0x0104
 SEARCH, SEARCH_RESULT = 0x0110, 0x0111
-GET, GET_OK = 0x0201, 0x0202
+GET, GET_OK, GET_HASHES, HASHES = 0x0201, 0x0202, 0x0203, 0x0204
 FETCH, FETCH_PROGRESS, FETCH_DONE, STATUS, STATUS_RESULT = 0x0301, 0x0302, 0x0303, 0x0304, 0x0305
 SHARES, SHARES_BATCH, SHARES_END = 0x0306, 0x0307, 0x0308
 
 ERR_MALFORMED, ERR_VERSION, ERR_UNEXPECTED, ERR_LIMIT, ERR_NOT_FOUND = 1, 2, 3, 4, 5
 ERR_BUSY, ERR_NOT_CONNECTED, ERR_PERMISSION = 6, 9, 11
+
+ROOT_SIZE = 32  # a content root: the SHA-256 hash tree of content/hash_tree.h
 
 
 def u8(v):
@@ -412,6 +414,22 @@ def frame(msg_type, payload=b""):
     return u32(len(payload) + 2) + u16(msg_type) + payload
 
 
+def root_field(root=None):
+    """A root on the wire (protocol/root_field.h): a str8 of 0 bytes (None)
+    or of exactly 32."""
+    if root is None:
+        return u8(0)
+    assert len(root) == ROOT_SIZE, f"a root is {ROOT_SIZE} bytes, not {len(root)}"
+    return u8(ROOT_SIZE) + root
+
+
+def read_root(payload, at):
+    """The root field at `at`: (root or None, the offset after it)."""
+    length = payload[at]
+    assert length in (0, ROOT_SIZE), f"root field of {length} bytes"
+    return (payload[at + 1:at + 1 + length] or None), at + 1 + length
+
+
 def hello(channel, version=VERSION, magic=MAGIC, min_version=None):
     """HELLO for versions min_version..version (min_version None: the same
     as version). A version-1 HELLO has no min_version field: hello_v1()."""
@@ -424,12 +442,44 @@ def hello_v1(channel):
     return frame(HELLO, u32(MAGIC) + u16(1) + u8(channel))
 
 
-def file_entry(file_id, size, name, rel_path=None, hash_=b""):
-    return u64(file_id) + u64(size) + str8(name) + str16(rel_path if rel_path is not None else name) + str8(hash_)
+def file_entry(file_id, size, name, rel_path=None, root=None):
+    return (u64(file_id) + u64(size) + str8(name) + str16(rel_path if rel_path is not None else name)
+            + root_field(root))
 
 
-def get_request(file_id, name, requester_id=0xFFFFFFFF, requester_name=b"raw", offset=0):
-    return frame(GET, u32(requester_id) + str8(requester_name) + u64(file_id) + str8(name) + u64(offset))
+def search_request(request_id, query, flags=0, max_results=0, root=None):
+    """SEARCH: by name (query) or by content (root, query empty)."""
+    return frame(SEARCH, u32(request_id) + u8(flags) + u16(max_results) + str16(query) + root_field(root))
+
+
+def get_request(file_id, name, requester_id=0xFFFFFFFF, requester_name=b"raw", offset=0, length=0,
+                root=None):
+    """GET of `length` bytes from `offset` (length 0: to the end)."""
+    return frame(GET, u32(requester_id) + str8(requester_name) + u64(file_id) + str8(name) + root_field(root)
+                 + u64(offset) + u64(length))
+
+
+def get_ok(size, offset=0, length=None, root=None):
+    """GET_OK for bytes offset .. offset + length of a file of `size` bytes
+    (length None: to the end)."""
+    if length is None:
+        length = size - offset
+    return frame(GET_OK, u64(size) + root_field(root) + u64(offset) + u64(length))
+
+
+def parse_get_ok(payload):
+    """A GET_OK payload as (size, root, offset, length); the whole payload
+    must be used."""
+    (size,) = struct.unpack(">Q", payload[:8])
+    root, at = read_root(payload, 8)
+    offset, length = struct.unpack(">QQ", payload[at:])
+    return size, root, offset, length
+
+
+def fetch_request(name, peer=None, output_dir=b"", root=None):
+    """FETCH (control channel): by name, or by root with the name empty."""
+    return frame(FETCH, str8(name) + u8(0 if peer is None else 1) + u32(peer or 0) + str16(output_dir)
+                 + root_field(root))
 
 
 class RawClient:

@@ -6,7 +6,7 @@ finds its socket."""
 import os
 import re
 
-from harness import (NAPEERD, NAPINDEXD, NapsterTestCase, check_no_sanitizer_report, main,
+from harness import (NAPEERD, NAPINDEXD, VERSION, NapsterTestCase, check_no_sanitizer_report, main,
                      run_daemon_once, run_napctl)
 
 
@@ -32,7 +32,7 @@ class DaemonCommandLine(NapsterTestCase):
         for program, name in ((NAPINDEXD, "napindexd"), (NAPEERD, "napeerd")):
             with self.subTest(program=name):
                 out = self.run_ok([program, "--version"])
-                self.assertRegex(out, rf"^{name} \d+\.\d+\.\d+ \(protocol version 2\)\n$")
+                self.assertRegex(out, rf"^{name} \d+\.\d+\.\d+ \(protocol version {VERSION}\)\n$")
 
     def test_unknown_option_is_a_usage_error(self):
         for program in (NAPINDEXD, NAPEERD):

@@ -14,8 +14,8 @@ import select
 import subprocess
 import time
 
-from harness import (DEADLINE, GET_OK, NAPCTL, FakeHolder, NapsterTestCase,
-                     check_no_sanitizer_report, content, frame, main, partial_files, u64, wait_for)
+from harness import (DEADLINE, NAPCTL, FakeHolder, NapsterTestCase, check_no_sanitizer_report, content,
+                     get_ok, main, partial_files, wait_for)
 
 SHARED = content("fetch choice: shared.bin", 100 * 1024)
 SOLO = content("fetch choice: solo.bin", 100 * 1024)
@@ -219,7 +219,7 @@ class FetchChoice(NapsterTestCase):
         body = content("fetch choice: fallback", 100 * 1024)
 
         def serve(conn, get_payload):
-            conn.sendall(frame(GET_OK, u64(len(body)) + u64(len(body))) + body)
+            conn.sendall(get_ok(len(body)) + body)
 
         # The dead one registers first: the index lists holders by peer ID.
         dead = FakeHolder(self.index.port, "dead", {1: ("fallback.bin", len(body))}, serve)

@@ -16,11 +16,14 @@ import subprocess
 import threading
 
 from harness import (CHANNEL_CONTROL, CHANNEL_INDEX, CHANNEL_TRANSFER, DEADLINE, ERR_MALFORMED, PING, PONG,
-                     ERR_NOT_FOUND, ERR_UNEXPECTED, ERR_VERSION, ERROR, FETCH, FILES_ADD, GET_OK, HELLO,
+                     ERR_NOT_FOUND, ERR_UNEXPECTED, ERR_VERSION, ERROR, FETCH, FILES_ADD, GET, GET_OK, HELLO,
                      NAPCTL, REGISTER, REGISTERED, SEARCH, SEARCH_RESULT, STATUS, WELCOME, FakeHolder,
-                     NapsterTestCase, RawClient, content, file_entry, frame, get_request, hello, main,
-                     VERSION, hello_v1, parse_error, partial_files, str8, str16, u8, u16, u32, u64,
-                     wait_for)
+                     NapsterTestCase, RawClient, content, fetch_request, file_entry, frame, get_ok,
+                     get_request, hello, main, parse_get_ok, VERSION, hello_v1, parse_error, partial_files,
+                     read_root, root_field, search_request, str8, str16, u8, u16, u32, u64, wait_for)
+
+# A well-formed root: 32 bytes (what a hash tree's root is; no file here has it).
+SOME_ROOT = bytes(range(32))
 
 HOLDER_FILES = {
     "wanted.bin": content("hostile: wanted", 100 * 1024),
@@ -169,7 +172,7 @@ class HostileInput(NapsterTestCase):
         with RawClient(self.holder.socket_path) as client:
             client.handshake(CHANNEL_CONTROL)
             # One write, so napeerd reads both before the index can answer.
-            client.send(frame(SEARCH, u32(1) + u8(0) + u16(0) + str16(b"wanted")) + frame(STATUS))
+            client.send(search_request(1, b"wanted") + frame(STATUS))
             frames = []
             while True:
                 got = client.read_frame()
@@ -226,8 +229,9 @@ class HostileInput(NapsterTestCase):
                 client.send(get_request(self.file_ids["wanted.bin"], "wanted.bin"))
                 reply = client.read_frame()
                 self.assertEqual(reply[0], GET_OK, repr(reply))
-                size, length = struct.unpack(">QQ", reply[1])
-                self.assertEqual((size, length), (len(HOLDER_FILES["wanted.bin"]),) * 2)
+                size, root, offset, length = parse_get_ok(reply[1])
+                self.assertEqual((size, offset, length), (len(HOLDER_FILES["wanted.bin"]), 0,
+                                                          len(HOLDER_FILES["wanted.bin"])))
                 self.assertEqual(client.read_raw(length), HOLDER_FILES["wanted.bin"])
                 self.assertEqual(client.wait_closed(), b"")
         finally:
@@ -319,28 +323,48 @@ class HostileInput(NapsterTestCase):
     def test_search_before_register(self):
         with RawClient(("127.0.0.1", self.index.port)) as client:
             client.handshake(CHANNEL_INDEX)
-            client.send(frame(SEARCH, u32(1) + u8(0) + u16(0) + str16("wanted")))
+            client.send(search_request(1, "wanted"))
             self.expect_error_then_close(client, ERR_UNEXPECTED)
         self.assert_still_serving()
 
-    def test_search_with_reserved_flags_or_empty_query(self):
-        for payload in (u32(1) + u8(0x80) + u16(0) + str16("wanted"),
-                        u32(1) + u8(0) + u16(0) + str16("")):
-            client, _ = self.registered_fake("searcher")
-            with client:
-                client.send(frame(SEARCH, payload))
-                self.expect_error_then_close(client, ERR_MALFORMED)
-            self.assert_still_serving()
+    def test_malformed_search(self):
+        head = u32(1) + u8(0) + u16(0)
+        cases = {
+            "reserved flags": search_request(1, "wanted", flags=0x80),
+            "no query, no root": search_request(1, ""),
+            "a query and a root": search_request(1, "wanted", root=SOME_ROOT),
+            "a root of 31 bytes": frame(SEARCH, head + str16("") + u8(31) + SOME_ROOT[:31]),
+            "a root of 33 bytes": frame(SEARCH, head + str16("") + u8(33) + SOME_ROOT + b"!"),
+            "no root field (version 2)": frame(SEARCH, head + str16("wanted")),
+        }
+        for label, request in cases.items():
+            with self.subTest(case=label):
+                client, _ = self.registered_fake("searcher")
+                with client:
+                    client.send(request)
+                    text = self.expect_error_then_close(client, ERR_MALFORMED)
+                    self.assertIn("SEARCH", text)
+                self.assert_still_serving()
 
     def test_a_raw_peer_can_search(self):
         # The positive case for the frames above: a well-formed SEARCH works.
         client, _ = self.registered_fake("polite")
         with client:
-            client.send(frame(SEARCH, u32(77) + u8(1) + u16(0) + str16("wanted.bin")))
+            client.send(search_request(77, "wanted.bin", flags=1))
             reply = client.read_frame()
             self.assertEqual(reply[0], SEARCH_RESULT, repr(reply))
             request_id, total, hits = struct.unpack(">IIH", reply[1][:10])
             self.assertEqual((request_id, total, hits), (77, 1, 1))
+            # The hit: name, size, root (none or 32 bytes), holder total and
+            # count, then the one holder, whose own name for the file ends it.
+            at = 10
+            name = reply[1][at + 1:at + 1 + reply[1][at]]
+            at += 1 + len(name)
+            (size,) = struct.unpack(">Q", reply[1][at:at + 8])
+            self.assertEqual((name, size), (b"wanted.bin", len(HOLDER_FILES["wanted.bin"])))
+            _, at = read_root(reply[1], at + 8)
+            self.assertEqual(struct.unpack(">IH", reply[1][at:at + 6]), (1, 1))
+            self.assertTrue(reply[1].endswith(str8("wanted.bin")), repr(reply))
 
     # -------------------------------------------------------------- upload port
 
@@ -385,9 +409,27 @@ class HostileInput(NapsterTestCase):
             client.send(get_request(self.file_ids["wanted.bin"], "wanted.bin", offset=1000))
             reply = client.read_frame()
             self.assertEqual(reply[0], GET_OK, repr(reply))
-            self.assertEqual(struct.unpack(">QQ", reply[1]), (len(data), len(data) - 1000))
+            size, root, offset, length = parse_get_ok(reply[1])
+            self.assertEqual((size, offset, length), (len(data), 1000, len(data) - 1000))
             self.assertEqual(client.read_raw(len(data) - 1000), data[1000:])
             self.assertEqual(client.wait_closed(), b"")
+
+    def test_malformed_get(self):
+        file_id = self.file_ids["wanted.bin"]
+        head = u32(0xFFFFFFFF) + str8("raw") + u64(file_id) + str8("wanted.bin")
+        cases = {
+            "offset + length overflows": get_request(file_id, "wanted.bin", offset=2 ** 64 - 1, length=1),
+            "a root of 1 byte": frame(GET, head + u8(1) + b"\0" + u64(0) + u64(0)),
+            "a root of 31 bytes": frame(GET, head + u8(31) + SOME_ROOT[:31] + u64(0) + u64(0)),
+            "no root and no length (version 2)": frame(GET, head + u64(0)),
+        }
+        for label, request in cases.items():
+            with self.subTest(case=label):
+                with self.upload_client() as client:
+                    client.send(request)
+                    text = self.expect_error_then_close(client, ERR_MALFORMED)
+                    self.assertIn("GET", text)
+        self.assert_still_serving()
 
     def test_a_second_get_on_one_connection(self):
         with self.upload_client() as client:
@@ -457,19 +499,24 @@ class HostileInput(NapsterTestCase):
         client.handshake(CHANNEL_CONTROL)
         return client
 
-    def test_control_fetch_with_a_bad_name_or_output_dir(self):
+    def test_control_fetch_with_a_bad_name_root_or_output_dir(self):
+        no_peer = u8(0) + u32(0) + str16(b"")
         cases = {
-            "slash": str8(b"../x") + u8(0) + u32(0) + str16(b""),
-            "dotdot": str8(b"..") + u8(0) + u32(0) + str16(b""),
-            "relative output": str8(b"wanted.bin") + u8(0) + u32(0) + str16(b"relative/dir"),
-            "peer flag 2": str8(b"wanted.bin") + u8(2) + u32(0) + str16(b""),
-            "NUL in output": str8(b"wanted.bin") + u8(0) + u32(0) + str16(b"/tmp/a\0b"),
+            "slash": fetch_request(b"../x"),
+            "dotdot": fetch_request(b".."),
+            "dotdot with a root": fetch_request(b"..", root=SOME_ROOT),
+            "empty name, no root": fetch_request(b""),
+            "relative output": fetch_request(b"wanted.bin", output_dir=b"relative/dir"),
+            "peer flag 2": frame(FETCH, str8(b"wanted.bin") + u8(2) + u32(0) + str16(b"") + root_field()),
+            "NUL in output": fetch_request(b"wanted.bin", output_dir=b"/tmp/a\0b"),
+            "a root of 31 bytes": frame(FETCH, str8(b"") + no_peer + u8(31) + SOME_ROOT[:31]),
+            "no root field (version 2)": frame(FETCH, str8(b"wanted.bin") + no_peer),
         }
-        for label, payload in cases.items():
+        for label, request in cases.items():
             with self.subTest(case=label):
                 with RawClient(self.asker.socket_path) as client:
                     client.handshake(CHANNEL_CONTROL)
-                    client.send(frame(FETCH, payload))
+                    client.send(request)
                     self.expect_error_then_close(client, ERR_MALFORMED)
                 self.assertEqual(os.listdir(self.asker.download_dir), [])
         self.assert_still_serving()
@@ -509,7 +556,7 @@ class HostileInput(NapsterTestCase):
         body = content("hostile: short", 200 * 1024)
 
         def serve(conn, get_payload):
-            conn.sendall(frame(GET_OK, u64(len(body)) + u64(len(body))) + body[:-1000])
+            conn.sendall(get_ok(len(body)) + body[:-1000])
         self.assert_fetch_fails_cleanly(self.fake_holder("shorty", body, serve))
 
     def test_holder_that_announces_more_than_the_index_listed(self):
@@ -520,7 +567,7 @@ class HostileInput(NapsterTestCase):
         oversized = content("hostile: oversized", 40_000)
 
         def serve(conn, get_payload):
-            conn.sendall(frame(GET_OK, u64(len(oversized)) + u64(len(oversized))) + oversized)
+            conn.sendall(get_ok(len(oversized)) + oversized)
         fake = self.fake_holder("bloater", listed, serve)
         result = self.ctl(self.asker, "fetch", "lie.bin", "--peer", str(fake.peer_id))
         self.assertExit(result, 1)
@@ -534,7 +581,7 @@ class HostileInput(NapsterTestCase):
         release = threading.Event()
 
         def serve(conn, get_payload):
-            conn.sendall(frame(GET_OK, u64(len(body)) + u64(len(body))) + body[:len(body) // 2])
+            conn.sendall(get_ok(len(body)) + body[:len(body) // 2])
             release.wait(6 * DEADLINE)  # then stall until the test ends
 
         fake = self.fake_holder("staller", body, serve)

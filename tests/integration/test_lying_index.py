@@ -12,17 +12,19 @@ import struct
 import threading
 
 from harness import (CHANNEL_INDEX, DEADLINE, FILES_ADD, HELLO, PING, PONG, REGISTER, REGISTERED, SEARCH,
-                     SEARCH_RESULT, VERSION, WELCOME, NapsterTestCase, RawClient, frame, main, str8, u8,
-                     u16, u32, u64, wait_for)
+                     SEARCH_RESULT, VERSION, WELCOME, NapsterTestCase, RawClient, frame, main, root_field,
+                     str8, str16, u16, u32, u64, wait_for)
 
 
 def search_result(request_id, hits):
-    """hits: [(name, size, [(peer_id, peer_name, address, port, file_id)])]"""
+    """hits: [(name, size, root, [(peer_id, peer_name, address, port, file_id)])]. A hit
+    without a root (None) is one name: each holder's name for the file is the hit's,
+    or napeerd would refuse the whole reply as malformed, not for the lie."""
     body = u32(request_id) + u32(len(hits)) + u16(len(hits))
-    for name, size, holders in hits:
-        body += str8(name) + u64(size) + u32(len(holders)) + u16(len(holders))
+    for name, size, root, holders in hits:
+        body += str8(name) + u64(size) + root_field(root) + u32(len(holders)) + u16(len(holders))
         for peer_id, peer_name, address, port, file_id in holders:
-            body += u32(peer_id) + str8(peer_name) + str8(address) + u16(port) + u64(file_id)
+            body += u32(peer_id) + str8(peer_name) + str8(address) + u16(port) + u64(file_id) + str8(name)
     return frame(SEARCH_RESULT, body)
 
 
@@ -90,8 +92,8 @@ class LyingIndexTests(NapsterTestCase):
         self.addCleanup(self.holder.close)
         port = self.holder.getsockname()[1]
         self.index = LyingIndex([
-            (b"other.txt", 5, [(3, b"liar", b"127.0.0.1", port, 1)]),
-            (b"INNOCENT.TXT", 5, [(3, b"liar", b"127.0.0.1", port, 2)]),
+            (b"other.txt", 5, None, [(3, b"liar", b"127.0.0.1", port, 1)]),
+            (b"INNOCENT.TXT", 5, None, [(3, b"liar", b"127.0.0.1", port, 2)]),
         ])
         self.addCleanup(self.index.close)
         self.peer = self.start_peer("p1", self.index.port, wait_connected=False)
@@ -105,6 +107,12 @@ class LyingIndexTests(NapsterTestCase):
         self.assertExit(result, 1)
         self.assertIn("innocent.txt", result.err)
         self.assertEqual(len(self.index.searches), 1)
+        # A version-3 SEARCH by name: the query, then an empty root field.
+        self.assertTrue(self.index.searches[0].endswith(str16("innocent.txt") + root_field()),
+                        repr(self.index.searches[0]))
+        # The reply was taken as well-formed: a malformed one would have
+        # cost napeerd its index connection, and the lie would go untested.
+        self.assertEqual(self.ctl(self.peer, "status", "--json").json()["index_state"], "connected")
         # Nobody went to the holder of the wrong names.
         try:
             conn, _ = self.holder.accept()

@@ -11,8 +11,8 @@ import os
 import re
 import socket
 
-from harness import (GET_OK, FakeHolder, NapsterTestCase, content, frame, main, partial_files,
-                     sha256, u64, wait_for)
+from harness import (FakeHolder, NapsterTestCase, content, get_ok, main, partial_files, sha256,
+                     wait_for)
 
 P1_FILES = {f"file{i}_1.txt": f"file {i} of peer 1: {'x' * i}\n".encode() for i in range(1, 11)}
 P3_FILES = {
@@ -126,7 +126,7 @@ class SeedCase1(NapsterTestCase):
         body = b"file 8 of peer 3, sent with GET_OK\n"
 
         def serve(conn, get_payload):
-            conn.sendall(frame(GET_OK, u64(len(body)) + u64(len(body))) + body)
+            conn.sendall(get_ok(len(body)) + body)
             conn.shutdown(socket.SHUT_WR)
 
         fake = FakeHolder(self.index.port, "fake3", {42: ("tiny8_3.txt", len(body))}, serve)

@@ -2,16 +2,19 @@
 #pragma once
 
 // Helpers the codec tests share: a deterministic random source, round
-// trips through the frame codec, and the truncation and refusal checks.
+// trips through the frame codec, the truncation and refusal checks, and
+// content roots (protocol/root_field.h) to put in messages.
 // Payloads are copied into buffers of exactly their size so that
 // AddressSanitizer sees any read past the end.
 
+#include "content/sha256.h"
 #include "protocol/frame_codec.h"
 #include "protocol/message_codec.h"
 #include "util/text.h"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <type_traits>
 #include <string>
@@ -44,6 +47,16 @@ inline Bytes prefix(const Bytes& in, std::size_t len) {
 inline std::string hex(const Bytes& b) {
     return hex_encode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
 }
+
+// A root whose bytes count up from `first`: recognisable in a hex dump, and
+// (unlike all zeros) not mistaken for padding.
+inline content::Digest test_root(std::uint8_t first = 0) {
+    content::Digest root{};
+    for (std::size_t i = 0; i < root.size(); ++i) root[i] = std::byte{static_cast<std::uint8_t>(first + i)};
+    return root;
+}
+
+inline std::string hex(const content::Digest& d) { return hex(Bytes(d.begin(), d.end())); }
 
 template <typename M> Bytes payload_of(const M& m) {
     Bytes frame = protocol::encode_message(m);
@@ -89,6 +102,31 @@ template <typename M> void check_refused(const Bytes& payload, const std::string
     REQUIRE_FALSE(r.ok());
     CAPTURE(r.error().message);
     CHECK(r.error().message.find(needle) != std::string::npos);
+}
+
+// m's payload with its root field rewritten as a str8 of `length` bytes,
+// what a sender breaking the rule would write. The field is found by the
+// root's bytes, which must follow its length byte in the payload.
+template <typename M> Bytes with_root_length(const M& m, const content::Digest& root, std::size_t length) {
+    Bytes payload = payload_of(m);
+    auto at = std::search(payload.begin(), payload.end(), root.begin(), root.end());
+    REQUIRE(at != payload.end());
+    REQUIRE(at != payload.begin());
+    REQUIRE(std::to_integer<std::size_t>(*(at - 1)) == root.size());
+    Bytes field(length + 1, std::byte{0xA5});
+    field[0] = std::byte{static_cast<std::uint8_t>(length)};
+    at = payload.erase(at - 1, at + static_cast<std::ptrdiff_t>(root.size()));
+    payload.insert(at, field.begin(), field.end());
+    return payload;
+}
+
+// A root of any length but 0 or 32 bytes is refused, and the refusal names
+// the length. m must carry `root` (test_root() of some byte).
+template <typename M> void check_root_lengths_refused(const M& m, const content::Digest& root) {
+    for (std::size_t length : {1, 31, 33, 255}) {
+        CAPTURE(length);
+        check_refused<M>(with_root_length(m, root, length), "root is " + std::to_string(length) + " bytes");
+    }
 }
 
 } // namespace napster::codec_test

@@ -19,7 +19,7 @@ using namespace napster::codec_test;
 namespace {
 
 FileEntry file(std::uint64_t id, std::string name) {
-    return FileEntry{id, id * 100, name, "share/" + name, ""};
+    return FileEntry{id, id * 100, name, "share/" + name, std::nullopt};
 }
 
 StatusResult full_status() {
@@ -43,6 +43,8 @@ StatusResult full_status() {
     s.watch_state = WatchState::rescans;
     s.watched_dirs = 1000;
     s.rescan_interval = 300;
+    s.hash_files_left = 3;
+    s.hash_bytes_left = 0x0102030405060708ULL;
     return s;
 }
 
@@ -51,37 +53,61 @@ StatusResult full_status() {
 // ---------------------------------------------------------------- FETCH
 
 TEST_CASE("FETCH round-trips") {
-    round_trip(Fetch{"file8_3.txt", std::nullopt, ""});
-    round_trip(Fetch{"file8_3.txt", 0u, ""});
-    round_trip(Fetch{"file8_3.txt", 0xFFFFFFFFu, "/tmp/out"});
-    round_trip(Fetch{std::string(max_file_name, 'n'), 3u, "/" + std::string(max_dir_path - 1, 'd')});
-    check_truncated_and_trailing(Fetch{"x", 7u, "/tmp"});
-    check_truncated_and_trailing(Fetch{"x", std::nullopt, ""});
+    round_trip(Fetch{"file8_3.txt", std::nullopt, "", std::nullopt});
+    round_trip(Fetch{"file8_3.txt", 0u, "", std::nullopt});
+    round_trip(Fetch{"file8_3.txt", 0xFFFFFFFFu, "/tmp/out", std::nullopt});
+    round_trip(Fetch{std::string(max_file_name, 'n'), 3u, "/" + std::string(max_dir_path - 1, 'd'), test_root()});
+    // By content: a name to save under, or none.
+    Fetch by_root = round_trip(Fetch{"", std::nullopt, "", test_root(4)});
+    CHECK(by_root.root == test_root(4));
+    CHECK(by_root.name.empty());
+    round_trip(Fetch{"saved.bin", 2u, "/tmp", test_root()});
+    check_truncated_and_trailing(Fetch{"x", 7u, "/tmp", std::nullopt});
+    check_truncated_and_trailing(Fetch{"x", std::nullopt, "", std::nullopt});
+    check_truncated_and_trailing(Fetch{"", 7u, "/tmp", test_root()});
 }
 
-TEST_CASE("FETCH layout") {
-    CHECK(hex(encode_message(Fetch{"ab", 5u, "/t"})) ==
-          "0000000e" "0301" "026162" "01" "00000005" "00022f74");
-    CHECK(hex(encode_message(Fetch{"ab", std::nullopt, ""})) == "0000000c" "0301" "026162" "00" "00000000" "0000");
+TEST_CASE("FETCH layout: the root at the end") {
+    CHECK(hex(encode_message(Fetch{"ab", 5u, "/t", std::nullopt})) ==
+          "0000000f" "0301" "026162" "01" "00000005" "00022f74" "00");
+    CHECK(hex(encode_message(Fetch{"ab", std::nullopt, "", std::nullopt})) ==
+          "0000000d" "0301" "026162" "00" "00000000" "0000" "00");
+    CHECK(hex(encode_message(Fetch{"", std::nullopt, "", test_root()})) ==
+          "0000002b" "0301" "00" "00" "00000000" "0000" "20" + hex(test_root()));
 }
 
 TEST_CASE("FETCH keeps non-UTF-8 names byte-exact") {
     std::string name("\xff\xfe\xc3\x28", 4);
-    Fetch back = round_trip(Fetch{name, std::nullopt, ""});
+    Fetch back = round_trip(Fetch{name, std::nullopt, "", std::nullopt});
     CHECK(hex_encode(back.name) == "fffec328");
 }
 
-TEST_CASE("FETCH refuses unsafe names") {
-    for (std::string bad : {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
-                            std::string("a\0b", 3)}) {
-        CAPTURE(bad);
-        check_refused<Fetch>(payload_of(Fetch{bad, std::nullopt, ""}), "file name");
+TEST_CASE("FETCH refuses unsafe names, with a root or without") {
+    for (RootHash root : {RootHash{}, RootHash{test_root()}}) {
+        for (std::string bad : {std::string("."), std::string(".."), std::string("a/b"), std::string("a\0b", 3)}) {
+            CAPTURE(bad);
+            check_refused<Fetch>(payload_of(Fetch{bad, std::nullopt, "", root}), "file name");
+        }
+        CHECK_FALSE(
+            decode_message<Fetch>(payload_of(Fetch{std::string(max_file_name + 1, 'n'), std::nullopt, "", root}))
+                .ok());
     }
-    CHECK_FALSE(decode_message<Fetch>(payload_of(Fetch{std::string(max_file_name + 1, 'n'), std::nullopt, ""})).ok());
+}
+
+TEST_CASE("FETCH may leave the name empty only with a root") {
+    round_trip(Fetch{"", std::nullopt, "", test_root()});
+    check_refused<Fetch>(payload_of(Fetch{"", std::nullopt, "", std::nullopt}),
+                         "file name is empty and no root is given");
+    check_refused<Fetch>(payload_of(Fetch{"", 3u, "/tmp", std::nullopt}), "file name is empty");
+}
+
+TEST_CASE("FETCH root: none or 32 bytes, nothing else") {
+    check_root_lengths_refused(Fetch{"x", 3u, "/tmp", test_root()}, test_root());
+    check_root_lengths_refused(Fetch{"", std::nullopt, "", test_root()}, test_root());
 }
 
 TEST_CASE("FETCH refuses a peer flag other than 0 or 1") {
-    Bytes p = payload_of(Fetch{"x", 5u, ""});
+    Bytes p = payload_of(Fetch{"x", 5u, "", std::nullopt});
     p[2] = std::byte{2};
     check_refused<Fetch>(p, "peer flag");
 }
@@ -89,15 +115,16 @@ TEST_CASE("FETCH refuses a peer flag other than 0 or 1") {
 // Regression: a peer id without the peer flag was accepted and dropped, so
 // the decoder took two encodings for one message. Reserved bytes must be zero.
 TEST_CASE("FETCH refuses a peer id when the peer flag is 0") {
-    Bytes p = payload_of(Fetch{"x", std::nullopt, ""});
+    Bytes p = payload_of(Fetch{"x", std::nullopt, "", std::nullopt});
     p[6] = std::byte{1};
     check_refused<Fetch>(p, "peer id");
 }
 
 TEST_CASE("FETCH output dir rules") {
-    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, "relative/dir"}), "absolute");
-    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, std::string("/a\0b", 4)}), "NUL");
-    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, "/" + std::string(max_dir_path, 'd')}), "output dir");
+    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, "relative/dir", std::nullopt}), "absolute");
+    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, std::string("/a\0b", 4), std::nullopt}), "NUL");
+    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, "/" + std::string(max_dir_path, 'd'), std::nullopt}),
+                         "output dir");
 }
 
 // ---------------------------------------------------------------- FETCH_PROGRESS / FETCH_DONE
@@ -110,17 +137,49 @@ TEST_CASE("FETCH_PROGRESS round-trips") {
 }
 
 TEST_CASE("FETCH_DONE round-trips") {
-    round_trip(FetchDone{"/srv/napster/downloads/file8_3.txt", 1234, 2, "bob"});
-    round_trip(FetchDone{"", 0, 0, ""});
-    round_trip(FetchDone{std::string(max_dir_path + 1 + max_file_name, 'p'), 1, 1, std::string(max_peer_name, 'n')});
-    round_trip(FetchDone{"/d/\xff\xfe", 1, 1, "\xc0"});
-    check_truncated_and_trailing(FetchDone{"/d/x", 9, 3, "carol"});
+    round_trip(FetchDone{"/srv/napster/downloads/file8_3.txt", 1234, 2, "bob", std::nullopt, false});
+    round_trip(FetchDone{"", 0, 0, "", std::nullopt, false});
+    round_trip(FetchDone{std::string(max_dir_path + 1 + max_file_name, 'p'), 1, 1, std::string(max_peer_name, 'n'),
+                         test_root(), true});
+    round_trip(FetchDone{"/d/\xff\xfe", 1, 1, "\xc0", std::nullopt, false});
+    // A root known but the blocks not checked against it, and checked.
+    FetchDone unverified = round_trip(FetchDone{"/d/x", 9, 3, "carol", test_root(5), false});
+    CHECK(unverified.root == test_root(5));
+    CHECK_FALSE(unverified.verified);
+    CHECK(round_trip(FetchDone{"/d/x", 9, 3, "carol", test_root(5), true}).verified);
+    check_truncated_and_trailing(FetchDone{"/d/x", 9, 3, "carol", std::nullopt, false});
+    check_truncated_and_trailing(FetchDone{"/d/x", 9, 3, "carol", test_root(), true});
+}
+
+TEST_CASE("FETCH_DONE layout: root and verified at the end") {
+    const char* head = "00042f642f78" "0000000000000009" "00000003" "0163";
+    CHECK(hex(encode_message(FetchDone{"/d/x", 9, 3, "c", std::nullopt, false})) ==
+          std::string("00000018" "0303") + head + "00" "00");
+    CHECK(hex(encode_message(FetchDone{"/d/x", 9, 3, "c", test_root(), true})) ==
+          std::string("00000038" "0303") + head + "20" + hex(test_root()) + "01");
 }
 
 TEST_CASE("FETCH_DONE limits") {
-    check_refused<FetchDone>(payload_of(FetchDone{std::string(max_dir_path + 2 + max_file_name, 'p'), 1, 1, ""}),
-                             "path");
-    check_refused<FetchDone>(payload_of(FetchDone{"/x", 1, 1, std::string(max_peer_name + 1, 'n')}), "peer name");
+    check_refused<FetchDone>(
+        payload_of(FetchDone{std::string(max_dir_path + 2 + max_file_name, 'p'), 1, 1, "", std::nullopt, false}),
+        "path");
+    check_refused<FetchDone>(
+        payload_of(FetchDone{"/x", 1, 1, std::string(max_peer_name + 1, 'n'), std::nullopt, false}), "peer name");
+}
+
+TEST_CASE("FETCH_DONE verified is 0 or 1, and 1 only with a root") {
+    Bytes p = payload_of(FetchDone{"/d/x", 9, 3, "c", test_root(), true});
+    for (unsigned verified : {2u, 0x80u, 0xFFu}) {
+        CAPTURE(verified);
+        p.back() = std::byte{static_cast<std::uint8_t>(verified)};
+        check_refused<FetchDone>(p, "verified is not 0 or 1");
+    }
+    check_refused<FetchDone>(payload_of(FetchDone{"/d/x", 9, 3, "c", std::nullopt, true}), "verified without a root");
+}
+
+TEST_CASE("FETCH_DONE root: none or 32 bytes, nothing else") {
+    check_root_lengths_refused(FetchDone{"/d/x", 9, 3, "c", test_root(), true}, test_root());
+    check_root_lengths_refused(FetchDone{"/d/x", 9, 3, "c", test_root(), false}, test_root());
 }
 
 // ---------------------------------------------------------------- STATUS
@@ -149,6 +208,18 @@ TEST_CASE("STATUS_RESULT round-trips") {
     check_truncated_and_trailing(full_status());
 }
 
+TEST_CASE("STATUS_RESULT ends with the hashing progress") {
+    StatusResult s = full_status();
+    Bytes p = payload_of(s);
+    // watch_state, watched_dirs, rescan_interval, hash_files_left, hash_bytes_left
+    CHECK(hex(Bytes(p.end() - 25, p.end())) == "01" "000003e8" "0000012c" "0000000000000003" "0102030405060708");
+    s.hash_files_left = 0xFFFFFFFFFFFFFFFFULL;
+    s.hash_bytes_left = 0;
+    StatusResult back = round_trip(s);
+    CHECK(back.hash_files_left == 0xFFFFFFFFFFFFFFFFULL);
+    CHECK(back.hash_bytes_left == 0);
+}
+
 TEST_CASE("STATUS_RESULT limits") {
     SUBCASE("index state above 2 is refused") {
         Bytes p = payload_of(full_status());
@@ -157,7 +228,7 @@ TEST_CASE("STATUS_RESULT limits") {
     }
     SUBCASE("watch state above 2 is refused") {
         Bytes p = payload_of(full_status());
-        p[p.size() - 9] = std::byte{3}; // watch_state, then two u32
+        p[p.size() - 25] = std::byte{3}; // watch_state, then two u32 and two u64
         check_refused<StatusResult>(p, "watch state 3");
     }
     SUBCASE("share dirs: 256 accepted, 257 refused") {
@@ -230,6 +301,7 @@ TEST_CASE("index_state_name") {
 
 TEST_CASE("SHARES_BATCH round-trips with FILES_ADD's layout") {
     SharesBatch b{{file(1, "a.txt"), file(2, "\xff\xfe.bin")}};
+    b.files[1].root = test_root();
     SharesBatch back = round_trip(b);
     CHECK(back.files[1].name == "\xff\xfe.bin");
     check_truncated_and_trailing(b);
@@ -253,10 +325,12 @@ TEST_CASE("SHARES_BATCH counts") {
 }
 
 TEST_CASE("SHARES_BATCH applies the file entry rules") {
-    SharesBatch b{{FileEntry{1, 1, "a", "share/b", ""}}};
+    SharesBatch b{{FileEntry{1, 1, "a", "share/b", std::nullopt}}};
     check_refused<SharesBatch>(payload_of(b), "last component");
-    b.files[0] = FileEntry{1, 1, "a", "/abs/a", ""};
+    b.files[0] = FileEntry{1, 1, "a", "/abs/a", test_root()};
     check_refused<SharesBatch>(payload_of(b), "absolute");
+    b.files[0] = FileEntry{1, 1, "a", "share/a", test_root()};
+    check_root_lengths_refused(b, test_root());
 }
 
 TEST_CASE("SHARES_END round-trips") {
@@ -269,10 +343,12 @@ TEST_CASE("SHARES_END round-trips") {
 
 TEST_CASE("mutated control messages never crash and decode only canonically") {
     std::vector<Bytes> seeds = {
-        payload_of(Fetch{"x.txt", 9u, "/tmp"}),
-        payload_of(Fetch{"y", std::nullopt, ""}),
+        payload_of(Fetch{"x.txt", 9u, "/tmp", std::nullopt}),
+        payload_of(Fetch{"y", std::nullopt, "", std::nullopt}),
+        payload_of(Fetch{"", std::nullopt, "", test_root()}),
         payload_of(FetchProgress{1, 2}),
-        payload_of(FetchDone{"/d/x", 1, 2, "p"}),
+        payload_of(FetchDone{"/d/x", 1, 2, "p", std::nullopt, false}),
+        payload_of(FetchDone{"/d/x", 1, 2, "p", test_root(), true}),
         payload_of(full_status()),
         payload_of(SharesBatch{{file(1, "a"), file(2, "b")}}),
         payload_of(SharesEnd{2}),

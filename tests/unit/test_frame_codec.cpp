@@ -210,15 +210,17 @@ TEST_CASE("message_type_name and error_code_name name every value") {
          {MessageType::hello, MessageType::welcome, MessageType::error, MessageType::ping, MessageType::pong,
           MessageType::register_peer, MessageType::registered, MessageType::files_add,
           MessageType::files_remove, MessageType::search, MessageType::search_result, MessageType::get,
-          MessageType::get_ok, MessageType::fetch, MessageType::fetch_progress, MessageType::fetch_done,
+          MessageType::get_ok, MessageType::get_hashes, MessageType::hashes, MessageType::fetch, MessageType::fetch_progress, MessageType::fetch_done,
           MessageType::status, MessageType::status_result, MessageType::shares, MessageType::shares_batch,
           MessageType::shares_end}) {
         std::string name = message_type_name(t);
         CHECK(name != "unknown");
         names.insert(name);
     }
-    CHECK(names.size() == 21);
+    CHECK(names.size() == 23);
     CHECK(std::string(message_type_name(MessageType::register_peer)) == "REGISTER");
+    CHECK(std::string(message_type_name(MessageType::get_hashes)) == "GET_HASHES");
+    CHECK(std::string(message_type_name(MessageType::hashes)) == "HASHES");
     CHECK(std::string(message_type_name(static_cast<MessageType>(0))) == "unknown");
 
     std::set<std::string> codes;
@@ -233,15 +235,20 @@ TEST_CASE("message_type_name and error_code_name name every value") {
 }
 
 TEST_CASE("the wire numbers are the documented ones") {
-    CHECK(version == 2);
-    CHECK(min_version == 2);
+    CHECK(version == 3);
+    CHECK(min_version == 3);
     CHECK(magic == 0x4E415053u);
     CHECK(frame_header_size == 6);
     CHECK(max_frame_length == 1048576);
     CHECK(static_cast<int>(Channel::index) == 1);
     CHECK(static_cast<int>(Channel::transfer) == 2);
     CHECK(static_cast<int>(Channel::control) == 3);
+    CHECK(static_cast<int>(MessageType::get) == 0x0201);
+    CHECK(static_cast<int>(MessageType::get_ok) == 0x0202);
+    CHECK(static_cast<int>(MessageType::get_hashes) == 0x0203);
+    CHECK(static_cast<int>(MessageType::hashes) == 0x0204);
     CHECK(static_cast<int>(MessageType::shares_end) == 0x0308);
+    CHECK(max_hashes_per_reply == 16384);
     CHECK(static_cast<int>(ErrorCode::version_mismatch) == 2);
     CHECK(static_cast<int>(ErrorCode::internal) == 10);
     CHECK(static_cast<int>(ErrorCode::permission_denied) == 11);
@@ -250,11 +257,13 @@ TEST_CASE("the wire numbers are the documented ones") {
 // ---------------------------------------------------------------- HELLO
 
 TEST_CASE("HELLO encodes as documented in napster-protocol(7)") {
-    Bytes frame = encode_message(Hello{2, Channel::index, 2});
-    CHECK(hex(frame) == "0000000b" "0001" "4e415053" "0002" "01" "0002");
-    CHECK(hex(encode_message(Hello{})) == "0000000b00014e41505300020100" "02");
-    CHECK(hex(encode_message(Hello{3, Channel::transfer, 2})) == "0000000b00014e4150530003020002");
-    CHECK(hex(encode_message(Hello{2, Channel::control, 2})) == "0000000b00014e4150530002030002");
+    Bytes frame = encode_message(Hello{3, Channel::index, 3});
+    CHECK(hex(frame) == "0000000b" "0001" "4e415053" "0003" "01" "0003");
+    // This build's HELLO and WELCOME: version 3 alone.
+    CHECK(hex(encode_message(Hello{})) == "0000000b00014e41505300030100" "03");
+    CHECK(hex(encode_message(Welcome{})) == "0000000400020003");
+    CHECK(hex(encode_message(Hello{4, Channel::transfer, 3})) == "0000000b00014e4150530004020003");
+    CHECK(hex(encode_message(Hello{3, Channel::control, 3})) == "0000000b00014e4150530003030003");
     CHECK(hex(encode_message(Welcome{2})) == "0000000400020002");
 }
 
@@ -295,6 +304,9 @@ TEST_CASE("HELLO refuses a truncated min_version, trailing bytes, and min above 
 }
 
 TEST_CASE("choose_version picks the highest version both ranges hold") {
+    CHECK(choose_version(Hello{}) == 3);
+    CHECK(choose_version(Hello{9, Channel::index, 1}) == 3);
+    CHECK_FALSE(choose_version(Hello{2, Channel::index, 2}).has_value());
     CHECK(choose_version(Hello{2, Channel::index, 2}, 2, 2) == 2);
     CHECK(choose_version(Hello{5, Channel::index, 1}, 2, 3) == 3);
     CHECK(choose_version(Hello{3, Channel::index, 3}, 2, 4) == 3);
@@ -308,8 +320,12 @@ TEST_CASE("check_welcome accepts only a version this side offered") {
     Result<std::uint16_t> old = check_welcome(Welcome{1}, "the index");
     REQUIRE_FALSE(old.ok());
     CHECK(old.error().code == ErrorCode::version_mismatch);
-    CHECK(old.error().message == "the index chose protocol version 1, but this program speaks version 2");
-    CHECK_FALSE(check_welcome(Welcome{3}, "napeerd").ok());
+    CHECK(old.error().message == "the index chose protocol version 1, but this program speaks version 3");
+    // Version 2 was never released: no build speaks it any more.
+    Result<std::uint16_t> two = check_welcome(Welcome{2}, "the holder");
+    REQUIRE_FALSE(two.ok());
+    CHECK(two.error().message == "the holder chose protocol version 2, but this program speaks version 3");
+    CHECK_FALSE(check_welcome(Welcome{4}, "napeerd").ok());
 }
 
 TEST_CASE("version_range_text names one version or a range") {
@@ -422,7 +438,7 @@ template <typename... Ms> void decode_as_every(const Bytes& payload) { (decode_g
 
 void decode_as_every_message(const Bytes& payload) {
     decode_as_every<Hello, Welcome, ErrorMessage, Ping, Pong, RegisterPeer, Registered, FilesAdd, FilesRemove,
-                    Search, SearchResult, Get, GetOk, Fetch, FetchProgress, FetchDone, StatusRequest,
+                    Search, SearchResult, Get, GetOk, GetHashes, Hashes, Fetch, FetchProgress, FetchDone, StatusRequest,
                     StatusResult, SharesRequest, SharesBatch, SharesEnd>(payload);
 }
 
@@ -462,15 +478,19 @@ TEST_CASE("mutated valid frames never crash any decoder") {
         payload_of(Hello{}),
         payload_of(ErrorMessage{ErrorCode::busy, "try later"}),
         payload_of(RegisterPeer{"alice", 6020}),
-        payload_of(FilesAdd{{FileEntry{1, 10, "a.txt", "dir/a.txt", "h"}, FileEntry{2, 0, "b", "b", ""}}}),
+        payload_of(FilesAdd{{FileEntry{1, 10, "a.txt", "dir/a.txt", test_root()}, FileEntry{2, 0, "b", "b", {}}}}),
         payload_of(FilesRemove{{1, 2, 3}}),
-        payload_of(Search{1, 0, 0, "file"}),
-        payload_of(SearchResult{1, 2, {SearchHit{"x", 1, 1, {Holder{1, "p", "::1", 1, 1}}}}}),
-        payload_of(Get{1, "bob", 2, "x", 0}),
-        payload_of(Fetch{"x", 7u, "/tmp"}),
-        payload_of(FetchDone{"/tmp/x", 1, 2, "p"}),
+        payload_of(Search{1, 0, 0, "file", std::nullopt}),
+        payload_of(Search{1, 0, 0, "", test_root()}),
+        payload_of(SearchResult{1, 2, {SearchHit{"x", 1, test_root(), 1, {Holder{1, "p", "::1", 1, 1, "y"}}}}}),
+        payload_of(Get{1, "bob", 2, "x", test_root(), 0, 5}),
+        payload_of(GetOk{10, test_root(), 5, 5}),
+        payload_of(GetHashes{1, "x", test_root(), 0, 1}),
+        payload_of(Hashes{test_root(), 1, 0, {test_root(1)}}),
+        payload_of(Fetch{"x", 7u, "/tmp", test_root()}),
+        payload_of(FetchDone{"/tmp/x", 1, 2, "p", test_root(), true}),
         payload_of(StatusResult{}),
-        payload_of(SharesBatch{{FileEntry{1, 10, "a", "a", ""}}}),
+        payload_of(SharesBatch{{FileEntry{1, 10, "a", "a", {}}}}),
     };
     Rng rng{0x5EED0002};
     for (int iteration = 0; iteration < 4000; ++iteration) {

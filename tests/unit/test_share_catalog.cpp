@@ -332,8 +332,11 @@ TEST_CASE("split_into_batches keeps every FILES_ADD frame within the frame limit
     for (std::size_t i = 0; i < count; ++i)
         files.push_back(long_entry(i + 1));
     // Roots add to the size as well.
-    for (std::size_t i = 0; i < count; i += 3)
-        files[i].root = content::Digest{};
+    for (std::size_t i = 0; i < count; i += 3) {
+        content::Digest root{};
+        root.fill(std::byte{0x68});
+        files[i].root = root;
+    }
 
     auto batches = split_into_batches(files);
     CHECK(batches.size() >= 3);
