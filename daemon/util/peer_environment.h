@@ -21,9 +21,9 @@ struct PeerEnvironment {
     bool is_root = false;        // root: /run/napster/napeerd.sock
     std::string xdg_runtime_dir; // otherwise $XDG_RUNTIME_DIR/napster/napeerd.sock
     unsigned uid = 0;            // and without it: /tmp/napster-UID/napeerd.sock
-    std::string state_directory; // $STATE_DIRECTORY (systemd's StateDirectory=)
-    std::string xdg_state_home;  // else $XDG_STATE_HOME/napster for a user
-    std::string home;            // else $HOME/.local/state/napster
+    std::string state_directory{}; // $STATE_DIRECTORY (systemd's StateDirectory=)
+    std::string xdg_state_home{};  // else $XDG_STATE_HOME/napster for a user
+    std::string home{};            // else $HOME/.local/state/napster
 
     static PeerEnvironment from_process(); // reads gethostname, geteuid, getenv
 };

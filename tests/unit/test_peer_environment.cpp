@@ -48,3 +48,22 @@ TEST_CASE("PeerEnvironment::from_process reads this process") {
     REQUIRE(gethostname(host, sizeof host - 1) == 0);
     CHECK(env.host_name == host);
 }
+
+TEST_CASE("default_state_dir: systemd's, then root's, then the user's XDG state dir") {
+    PeerEnvironment env{.host_name = "box", .xdg_runtime_dir = "/run/user/1000", .uid = 1000};
+    CHECK(default_state_dir(env).empty());
+    env.home = "/home/alice";
+    CHECK(default_state_dir(env) == "/home/alice/.local/state/napster");
+    env.home = "home/alice"; // not absolute: ignored
+    CHECK(default_state_dir(env).empty());
+    env.xdg_state_home = "/home/alice/.state/";
+    CHECK(default_state_dir(env) == "/home/alice/.state/napster");
+    env.is_root = true;
+    CHECK(default_state_dir(env) == "/var/lib/napster");
+    env.state_directory = "/var/lib/napster/one";
+    CHECK(default_state_dir(env) == "/var/lib/napster/one");
+    env.state_directory = "/var/lib/a:/var/lib/b";
+    CHECK(default_state_dir(env) == "/var/lib/a");
+    env.state_directory = "relative";
+    CHECK(default_state_dir(env) == "/var/lib/napster");
+}
