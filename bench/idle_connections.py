@@ -20,7 +20,7 @@ import time
 sys.dont_write_bytecode = True
 import napbench as nb  # noqa: E402
 
-HELLO = bytes.fromhex("0000000b00014e4150530002010002")  # version 2, index channel
+HELLO = bytes.fromhex("0000000b00014e4150530003010003")  # version 3, index channel
 
 
 def rss_kib(pid):

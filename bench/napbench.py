@@ -223,7 +223,7 @@ def log_lines(text):
 # connection, after HELLO/WELCOME.
 
 MAGIC = 0x4E415053
-VERSION = 2  # protocol version; HELLO carries it as both the highest and the lowest
+VERSION = 3  # protocol version; HELLO carries it as both the highest and the lowest
 CHANNEL_CONTROL = 3
 HELLO, WELCOME, ERROR, PING, PONG = 0x0001, 0x0002, 0x0003, 0x0004, 0x0005
 SEARCH, SEARCH_RESULT = 0x0110, 0x0111
@@ -270,7 +270,8 @@ def search(socket_path, query, exact=True, max_results=0, timeout=5.0):
     try:
         sock.settimeout(timeout)
         sock.connect(socket_path)
-        request = struct.pack(">IBHH", 1, SEARCH_EXACT if exact else 0, max_results, len(query)) + query
+        # request_id, flags, max_results, query, an empty root
+        request = struct.pack(">IBHH", 1, SEARCH_EXACT if exact else 0, max_results, len(query)) + query + b"\0"
         # HELLO and the request in one write: napeerd reads frames in order
         # and judges the request only after its WELCOME.
         sock.sendall(HELLO_FRAME + struct.pack(">IH", 2 + len(request), SEARCH) + request)
@@ -300,7 +301,9 @@ def _parse_search_result(payload):
     for _ in range(count):
         n = payload[offset]
         names.append(payload[offset + 1:offset + 1 + n])
-        offset += 1 + n + 8 + 4  # name, size, holder_total
+        offset += 1 + n + 8            # name, size
+        offset += 1 + payload[offset]  # root
+        offset += 4                    # holder_total
         holders = struct.unpack_from(">H", payload, offset)[0]
         offset += 2
         for _ in range(holders):
@@ -308,6 +311,7 @@ def _parse_search_result(payload):
             offset += 1 + payload[offset]    # peer_name
             offset += 1 + payload[offset]    # address
             offset += 2 + 8                  # port, file_id
+            offset += 1 + payload[offset]    # the holder's name
     return total, names
 
 
