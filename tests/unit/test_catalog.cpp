@@ -19,7 +19,7 @@ using namespace napster;
 namespace {
 
 CatalogFile file(std::uint64_t id, std::string name, std::uint64_t size) {
-    return CatalogFile{id, std::move(name), size};
+    return CatalogFile{id, std::move(name), size, std::nullopt};
 }
 
 PeerInfo peer(std::uint32_t id) {
@@ -28,11 +28,11 @@ PeerInfo peer(std::uint32_t id) {
 }
 
 CatalogQuery words(std::string text, std::size_t max_hits = 0) {
-    return CatalogQuery{std::move(text), false, max_hits};
+    return CatalogQuery{std::move(text), std::nullopt, false, max_hits};
 }
 
 CatalogQuery exact(std::string text) {
-    return CatalogQuery{std::move(text), true, 0};
+    return CatalogQuery{std::move(text), std::nullopt, true, 0};
 }
 
 std::vector<std::string> hit_names(const CatalogAnswer& r) {
@@ -304,7 +304,7 @@ TEST_CASE("add_peer again replaces the info and keeps the files") {
     auto r = c.search(exact("song"));
     REQUIRE(r.hits.size() == 1);
     REQUIRE(r.hits[0].holders.size() == 1);
-    CHECK(r.hits[0].holders[0] == CatalogHolder{1, "renamed", "::1", 7000, 1});
+    CHECK(r.hits[0].holders[0] == CatalogHolder{1, "renamed", "::1", 7000, 1, "song"});
 }
 
 TEST_CASE("equal name and size merge across peers; another size is another hit") {
@@ -323,7 +323,7 @@ TEST_CASE("equal name and size merge across peers; another size is another hit")
     CHECK(r.hits[0].size == 10);
     CHECK(r.hits[0].holder_total == 3);
     CHECK(holders_of(r.hits[0]) == HolderIds{{1, 4}, {1, 20}, {3, 8}});
-    CHECK(r.hits[0].holders[2] == CatalogHolder{3, "peer3", "10.0.0.3", 6003, 8});
+    CHECK(r.hits[0].holders[2] == CatalogHolder{3, "peer3", "10.0.0.3", 6003, 8, "file8_3.txt"});
     CHECK(r.hits[1].size == 11);
     CHECK(holders_of(r.hits[1]) == HolderIds{{2, 1}});
 }
@@ -484,7 +484,7 @@ TEST_CASE("holders are capped at max_holders_per_result, holder_total counts all
         const auto& h = r.hits[0].holders[i];
         CHECK(h == CatalogHolder{i + 1, fmt::format("peer{}", i + 1),
                                  fmt::format("10.0.0.{}", i + 1),
-                                 static_cast<std::uint16_t>(6001 + i), 101 + i});
+                                 static_cast<std::uint16_t>(6001 + i), 101 + i, "popular.mp3"});
     }
 
     // When a listed holder leaves, the next one moves up.
@@ -739,7 +739,8 @@ TEST_CASE("through CatalogService, Catalog answers every call before it returns"
     CHECK(answer->total_matches == 1);
     REQUIRE(answer->hits.size() == 1);
     CHECK(answer->hits[0] ==
-          CatalogHit{"song.mp3", 5, 1, {CatalogHolder{1, "peer1", "10.0.0.1", 6001, 1}}});
+          CatalogHit{"song.mp3", 5, std::nullopt, 1,
+                     {CatalogHolder{1, "peer1", "10.0.0.1", 6001, 1, "song.mp3"}}});
 
     std::optional<std::size_t> removed;
     service.remove_files(1, {2, 99}, [&](std::size_t n) { removed = n; });

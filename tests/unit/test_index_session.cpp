@@ -266,8 +266,8 @@ TEST_CASE("a search answered on a later loop turn comes back with its request id
     CHECK(result.request_id == 4242);
     CHECK(result.total_matches == 1);
     REQUIRE(result.hits.size() == 1);
-    protocol::Holder listed{holder_id, "holder", "127.0.0.1", 6001, 1};
-    CHECK(result.hits[0] == protocol::SearchHit{"Song One.mp3", 100, 1, {listed}});
+    protocol::Holder listed{holder_id, "holder", "127.0.0.1", 6001, 1, "Song One.mp3"};
+    CHECK(result.hits[0] == protocol::SearchHit{"Song One.mp3", 100, std::nullopt, 1, {listed}});
 
     // Nothing found is an answer too, with its own request id.
     asker.send(search_for(7, "zeppelin"));

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,11 @@ namespace {
 
 CatalogHit hit_with_holders(std::string name, std::uint64_t size, std::uint32_t holders,
                             std::size_t text_bytes = 8) {
-    CatalogHit hit{std::move(name), size, holders, {}};
+    CatalogHit hit{name, size, std::nullopt, holders, {}};
     for (std::uint32_t id = 1; id <= holders; ++id)
         hit.holders.push_back(CatalogHolder{id, fmt::format("{:0{}}", id, text_bytes),
                                             fmt::format("{:0{}}", id, text_bytes),
-                                            static_cast<std::uint16_t>(6000 + id), 100 + id});
+                                            static_cast<std::uint16_t>(6000 + id), 100 + id, name});
     return hit;
 }
 
@@ -55,10 +56,11 @@ TEST_CASE("the reply carries the request id and the hits byte for byte") {
     const std::string latin1("Bj\xF6rk - J\xF3ga.MP3");
     const std::string raw("\xFF\xFE\x80\x01\x7F tail", 10);
     CatalogAnswer answer;
-    answer.hits.push_back(CatalogHit{latin1, 9, 1, {CatalogHolder{3, "p3", "::1", 7000, 42}}});
-    std::vector<CatalogHolder> two{CatalogHolder{1, "p1", "10.0.0.1", 6001, 7},
-                                   CatalogHolder{2, "p2", "10.0.0.2", 6002, 8}};
-    answer.hits.push_back(CatalogHit{raw, 10, 2, two});
+    answer.hits.push_back(
+        CatalogHit{latin1, 9, std::nullopt, 1, {CatalogHolder{3, "p3", "::1", 7000, 42, latin1}}});
+    std::vector<CatalogHolder> two{CatalogHolder{1, "p1", "10.0.0.1", 6001, 7, raw},
+                                   CatalogHolder{2, "p2", "10.0.0.2", 6002, 8, raw}};
+    answer.hits.push_back(CatalogHit{raw, 10, std::nullopt, 2, two});
     answer.total_matches = 2;
 
     auto r = search_reply(4242, answer, 100);
@@ -66,10 +68,11 @@ TEST_CASE("the reply carries the request id and the hits byte for byte") {
     CHECK(r.total_matches == 2);
     REQUIRE(r.hits.size() == 2);
     CHECK(r.hits[0] ==
-          protocol::SearchHit{latin1, 9, 1, {protocol::Holder{3, "p3", "::1", 7000, 42}}});
+          protocol::SearchHit{
+              latin1, 9, std::nullopt, 1, {protocol::Holder{3, "p3", "::1", 7000, 42, latin1}}});
     CHECK(r.hits[1].name == raw);
     CHECK(r.hits[1].holder_total == 2);
-    CHECK(r.hits[1].holders.at(1) == protocol::Holder{2, "p2", "10.0.0.2", 6002, 8});
+    CHECK(r.hits[1].holders.at(1) == protocol::Holder{2, "p2", "10.0.0.2", 6002, 8, raw});
     CHECK(decode_frame(protocol::encode_message(r)) == r);
 }
 
