@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <string_view>
+#include <tuple>
 #include <unordered_set>
 
 namespace napster {
@@ -26,6 +28,19 @@ char fold_ascii(char c) {
 
 } // namespace
 
+bool Catalog::ContentOrder::operator()(const NameEntry* a, const NameEntry* b) const {
+    return std::tie(*a->first.root, a->first.size, a->first.name) <
+           std::tie(*b->first.root, b->first.size, b->first.name);
+}
+
+bool Catalog::ContentOrder::operator()(const NameEntry* a, const content::Digest& root) const {
+    return *a->first.root < root;
+}
+
+bool Catalog::ContentOrder::operator()(const content::Digest& root, const NameEntry* b) const {
+    return root < *b->first.root;
+}
+
 void Catalog::add_peer(PeerInfo info) {
     std::uint32_t id = info.id;
     peers_[id].info = std::move(info);
@@ -36,7 +51,7 @@ std::size_t Catalog::remove_peer(std::uint32_t peer_id) {
     if (peer_it == peers_.end()) return 0;
     PeerState& peer = peer_it->second;
     for (const auto& [file_id, stored] : peer.files)
-        unlink_holder(stored.group, HolderRef{peer_id, file_id});
+        unlink_holder(stored.name, HolderRef{peer_id, file_id});
     std::size_t removed = peer.files.size();
     file_count_ -= removed;
     peers_.erase(peer_it);
@@ -82,12 +97,13 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id, std::span<const Cat
             ++file_count_;
             continue;
         }
-        const GroupKey& old_key = stored->second.group->first;
-        if (old_key.size == file.size && old_key.name == file.name) continue;
-        // Link first: should it throw, the file still points at its old group.
-        auto group = link_holder(file, ref);
-        unlink_holder(stored->second.group, ref);
-        stored->second.group = group;
+        const NameKey& old_key = stored->second.name->first;
+        if (old_key.size == file.size && old_key.root == file.root && old_key.name == file.name)
+            continue;
+        // Link first: should it throw, the file still points at its old name.
+        auto name = link_holder(file, ref);
+        unlink_holder(stored->second.name, ref);
+        stored->second.name = name;
     }
     return outcome;
 }
@@ -100,7 +116,7 @@ std::size_t Catalog::remove_files(std::uint32_t peer_id, std::span<const std::ui
     for (auto file_id : file_ids) {
         auto stored = peer.files.find(file_id);
         if (stored == peer.files.end()) continue;
-        unlink_holder(stored->second.group, HolderRef{peer_id, file_id});
+        unlink_holder(stored->second.name, HolderRef{peer_id, file_id});
         peer.files.erase(stored);
         ++removed;
     }
@@ -113,22 +129,87 @@ std::size_t Catalog::peer_file_count(std::uint32_t peer_id) const {
     return peer_it == peers_.end() ? 0 : peer_it->second.files.size();
 }
 
-Catalog::GroupMap::iterator Catalog::link_holder(const CatalogFile& file, HolderRef ref) {
-    auto [group, created] = groups_.try_emplace(GroupKey{file.name, file.size});
-    if (created) index_name(group);
-    group->second.holders.insert(ref);
-    return group;
+Catalog::NameMap::iterator Catalog::link_holder(const CatalogFile& file, HolderRef ref) {
+    auto [name, created] = names_.try_emplace(NameKey{file.name, file.size, file.root});
+    if (created) {
+        index_name(*name);
+        if (file.root)
+            join_content(*name);
+        else
+            ++content_count_;
+    }
+    name->second.holders.insert(ref);
+    return name;
 }
 
-void Catalog::unlink_holder(GroupMap::iterator group, HolderRef ref) {
-    group->second.holders.erase(ref);
-    if (!group->second.holders.empty()) return;
-    unindex_name(group->second);
-    groups_.erase(group);
+void Catalog::unlink_holder(NameMap::iterator name, HolderRef ref) {
+    name->second.holders.erase(ref);
+    if (!name->second.holders.empty()) return;
+    if (name->first.root)
+        leave_content(*name);
+    else
+        --content_count_;
+    unindex_name(name->second);
+    names_.erase(name);
 }
 
-void Catalog::index_name(GroupMap::iterator group) {
-    const std::string& name = group->first.name;
+Catalog::NameSlot& Catalog::slot_of(const NameUse& name) {
+    return name_chunks_[name.name_place.chunk].slots[name.name_place.slot];
+}
+
+const Catalog::NameSlot& Catalog::slot_of(const NameUse& name) const {
+    return name_chunks_[name.name_place.chunk].slots[name.name_place.slot];
+}
+
+// A content's names are one run of contents_, so whether a name shares its
+// content is a look at its neighbours.
+void Catalog::join_content(NameEntry& name) {
+    auto at = contents_.insert(&name).first;
+    bool shares = false;
+    auto mark = [&](ContentIndex::iterator other) {
+        if (!(*other)->first.same_content(name.first)) return;
+        slot_of((*other)->second).shares_content = true;
+        shares = true;
+    };
+    if (at != contents_.begin()) mark(std::prev(at));
+    if (std::next(at) != contents_.end()) mark(std::next(at));
+    slot_of(name.second).shares_content = shares;
+    if (!shares) ++content_count_;
+}
+
+void Catalog::leave_content(NameEntry& name) {
+    auto after = contents_.erase(contents_.find(&name));
+    if (!slot_of(name.second).shares_content) {
+        --content_count_;
+        return;
+    }
+    // The content's other names now lie on either side of where this one
+    // was; one left alone is the content's only name again.
+    auto settle = [&](ContentIndex::iterator other) {
+        const NameKey& key = (*other)->first;
+        if (!key.same_content(name.first)) return;
+        bool alone =
+            (other == contents_.begin() || !(*std::prev(other))->first.same_content(key)) &&
+            (std::next(other) == contents_.end() || !(*std::next(other))->first.same_content(key));
+        if (alone) slot_of((*other)->second).shares_content = false;
+    };
+    if (after != contents_.end()) settle(after);
+    if (after != contents_.begin()) settle(std::prev(after));
+}
+
+std::pair<Catalog::ContentIndex::const_iterator, Catalog::ContentIndex::const_iterator>
+Catalog::content_names(const NameEntry& name) const {
+    ContentIndex::const_iterator first = contents_.find(&name);
+    ContentIndex::const_iterator last = std::next(first);
+    while (first != contents_.begin() && (*std::prev(first))->first.same_content(name.first))
+        --first;
+    while (last != contents_.end() && (*last)->first.same_content(name.first))
+        ++last;
+    return {first, last};
+}
+
+void Catalog::index_name(NameEntry& entry) {
+    const std::string& name = entry.first.name;
     if (name_chunks_.empty()) {
         name_chunks_.emplace_back().text.reserve(name_chunk_bytes);
         open_name_chunk_ = 0;
@@ -148,24 +229,24 @@ void Catalog::index_name(GroupMap::iterator group) {
     slot.offset = static_cast<std::uint32_t>(chunk.text.size());
     slot.length = static_cast<std::uint16_t>(name.size());
     slot.live = true;
-    slot.group = group;
+    slot.name = &entry;
     for (char c : name)
         chunk.text += fold_ascii(c);
     // Names never hold NUL (file_name_problem), so it cannot be part of a match.
     chunk.text += '\0';
-    group->second.name_place = {open_name_chunk_, static_cast<std::uint32_t>(chunk.slots.size())};
+    entry.second.name_place = {open_name_chunk_, static_cast<std::uint32_t>(chunk.slots.size())};
     chunk.slots.push_back(slot);
     ++chunk.live_count;
 }
 
-void Catalog::unindex_name(const Group& group) {
-    NamePlace place = group.name_place;
+void Catalog::unindex_name(const NameUse& name) {
+    NamePlace place = name.name_place;
     NameChunk& chunk = name_chunks_[place.chunk];
     NameSlot& slot = chunk.slots[place.slot];
     slot.live = false;
-    // The group is about to be erased: an iterator to it may not even be
+    // The name is about to be erased: a pointer to it may not even be
     // copied, and the slot is copied whenever the vector grows.
-    slot.group = GroupMap::iterator{};
+    slot.name = nullptr;
     --chunk.live_count;
     chunk.dead_bytes += slot.length + 1u;
     if (chunk.live_count == 0) {
@@ -196,7 +277,7 @@ void Catalog::compact_chunk(NameChunk& chunk) {
                   chunk.text.begin() + static_cast<std::ptrdiff_t>(write));
         slot.offset = static_cast<std::uint32_t>(write);
         write += slot.length + 1u;
-        slot.group->second.name_place.slot = static_cast<std::uint32_t>(kept);
+        slot.name->second.name_place.slot = static_cast<std::uint32_t>(kept);
         chunk.slots[kept++] = slot;
     }
     chunk.text.resize(write);
@@ -239,25 +320,60 @@ void Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch
             bool all = std::all_of(words.begin(), words.end(), [&](const std::string& word) {
                 return &word == &anchor || name.find(word) != std::string_view::npos;
             });
-            if (all) on_match(GroupMap::const_iterator(slot.group));
+            if (all) on_match(slot);
         }
     }
 }
 
-CatalogHit Catalog::make_hit(const GroupKey& key, const Group& group) const {
+CatalogHit Catalog::make_hit(const NameEntry& name) const {
     CatalogHit hit;
-    hit.name = key.name;
-    hit.size = key.size;
-    hit.holder_total = group.holders.size();
-    // No more than a SEARCH_RESULT lists: copying the rest would be waste.
-    hit.holders.reserve(
-        std::min<std::size_t>(group.holders.size(), protocol::max_holders_per_result));
-    for (const auto& ref : group.holders) {
-        if (hit.holders.size() == protocol::max_holders_per_result) break;
+    hit.name = name.first.name;
+    hit.size = name.first.size;
+    hit.root = name.first.root;
+    auto list = [&](const HolderRef& ref, const std::string& holder_name) {
         // Every holder's peer is present: remove_peer unlinks its files first.
         const PeerInfo& info = peers_.at(ref.peer_id).info;
-        hit.holders.push_back(
-            CatalogHolder{ref.peer_id, info.name, info.address, info.upload_port, ref.file_id, key.name});
+        hit.holders.push_back(CatalogHolder{ref.peer_id, info.name, info.address, info.upload_port,
+                                            ref.file_id, holder_name});
+    };
+    // No more than a SEARCH_RESULT lists: copying the rest would be waste.
+    if (!slot_of(name.second).shares_content) {
+        const auto& holders = name.second.holders;
+        hit.holder_total = holders.size();
+        hit.holders.reserve(
+            std::min<std::size_t>(holders.size(), protocol::max_holders_per_result));
+        for (const auto& ref : holders) {
+            if (hit.holders.size() == protocol::max_holders_per_result) break;
+            list(ref, name.first.name);
+        }
+        return hit;
+    }
+
+    // Each name keeps its holders in order: merge them, taking only the
+    // first max_holders_per_result, through a heap whose front is the
+    // cursor at the smallest holder left.
+    struct Cursor {
+        std::set<HolderRef>::const_iterator at, end;
+        const std::string* name;
+    };
+    auto later = [](const Cursor& a, const Cursor& b) { return *b.at < *a.at; };
+    std::vector<Cursor> cursors;
+    auto [first, last] = content_names(name);
+    for (auto it = first; it != last; ++it) {
+        const auto& holders = (*it)->second.holders;
+        hit.holder_total += holders.size();
+        cursors.push_back(Cursor{holders.begin(), holders.end(), &(*it)->first.name});
+    }
+    std::make_heap(cursors.begin(), cursors.end(), later);
+    hit.holders.reserve(std::min<std::size_t>(hit.holder_total, protocol::max_holders_per_result));
+    while (!cursors.empty() && hit.holders.size() < protocol::max_holders_per_result) {
+        std::pop_heap(cursors.begin(), cursors.end(), later);
+        Cursor& next = cursors.back();
+        list(*next.at, *next.name);
+        if (++next.at == next.end)
+            cursors.pop_back();
+        else
+            std::push_heap(cursors.begin(), cursors.end(), later);
     }
     return hit;
 }
@@ -266,32 +382,38 @@ CatalogAnswer Catalog::search(const CatalogQuery& query) const {
     std::size_t limit = limits_.max_results;
     if (query.max_hits != 0) limit = std::min(limit, query.max_hits);
 
-    // The first `limit` matches in (name, size) order, found in one pass
-    // over names stored in no particular order: a max-heap whose front is
-    // the last one kept. Matches past the limit are only counted.
-    auto key_less = [](GroupMap::const_iterator a, GroupMap::const_iterator b) {
-        return a->first < b->first;
-    };
-    std::vector<GroupMap::const_iterator> kept;
-    kept.reserve(std::min(limit, groups_.size()));
+    // The first `limit` hits in hit order, found in one pass over names
+    // stored in no particular order: a max-heap whose front is the last one
+    // kept. Hits past the limit are only counted. Each hit is offered once,
+    // by the name it goes by, whose key is the hit's order.
+    auto key_less = [](const NameEntry* a, const NameEntry* b) { return a->first < b->first; };
+    std::vector<const NameEntry*> kept;
+    kept.reserve(std::min(limit, content_count_));
     std::size_t total = 0;
-    auto offer = [&](GroupMap::const_iterator group) {
+    auto offer = [&](const NameEntry* name) {
         ++total;
         if (kept.size() < limit) {
-            kept.push_back(group);
+            kept.push_back(name);
             std::push_heap(kept.begin(), kept.end(), key_less);
-        } else if (!kept.empty() && key_less(group, kept.front())) {
+        } else if (!kept.empty() && key_less(name, kept.front())) {
             std::pop_heap(kept.begin(), kept.end(), key_less);
-            kept.back() = group;
+            kept.back() = name;
             std::push_heap(kept.begin(), kept.end(), key_less);
         }
     };
 
-    if (query.exact) {
-        // (name, 0) sorts before every size of that name.
-        for (auto it = groups_.lower_bound(GroupKey{query.text, 0});
-             it != groups_.end() && it->first.name == query.text; ++it)
-            offer(it);
+    if (query.root) {
+        // Normally one content: a root fixes the size, unless a peer lied
+        // about one. The first name of each is its smallest.
+        auto [first, last] = contents_.equal_range(*query.root);
+        for (auto it = first; it != last; ++it)
+            if (it == first || !(*std::prev(it))->first.same_content((*it)->first)) offer(*it);
+    } else if (query.exact) {
+        // (name, 0, none) sorts before every other key with that name, and
+        // each key with it is another content.
+        for (auto it = names_.lower_bound(NameKey{query.text, 0, std::nullopt});
+             it != names_.end() && it->first.name == query.text; ++it)
+            offer(&*it);
     } else {
         auto words = split_words(ascii_lower(query.text));
         // No name holds NUL, so a word with one matches nothing; let through,
@@ -299,14 +421,28 @@ CatalogAnswer Catalog::search(const CatalogQuery& query) const {
         bool has_nul = std::any_of(words.begin(), words.end(), [](const std::string& w) {
             return w.find('\0') != std::string::npos;
         });
-        if (!words.empty() && !has_nul) for_each_word_match(words, offer);
+        // A content with several names goes by the smallest that matched,
+        // known only once every name has been seen: sorted as contents_
+        // is, its matches are a run with that one first. Sorting, not
+        // hashing: roots are what peers say, so they can be made to collide.
+        std::vector<const NameEntry*> shared;
+        auto on_match = [&](const NameSlot& slot) {
+            if (slot.shares_content)
+                shared.push_back(slot.name);
+            else
+                offer(slot.name);
+        };
+        if (!words.empty() && !has_nul) for_each_word_match(words, on_match);
+        std::sort(shared.begin(), shared.end(), ContentOrder{});
+        for (std::size_t i = 0; i < shared.size(); ++i)
+            if (i == 0 || !shared[i - 1]->first.same_content(shared[i]->first)) offer(shared[i]);
     }
     std::sort_heap(kept.begin(), kept.end(), key_less);
 
     CatalogAnswer answer;
     answer.hits.reserve(kept.size());
-    for (auto group : kept)
-        answer.hits.push_back(make_hit(group->first, group->second));
+    for (const NameEntry* name : kept)
+        answer.hits.push_back(make_hit(*name));
     answer.total_matches = total;
     return answer;
 }

@@ -50,16 +50,19 @@ struct AddOutcome {
     friend bool operator==(const AddOutcome&, const AddOutcome&) = default;
 };
 
-// Not exact: every word of `text` (split at ASCII white space) occurs in
-// the name, ignoring ASCII case; white space alone matches nothing. Exact:
-// the name equals `text` byte for byte. napster-protocol(7), SEARCH.
-// By content: root set, text empty; every file with that root.
+// What a search matches is names, and it answers contents (CatalogHit):
+// one hit however many of a content's names match. Not exact: every word
+// of `text` (split at ASCII white space) occurs in the name, ignoring ASCII
+// case; white space alone matches nothing. Exact: the name equals `text`
+// byte for byte. By content (root set, text empty: SEARCH never sends
+// both, and text is then not looked at): the content with that root.
+// napster-protocol(7), SEARCH.
 struct CatalogQuery {
     std::string text;
     std::optional<content::Digest> root;
     bool exact = false;
-    // At most this many hits, the first in (name, size) order; 0: only the
-    // catalog's own limit applies.
+    // At most this many hits, the first in hit order (CatalogAnswer); 0:
+    // only the catalog's own limit applies.
     std::size_t max_hits = 0;
 };
 
@@ -74,11 +77,15 @@ struct CatalogHolder {
     friend bool operator==(const CatalogHolder&, const CatalogHolder&) = default;
 };
 
-// Every file of one content, whoever holds it: with a root, every file
-// with that root, whatever its name; without, every file with this name
-// and size that has no root yet.
+// Every file of one content, whoever holds it and whatever they name it.
+// A content is either a root and a size (the size a root has, unless a
+// peer misreports it: then its files are a content of their own), or, for
+// files not hashed yet, a name and a size; a hashed file and an unhashed
+// one are never one content, even with the same name and size.
 struct CatalogHit {
-    std::string name; // the first matching name, by bytes
+    // The first name by bytes among the content's names that matched (a
+    // search by root: among all its names). Without a root, its only name.
+    std::string name;
     std::uint64_t size = 0;
     std::optional<content::Digest> root;
     std::size_t holder_total = 0; // every holder, also those not listed
@@ -90,8 +97,10 @@ struct CatalogHit {
 };
 
 struct CatalogAnswer {
-    std::vector<CatalogHit> hits;  // sorted by name (bytewise), then size
-    std::size_t total_matches = 0; // every hit found, also those past the limits
+    // Sorted by name (bytewise), size, then root (none first, then by
+    // bytes): a total order, as no two hits have all three equal.
+    std::vector<CatalogHit> hits;
+    std::size_t total_matches = 0; // every hit (content) found, also those past the limits
 
     friend bool operator==(const CatalogAnswer&, const CatalogAnswer&) = default;
 };

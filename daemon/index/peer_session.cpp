@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "index/peer_session.h"
 
+#include "content/sha256.h"
 #include "event/handshake.h"
 #include "index/index_server.h"
 #include "index/search_reply.h"
@@ -29,6 +30,13 @@ std::string names_for_log(const std::vector<protocol::FileEntry>& files) {
     if (files.size() > names_in_add_log)
         names += fmt::format(" and {} more", files.size() - names_in_add_log);
     return names;
+}
+
+// `"text"`, `"text" (exact)`, or `root <64 hex digits>` for a search by
+// content, whose query is empty.
+std::string search_for_log(const protocol::Search& search) {
+    if (search.root) return "root " + content::hex(*search.root);
+    return fmt::format("\"{}\"{}", printable(search.query), search.exact() ? " (exact)" : "");
 }
 
 } // namespace
@@ -175,19 +183,17 @@ void PeerSession::handle_search(const protocol::Frame& frame) {
     auto search = protocol::decode_message<protocol::Search>(frame.payload);
     if (!search) return connection()->fail(search.error());
     std::size_t limit = search_hit_limit(search->max_results, server_.config().max_results);
-    std::string logged_query = printable(search->query);
+    std::string asked = search_for_log(*search);
     bool exact = search->exact();
     server_.catalog().search(CatalogQuery{std::move(search->query), search->root, exact, limit},
                              [this, hold = hold(), request_id = search->request_id, limit,
-                              logged_query = std::move(logged_query), exact](CatalogAnswer answer) {
-                                 on_search_answered(request_id, limit, logged_query, exact,
-                                                    std::move(answer));
+                              asked = std::move(asked)](CatalogAnswer answer) {
+                                 on_search_answered(request_id, limit, asked, std::move(answer));
                              });
 }
 
 void PeerSession::on_search_answered(std::uint32_t request_id, std::size_t limit,
-                                     const std::string& logged_query, bool exact,
-                                     CatalogAnswer answer) {
+                                     const std::string& asked, CatalogAnswer answer) {
     Connection* c = reply_channel();
     if (!c) {
         server_.log().debug("{}: search {} answered after the connection closed", who(),
@@ -195,22 +201,21 @@ void PeerSession::on_search_answered(std::uint32_t request_id, std::size_t limit
         return;
     }
     auto result = search_reply(request_id, std::move(answer), limit);
-    log_search(logged_query, exact, result);
+    log_search(asked, result);
     c->send_message(result);
 }
 
-void PeerSession::log_search(const std::string& query, bool exact,
-                             const protocol::SearchResult& result) {
-    const char* mode = exact ? " (exact)" : "";
+void PeerSession::log_search(const std::string& asked, const protocol::SearchResult& result) {
     if (result.hits.empty()) {
-        server_.log().info("{} searched \"{}\"{}: not found at any peer", who(), query, mode);
+        server_.log().info("{} searched {}: not found at any peer", who(), asked);
         return;
     }
     std::set<std::uint32_t> holders;
     for (const auto& hit : result.hits)
         for (const auto& h : hit.holders)
             holders.insert(h.peer_id);
-    server_.log().info("{} searched \"{}\"{}: {} at peers {}", who(), query, mode,
+    // One "file" a hit: a content, however many peers hold it.
+    server_.log().info("{} searched {}: {} at peers {}", who(), asked,
                        count_of(result.total_matches, "file", "files"), fmt::join(holders, ", "));
 }
 

@@ -48,9 +48,10 @@ private:
     void handle_search(const protocol::Frame& frame);
     void on_files_added(const Result<AddOutcome>& outcome, const std::string& names,
                         const std::vector<protocol::FileEntry>& debug_files);
-    void on_search_answered(std::uint32_t request_id, std::size_t limit,
-                            const std::string& logged_query, bool exact, CatalogAnswer answer);
-    void log_search(const std::string& query, bool exact, const protocol::SearchResult& result);
+    // `asked` is the search as the log line names it (search_for_log).
+    void on_search_answered(std::uint32_t request_id, std::size_t limit, const std::string& asked,
+                            CatalogAnswer answer);
+    void log_search(const std::string& asked, const protocol::SearchResult& result);
     // The connection while a reply can still go out on it, else null: an
     // answer may come after it closed, or after an ERROR that closes it.
     Connection* reply_channel() const;

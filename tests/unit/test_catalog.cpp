@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "catalog/catalog.h"
 
+#include "content/sha256.h"
 #include "protocol/protocol.h"
 #include "util/text.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -19,7 +23,27 @@ using namespace napster;
 namespace {
 
 CatalogFile file(std::uint64_t id, std::string name, std::uint64_t size) {
-    return CatalogFile{id, std::move(name), size};
+    return CatalogFile{id, std::move(name), size, std::nullopt};
+}
+
+// A root whose every byte is `fill`: roots made this way sort as their fills do.
+content::Digest root_of(std::uint8_t fill) {
+    content::Digest root;
+    root.fill(std::byte{fill});
+    return root;
+}
+
+// Root number n, for tests that need more than 256: they sort as n does.
+content::Digest numbered_root(std::uint32_t n) {
+    content::Digest root{};
+    for (std::size_t i = 0; i < 4; ++i)
+        root[root.size() - 1 - i] = std::byte{static_cast<std::uint8_t>(n >> (8 * i))};
+    return root;
+}
+
+// A file the peer has hashed.
+CatalogFile hashed(std::uint64_t id, std::string name, std::uint64_t size, std::uint8_t fill) {
+    return CatalogFile{id, std::move(name), size, root_of(fill)};
 }
 
 PeerInfo peer(std::uint32_t id) {
@@ -28,11 +52,15 @@ PeerInfo peer(std::uint32_t id) {
 }
 
 CatalogQuery words(std::string text, std::size_t max_hits = 0) {
-    return CatalogQuery{std::move(text), false, max_hits};
+    return CatalogQuery{std::move(text), std::nullopt, false, max_hits};
 }
 
 CatalogQuery exact(std::string text) {
-    return CatalogQuery{std::move(text), true, 0};
+    return CatalogQuery{std::move(text), std::nullopt, true, 0};
+}
+
+CatalogQuery by_root(std::uint8_t fill) {
+    return CatalogQuery{"", root_of(fill), false, 0};
 }
 
 std::vector<std::string> hit_names(const CatalogAnswer& r) {
@@ -49,6 +77,16 @@ HolderIds holders_of(const CatalogHit& hit) {
     HolderIds out;
     for (const auto& h : hit.holders)
         out.emplace_back(h.peer_id, h.file_id);
+    return out;
+}
+
+// (peer id, file id, the holder's name) of every holder sent with a hit.
+using NamedHolders = std::vector<std::tuple<std::uint32_t, std::uint64_t, std::string>>;
+
+NamedHolders named_holders_of(const CatalogHit& hit) {
+    NamedHolders out;
+    for (const auto& h : hit.holders)
+        out.emplace_back(h.peer_id, h.file_id, h.name);
     return out;
 }
 
@@ -75,7 +113,7 @@ TEST_CASE("add_files adds new ids and counts them per peer") {
     CHECK(c.peer_file_count(2) == 0);
     CHECK(c.peer_file_count(99) == 0);
     CHECK(c.peer_count() == 2);
-    CHECK(c.group_count() == 2);
+    CHECK(c.content_count() == 2);
     CHECK(hit_names(c.search(words("txt"))) == std::vector<std::string>{"a.txt", "b.txt"});
 }
 
@@ -92,13 +130,13 @@ TEST_CASE("add_files for an unknown peer fails and changes nothing") {
     CHECK(c.search(words("x")).total_matches == 0);
 }
 
-TEST_CASE("add_files replaces an id already held, moving it to its new group") {
+TEST_CASE("add_files replaces an id already held, moving it to its new hit") {
     Catalog c({});
     c.add_peer(peer(1));
     c.add_peer(peer(2));
     REQUIRE(add(c, 1, {file(5, "old.txt", 100)}).ok());
     REQUIRE(add(c, 2, {file(9, "old.txt", 100)}).ok());
-    REQUIRE(c.group_count() == 1);
+    REQUIRE(c.content_count() == 1);
 
     SUBCASE("new name") {
         auto r = add(c, 1, {file(5, "new.txt", 100)});
@@ -107,7 +145,7 @@ TEST_CASE("add_files replaces an id already held, moving it to its new group") {
         CHECK(r->replaced == 1);
         CHECK(c.file_count() == 2);
         CHECK(c.peer_file_count(1) == 1);
-        CHECK(c.group_count() == 2);
+        CHECK(c.content_count() == 2);
         auto old_hits = c.search(exact("old.txt"));
         REQUIRE(old_hits.hits.size() == 1);
         CHECK(holders_of(old_hits.hits[0]) == HolderIds{{2, 9}});
@@ -128,13 +166,14 @@ TEST_CASE("add_files replaces an id already held, moving it to its new group") {
         auto r = add(c, 1, {file(5, "old.txt", 100)});
         REQUIRE(r.ok());
         CHECK(r->replaced == 1);
-        CHECK(c.group_count() == 1);
+        CHECK(c.content_count() == 1);
         CHECK(c.search(exact("old.txt")).hits.at(0).holder_total == 2);
     }
-    SUBCASE("the group empties and is erased when its last holder moves") {
+    SUBCASE("the hit empties and is erased when its last holder moves") {
         REQUIRE(add(c, 2, {file(9, "other.txt", 100)}).ok());
         REQUIRE(add(c, 1, {file(5, "other.txt", 100)}).ok());
-        CHECK(c.group_count() == 1);
+        CHECK(c.content_count() == 1);
+        CHECK(c.name_count() == 1);
         CHECK(c.search(words("old")).total_matches == 0);
         CHECK(c.search(exact("other.txt")).hits.at(0).holder_total == 2);
     }
@@ -152,7 +191,7 @@ TEST_CASE("an id sent twice in one batch: the last entry wins and counts once") 
     CHECK(r->replaced == 1);
     CHECK(c.file_count() == 2);
     CHECK(c.peer_file_count(1) == 2);
-    CHECK(c.group_count() == 2);
+    CHECK(c.content_count() == 2);
     CHECK(hit_names(c.search(words("s"))) == std::vector<std::string>{"second"});
     CHECK(c.search(words("first")).total_matches == 0);
     CHECK(hit_names(c.search(words("held"))) == std::vector<std::string>{"held-b"});
@@ -205,7 +244,7 @@ TEST_CASE("a first batch larger than the limit is refused with the limit named")
     CHECK(r.error().code == ErrorCode::limit_exceeded);
     CHECK(r.error().message == "peer 3 would hold 6 files, limits.max_files_per_peer is 5");
     CHECK(c.file_count() == 0);
-    CHECK(c.group_count() == 0);
+    CHECK(c.content_count() == 0);
 }
 
 TEST_CASE("names a SEARCH_RESULT could not carry are refused, changing nothing") {
@@ -232,7 +271,7 @@ TEST_CASE("names a SEARCH_RESULT could not carry are refused, changing nothing")
     CHECK(r.error().code == ErrorCode::invalid_argument);
     CHECK(r.error().message.find("file id 2") != std::string::npos);
     CHECK(c.file_count() == 0);
-    CHECK(c.group_count() == 0);
+    CHECK(c.content_count() == 0);
 }
 
 TEST_CASE("remove_files removes only held ids and ignores the rest") {
@@ -258,7 +297,7 @@ TEST_CASE("remove_files removes only held ids and ignores the rest") {
     CHECK(remove(c, 1, {2, 3}) == 2);
     CHECK(c.file_count() == 1);
     CHECK(c.peer_file_count(1) == 0);
-    CHECK(c.group_count() == 1);
+    CHECK(c.content_count() == 1);
     CHECK(c.has_peer(1)); // removing every file keeps the peer
 }
 
@@ -268,7 +307,7 @@ TEST_CASE("remove_peer drops that peer's files only") {
     c.add_peer(peer(2));
     REQUIRE(add(c, 1, {file(1, "shared.mp3", 5), file(2, "only1.mp3", 5)}).ok());
     REQUIRE(add(c, 2, {file(1, "shared.mp3", 5), file(2, "only2.mp3", 5)}).ok());
-    REQUIRE(c.group_count() == 3);
+    REQUIRE(c.content_count() == 3);
 
     CHECK(c.remove_peer(1) == 2);
     CHECK_FALSE(c.has_peer(1));
@@ -276,7 +315,7 @@ TEST_CASE("remove_peer drops that peer's files only") {
     CHECK(c.file_count() == 2);
     CHECK(c.peer_file_count(1) == 0);
     CHECK(c.peer_file_count(2) == 2);
-    CHECK(c.group_count() == 2);
+    CHECK(c.content_count() == 2);
     auto r = c.search(words("mp3"));
     CHECK(hit_names(r) == std::vector<std::string>{"only2.mp3", "shared.mp3"});
     REQUIRE(r.hits.size() == 2);
@@ -286,7 +325,7 @@ TEST_CASE("remove_peer drops that peer's files only") {
     CHECK(c.remove_peer(1) == 0);
     CHECK(c.remove_peer(2) == 2);
     CHECK(c.file_count() == 0);
-    CHECK(c.group_count() == 0);
+    CHECK(c.content_count() == 0);
     CHECK(c.search(words("mp3")).total_matches == 0);
 
     // A peer that comes back starts empty.
@@ -304,7 +343,7 @@ TEST_CASE("add_peer again replaces the info and keeps the files") {
     auto r = c.search(exact("song"));
     REQUIRE(r.hits.size() == 1);
     REQUIRE(r.hits[0].holders.size() == 1);
-    CHECK(r.hits[0].holders[0] == CatalogHolder{1, "renamed", "::1", 7000, 1});
+    CHECK(r.hits[0].holders[0] == CatalogHolder{1, "renamed", "::1", 7000, 1, "song"});
 }
 
 TEST_CASE("equal name and size merge across peers; another size is another hit") {
@@ -315,7 +354,7 @@ TEST_CASE("equal name and size merge across peers; another size is another hit")
     REQUIRE(add(c, 3, {file(8, "file8_3.txt", 10)}).ok());
     REQUIRE(add(c, 1, {file(20, "file8_3.txt", 10), file(4, "file8_3.txt", 10)}).ok());
     REQUIRE(add(c, 2, {file(1, "file8_3.txt", 11)}).ok());
-    CHECK(c.group_count() == 2);
+    CHECK(c.content_count() == 2);
 
     auto r = c.search(words("file8_3"));
     CHECK(r.total_matches == 2);
@@ -323,7 +362,7 @@ TEST_CASE("equal name and size merge across peers; another size is another hit")
     CHECK(r.hits[0].size == 10);
     CHECK(r.hits[0].holder_total == 3);
     CHECK(holders_of(r.hits[0]) == HolderIds{{1, 4}, {1, 20}, {3, 8}});
-    CHECK(r.hits[0].holders[2] == CatalogHolder{3, "peer3", "10.0.0.3", 6003, 8});
+    CHECK(r.hits[0].holders[2] == CatalogHolder{3, "peer3", "10.0.0.3", 6003, 8, "file8_3.txt"});
     CHECK(r.hits[1].size == 11);
     CHECK(holders_of(r.hits[1]) == HolderIds{{2, 1}});
 }
@@ -484,7 +523,7 @@ TEST_CASE("holders are capped at max_holders_per_result, holder_total counts all
         const auto& h = r.hits[0].holders[i];
         CHECK(h == CatalogHolder{i + 1, fmt::format("peer{}", i + 1),
                                  fmt::format("10.0.0.{}", i + 1),
-                                 static_cast<std::uint16_t>(6001 + i), 101 + i});
+                                 static_cast<std::uint16_t>(6001 + i), 101 + i, "popular.mp3"});
     }
 
     // When a listed holder leaves, the next one moves up.
@@ -535,9 +574,9 @@ TEST_CASE("bookkeeping stays consistent through a mix of operations") {
         CHECK(c.peer_file_count(id) == files.size());
         CHECK(c.file_count() == expected);
     }
-    // Names n0..n6 and sizes 0..2: at most 21 groups, and every one is a hit.
-    CHECK(c.group_count() <= 21);
-    CHECK(c.search(words("n")).total_matches == c.group_count());
+    // Names n0..n6 and sizes 0..2: at most 21 contents, and every one is a hit.
+    CHECK(c.content_count() <= 21);
+    CHECK(c.search(words("n")).total_matches == c.content_count());
 
     CHECK(remove(c, 5, {0, 1, 2, 3, 4, 1000}) == 5);
     expected -= 5;
@@ -552,8 +591,340 @@ TEST_CASE("bookkeeping stays consistent through a mix of operations") {
         expected -= c.remove_peer(id);
     CHECK(expected == 0);
     CHECK(c.file_count() == 0);
-    CHECK(c.group_count() == 0);
+    CHECK(c.content_count() == 0);
     CHECK(c.peer_count() == 0);
+}
+
+TEST_CASE("one content under two names is one hit listing both names and both holders") {
+    Catalog c({});
+    c.add_peer(peer(1));
+    c.add_peer(peer(2));
+    REQUIRE(add(c, 2, {hashed(7, "song.mp3", 100, 1)}).ok());
+    REQUIRE(add(c, 1, {hashed(3, "Song (live).mp3", 100, 1)}).ok());
+    CHECK(c.content_count() == 1);
+    CHECK(c.name_count() == 2);
+    const NamedHolders both{{1, 3, "Song (live).mp3"}, {2, 7, "song.mp3"}};
+
+    // Both names match: one hit, by the smaller ('S' is 0x53, 's' 0x73).
+    auto r = c.search(words("song"));
+    CHECK(r.total_matches == 1);
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == "Song (live).mp3");
+    CHECK(r.hits[0].size == 100);
+    CHECK(r.hits[0].root == root_of(1));
+    CHECK(r.hits[0].holder_total == 2);
+    CHECK(named_holders_of(r.hits[0]) == both);
+    CHECK(r.hits[0].holders[1] == CatalogHolder{2, "peer2", "10.0.0.2", 6002, 7, "song.mp3"});
+
+    // Only one name matches: the hit goes by it and still lists every holder.
+    r = c.search(words("song.mp3"));
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == "song.mp3");
+    CHECK(named_holders_of(r.hits[0]) == both);
+    r = c.search(words("LIVE"));
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == "Song (live).mp3");
+    CHECK(r.hits[0].holder_total == 2);
+
+    // Exact on either name: that name, every holder.
+    r = c.search(exact("song.mp3"));
+    CHECK(r.total_matches == 1);
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == "song.mp3");
+    CHECK(named_holders_of(r.hits[0]) == both);
+    r = c.search(exact("Song (live).mp3"));
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == "Song (live).mp3");
+    CHECK(named_holders_of(r.hits[0]) == both);
+    CHECK(c.search(exact("Song.mp3")).total_matches == 0);
+
+    // By root: the smallest of all its names.
+    r = c.search(by_root(1));
+    CHECK(r.total_matches == 1);
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == "Song (live).mp3");
+    CHECK(named_holders_of(r.hits[0]) == both);
+}
+
+TEST_CASE("a search by root finds its content or nothing, whatever the text") {
+    Catalog c({});
+    c.add_peer(peer(1));
+    REQUIRE(add(c, 1,
+                {hashed(1, "b.ogg", 5, 2), hashed(2, "a.ogg", 5, 2), hashed(3, "c.ogg", 6, 3),
+                 file(4, "d.ogg", 5)})
+                .ok());
+    auto r = c.search(by_root(2));
+    CHECK(r.total_matches == 1);
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == "a.ogg");
+    CHECK(r.hits[0].root == root_of(2));
+    CHECK(named_holders_of(r.hits[0]) == NamedHolders{{1, 1, "b.ogg"}, {1, 2, "a.ogg"}});
+    CHECK(hit_names(c.search(by_root(3))) == std::vector<std::string>{"c.ogg"});
+
+    // Roots next to those held, and the zero root, find nothing.
+    for (std::uint8_t fill : {0, 1, 4, 255}) {
+        auto miss = c.search(by_root(fill));
+        CHECK(miss.total_matches == 0);
+        CHECK(miss.hits.empty());
+    }
+    // SEARCH never sends a root and a text; a catalog given both goes by the root.
+    CatalogQuery both{"d.ogg", root_of(3), true, 0};
+    CHECK(hit_names(c.search(both)) == std::vector<std::string>{"c.ogg"});
+    // A root search is never an unhashed file's.
+    c.add_peer(peer(2));
+    REQUIRE(add(c, 2, {file(1, "zero", 0)}).ok());
+    CHECK(c.search(by_root(0)).total_matches == 0);
+}
+
+TEST_CASE("the same name with other content is another hit, in root order") {
+    Catalog c({});
+    c.add_peer(peer(1));
+    c.add_peer(peer(2));
+    REQUIRE(add(c, 1, {hashed(1, "clip.mp4", 10, 9), hashed(2, "clip.mp4", 10, 4)}).ok());
+    REQUIRE(add(c, 2, {hashed(1, "clip.mp4", 11, 5)}).ok());
+    CHECK(c.content_count() == 3);
+
+    auto r = c.search(exact("clip.mp4"));
+    CHECK(r.total_matches == 3);
+    REQUIRE(r.hits.size() == 3);
+    // By name, then size, then root bytes.
+    CHECK(r.hits[0].size == 10);
+    CHECK(r.hits[0].root == root_of(4));
+    CHECK(holders_of(r.hits[0]) == HolderIds{{1, 2}});
+    CHECK(r.hits[1].size == 10);
+    CHECK(r.hits[1].root == root_of(9));
+    CHECK(holders_of(r.hits[1]) == HolderIds{{1, 1}});
+    CHECK(r.hits[2].size == 11);
+    CHECK(r.hits[2].root == root_of(5));
+    CHECK(c.search(words("CLIP")) == r);
+}
+
+TEST_CASE("a hashed and an unhashed file with the same name and size are two hits") {
+    Catalog c({});
+    c.add_peer(peer(1));
+    c.add_peer(peer(2));
+    REQUIRE(add(c, 1, {hashed(1, "movie.mkv", 700, 200)}).ok());
+    REQUIRE(add(c, 2, {file(1, "movie.mkv", 700)}).ok());
+    CHECK(c.content_count() == 2);
+
+    auto r = c.search(exact("movie.mkv"));
+    CHECK(r.total_matches == 2);
+    REQUIRE(r.hits.size() == 2);
+    // Root none sorts first.
+    CHECK_FALSE(r.hits[0].root.has_value());
+    CHECK(named_holders_of(r.hits[0]) == NamedHolders{{2, 1, "movie.mkv"}});
+    CHECK(r.hits[1].root == root_of(200));
+    CHECK(named_holders_of(r.hits[1]) == NamedHolders{{1, 1, "movie.mkv"}});
+    CHECK(c.search(words("movie")) == r);
+    CHECK(c.search(by_root(200)).hits.at(0).holder_total == 1);
+}
+
+TEST_CASE("a root said with another size is a content of its own") {
+    // A root fixes the bytes and so the size: another size for it is a peer's
+    // mistake or a lie, and must not change the size the others' hit shows.
+    Catalog c({});
+    c.add_peer(peer(1));
+    c.add_peer(peer(2));
+    REQUIRE(add(c, 1, {hashed(1, "true.iso", 4096, 7)}).ok());
+    REQUIRE(add(c, 2, {hashed(1, "false.iso", 1, 7)}).ok());
+    CHECK(c.content_count() == 2);
+    auto r = c.search(by_root(7));
+    CHECK(r.total_matches == 2);
+    REQUIRE(r.hits.size() == 2);
+    CHECK(r.hits[0].name == "false.iso");
+    CHECK(r.hits[0].size == 1);
+    CHECK(holders_of(r.hits[0]) == HolderIds{{2, 1}});
+    CHECK(r.hits[1].name == "true.iso");
+    CHECK(r.hits[1].size == 4096);
+    CHECK(holders_of(r.hits[1]) == HolderIds{{1, 1}});
+}
+
+TEST_CASE("announced again with its root, a file moves from its name's hit to its content's") {
+    Catalog c({});
+    c.add_peer(peer(1));
+    c.add_peer(peer(2));
+    REQUIRE(add(c, 1, {file(5, "a.bin", 10)}).ok());
+    REQUIRE(add(c, 2, {file(9, "a.bin", 10), file(3, "b.bin", 10)}).ok());
+    REQUIRE(c.content_count() == 2);
+
+    // Peer 1 has hashed its file: the unhashed hit keeps peer 2 only.
+    auto r = add(c, 1, {hashed(5, "a.bin", 10, 1)});
+    REQUIRE(r.ok());
+    CHECK(*r == AddOutcome{0, 1});
+    CHECK(c.file_count() == 3);
+    CHECK(c.content_count() == 3);
+    auto hits = c.search(exact("a.bin"));
+    REQUIRE(hits.hits.size() == 2);
+    CHECK_FALSE(hits.hits[0].root.has_value());
+    CHECK(holders_of(hits.hits[0]) == HolderIds{{2, 9}});
+    CHECK(hits.hits[1].root == root_of(1));
+    CHECK(holders_of(hits.hits[1]) == HolderIds{{1, 5}});
+
+    // Peer 2 hashes both of its files: the same bytes under two names. The
+    // unhashed hits are gone with their last files, their names with them.
+    REQUIRE(add(c, 2, {hashed(9, "a.bin", 10, 1), hashed(3, "b.bin", 10, 1)}).ok());
+    CHECK(c.content_count() == 1);
+    CHECK(c.name_count() == 2);
+    auto all = c.search(words("bin"));
+    CHECK(all.total_matches == 1);
+    REQUIRE(all.hits.size() == 1);
+    CHECK(all.hits[0].name == "a.bin");
+    CHECK(named_holders_of(all.hits[0]) ==
+          NamedHolders{{1, 5, "a.bin"}, {2, 3, "b.bin"}, {2, 9, "a.bin"}});
+    CHECK(hit_names(c.search(words("b.bin"))) == std::vector<std::string>{"b.bin"});
+
+    SUBCASE("renamed within its content, a file keeps the one hit") {
+        REQUIRE(add(c, 2, {hashed(3, "c.bin", 10, 1)}).ok());
+        CHECK(c.content_count() == 1);
+        CHECK(c.name_count() == 2);
+        CHECK(c.search(words("b.bin")).total_matches == 0);
+        CHECK(c.search(exact("b.bin")).total_matches == 0);
+        CHECK(named_holders_of(c.search(words("c.bin")).hits.at(0)) ==
+              NamedHolders{{1, 5, "a.bin"}, {2, 3, "c.bin"}, {2, 9, "a.bin"}});
+    }
+    SUBCASE("another root moves a file to another content") {
+        REQUIRE(add(c, 1, {hashed(5, "a.bin", 10, 2)}).ok());
+        CHECK(c.content_count() == 2);
+        CHECK(holders_of(c.search(by_root(1)).hits.at(0)) == HolderIds{{2, 3}, {2, 9}});
+        CHECK(holders_of(c.search(by_root(2)).hits.at(0)) == HolderIds{{1, 5}});
+    }
+    SUBCASE("the last name but one leaving makes the other the content's only name") {
+        REQUIRE(remove(c, 2, {3}) == 1);
+        CHECK(c.name_count() == 1);
+        auto one = c.search(words("bin"));
+        CHECK(one.total_matches == 1);
+        CHECK(named_holders_of(one.hits.at(0)) == NamedHolders{{1, 5, "a.bin"}, {2, 9, "a.bin"}});
+        // Back under another name: shared again.
+        REQUIRE(add(c, 2, {hashed(3, "A.BIN", 10, 1)}).ok());
+        auto again = c.search(words("bin"));
+        CHECK(again.total_matches == 1);
+        CHECK(again.hits.at(0).name == "A.BIN");
+        CHECK(again.hits.at(0).holder_total == 3);
+    }
+    SUBCASE("the name left alone on either side goes with its content's last file") {
+        // Names of one content sort by bytes: first drop the larger, then
+        // the smaller, so the one left lies after or before the gap.
+        std::vector<std::uint64_t> first, then;
+        SUBCASE("b.bin first") {
+            first = {3};
+            then = {9};
+        }
+        SUBCASE("a.bin first") {
+            first = {9};
+            then = {3};
+        }
+        REQUIRE(remove(c, 2, first) == 1);
+        CHECK(c.content_count() == 1);
+        REQUIRE(remove(c, 1, {5}) == 1);
+        CHECK(c.content_count() == 1);
+        CHECK(c.search(words("bin")).total_matches == 1);
+        REQUIRE(remove(c, 2, then) == 1);
+        CHECK(c.content_count() == 0);
+        CHECK(c.name_count() == 0);
+        CHECK(c.search(by_root(1)).total_matches == 0);
+    }
+    SUBCASE("a root dropped again (the file changed) moves it back to its name") {
+        REQUIRE(add(c, 2, {file(3, "b.bin", 10)}).ok());
+        CHECK(c.content_count() == 2);
+        auto b = c.search(exact("b.bin"));
+        REQUIRE(b.hits.size() == 1);
+        CHECK_FALSE(b.hits[0].root.has_value());
+        CHECK(c.search(by_root(1)).hits.at(0).holder_total == 2);
+    }
+}
+
+TEST_CASE("a content matched by several names counts once, and limits count contents") {
+    Catalog c(CatalogLimits{1000, 3});
+    c.add_peer(peer(1));
+    c.add_peer(peer(2));
+    // Content 1 under four names, content 2 under two, and two unhashed files.
+    REQUIRE(add(c, 1,
+                {hashed(1, "track d", 1, 1), hashed(2, "track b", 1, 1), hashed(3, "track e", 2, 2),
+                 file(4, "track a", 1), file(5, "track f", 1)})
+                .ok());
+    REQUIRE(
+        add(c, 2,
+            {hashed(1, "track c", 1, 1), hashed(2, "track g", 1, 1), hashed(3, "track h", 2, 2)})
+            .ok());
+    CHECK(c.content_count() == 4);
+    CHECK(c.name_count() == 8);
+
+    auto r = c.search(words("track"));
+    CHECK(r.total_matches == 4);
+    // Hit order is by the names the contents go by: a, b (content 1), e
+    // (content 2); f comes fourth and is cut by limits.max_results.
+    CHECK(hit_names(r) == std::vector<std::string>{"track a", "track b", "track e"});
+    CHECK(r.hits[1].holder_total == 4);
+    CHECK(r.hits[2].holder_total == 2);
+    CHECK(hit_names(c.search(words("track", 2))) == std::vector<std::string>{"track a", "track b"});
+
+    // Other names matching move a content in the order.
+    r = c.search(words("track g"));
+    CHECK(r.total_matches == 1);
+    CHECK(hit_names(r) == std::vector<std::string>{"track g"});
+    c.add_peer(peer(3));
+    REQUIRE(add(c, 3, {file(1, "track d", 1)}).ok()); // another "track d", unhashed
+    r = c.search(words("d"));
+    CHECK(r.total_matches == 2);
+    REQUIRE(r.hits.size() == 2);
+    // (name, size) tie: root none first.
+    CHECK(r.hits[0].name == "track d");
+    CHECK_FALSE(r.hits[0].root.has_value());
+    CHECK(r.hits[1].name == "track d");
+    CHECK(r.hits[1].root == root_of(1));
+}
+
+TEST_CASE("holders of a content with many names are merged in order and capped") {
+    constexpr std::uint32_t peers = protocol::max_holders_per_result + 8;
+    Catalog c({});
+    for (std::uint32_t id = peers; id >= 1; --id) {
+        c.add_peer(peer(id));
+        // Three names, given round the peers, so the listed holders interleave them.
+        std::string name = fmt::format("popular-{}.mp3", id % 3);
+        REQUIRE(add(c, id, {hashed(100 + id, name, 4242, 42)}).ok());
+    }
+    CHECK(c.name_count() == 3);
+    auto r = c.search(words("popular"));
+    CHECK(r.total_matches == 1);
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == "popular-0.mp3");
+    CHECK(r.hits[0].holder_total == peers);
+    REQUIRE(r.hits[0].holders.size() == protocol::max_holders_per_result);
+    for (std::uint32_t i = 0; i < protocol::max_holders_per_result; ++i) {
+        std::uint32_t id = i + 1;
+        CHECK(r.hits[0].holders[i] == CatalogHolder{id, fmt::format("peer{}", id),
+                                                    fmt::format("10.0.0.{}", id),
+                                                    static_cast<std::uint16_t>(6000 + id), 100 + id,
+                                                    fmt::format("popular-{}.mp3", id % 3)});
+    }
+    CHECK(c.search(by_root(42)).hits.at(0) == r.hits[0]);
+}
+
+TEST_CASE("remove_peer unlinks a peer's hashed files from every content") {
+    Catalog c({});
+    c.add_peer(peer(1));
+    c.add_peer(peer(2));
+    REQUIRE(add(c, 1, {hashed(1, "mine.flac", 9, 1), hashed(2, "solo.flac", 9, 2)}).ok());
+    REQUIRE(add(c, 2, {hashed(1, "theirs.flac", 9, 1)}).ok());
+    REQUIRE(c.content_count() == 2);
+
+    CHECK(c.remove_peer(1) == 2);
+    CHECK(c.content_count() == 1);
+    CHECK(c.name_count() == 1);
+    CHECK(c.search(words("mine")).total_matches == 0);
+    CHECK(c.search(by_root(2)).total_matches == 0);
+    auto r = c.search(words("flac"));
+    CHECK(r.total_matches == 1);
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == "theirs.flac");
+    CHECK(named_holders_of(r.hits[0]) == NamedHolders{{2, 1, "theirs.flac"}});
+    CHECK(c.search(by_root(1)).hits.at(0) == r.hits[0]);
+
+    CHECK(c.remove_peer(2) == 1);
+    CHECK(c.content_count() == 0);
+    CHECK(c.name_count() == 0);
+    CHECK(c.search(by_root(1)).total_matches == 0);
+    CHECK(c.search(words("flac")).total_matches == 0);
 }
 
 namespace {
@@ -563,6 +934,7 @@ namespace {
 struct ModelFile {
     std::string name;
     std::uint64_t size;
+    std::optional<content::Digest> root;
 };
 using Model = std::map<std::uint32_t, std::map<std::uint64_t, ModelFile>>;
 
@@ -572,21 +944,77 @@ std::string fold(std::string s) {
     return s;
 }
 
-// Sorted (name, size) -> holder count of every group matching `word`.
-std::map<std::pair<std::string, std::uint64_t>, std::uint32_t>
-model_search(const Model& model, const std::string& word) {
-    std::map<std::pair<std::string, std::uint64_t>, std::uint32_t> groups;
+// A file of the model as a content lists it.
+struct ModelHolder {
+    std::uint32_t peer_id;
+    std::uint64_t file_id;
+    const ModelFile* file;
+    std::string folded_name;
+};
+// Each content's files, by (peer id, file id).
+using ModelContents = std::vector<std::vector<ModelHolder>>;
+
+ModelContents model_contents(const Model& model) {
+    // A content: root and size, or (no root) name and size.
+    std::map<std::tuple<std::optional<content::Digest>, std::uint64_t, std::string>,
+             std::vector<ModelHolder>>
+        by_key;
     for (const auto& [peer_id, files] : model)
         for (const auto& [file_id, f] : files)
-            if (fold(f.name).find(fold(word)) != std::string::npos) ++groups[{f.name, f.size}];
-    return groups;
+            by_key[{f.root, f.size, f.root ? "" : f.name}].push_back(
+                ModelHolder{peer_id, file_id, &f, fold(f.name)});
+    ModelContents contents;
+    for (auto& [key, holders] : by_key)
+        contents.push_back(std::move(holders));
+    return contents;
+}
+
+struct ModelHit {
+    std::string name;
+    std::uint64_t size;
+    std::optional<content::Digest> root;
+    std::size_t holder_total;
+    NamedHolders listed; // the first max_holders_per_result
+};
+
+// Every content some file of which `matches`, named by the smallest name
+// that matched, in hit order.
+std::vector<ModelHit> model_search(const ModelContents& contents,
+                                   const std::function<bool(const ModelHolder&)>& matches) {
+    std::vector<ModelHit> hits;
+    for (const auto& holders : contents) {
+        const std::string* best = nullptr;
+        for (const auto& h : holders)
+            if (matches(h) && (!best || h.file->name < *best)) best = &h.file->name;
+        if (!best) continue;
+        ModelHit hit{*best, holders[0].file->size, holders[0].file->root, holders.size(), {}};
+        for (std::size_t i = 0; i < holders.size() && i < protocol::max_holders_per_result; ++i)
+            hit.listed.emplace_back(holders[i].peer_id, holders[i].file_id, holders[i].file->name);
+        hits.push_back(std::move(hit));
+    }
+    std::sort(hits.begin(), hits.end(), [](const ModelHit& a, const ModelHit& b) {
+        return std::tie(a.name, a.size, a.root) < std::tie(b.name, b.size, b.root);
+    });
+    return hits;
+}
+
+// Every word occurs in the name, ignoring ASCII case.
+bool model_words_match(const std::vector<std::string>& folded_words, const ModelHolder& h) {
+    return !folded_words.empty() &&
+           std::all_of(folded_words.begin(), folded_words.end(), [&](const std::string& w) {
+               return h.folded_name.find(w) != std::string::npos;
+           });
 }
 
 } // namespace
 
 TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
     // Long names and many of them, so the packed name storage fills several
-    // chunks, compacts them and reuses emptied ones along the way.
+    // chunks, compacts them and reuses emptied ones along the way. Half the
+    // files have a root: half of those one of a few, so those contents
+    // gather hundreds of names, the rest one of many, so contents often go
+    // from one name to two and back; files move between contents as they
+    // are replaced. A few short names recur, so contents share names too.
     std::mt19937 rng(20240601); // fixed seed: deterministic
     Catalog c(CatalogLimits{100000, 1000});
     Model model;
@@ -594,6 +1022,8 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
         return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng);
     };
     auto random_name = [&] {
+        static const char* short_names[] = {"a.mp3", "A.mp3", "beta.ogg"};
+        if (pick(5) == 0) return std::string(short_names[pick(3)]);
         static const char* parts[] = {"Alpha", "beta", "GAMMA", "delta", "\xC3\xA9t\xC3\xA9",
                                       "\xFF"};
         std::string name = fmt::format("{}-", pick(50));
@@ -602,10 +1032,23 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
             name += fmt::format("{}{} ", parts[pick(6)], pick(9));
         return name.substr(0, protocol::max_file_name);
     };
+    // Roots 1..3 popular, 4..254 not; a file's size is its root's fill, but
+    // for a few liars.
+    auto random_file = [&](std::uint64_t id) {
+        CatalogFile f = file(id, random_name(), pick(3));
+        if (pick(2) == 0) {
+            auto fill = static_cast<std::uint8_t>(pick(2) == 0 ? 1 + pick(3) : 4 + pick(251));
+            f.root = root_of(fill);
+            f.size = pick(20) == 0 ? 1000 + pick(2) : fill;
+        }
+        return f;
+    };
+    const std::vector<std::uint8_t> root_queries = {0, 1, 2, 3, 4, 77, 254, 255};
 
     // "\xFF" and "1" apart: "\xFF1" would be one (invalid) hex escape.
-    const std::vector<std::string> queries = {
-        "alpha3", "\xC3\xA9T\xC3\xA9", std::string("\xFF") + "1", "7-", "a", "GAMMA8 beta"};
+    const std::vector<std::string> word_queries = {
+        "alpha3", "\xC3\xA9T\xC3\xA9", std::string("\xFF") + "1", "7-", "a", "GAMMA8 beta", "mp3"};
+    const std::vector<std::string> exact_queries = {"a.mp3", "A.mp3", "beta.ogg"};
 
     for (int round = 0; round < 60; ++round) {
         std::uint32_t peer_id = 1 + pick(6);
@@ -616,10 +1059,10 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
         case 1: {
             std::vector<CatalogFile> batch;
             for (std::uint32_t i = 0, n = 1 + pick(300); i < n; ++i)
-                batch.push_back(file(pick(2000), random_name(), pick(3)));
+                batch.push_back(random_file(pick(2000)));
             REQUIRE(c.add_files(peer_id, batch).ok());
             for (const auto& f : batch)
-                model[peer_id][f.file_id] = ModelFile{f.name, f.size};
+                model[peer_id][f.file_id] = ModelFile{f.name, f.size, f.root};
             break;
         }
         case 2: {
@@ -645,27 +1088,33 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
             files += held.size();
         }
         REQUIRE(c.file_count() == files);
+        auto contents = model_contents(model);
+        CHECK(c.content_count() == contents.size());
 
-        for (const auto& word : queries) {
-            auto query_words = split_words(word);
-            // The model matches one word; intersect for multi-word queries.
-            auto expected = model_search(model, query_words[0]);
-            for (std::size_t i = 1; i < query_words.size(); ++i) {
-                auto more = model_search(model, query_words[i]);
-                std::erase_if(expected, [&](const auto& g) { return more.count(g.first) == 0; });
-            }
-            auto r = c.search(words(word));
+        auto check = [&](const CatalogQuery& query,
+                         const std::function<bool(const ModelHolder&)>& matches) {
+            auto expected = model_search(contents, matches);
+            auto r = c.search(query);
             REQUIRE(r.total_matches == expected.size());
             REQUIRE(r.hits.size() == std::min<std::size_t>(expected.size(), 1000));
-            std::vector<std::tuple<std::string, std::uint64_t, std::uint32_t>> want, got;
-            for (const auto& [key, holders] : expected) {
-                if (want.size() == r.hits.size()) break;
-                want.emplace_back(key.first, key.second, holders);
+            for (std::size_t i = 0; i < r.hits.size(); ++i) {
+                const CatalogHit& got = r.hits[i];
+                const ModelHit& want = expected[i];
+                REQUIRE(std::tie(got.name, got.size, got.root, got.holder_total) ==
+                        std::tie(want.name, want.size, want.root, want.holder_total));
+                REQUIRE(named_holders_of(got) == want.listed);
             }
-            for (const auto& hit : r.hits)
-                got.emplace_back(hit.name, hit.size, hit.holder_total);
-            CHECK(got == want);
+        };
+        for (const auto& text : word_queries) {
+            auto folded_words = split_words(fold(text));
+            check(words(text),
+                  [&](const ModelHolder& h) { return model_words_match(folded_words, h); });
         }
+        for (const auto& text : exact_queries)
+            check(exact(text), [&](const ModelHolder& h) { return h.file->name == text; });
+        for (std::uint8_t fill : root_queries)
+            check(by_root(fill),
+                  [&](const ModelHolder& h) { return h.file->root == root_of(fill); });
     }
     CHECK(c.file_count() > 0); // the run exercised a populated catalog
 }
@@ -709,13 +1158,85 @@ TEST_CASE("searches stay right while names are packed, emptied, compacted and re
     CHECK(c.search(words("three0998-")).total_matches == 1);
     CHECK(c.search(words("three0999-")).total_matches == 0);
     CHECK(c.search(words("two0299- xxx")).total_matches == 1);
-    CHECK(c.group_count() == 800);
+    CHECK(c.content_count() == 800);
 
     // Re-adding what was removed finds its names again.
     c.add_peer(peer(1));
     add_many(c, 1, "one", 1000);
     CHECK(c.search(words("one0500")).total_matches == 1);
     CHECK(c.search(words("x")).total_matches == 1800);
+}
+
+TEST_CASE("names of hashed contents stay right while chunks are emptied, compacted and reused") {
+    // 250-byte names, as above; each content i is held by peer 1 as
+    // "one<i>-x..." and by peer 2 as "two<i>-x...".
+    auto long_name = [](const char* prefix, std::uint32_t i) {
+        std::string name = fmt::format("{}{:04}-", prefix, i);
+        return name + std::string(250 - name.size(), 'x');
+    };
+    auto add_named = [&](Catalog& c, std::uint32_t peer_id, const char* prefix,
+                         const std::vector<std::uint32_t>& contents, bool with_root) {
+        std::vector<CatalogFile> files;
+        for (auto i : contents) {
+            files.push_back(file(i, long_name(prefix, i), 1));
+            if (with_root) files.back().root = numbered_root(i);
+        }
+        auto added = c.add_files(peer_id, files);
+        INFO((added.ok() ? "" : added.error().message));
+        REQUIRE(added.ok());
+    };
+    std::vector<std::uint32_t> all, even, odd;
+    for (std::uint32_t i = 0; i < 600; ++i) {
+        all.push_back(i);
+        (i % 2 ? odd : even).push_back(i);
+    }
+    Catalog c(CatalogLimits{100000, 10});
+    for (std::uint32_t id = 1; id <= 3; ++id)
+        c.add_peer(peer(id));
+    add_named(c, 1, "one", all, true);
+    add_named(c, 2, "two", all, true);
+    CHECK(c.content_count() == 600);
+    CHECK(c.name_count() == 1200);
+    auto r = c.search(words("x"));
+    CHECK(r.total_matches == 600);
+    REQUIRE(r.hits.size() == 10);
+    CHECK(r.hits[0].name == long_name("one", 0));
+    CHECK(r.hits[0].holder_total == 2);
+
+    CHECK(c.remove_peer(1) == 600); // empties the chunks of the "one" names
+    CHECK(c.name_count() == 600);
+    CHECK(c.search(words("one")).total_matches == 0);
+    r = c.search(words("x"));
+    CHECK(r.total_matches == 600);
+    CHECK(r.hits.at(0).name == long_name("two", 0));
+    CHECK(r.hits.at(0).holder_total == 1);
+
+    // Unhashed names fill the emptied chunks, then half of them go.
+    add_named(c, 3, "three", all, false);
+    std::vector<std::uint64_t> odd_ids(odd.begin(), odd.end());
+    CHECK(c.remove_files(3, odd_ids) == 300);
+    // Peer 1 comes back with the even contents only.
+    c.add_peer(peer(1));
+    add_named(c, 1, "one", even, true);
+    CHECK(c.content_count() == 900);
+    CHECK(c.name_count() == 1200);
+    r = c.search(words("X"));
+    CHECK(r.total_matches == 900);
+    for (std::size_t i = 0; i < r.hits.size(); ++i)
+        CHECK(r.hits[i].name == long_name("one", static_cast<std::uint32_t>(2 * i)));
+    CHECK(c.search(words("two")).total_matches == 600);
+    CHECK(c.search(words("three")).total_matches == 300);
+    CHECK(c.search(words("three0001-")).total_matches == 0);
+
+    // A content under two names, one of them compacted about: both found.
+    r = c.search(exact(long_name("two", 598)));
+    REQUIRE(r.hits.size() == 1);
+    CHECK(named_holders_of(r.hits[0]) ==
+          NamedHolders{{1, 598, long_name("one", 598)}, {2, 598, long_name("two", 598)}});
+    r = c.search(CatalogQuery{"", numbered_root(599), false, 0});
+    REQUIRE(r.hits.size() == 1);
+    CHECK(r.hits[0].name == long_name("two", 599));
+    CHECK(c.search(CatalogQuery{"", numbered_root(600), false, 0}).total_matches == 0);
 }
 
 TEST_CASE("through CatalogService, Catalog answers every call before it returns") {
@@ -739,7 +1260,8 @@ TEST_CASE("through CatalogService, Catalog answers every call before it returns"
     CHECK(answer->total_matches == 1);
     REQUIRE(answer->hits.size() == 1);
     CHECK(answer->hits[0] ==
-          CatalogHit{"song.mp3", 5, 1, {CatalogHolder{1, "peer1", "10.0.0.1", 6001, 1}}});
+          CatalogHit{"song.mp3", 5, std::nullopt, 1,
+                     {CatalogHolder{1, "peer1", "10.0.0.1", 6001, 1, "song.mp3"}}});
 
     std::optional<std::size_t> removed;
     service.remove_files(1, {2, 99}, [&](std::size_t n) { removed = n; });

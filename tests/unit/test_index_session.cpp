@@ -9,12 +9,14 @@
 #include "deferred_catalog.h"
 #include "loop_test_support.h"
 
+#include "content/sha256.h"
 #include "event/handle_close.h"
 #include "index/index_server.h"
 #include "protocol/common_messages.h"
 #include "protocol/index_messages.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <uv.h>
 
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -145,12 +148,69 @@ protocol::FileEntry entry(std::uint64_t id, std::string name, std::uint64_t size
     return f;
 }
 
+protocol::FileEntry hashed_entry(std::uint64_t id, std::string name, std::uint64_t size,
+                                 const content::Digest& root) {
+    protocol::FileEntry f = entry(id, std::move(name), size);
+    f.root = root;
+    return f;
+}
+
 protocol::Search search_for(std::uint32_t request_id, std::string query) {
     protocol::Search s;
     s.request_id = request_id;
     s.query = std::move(query);
     return s;
 }
+
+protocol::Search search_by_root(std::uint32_t request_id, const content::Digest& root) {
+    protocol::Search s;
+    s.request_id = request_id;
+    s.root = root;
+    return s;
+}
+
+content::Digest root_of(std::uint8_t fill) {
+    content::Digest root;
+    root.fill(std::byte{fill});
+    return root;
+}
+
+// What the process writes to stderr (the Logger's lines) while it lives,
+// kept in an unlinked temporary file. Not thread-safe; one at a time.
+class StderrCapture {
+public:
+    StderrCapture() : file_(std::tmpfile()) {
+        REQUIRE(file_ != nullptr);
+        std::fflush(stderr);
+        saved_ = ::dup(STDERR_FILENO);
+        REQUIRE(saved_ >= 0);
+        REQUIRE(::dup2(::fileno(file_), STDERR_FILENO) >= 0);
+    }
+    ~StderrCapture() {
+        std::fflush(stderr);
+        ::dup2(saved_, STDERR_FILENO);
+        ::close(saved_);
+        std::fclose(file_);
+    }
+    StderrCapture(const StderrCapture&) = delete;
+    StderrCapture& operator=(const StderrCapture&) = delete;
+
+    std::string text() const {
+        std::string out;
+        char buffer[4096];
+        for (off_t at = 0;;) {
+            ssize_t n = ::pread(::fileno(file_), buffer, sizeof buffer, at);
+            if (n <= 0) break;
+            out.append(buffer, static_cast<std::size_t>(n));
+            at += n;
+        }
+        return out;
+    }
+
+private:
+    std::FILE* file_;
+    int saved_ = -1;
+};
 
 std::vector<std::string> hit_names(const protocol::SearchResult& result) {
     std::vector<std::string> names;
@@ -184,6 +244,7 @@ public:
     IndexUnderTest& operator=(const IndexUnderTest&) = delete;
 
     IndexServer& server() { return *server_; }
+    Logger& log() { return log_; }
     DeferredCatalog& catalog() { return *catalog_; }
 
     RawClient& connect() {
@@ -266,8 +327,8 @@ TEST_CASE("a search answered on a later loop turn comes back with its request id
     CHECK(result.request_id == 4242);
     CHECK(result.total_matches == 1);
     REQUIRE(result.hits.size() == 1);
-    protocol::Holder listed{holder_id, "holder", "127.0.0.1", 6001, 1};
-    CHECK(result.hits[0] == protocol::SearchHit{"Song One.mp3", 100, 1, {listed}});
+    protocol::Holder listed{holder_id, "holder", "127.0.0.1", 6001, 1, "Song One.mp3"};
+    CHECK(result.hits[0] == protocol::SearchHit{"Song One.mp3", 100, std::nullopt, 1, {listed}});
 
     // Nothing found is an answer too, with its own request id.
     asker.send(search_for(7, "zeppelin"));
@@ -275,6 +336,67 @@ TEST_CASE("a search answered on a later loop turn comes back with its request id
     CHECK(none.request_id == 7);
     CHECK(none.total_matches == 0);
     CHECK(none.hits.empty());
+}
+
+TEST_CASE("a search by root answers its content with each holder's name, logged in hex") {
+    IndexUnderTest index;
+    std::uint32_t a_id = 99, b_id = 99;
+    RawClient& a = index.register_peer("a", 6001, &a_id);
+    RawClient& b = index.register_peer("b", 6002, &b_id);
+    const content::Digest root = root_of(0xab);
+    // Peer a announces a.flac unhashed, then again with its root, as
+    // napeerd does once it has hashed it; peer b holds the same bytes as
+    // b.flac and an unhashed a.flac of the same size.
+    a.send(protocol::FilesAdd{{entry(1, "a.flac", 300)}});
+    a.send(protocol::FilesAdd{{hashed_entry(1, "a.flac", 300, root)}});
+    b.send(protocol::FilesAdd{{hashed_entry(5, "b.flac", 300, root), entry(6, "a.flac", 300)}});
+    // The re-announcement leaves the file count as it was: wait for the root.
+    auto holders_of_root = [&] {
+        auto r = index.catalog().catalog().search(CatalogQuery{"", root, false, 0});
+        return r.hits.empty() ? 0 : r.hits[0].holder_total;
+    };
+    REQUIRE(index.run_until([&] { return holders_of_root() == 2; }));
+    CHECK(index.catalog().catalog().file_count() == 3);
+
+    RawClient& asker = index.register_peer("asker", 6003);
+    index.log().set_level(LogLevel::info);
+    StderrCapture log;
+    asker.send(search_by_root(21, root));
+    auto found = index.expect<protocol::SearchResult>(asker);
+    asker.send(search_by_root(22, root_of(0xac)));
+    auto missed = index.expect<protocol::SearchResult>(asker);
+    asker.send(search_for(23, "FLAC"));
+    auto by_name = index.expect<protocol::SearchResult>(asker);
+    std::string logged = log.text();
+    index.log().set_level(LogLevel::warn);
+
+    CHECK(found.request_id == 21);
+    CHECK(found.total_matches == 1);
+    protocol::SearchHit content{"a.flac", 300, root, 2,
+                                {protocol::Holder{a_id, "a", "127.0.0.1", 6001, 1, "a.flac"},
+                                 protocol::Holder{b_id, "b", "127.0.0.1", 6002, 5, "b.flac"}}};
+    REQUIRE(found.hits.size() == 1);
+    CHECK(found.hits[0] == content);
+
+    CHECK(missed.request_id == 22);
+    CHECK(missed.total_matches == 0);
+    CHECK(missed.hits.empty());
+
+    // By name: the unhashed a.flac is a hit of its own, first (no root).
+    CHECK(by_name.total_matches == 2);
+    REQUIRE(by_name.hits.size() == 2);
+    CHECK(by_name.hits[0] ==
+          protocol::SearchHit{"a.flac", 300, std::nullopt, 1,
+                              {protocol::Holder{b_id, "b", "127.0.0.1", 6002, 6, "a.flac"}}});
+    CHECK(by_name.hits[1] == content);
+
+    INFO(logged);
+    CHECK(logged.find(fmt::format("searched root {}: 1 file at peers {}, {}\n", content::hex(root),
+                                  a_id, b_id)) != std::string::npos);
+    CHECK(logged.find(fmt::format("searched root {}: not found at any peer\n",
+                                  content::hex(root_of(0xac)))) != std::string::npos);
+    CHECK(logged.find("searched \"FLAC\": 2 files at peers") != std::string::npos);
+    CHECK(logged.find("searched \"\"") == std::string::npos);
 }
 
 TEST_CASE("adds, removes and a search sent back to back apply in the order sent") {

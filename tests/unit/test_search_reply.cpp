@@ -5,6 +5,7 @@
 
 #include "index/search_reply.h"
 
+#include "content/sha256.h"
 #include "protocol/frame_codec.h"
 #include "protocol/message_codec.h"
 
@@ -13,6 +14,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,11 +24,28 @@ namespace {
 
 CatalogHit hit_with_holders(std::string name, std::uint64_t size, std::uint32_t holders,
                             std::size_t text_bytes = 8) {
-    CatalogHit hit{std::move(name), size, holders, {}};
+    CatalogHit hit{name, size, std::nullopt, holders, {}};
     for (std::uint32_t id = 1; id <= holders; ++id)
         hit.holders.push_back(CatalogHolder{id, fmt::format("{:0{}}", id, text_bytes),
                                             fmt::format("{:0{}}", id, text_bytes),
-                                            static_cast<std::uint16_t>(6000 + id), 100 + id});
+                                            static_cast<std::uint16_t>(6000 + id), 100 + id, name});
+    return hit;
+}
+
+content::Digest root_of(std::uint8_t fill) {
+    content::Digest root;
+    root.fill(std::byte{fill});
+    return root;
+}
+
+// A hit with a root, as the catalog gives one: each holder names the
+// content its own way, here with the longest name a holder can have.
+CatalogHit hashed_hit_with_holders(std::string name, std::uint64_t size, std::uint32_t holders,
+                                   std::size_t text_bytes, std::uint8_t fill) {
+    CatalogHit hit = hit_with_holders(std::move(name), size, holders, text_bytes);
+    hit.root = root_of(fill);
+    for (auto& h : hit.holders)
+        h.name = fmt::format("{:05}", h.peer_id) + std::string(protocol::max_file_name - 5, 'h');
     return hit;
 }
 
@@ -55,10 +74,11 @@ TEST_CASE("the reply carries the request id and the hits byte for byte") {
     const std::string latin1("Bj\xF6rk - J\xF3ga.MP3");
     const std::string raw("\xFF\xFE\x80\x01\x7F tail", 10);
     CatalogAnswer answer;
-    answer.hits.push_back(CatalogHit{latin1, 9, 1, {CatalogHolder{3, "p3", "::1", 7000, 42}}});
-    std::vector<CatalogHolder> two{CatalogHolder{1, "p1", "10.0.0.1", 6001, 7},
-                                   CatalogHolder{2, "p2", "10.0.0.2", 6002, 8}};
-    answer.hits.push_back(CatalogHit{raw, 10, 2, two});
+    answer.hits.push_back(
+        CatalogHit{latin1, 9, std::nullopt, 1, {CatalogHolder{3, "p3", "::1", 7000, 42, latin1}}});
+    std::vector<CatalogHolder> two{CatalogHolder{1, "p1", "10.0.0.1", 6001, 7, raw},
+                                   CatalogHolder{2, "p2", "10.0.0.2", 6002, 8, raw}};
+    answer.hits.push_back(CatalogHit{raw, 10, std::nullopt, 2, two});
     answer.total_matches = 2;
 
     auto r = search_reply(4242, answer, 100);
@@ -66,11 +86,73 @@ TEST_CASE("the reply carries the request id and the hits byte for byte") {
     CHECK(r.total_matches == 2);
     REQUIRE(r.hits.size() == 2);
     CHECK(r.hits[0] ==
-          protocol::SearchHit{latin1, 9, 1, {protocol::Holder{3, "p3", "::1", 7000, 42}}});
+          protocol::SearchHit{
+              latin1, 9, std::nullopt, 1, {protocol::Holder{3, "p3", "::1", 7000, 42, latin1}}});
     CHECK(r.hits[1].name == raw);
     CHECK(r.hits[1].holder_total == 2);
-    CHECK(r.hits[1].holders.at(1) == protocol::Holder{2, "p2", "10.0.0.2", 6002, 8});
+    CHECK(r.hits[1].holders.at(1) == protocol::Holder{2, "p2", "10.0.0.2", 6002, 8, raw});
     CHECK(decode_frame(protocol::encode_message(r)) == r);
+}
+
+TEST_CASE("a hit with a root carries it, and each holder its own name, byte for byte") {
+    const std::string raw("\xFF\xFE\x80\x01\x7F tail", 10);
+    const std::string longest(protocol::max_file_name, 'n');
+    CatalogAnswer answer;
+    answer.hits.push_back(CatalogHit{"a.ogg", 9, root_of(0x5a), 3,
+                                     {CatalogHolder{1, "p1", "10.0.0.1", 6001, 7, "a.ogg"},
+                                      CatalogHolder{2, "p2", "::1", 6002, 8, raw},
+                                      CatalogHolder{3, "p3", "10.0.0.3", 6003, 9, longest}}});
+    // The same name and size without a root: another hit, one name.
+    answer.hits.push_back(CatalogHit{
+        "a.ogg", 9, std::nullopt, 1, {CatalogHolder{4, "p4", "10.0.0.4", 6004, 1, "a.ogg"}}});
+    answer.total_matches = 2;
+
+    auto r = search_reply(5, answer, 100);
+    REQUIRE(r.hits.size() == 2);
+    CHECK(r.hits[0] == protocol::SearchHit{"a.ogg", 9, root_of(0x5a), 3,
+                                           {protocol::Holder{1, "p1", "10.0.0.1", 6001, 7, "a.ogg"},
+                                            protocol::Holder{2, "p2", "::1", 6002, 8, raw},
+                                            protocol::Holder{3, "p3", "10.0.0.3", 6003, 9,
+                                                             longest}}});
+    CHECK_FALSE(r.hits[1].root.has_value());
+    CHECK(r.hits[1].holders.at(0).name == "a.ogg");
+    CHECK(decode_frame(protocol::encode_message(r)) == r);
+}
+
+TEST_CASE("encoded_size is what a hit adds to the frame, root and holder names included") {
+    auto bytes_of = [](std::vector<protocol::SearchHit> hits) {
+        protocol::SearchResult result;
+        result.request_id = 1;
+        result.total_matches = static_cast<std::uint32_t>(hits.size());
+        result.hits = std::move(hits);
+        return protocol::encode_message(result).size();
+    };
+    const std::size_t empty = bytes_of({});
+    std::vector<CatalogHit> hits = {
+        hit_with_holders("plain", 1, 1),
+        hit_with_holders(std::string(protocol::max_file_name, 'z'), 2,
+                         protocol::max_holders_per_result, protocol::max_peer_name),
+        hashed_hit_with_holders("hashed", 3, 1, 8, 1),
+        hashed_hit_with_holders("hashed", 4, protocol::max_holders_per_result,
+                                protocol::max_peer_name, 2),
+        CatalogHit{"no holders listed", 5, root_of(3), 40, {}},
+    };
+    std::vector<protocol::SearchHit> all;
+    std::size_t sum = 0;
+    for (const auto& hit : hits) {
+        auto wire = search_reply(1, CatalogAnswer{{hit}, 1}, 1).hits.at(0);
+        INFO(wire.name.substr(0, 20), " ", wire.size);
+        CHECK(protocol::encoded_size(wire) == bytes_of({wire}) - empty);
+        sum += protocol::encoded_size(wire);
+        all.push_back(wire);
+    }
+    CHECK(bytes_of(all) == empty + sum);
+    // A root is 1 + 32 bytes where none is 1.
+    auto with_root = search_reply(1, CatalogAnswer{{hits[2]}, 1}, 1).hits.at(0);
+    auto without_root = with_root;
+    without_root.root.reset();
+    CHECK(protocol::encoded_size(with_root) ==
+          protocol::encoded_size(without_root) + content::digest_size);
 }
 
 TEST_CASE("nothing found is a reply with no hits, not an error") {
@@ -122,13 +204,25 @@ TEST_CASE("holders past max_holders_per_result are cut; holder_total counts them
 TEST_CASE("a reply never grows past one frame, however many hits the answer has") {
     // 400 hits with 255-byte names, each with 32 holders whose names and
     // addresses are the longest the wire allows: about 4.9 KB a hit, so a
-    // few hundred would pass 1 MiB.
+    // few hundred would pass 1 MiB. With a root each holder also has a
+    // 255-byte name of its own: about 13 KB a hit.
     constexpr std::size_t hit_total = 400;
     CatalogAnswer answer;
-    for (std::size_t i = 0; i < hit_total; ++i)
-        answer.hits.push_back(hit_with_holders(fmt::format("{:03}", i) + std::string(252, 'z'), i,
-                                               protocol::max_holders_per_result,
-                                               protocol::max_peer_name));
+    bool hashed = false;
+    SUBCASE("without roots") {
+        hashed = false;
+    }
+    SUBCASE("with roots and holder names") {
+        hashed = true;
+    }
+    for (std::size_t i = 0; i < hit_total; ++i) {
+        std::string name = fmt::format("{:03}", i) + std::string(252, 'z');
+        answer.hits.push_back(
+            hashed ? hashed_hit_with_holders(name, i, protocol::max_holders_per_result,
+                                             protocol::max_peer_name, static_cast<std::uint8_t>(i))
+                   : hit_with_holders(name, i, protocol::max_holders_per_result,
+                                      protocol::max_peer_name));
+    }
     answer.total_matches = 5000;
 
     auto r = search_reply(77, answer, 60000);
