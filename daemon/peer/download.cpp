@@ -318,11 +318,11 @@ void Download::opened(int fd, std::optional<ResumeState> state) {
     fd_ = fd;
     if (resumable()) {
         verified_.assign(content::block_count(plan_.size), false);
-        if (state && state->verified_count() > 0) {
+        if (std::uint64_t claimed = state ? state->verified_count() : 0; claimed > 0) {
             claimed_ = std::move(state->verified);
-            manager_.daemon().log().info("{} has {} of {} bytes from an earlier fetch; they are checked again",
-                                         printable(plan_.name), count_of(state->verified_count(), "block", "blocks"),
-                                         group_thousands(plan_.size));
+            manager_.daemon().log().info("{}: {} of {} verified by an earlier fetch; they are checked again",
+                                         printable(plan_.name), count_of(claimed, "block", "blocks"),
+                                         count_of(claimed_.size(), "block", "blocks"));
         }
         state_dirty_ = true; // touches it: a fetch uses this partial now
     }
