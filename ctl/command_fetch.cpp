@@ -215,7 +215,12 @@ int run_fetch(const CommandContext& ctx, const CommandArgs& args) {
 
     auto done = run_transfer(ctx, *request);
     if (!done) return report(ctx, done.failure());
-    ctx.out << (ctx.json ? fetch_done_json(*done) : fetch_done_text(*done));
+    if (ctx.json) {
+        ctx.out << fetch_done_json(*done);
+    } else {
+        ctx.out << fetch_done_text(*done);
+        ctx.err << fetch_done_summary(*done);
+    }
     return exit_success;
 }
 

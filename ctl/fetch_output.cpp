@@ -9,6 +9,10 @@
 namespace napster::ctl {
 
 std::string fetch_done_text(const protocol::FetchDone& done) {
+    return printable(done.path) + "\n";
+}
+
+std::string fetch_done_summary(const protocol::FetchDone& done) {
     std::string how;
     if (done.verified && done.root) // the codec accepts verified only with a root
         how = fmt::format("verified {}", root_prefix(*done.root));
@@ -16,7 +20,7 @@ std::string fetch_done_text(const protocol::FetchDone& done) {
         how = fmt::format("not verified against root {}", root_prefix(*done.root));
     else
         how = "not verified: the holder had not hashed it yet";
-    return fmt::format("saved {} ({}, {})\n", printable(done.path), human_size(done.size), how);
+    return fmt::format("{}, {}\n", human_size(done.size), how);
 }
 
 std::string fetch_done_json(const protocol::FetchDone& done) {

@@ -31,26 +31,26 @@ FetchDone done(napster::protocol::RootHash root, bool verified) {
 
 } // namespace
 
-TEST_CASE("fetch line: verified, with the root's prefix") {
-    CHECK(fetch_done_text(done(root_starting("4f1c2a9e0b3d77"), true)) ==
-          "saved /srv/napster/downloads/file8_3.txt (1.2 MiB, verified 4f1c2a9e0b3d)\n");
+TEST_CASE("fetch output: the path alone, the summary apart") {
+    CHECK(fetch_done_text(done(root_starting("4f1c2a9e0b3d77"), true)) == "/srv/napster/downloads/file8_3.txt\n");
+    CHECK(fetch_done_summary(done(root_starting("4f1c2a9e0b3d77"), true)) == "1.2 MiB, verified 4f1c2a9e0b3d\n");
 }
 
 TEST_CASE("fetch line: not verified, and why") {
-    CHECK(fetch_done_text(done(std::nullopt, false)) ==
-          "saved /srv/napster/downloads/file8_3.txt (1.2 MiB, not verified: the holder had not hashed it yet)\n");
-    CHECK(fetch_done_text(done(root_starting("4f1c2a9e0b3d"), false)) ==
-          "saved /srv/napster/downloads/file8_3.txt (1.2 MiB, not verified against root 4f1c2a9e0b3d)\n");
+    CHECK(fetch_done_summary(done(std::nullopt, false)) ==
+          "1.2 MiB, not verified: the holder had not hashed it yet\n");
+    CHECK(fetch_done_summary(done(root_starting("4f1c2a9e0b3d"), false)) ==
+          "1.2 MiB, not verified against root 4f1c2a9e0b3d\n");
     // The codec refuses "verified" without a root; were it to get through,
     // napctl still claims nothing.
-    CHECK(fetch_done_text(done(std::nullopt, true)).find("not verified") != std::string::npos);
+    CHECK(fetch_done_summary(done(std::nullopt, true)).find("not verified") != std::string::npos);
 }
 
 TEST_CASE("fetch line: a hostile path is escaped") {
     FetchDone d = done(std::nullopt, false);
     d.path = "/d/evil\n\x1b[2J.txt";
     d.size = 0;
-    CHECK(fetch_done_text(d) == "saved /d/evil\\x0a\\x1b[2J.txt (0 B, not verified: the holder had not hashed it yet)\n");
+    CHECK(fetch_done_text(d) == "/d/evil\\x0a\\x1b[2J.txt\n");
 }
 
 TEST_CASE("fetch JSON: root and verified") {
