@@ -136,10 +136,20 @@ Outcome<Done> prompt_holder(const CommandContext& ctx, const Content& content, F
 // A fetch by name asks the index which contents have that name, even with
 // no one to ask about holders: several contents must not be mixed into one
 // file, so the fetch goes ahead only for one, and names it by its root.
+// This napeerd's peer id at the index: its own files are not offered.
+std::optional<std::uint32_t> own_peer_id(const CommandContext& ctx) {
+    auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
+    if (!client || !client->send(protocol::StatusRequest{})) return std::nullopt;
+    auto status = receive_reply<protocol::StatusResult>(*client, reply_timeout);
+    if (!status || status->index_state != protocol::IndexState::connected) return std::nullopt;
+    return status->peer_id;
+}
+
 Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
+    auto self = own_peer_id(ctx);
     auto result = search_request(ctx.socket_path, request.name, true);
     if (!result) return result.failure();
-    std::vector<Content> contents = contents_named(result->hits, request.name);
+    std::vector<Content> contents = contents_named(result->hits, request.name, self);
     if (contents.empty()) return failure(fmt::format("no file named \"{}\" at any peer", printable(request.name)));
     if (contents.size() > 1) return ambiguous_name(request.name, contents);
     request.root = contents.front().root;
@@ -149,10 +159,11 @@ Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
 
 // A fetch by root needs the index only for the holders to choose from.
 Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
+    auto self = own_peer_id(ctx);
     auto result = root_search_request(ctx.socket_path, *request.root);
     if (!result) return result.failure();
     // Only holders of exactly this content, whatever else the index sent.
-    auto found = content_with_root(result->hits, *request.root);
+    auto found = content_with_root(result->hits, *request.root, self);
     if (!found) return failure(fmt::format("no file with root {} at any peer", content::hex(*request.root)));
     return prompt_holder(ctx, *found, request);
 }

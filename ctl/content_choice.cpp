@@ -45,19 +45,38 @@ void add_hit(std::vector<Content>& contents, const protocol::SearchHit& hit) {
 
 std::string holders_text(std::uint32_t count) { return fmt::format("{} {}", count, count == 1 ? "holder" : "holders"); }
 
+// The hit without this napeerd's own files; nullopt when they were all it
+// listed.
+std::optional<protocol::SearchHit> without_self(const protocol::SearchHit& hit, std::optional<std::uint32_t> self) {
+    if (!self) return hit;
+    protocol::SearchHit others = hit;
+    auto own = std::remove_if(others.holders.begin(), others.holders.end(),
+                              [&](const protocol::Holder& h) { return h.peer_id == *self; });
+    auto removed = static_cast<std::uint32_t>(others.holders.end() - own);
+    if (removed == 0) return others;
+    others.holders.erase(own, others.holders.end());
+    others.holder_total -= std::min(removed, others.holder_total);
+    if (others.holders.empty()) return std::nullopt;
+    return others;
+}
+
 } // namespace
 
-std::vector<Content> contents_named(std::span<const protocol::SearchHit> hits, std::string_view name) {
+std::vector<Content> contents_named(std::span<const protocol::SearchHit> hits, std::string_view name,
+                                    std::optional<std::uint32_t> self) {
     std::vector<Content> contents;
     for (const auto& hit : hits)
-        if (has_name(hit, name)) add_hit(contents, hit);
+        if (has_name(hit, name))
+            if (auto others = without_self(hit, self)) add_hit(contents, *others);
     return contents;
 }
 
-std::optional<Content> content_with_root(std::span<const protocol::SearchHit> hits, const content::Digest& root) {
+std::optional<Content> content_with_root(std::span<const protocol::SearchHit> hits, const content::Digest& root,
+                                         std::optional<std::uint32_t> self) {
     std::vector<Content> contents;
     for (const auto& hit : hits)
-        if (hit.root == root) add_hit(contents, hit);
+        if (hit.root == root)
+            if (auto others = without_self(hit, self)) add_hit(contents, *others);
     if (contents.empty()) return std::nullopt;
     return contents.front();
 }

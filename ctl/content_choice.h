@@ -31,12 +31,16 @@ struct Content {
 // The contents `name` stands for among `hits`: the hits with that name, byte
 // for byte, as their own or as a listed holder's (the index is not trusted
 // to have sent only those). Hits of one content (one root; or no root and
-// one size) are merged. In the order the index sent them.
-std::vector<Content> contents_named(std::span<const protocol::SearchHit> hits, std::string_view name);
+// one size) are merged. In the order the index sent them. `self` is this
+// napeerd's peer id, if registered: its own files are no holders to fetch
+// from, and a content only it holds is none to choose.
+std::vector<Content> contents_named(std::span<const protocol::SearchHit> hits, std::string_view name,
+                                    std::optional<std::uint32_t> self = std::nullopt);
 
 // The content with `root` among `hits`, merged as above; none when no hit
-// has that root.
-std::optional<Content> content_with_root(std::span<const protocol::SearchHit> hits, const content::Digest& root);
+// has that root (with a holder other than `self`).
+std::optional<Content> content_with_root(std::span<const protocol::SearchHit> hits, const content::Digest& root,
+                                         std::optional<std::uint32_t> self = std::nullopt);
 
 // The usage failure of a fetch whose `name` stands for several contents:
 // says so and lists them (whole root, size, holders) to choose from with

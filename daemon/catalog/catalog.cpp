@@ -77,10 +77,16 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id, std::span<const Cat
             return make_error(ErrorCode::invalid_argument,
                 fmt::format("peer {} file id {}: {}", peer_id, file.file_id, *problem));
         if (!seen.insert(file.file_id).second) continue;
-        if (peer.files.count(file.file_id) != 0)
-            ++outcome.replaced;
-        else
+        auto stored = peer.files.find(file.file_id);
+        if (stored == peer.files.end()) {
             ++outcome.added;
+            continue;
+        }
+        const NameKey& old_key = stored->second.name->first;
+        if (!old_key.root && file.root && old_key.name == file.name && old_key.size == file.size)
+            ++outcome.hashed;
+        else
+            ++outcome.replaced;
     }
     std::size_t would_hold = peer.files.size() + outcome.added;
     if (would_hold > limits_.max_files_per_peer)

@@ -158,13 +158,19 @@ void PeerSession::on_files_added(const Result<AddOutcome>& outcome, const std::s
             c->send_message(protocol::to_error_message(outcome.error()));
         return;
     }
-    if (outcome->added == 0)
-        log.info("{} updated {}: {}", who(), count_of(outcome->replaced, "file", "files"), names);
+    // A root announced for a file already listed (napeerd hashed it) is
+    // told apart from a change of the file.
+    std::string hashed = outcome->hashed == 0 ? std::string()
+                                              : fmt::format(" and hashed {}", group_thousands(outcome->hashed));
+    if (outcome->added == 0 && outcome->replaced == 0)
+        log.info("{} hashed {}: {}", who(), count_of(outcome->hashed, "file", "files"), names);
+    else if (outcome->added == 0)
+        log.info("{} updated {}{}: {}", who(), count_of(outcome->replaced, "file", "files"), hashed, names);
     else if (outcome->replaced == 0)
-        log.info("{} added {}: {}", who(), count_of(outcome->added, "file", "files"), names);
+        log.info("{} added {}{}: {}", who(), count_of(outcome->added, "file", "files"), hashed, names);
     else
-        log.info("{} added {} and updated {}: {}", who(), count_of(outcome->added, "file", "files"),
-                 group_thousands(outcome->replaced), names);
+        log.info("{} added {} and updated {}{}: {}", who(), count_of(outcome->added, "file", "files"),
+                 group_thousands(outcome->replaced), hashed, names);
     if (log.enabled(LogLevel::debug))
         for (const auto& f : debug_files)
             log.debug("{} file: {} ({} bytes, id {})", who(), printable(f.rel_path), f.size, f.file_id);

@@ -109,6 +109,26 @@ def content(tag, size):
     return random.Random(tag).randbytes(size)
 
 
+BLOCK_SIZE = 1 << 20  # content/hash_tree.h
+
+
+def tree_leaves(data):
+    """The leaf of each 1 MiB block: SHA-256(0x00 || block); an empty file
+    is one empty block (napster-protocol(7), CONTENT IDENTITY)."""
+    blocks = [data[i:i + BLOCK_SIZE] for i in range(0, len(data), BLOCK_SIZE)] or [b""]
+    return [hashlib.sha256(b"\0" + block).digest() for block in blocks]
+
+
+def tree_root(data, leaves=None):
+    """The content root of `data` (or of these leaves): nodes are
+    SHA-256(0x01 || left || right), an odd last node goes up unchanged."""
+    level = leaves if leaves is not None else tree_leaves(data)
+    while len(level) > 1:
+        pairs = [hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        level = pairs + ([level[-1]] if len(level) % 2 else [])
+    return level[0]
+
+
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -273,7 +293,8 @@ class Peer(Daemon):
     """A napeerd with its own share dir, download dir and control socket."""
 
     def __init__(self, workdir, name, index_port, files=None, wait_connected=True,
-                 share_dirs=None, download_dir=None, extra_sections=None, startup_timeout=None):
+                 share_dirs=None, download_dir=None, extra_sections=None, startup_timeout=None,
+                 wait_hashed=True):
         workdir = Path(workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         self.share_dir = workdir / "share"
@@ -305,6 +326,21 @@ class Peer(Daemon):
         self.peer_id = None
         if wait_connected:
             self.wait_registered()
+            if wait_hashed:
+                self.wait_hashed()
+
+    def wait_hashed(self):
+        """Until napeerd has hashed every shared file and the index holds
+        the roots: files are announced by name first and again with their
+        roots, so a test that fetches or counts contents waits for this."""
+        def hashed():
+            status = run_napctl(["status", "--json"], self.socket_path)
+            return status.returncode == 0 and status.json()["hash_files_left"] == 0
+        wait_for(hashed, f"{self.describe()} to hash its files")
+        # The roots went to the index before this search, on the same
+        # link, and the index applies a peer's messages in order: once the
+        # answer is here, it has them.
+        run_napctl(["search", "--json", "a"], self.socket_path)
 
     def wait_registered(self, since=0):
         found = self.wait_log(r"connected to index 127\.0\.0\.1:\d+ as peer (\d+); "

@@ -22,17 +22,20 @@ P3_FILES = {
 
 
 def parse_table(text):
-    """napctl's search table: a heading line, then NAME, SIZE, HOLDERS
-    columns separated by at least two spaces."""
+    """napctl's search table: a heading line, then NAME, SIZE, ROOT, HOLDERS
+    columns separated by at least two spaces (an "also as:" line under a
+    row names more names of its content). Returns [NAME, SIZE, HOLDERS]
+    rows; every ROOT cell is a 12-digit root prefix or "unhashed"."""
     lines = text.splitlines()
-    assert lines and re.match(r"NAME\s+SIZE\s+HOLDERS$", lines[0]), text
+    assert lines and re.match(r"NAME\s+SIZE\s+ROOT\s+HOLDERS$", lines[0]), text
     rows = []
     for line in lines[1:]:
-        if line.startswith("showing "):
+        if line.startswith("showing ") or line.strip().startswith("also as:"):
             continue
         cells = re.split(r"\s{2,}", line.strip())
-        assert len(cells) == 3, f"not a 3-column row: {line!r}"
-        rows.append(cells)
+        assert len(cells) == 4, f"not a 4-column row: {line!r}"
+        assert re.fullmatch(r"[0-9a-f]{12}|unhashed", cells[2]), f"not a root cell: {line!r}"
+        rows.append([cells[0], cells[1], cells[3]])
     return rows
 
 

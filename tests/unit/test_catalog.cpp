@@ -750,7 +750,7 @@ TEST_CASE("announced again with its root, a file moves from its name's hit to it
     // Peer 1 has hashed its file: the unhashed hit keeps peer 2 only.
     auto r = add(c, 1, {hashed(5, "a.bin", 10, 1)});
     REQUIRE(r.ok());
-    CHECK(*r == AddOutcome{0, 1});
+    CHECK(*r == AddOutcome{0, 0, 1}); // a root where there was none: hashed, not changed
     CHECK(c.file_count() == 3);
     CHECK(c.content_count() == 3);
     auto hits = c.search(exact("a.bin"));
@@ -1313,4 +1313,19 @@ TEST_CASE("through CatalogService, calls apply in the order made") {
             seen.push_back(hit.name);
     });
     CHECK(seen == std::vector<std::string>{"added", "removed 1", "replaced", "second-renamed.txt"});
+}
+
+TEST_CASE("a batch tells new, changed and just hashed files apart") {
+    Catalog c({});
+    c.add_peer(peer(1));
+    REQUIRE(add(c, 1, {file(1, "a.bin", 10), file(2, "b.bin", 10), hashed(3, "c.bin", 10, 3)}).ok());
+    // 1 gains a root; 2 gains a root and a new size (a change); 3 a new
+    // root (a change); 4 is new.
+    auto r = add(c, 1, {hashed(1, "a.bin", 10, 1), hashed(2, "b.bin", 11, 2), hashed(3, "c.bin", 10, 4),
+                        file(4, "d.bin", 1)});
+    REQUIRE(r.ok());
+    CHECK(*r == AddOutcome{1, 2, 1});
+    // The same root again changes nothing and counts as replaced, as any
+    // entry sent again does.
+    CHECK(*add(c, 1, {hashed(1, "a.bin", 10, 1)}) == AddOutcome{0, 1, 0});
 }

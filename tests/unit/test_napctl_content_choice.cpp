@@ -178,3 +178,16 @@ TEST_CASE("ambiguous_name: no note when every content has a root; the name is es
     CHECK(f.hint.back() != '\n'); // report() ends the line
     CHECK(f.hint.find(root_a) != std::string::npos);
 }
+
+TEST_CASE("this napeerd's own files are no holders, and a content only it holds is no choice") {
+    // The download dir is shared: a file already there (or a copy this
+    // peer holds) must not make a name look ambiguous, nor be offered.
+    std::vector<SearchHit> hits = {unhashed("f.txt", 17, {4}), unhashed("f.txt", 100, {2, 4, 3})};
+    auto found = contents_named(hits, "f.txt", 4u);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].size == 100);
+    CHECK(peers_of(found[0]) == std::vector<std::uint32_t>{2, 3});
+    CHECK(found[0].holder_total == 2);
+    CHECK(contents_named(hits, "f.txt").size() == 2); // not registered: nothing is known to be ours
+    CHECK(contents_named({hits.data(), 1}, "f.txt", 4u).empty());
+}
