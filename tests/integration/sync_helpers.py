@@ -167,9 +167,13 @@ def index_view(asker, holder_name, word):
     for f in doc["files"]:
         if f["holder_total"] != len(f["holders"]):
             return None, f"search listed {len(f['holders'])} of {f['holder_total']} holders of {f['name']!r}"
+        # A hit is a content: each holder lists the file under its own
+        # name, which need not be the hit's, nor hold the word (another
+        # name of that content matched).
         for h in f["holders"]:
-            if h["peer_name"] == holder_name:
-                view.setdefault(file_name_bytes(f), []).append((f["size"], h["file_id"]))
+            name = file_name_bytes(h)
+            if h["peer_name"] == holder_name and word.encode().lower() in name.lower():
+                view.setdefault(name, []).append((f["size"], h["file_id"]))
     return {name: sorted(entries) for name, entries in view.items()}, ""
 
 
