@@ -83,7 +83,9 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id, std::span<const Cat
             continue;
         }
         const NameKey& old_key = stored->second.name->first;
-        if (!old_key.root && file.root && old_key.name == file.name && old_key.size == file.size)
+        if (old_key.name == file.name && old_key.size == file.size && old_key.root == file.root)
+            ++outcome.unchanged;
+        else if (!old_key.root && file.root && old_key.name == file.name && old_key.size == file.size)
             ++outcome.hashed;
         else
             ++outcome.replaced;

@@ -45,8 +45,9 @@ struct CatalogFile {
 // counts once, as added if the peer did not hold it before the batch.
 struct AddOutcome {
     std::size_t added = 0;    // new file ids
-    std::size_t replaced = 0; // ids the peer had already sent, changed
-    std::size_t hashed = 0;   // ids the peer had sent without a root, now with one and no other change
+    std::size_t replaced = 0;  // ids the peer had already sent, changed
+    std::size_t hashed = 0;    // ids the peer had sent without a root, now with one and no other change
+    std::size_t unchanged = 0; // ids sent again exactly as before
 
     friend bool operator==(const AddOutcome&, const AddOutcome&) = default;
 };

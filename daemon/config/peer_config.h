@@ -42,8 +42,9 @@ struct PeerConfig {
     // cannot follow a share (watch limit reached, event queue overflow);
     // 0 = never. 0..86400.
     std::uint32_t rescan_interval = 300;
-    // [share] hash_jobs: files hashed at once on the thread pool, so that
-    // hashing leaves threads to uploads and downloads. 1..16.
+    // [share] hash_jobs: hashing jobs at once on the thread pool (each one
+    // large file or up to 64 small ones), so that hashing leaves threads
+    // to uploads and downloads. 1..16.
     std::uint32_t hash_jobs = 1;
     // state_dir: the hash cache and partial downloads' state; absolute.
     // Default: default_state_dir(). Empty: none known (no cache is kept).

@@ -162,7 +162,11 @@ void PeerSession::on_files_added(const Result<AddOutcome>& outcome, const std::s
     // told apart from a change of the file.
     std::string hashed = outcome->hashed == 0 ? std::string()
                                               : fmt::format(" and hashed {}", group_thousands(outcome->hashed));
-    if (outcome->added == 0 && outcome->replaced == 0)
+    // A file sent again as it was (napeerd announces roots it may already
+    // have sent in its list) changes nothing worth a line.
+    if (outcome->added == 0 && outcome->replaced == 0 && outcome->hashed == 0)
+        log.debug("{} sent {} again unchanged: {}", who(), count_of(outcome->unchanged, "file", "files"), names);
+    else if (outcome->added == 0 && outcome->replaced == 0)
         log.info("{} hashed {}: {}", who(), count_of(outcome->hashed, "file", "files"), names);
     else if (outcome->added == 0)
         log.info("{} updated {}{}: {}", who(), count_of(outcome->replaced, "file", "files"), hashed, names);

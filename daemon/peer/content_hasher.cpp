@@ -25,14 +25,29 @@ constexpr std::size_t max_cache_bytes = std::size_t{1} << 30;
 // Saves wait this long after the last new hash, so that a burst of new
 // files costs one write.
 constexpr std::uint64_t save_delay_ms = 5'000;
+// New roots wait this long for others to share their FILES_ADD.
+constexpr std::uint64_t announce_delay_ms = 100;
 
-// What one hashing job on the thread pool found.
-struct HashJob {
+// Files hashed in one thread-pool job at most: small ones share a job, a
+// large one has its own.
+constexpr std::size_t max_files_per_job = 64;
+constexpr std::uint64_t max_bytes_per_job = 8 * 1024 * 1024;
+
+} // namespace
+
+// One file to hash on the thread pool, and what its hashing found. The
+// inputs are copies: the job touches nothing of the loop's.
+struct ContentHasher::HashJob {
+    std::uint64_t file_id = 0;
+    std::string rel_path;
+    std::string path;
+    std::string root;
+    content::FileKey expected{}; // the stat the share list knows
     Result<content::HashedContent> content = make_error(ErrorCode::internal, "not run");
-    content::FileKey key; // the file's stat when opened
-    bool changed = false; // not the file the share list knows, or rewritten while read
+    content::FileKey key{};      // the file's stat when opened
+    bool changed = false;        // not the file the share list knows, or rewritten while read
 
-    void run(const std::string& path, const std::string& root, const content::FileKey& expected) {
+    void run() {
         auto opened = open_shared_file(path, root);
         if (!opened) {
             content = opened.error();
@@ -50,9 +65,8 @@ struct HashJob {
     }
 };
 
-} // namespace
-
-ContentHasher::ContentHasher(PeerDaemon& daemon) : daemon_(daemon), save_timer_(daemon.loop()) {}
+ContentHasher::ContentHasher(PeerDaemon& daemon)
+    : daemon_(daemon), save_timer_(daemon.loop()), announce_timer_(daemon.loop()) {}
 
 content::HashCache ContentHasher::load_cache(const std::string& state_dir, std::string& warning) {
     if (state_dir.empty()) return {};
@@ -118,33 +132,40 @@ void ContentHasher::want(std::uint64_t file_id) {
 void ContentHasher::pump() {
     ShareCatalog& shares = daemon_.shares();
     while (!stopping_ && running_ < daemon_.config().hash_jobs && !queue_.empty()) {
-        std::uint64_t id = queue_.front();
-        queue_.pop_front();
-        queued_.erase(id);
-        const SharedFile* file = shares.find(id);
-        if (file && !file->content) hash_one(*file);
+        // Small files go several to a job: a share of many small files
+        // would otherwise cost a thread-pool round trip each.
+        auto batch = std::make_shared<std::vector<HashJob>>();
+        std::uint64_t bytes = 0;
+        while (!queue_.empty() && batch->size() < max_files_per_job && bytes < max_bytes_per_job) {
+            std::uint64_t id = queue_.front();
+            queue_.pop_front();
+            queued_.erase(id);
+            const SharedFile* file = shares.find(id);
+            if (!file || file->content) continue;
+            batch->push_back(HashJob{id, file->rel_path, shares.full_path(*file), shares.roots().at(file->root),
+                                     file->key()});
+            bytes += file->size;
+        }
+        if (!batch->empty()) hash_batch(batch);
     }
 }
 
-void ContentHasher::hash_one(const SharedFile& file) {
+void ContentHasher::hash_batch(std::shared_ptr<std::vector<HashJob>> batch) {
     ++running_;
-    auto job = std::make_shared<HashJob>();
-    ShareCatalog& shares = daemon_.shares();
     queue_work(
-        daemon_.loop(),
-        [job, path = shares.full_path(file), root = shares.roots().at(file.root), key = file.key()] {
-            job->run(path, root, key);
-        },
-        [this, job, id = file.file_id, rel_path = file.rel_path] {
+        daemon_.loop(), [batch] { for (auto& job : *batch) job.run(); },
+        [this, batch] {
             --running_;
             if (stopping_) return;
-            if (!job->changed && job->content)
-                hashed(id, job->key, std::make_shared<const content::HashedContent>(std::move(*job->content)));
-            else if (!job->changed)
-                daemon_.log().warn("cannot hash {}: {}; it is shared unverified", printable(rel_path),
-                                   job->content.error().message);
-            // A changed file is hashed again when the share list hears of
-            // its new stat (the watcher or a rescan brings it).
+            for (auto& job : *batch) {
+                if (!job.changed && job.content)
+                    hashed(job.file_id, job.key, std::make_shared<const content::HashedContent>(std::move(*job.content)));
+                else if (!job.changed)
+                    daemon_.log().warn("cannot hash {}: {}; it is shared unverified", printable(job.rel_path),
+                                       job.content.error().message);
+                // A changed file is hashed again when the share list hears
+                // of its new stat (the watcher or a rescan brings it).
+            }
             pump();
             if (queue_.empty() && running_ == 0 && std::exchange(hashed_in_burst_, 0) > 1)
                 daemon_.log().info("every shared file is hashed");
@@ -156,10 +177,26 @@ void ContentHasher::hashed(std::uint64_t file_id, const content::FileKey& key, c
     if (!shares.set_content(file_id, key, std::move(content))) return;
     const SharedFile* file = shares.find(file_id);
     daemon_.log().debug("hashed {}: {}", printable(file->rel_path), content::hex(file->content->root));
-    daemon_.index().announce_added({shares.entry(*file)});
+    // Roots go to the index in batches: a share of 300,000 new files must
+    // not cost the index 300,000 frames.
+    to_announce_.push_back(file_id);
+    if (to_announce_.size() >= protocol::max_batch_files)
+        announce_roots();
+    else if (!announce_timer_.active())
+        announce_timer_.start_once(announce_delay_ms, [this] { announce_roots(); });
     ++hashed_in_burst_;
     dirty_ = true;
     schedule_save();
+}
+
+void ContentHasher::announce_roots() {
+    announce_timer_.stop();
+    ShareCatalog& shares = daemon_.shares();
+    std::vector<protocol::FileEntry> entries;
+    entries.reserve(to_announce_.size());
+    for (std::uint64_t id : std::exchange(to_announce_, {}))
+        if (const SharedFile* file = shares.find(id); file && file->content) entries.push_back(shares.entry(*file));
+    daemon_.index().announce_added(entries);
 }
 
 void ContentHasher::schedule_save() {
@@ -194,6 +231,8 @@ void ContentHasher::stop() {
     if (stopping_) return;
     stopping_ = true;
     save_timer_.stop();
+    announce_timer_.stop();
+    to_announce_.clear();
     queue_.clear();
     queued_.clear();
     // The hashes of this run are kept: one last save, which the loop runs

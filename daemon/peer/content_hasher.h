@@ -5,7 +5,8 @@
 // file's stat matches an entry (a restart re-hashes nothing unchanged),
 // else by reading it on the thread pool, at most share.hash_jobs files at
 // once so that uploads and downloads keep threads of their own. A file is
-// announced by name first and again, alone, once its hash is known.
+// announced by name first and again once its hash is known, with the other
+// files hashed within 100 ms (one FILES_ADD, not one a file).
 //
 // The cache lives in STATE_DIR/hash-cache (content/hash_cache.h). It is
 // read once at start, consulted for the files the first walk finds, then
@@ -14,7 +15,7 @@
 // cache with it). Saves are crash-safe (util/whole_file.h), a few seconds
 // after the last change and once more at stop.
 //
-// Ownership: owns its timer; the share list owns the hashes. Lives as long
+// Ownership: owns its timers; the share list owns the hashes. Lives as long
 // as the PeerDaemon. Loop thread only.
 
 #include "catalog/share_catalog.h"
@@ -24,6 +25,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -62,10 +64,13 @@ public:
     std::size_t running() const { return running_; }
 
 private:
+    struct HashJob;
+
     void want(std::uint64_t file_id);
     void pump();
-    void hash_one(const SharedFile& file);
+    void hash_batch(std::shared_ptr<std::vector<HashJob>> batch);
     void hashed(std::uint64_t file_id, const content::FileKey& key, content::SharedContent content);
+    void announce_roots();
     void schedule_save();
     void save();
 
@@ -76,6 +81,8 @@ private:
     std::size_t running_ = 0;
     std::size_t hashed_in_burst_ = 0; // since the queue was last empty
     Timer save_timer_;
+    Timer announce_timer_;
+    std::vector<std::uint64_t> to_announce_; // hashed since the last FILES_ADD of roots
     bool dirty_ = false;
     bool saving_ = false;
     bool stopping_ = false;

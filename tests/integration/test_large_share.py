@@ -20,13 +20,15 @@ SLOW = 240
 
 
 def make_tree(root):
-    """300 dirs of 1,000 empty files; long names make the list ~30 MB."""
+    """300 dirs of 1,000 tiny files of distinct content (files of one content
+    are one search hit); long names make the list ~30 MB."""
     for d in range(DIRS):
         directory = root / f"album_{d:03d}_a_directory_name_long_enough_to_matter"
         directory.mkdir(parents=True)
         for i in range(FILES_PER_DIR):
             fd = os.open(directory / f"track_{d:03d}_{i:04d}_bulkshare_with_a_longer_title.ogg",
                          os.O_CREAT | os.O_WRONLY, 0o644)
+            os.write(fd, b"%d/%d" % (d, i))
             os.close(fd)
 
 
