@@ -467,6 +467,23 @@ def get_ok(size, offset=0, length=None, root=None):
     return frame(GET_OK, u64(size) + root_field(root) + u64(offset) + u64(length))
 
 
+def parse_get(payload):
+    """A GET payload as a dict: requester_id, requester_name, file_id, name,
+    root (bytes or None), offset, length."""
+    (requester_id,) = struct.unpack(">I", payload[:4])
+    at = 4
+    requester_name = payload[at + 1:at + 1 + payload[at]]
+    at += 1 + payload[at]
+    (file_id,) = struct.unpack(">Q", payload[at:at + 8])
+    at += 8
+    name = payload[at + 1:at + 1 + payload[at]]
+    at += 1 + payload[at]
+    root, at = read_root(payload, at)
+    offset, length = struct.unpack(">QQ", payload[at:])
+    return {"requester_id": requester_id, "requester_name": requester_name, "file_id": file_id, "name": name,
+            "root": root, "offset": offset, "length": length}
+
+
 def parse_get_ok(payload):
     """A GET_OK payload as (size, root, offset, length); the whole payload
     must be used."""
