@@ -228,7 +228,8 @@ void DownloadManager::resume_one(ResumeState state) {
 
 Download::Download(DownloadManager& manager, FetchPlan plan)
     : manager_(manager), plan_(std::move(plan)), connector_(manager.daemon().loop()),
-      stall_timer_(manager.daemon().loop()), rate_timer_(manager.daemon().loop()) {}
+      stall_timer_(manager.daemon().loop()), rate_timer_(manager.daemon().loop()),
+      state_timer_(manager.daemon().loop()) {}
 
 // Every path to the outcome closes the partial file first; this only
 // guards against a descriptor left by a bug.
@@ -669,8 +670,14 @@ void Download::next_step() {
     }
     if (stage_ != Stage::body) return;
     if (!pending_.empty()) return write_pending();
-    if (state_dirty_ && now_ms(manager_.daemon().loop()) - state_saved_ms_ >= state_save_interval_ms)
-        return save_state();
+    if (state_dirty_) {
+        std::uint64_t since = now_ms(manager_.daemon().loop()) - state_saved_ms_;
+        if (since >= state_save_interval_ms) return save_state();
+        // The bytes may stop here (a holder that stalls): the blocks
+        // verified so far are saved on time all the same, not only when
+        // the next bytes come.
+        if (!state_timer_.active()) state_timer_.start_once(state_save_interval_ms - since, [this] { next_step(); });
+    }
     if (!connection_ && received_ == length_) finish_file();
 }
 
@@ -791,6 +798,7 @@ void Download::finish_with(Result<protocol::FetchDone> result) {
     reported_ = true;
     stall_timer_.stop();
     rate_timer_.stop();
+    state_timer_.stop();
     connector_.cancel();
     PeerDaemon& daemon = manager_.daemon();
     bool ok = result.ok();

@@ -158,6 +158,7 @@ private:
     Connector connector_;
     Timer stall_timer_;
     Timer rate_timer_;
+    Timer state_timer_; // saves the state when bytes stop coming
     Connection* connection_ = nullptr;
     Stage stage_ = Stage::between_holders;
     std::size_t holder_index_ = 0;

@@ -503,6 +503,23 @@ def get_ok(size, offset=0, length=None, root=None):
     return frame(GET_OK, u64(size) + root_field(root) + u64(offset) + u64(length))
 
 
+def parse_get(payload):
+    """A GET payload as a dict: requester_id, requester_name, file_id, name,
+    root (bytes or None), offset, length."""
+    (requester_id,) = struct.unpack(">I", payload[:4])
+    at = 4
+    requester_name = payload[at + 1:at + 1 + payload[at]]
+    at += 1 + payload[at]
+    (file_id,) = struct.unpack(">Q", payload[at:at + 8])
+    at += 8
+    name = payload[at + 1:at + 1 + payload[at]]
+    at += 1 + payload[at]
+    root, at = read_root(payload, at)
+    offset, length = struct.unpack(">QQ", payload[at:])
+    return {"requester_id": requester_id, "requester_name": requester_name, "file_id": file_id, "name": name,
+            "root": root, "offset": offset, "length": length}
+
+
 def parse_get_ok(payload):
     """A GET_OK payload as (size, root, offset, length); the whole payload
     must be used."""
@@ -613,6 +630,144 @@ def parse_error(payload):
     return code, payload[4:4 + length].decode("utf-8", "replace")
 
 
+def error_frame(code, text):
+    return frame(ERROR, u16(code) + str16(text))
+
+
+def get_hashes_request(file_id, name, root, first, count):
+    """GET_HASHES: the leaves of blocks first .. first + count - 1 of the
+    file with `root` (32 bytes, not a str8)."""
+    return frame(GET_HASHES, u64(file_id) + str8(name) + root + u64(first) + u32(count))
+
+
+def parse_get_hashes(payload):
+    """A GET_HASHES payload as (file_id, name, root, first, count)."""
+    (file_id,) = struct.unpack(">Q", payload[:8])
+    length = payload[8]
+    name = payload[9:9 + length]
+    at = 9 + length
+    root = payload[at:at + ROOT_SIZE]
+    first, count = struct.unpack(">QI", payload[at + ROOT_SIZE:])
+    return file_id, name, root, first, count
+
+
+def hashes_reply(root, size, first, leaves):
+    """HASHES: the leaves of blocks first .. first + len(leaves) - 1."""
+    return frame(HASHES, root + u64(size) + u64(first) + u32(len(leaves)) + b"".join(leaves))
+
+
+def parse_hashes(payload):
+    """A HASHES payload as (root, size, first, [leaf, ...])."""
+    root = payload[:ROOT_SIZE]
+    size, first, count = struct.unpack(">QQI", payload[ROOT_SIZE:ROOT_SIZE + 20])
+    body = payload[ROOT_SIZE + 20:]
+    assert len(body) == count * ROOT_SIZE, f"HASHES of {count} leaves has {len(body)} bytes of them"
+    return root, size, first, [body[i:i + ROOT_SIZE] for i in range(0, len(body), ROOT_SIZE)]
+
+
+def parse_search_result(payload):
+    """A SEARCH_RESULT payload as (request_id, total_matches, hits), each hit
+    a dict: name, size, root (bytes or None), holder_total, holders (dicts:
+    peer_id, peer_name, address, port, file_id, name)."""
+    request_id, total, count = struct.unpack(">IIH", payload[:10])
+    at = 10
+    hits = []
+
+    def take_str8():
+        nonlocal at
+        length = payload[at]
+        value = payload[at + 1:at + 1 + length]
+        at += 1 + length
+        return value
+
+    for _ in range(count):
+        name = take_str8()
+        (size,) = struct.unpack(">Q", payload[at:at + 8])
+        root, at = read_root(payload, at + 8)
+        holder_total, holder_count = struct.unpack(">IH", payload[at:at + 6])
+        at += 6
+        holders = []
+        for _ in range(holder_count):
+            (peer_id,) = struct.unpack(">I", payload[at:at + 4])
+            at += 4
+            peer_name = take_str8()
+            address = take_str8()
+            port, file_id = struct.unpack(">HQ", payload[at:at + 10])
+            at += 10
+            holders.append({"peer_id": peer_id, "peer_name": peer_name, "address": address, "port": port,
+                            "file_id": file_id, "name": take_str8()})
+        hits.append({"name": name, "size": size, "root": root, "holder_total": holder_total,
+                     "holders": holders})
+    assert at == len(payload), f"SEARCH_RESULT has {len(payload) - at} bytes past its hits"
+    return request_id, total, hits
+
+
+class IndexProbe:
+    """A raw client registered at the index (with no files) that searches,
+    to see exactly what the index holds: by name or by root."""
+
+    def __init__(self, index_port, name="probe"):
+        self.client = RawClient(("127.0.0.1", index_port))
+        self.client.handshake(CHANNEL_INDEX)
+        self.client.send(frame(REGISTER, str8(name) + u16(1)))
+        reply = self.client.read_frame()
+        assert reply is not None and reply[0] == REGISTERED, f"expected REGISTERED, got {reply!r}"
+        (self.peer_id,) = struct.unpack(">I", reply[1])
+        self.request_id = 0
+
+    def search(self, query=b"", exact=False, root=None):
+        """The hits of one SEARCH (PINGs from the index are answered)."""
+        self.request_id += 1
+        self.client.send(search_request(self.request_id, query, flags=1 if exact else 0, root=root))
+        while True:
+            reply = self.client.read_frame()
+            assert reply is not None, "the index closed the probe's connection"
+            if reply[0] == PING:
+                self.client.send(frame(PONG, reply[1]))
+                continue
+            assert reply[0] == SEARCH_RESULT, f"expected SEARCH_RESULT, got {reply!r}"
+            request_id, _, hits = parse_search_result(reply[1])
+            assert request_id == self.request_id, f"answer to request {request_id}, not {self.request_id}"
+            return hits
+
+    def close(self):
+        self.client.close()
+
+
+# ---------------------------------------------------------------- content roots
+# napster-protocol(7), CONTENT IDENTITY, written again from the page so that
+# the tests check napeerd against the spec, not against its own code.
+
+BLOCK_SIZE = 1 << 20
+
+
+def tree_leaves(data):
+    """The leaf of each 1 MiB block: SHA-256(0x00 || block); an empty file
+    is one empty block."""
+    if not data:
+        return [hashlib.sha256(b"\0").digest()]
+    return [hashlib.sha256(b"\0" + data[i:i + BLOCK_SIZE]).digest()
+            for i in range(0, len(data), BLOCK_SIZE)]
+
+
+def tree_root_of_leaves(leaves):
+    """Pairs each level left to right with SHA-256(0x01 || left || right);
+    an odd last node goes up unchanged; the one node left is the root."""
+    level = list(leaves)
+    while len(level) > 1:
+        paired = [hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
+                  for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def tree_root(data):
+    """The content root of `data` (32 bytes)."""
+    return tree_root_of_leaves(tree_leaves(data))
+
+
 # ---------------------------------------------------------------- test case
 
 
@@ -709,15 +864,24 @@ class FakeHolder:
 
     serve(conn, get_payload) runs on a thread for each accepted connection,
     after the HELLO/WELCOME exchange and with the GET frame read.
+
+    files: {file_id: (name, size)}, announced without a root, or
+    {file_id: (name, size, root)} with one. leaves: {file_id: [leaf, ...]},
+    the leaves GET_HASHES is answered with (true or not, as the test says);
+    GET_HASHES for a file without them gets ERROR not_found. Each
+    GET_HASHES payload is kept in .hash_requests, each GET in .requests.
     """
 
-    def __init__(self, index_port, name, files, serve):
+    def __init__(self, index_port, name, files, serve, leaves=None):
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(8)
         self.upload_port = self.listener.getsockname()[1]
         self.serve = serve
+        self.files = files
+        self.leaves = leaves or {}
         self.requests = []
+        self.hash_requests = []
         self.errors = []
         self.index = RawClient(("127.0.0.1", index_port))
         self.index.handshake(CHANNEL_INDEX)
@@ -725,7 +889,8 @@ class FakeHolder:
         reply = self.index.read_frame()
         assert reply is not None and reply[0] == REGISTERED, f"expected REGISTERED, got {reply!r}"
         (self.peer_id,) = struct.unpack(">I", reply[1])
-        entries = b"".join(file_entry(file_id, size, fname) for file_id, (fname, size) in files.items())
+        entries = b"".join(file_entry(file_id, f[1], f[0], root=f[2] if len(f) > 2 else None)
+                           for file_id, f in files.items())
         self.index.send(frame(FILES_ADD, u32(len(files)) + entries))
         self._stop = False
         self.listener.settimeout(0.1)
@@ -747,6 +912,14 @@ class FakeHolder:
                     raise AssertionError(f"fake holder expected HELLO, got {first!r}")
                 client.send(frame(WELCOME, u16(VERSION)))
                 get = client.read_frame()
+                asked_hashes = False
+                while get is not None and get[0] == GET_HASHES:
+                    asked_hashes = True
+                    self.hash_requests.append(get[1])
+                    client.send(self._hashes_for(get[1]))
+                    get = client.read_frame()
+                if get is None and asked_hashes:
+                    continue  # a downloader may hang up after HASHES
                 if get is None or get[0] != GET:
                     raise AssertionError(f"fake holder expected GET, got {get!r}")
                 self.requests.append(get[1])
@@ -755,6 +928,15 @@ class FakeHolder:
                 self.errors.append(repr(e))
             finally:
                 conn.close()
+
+    def _hashes_for(self, payload):
+        file_id, _, asked, first, count = parse_get_hashes(payload)
+        leaves = self.leaves.get(file_id)
+        if leaves is None:
+            return error_frame(ERR_NOT_FOUND, "no hashes here")
+        entry = self.files[file_id]
+        root = entry[2] if len(entry) > 2 and entry[2] else asked
+        return hashes_reply(root, entry[1], first, leaves[first:first + count])
 
     def stop_listening(self):
         """From now on the upload port refuses connections; the index still

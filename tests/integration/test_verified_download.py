@@ -1,0 +1,490 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Verified downloads against hostile counterparts (napster-protocol(7),
+TRANSFER CHANNEL and "How napeerd downloads").
+
+- A holder whose file changes while it is sent stops before it sends a byte
+  of the new content; a GET for a root it does not have is not_found.
+- A downloader whose holder's file is overwritten mid-transfer never ends
+  with a file of mixed content.
+- A holder that lies about the size is refused before a byte is written; one
+  that sends a bad block is dropped and the next holder goes on from the
+  first unverified block; one that trickles is dropped for download.min_rate.
+- A download killed with SIGKILL resumes by itself after a restart, from
+  another holder, from its verified blocks.
+- Partials older than download.keep_partial, and partial files no state
+  describes, are removed at the next start.
+
+The fake holders (harness.FakeHolder) register before the real ones: the
+index lists holders by peer ID and napeerd tries them in that order, so
+the hostile one is always tried first.
+"""
+
+import json
+import os
+import struct
+import subprocess
+import threading
+import time
+
+from harness import (BLOCK_SIZE, CHANNEL_TRANSFER, DEADLINE, ERR_NOT_FOUND, ERROR, GET_OK, HASHES, NAPCTL,
+                     FakeHolder, NapsterTestCase, Peer, RawClient, content, get_hashes_request, get_ok,
+                     get_request, main, parse_error, parse_get, parse_get_ok, parse_hashes, partial_files,
+                     tree_leaves, tree_root, wait_for)
+
+MIB = BLOCK_SIZE
+
+
+def decode_state(data):
+    """A resume state (daemon/fs/resume_state.h) as (root, size, name,
+    output_dir, [verified block numbers]); None when torn or not one."""
+    if len(data) < 8 + 4 + 32 + 8 + 4 + 32 or data[:8] != b"NAPRESUM":
+        return None
+    at = 12
+    root = data[at:at + 32]
+    at += 32
+    (size,) = struct.unpack(">Q", data[at:at + 8])
+    at += 8
+    fields = []
+    for _ in range(2):
+        (length,) = struct.unpack(">H", data[at:at + 2])
+        fields.append(data[at + 2:at + 2 + length])
+        at += 2 + length
+    blocks = max(1, -(-size // MIB))
+    bitmap = data[at:at + (blocks + 7) // 8]
+    verified = [i for i in range(blocks) if bitmap[i // 8] & (0x80 >> (i % 8))]
+    return root, size, fields[0], fields[1], verified
+
+
+class Content:
+    """Bytes with their leaves and root, as a holder announces them."""
+
+    def __init__(self, tag, size):
+        self.data = content(tag, size)
+        self.leaves = tree_leaves(self.data)
+        self.root = tree_root(self.data)
+        self.hex = self.root.hex()
+
+    def __len__(self):
+        return len(self.data)
+
+
+def send_quietly(conn, data):
+    """Sends; False once the downloader has hung up (as it may, on purpose)."""
+    try:
+        conn.sendall(data)
+        return True
+    except (BrokenPipeError, ConnectionResetError):
+        return False
+
+
+class VerifiedDownload(NapsterTestCase):
+    def setUp(self):
+        super().setUp()
+        self.index = self.start_index()
+
+    # ------------------------------------------------------------ helpers
+
+    def sections(self, workdir_name, **sections):
+        """A peer's own state_dir (never the default under $HOME, which
+        every test would share) and any other sections."""
+        extra = {"": {"state_dir": str(self.tmp / workdir_name / "state")}}
+        for section, keys in sections.items():
+            extra.setdefault(section, {}).update(keys)
+        return extra
+
+    def peer(self, name, files=None, **sections):
+        return self.start_peer(name, self.index, files=files, extra_sections=self.sections(name, **sections))
+
+    def again(self, old, step, **sections):
+        """`old` started again (after it stopped or was killed): the same
+        name, dirs and state dir; its log in a workdir of its own."""
+        peer = Peer(self.tmp / f"{old.name}-{step}", old.name, self.index.port, share_dirs=old.share_dirs,
+                    download_dir=old.download_dir, extra_sections=self.sections(old.name, **sections))
+        self.daemons.append(peer)
+        return peer
+
+    def stop(self, peer):
+        problems = peer.terminate_and_check()
+        self.daemons.remove(peer)
+        self.assertEqual(problems, [])
+
+    def status(self, peer):
+        result = self.ctl(peer, "status", "--json")
+        self.assertExit(result, 0)
+        return result.json()
+
+    def wait_hashed(self, peer):
+        wait_for(lambda: self.status(peer)["hash_files_left"] == 0, f"{peer.name} to hash every file")
+
+    def wait_holders(self, asker, name, root_hex, peer_ids):
+        """Waits until the index lists exactly these holders for the content."""
+        def listed():
+            _, doc = self.search_json(asker, name, exact=True)
+            hits = [f for f in doc["files"] if f["root"] == root_hex]
+            return len(hits) == 1 and sorted(h["peer_id"] for h in hits[0]["holders"]) == sorted(peer_ids)
+        wait_for(listed, f"the index to list {name} ({root_hex[:12]}) at peers {sorted(peer_ids)}")
+
+    def fake(self, name, files, serve):
+        """A FakeHolder of Content objects {file_id: (name, Content)},
+        announced with their true roots and answering GET_HASHES honestly."""
+        holder = FakeHolder(self.index.port, name,
+                            {fid: (fname, len(c), c.root) for fid, (fname, c) in files.items()}, serve,
+                            leaves={fid: c.leaves for fid, (fname, c) in files.items()})
+        self.addCleanup(holder.close)
+        return holder
+
+    def start_fetch(self, peer, *args):
+        """napctl fetch in the background; killed and reaped if the test ends first."""
+        fetch = subprocess.Popen([NAPCTL, "--socket", peer.socket_path, "fetch", *args], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+        def reap():
+            if fetch.poll() is None:
+                fetch.kill()
+            fetch.communicate()
+        self.addCleanup(reap)
+        return fetch
+
+    def state_path(self, peer_workdir, item):
+        return self.tmp / peer_workdir / "state" / "partials" / f"{item.hex}.state"
+
+    def part_path(self, peer, item):
+        return os.path.join(peer.download_dir, f".napster-{item.hex}.part")
+
+    def shared_file(self, peer, rel):
+        result = self.ctl(peer, "shares", "--json")
+        self.assertExit(result, 0)
+        return [f for f in result.json()["files"] if f["rel_path"] == rel][0]
+
+    # ------------------------------------------------------------ the holder's side
+
+    def test_the_holder_stops_when_its_file_changes_while_sent(self):
+        big = Content("verified: changing", 64 * MIB)
+        holder = self.peer("holder", {"big.bin": big.data})
+        self.wait_hashed(holder)
+        entry = self.shared_file(holder, "big.bin")
+        self.assertEqual(entry["root"], big.hex)
+        address = ("127.0.0.1", holder.upload_port)
+
+        # Not its content: not_found, for GET and for GET_HASHES, and nothing sent.
+        other = tree_root(b"some other content")
+        with RawClient(address) as raw:
+            raw.handshake(CHANNEL_TRANSFER)
+            raw.send(get_request(entry["file_id"], b"big.bin", requester_name=b"raw", root=other))
+            reply = raw.read_frame()
+            self.assertEqual(reply[0], ERROR, reply)
+            code, text = parse_error(reply[1])
+            self.assertEqual(code, ERR_NOT_FOUND, text)
+            self.assertIn("not the content asked for", text)
+            self.assertEqual(raw.wait_closed(), b"")
+        with RawClient(address) as raw:
+            raw.handshake(CHANNEL_TRANSFER)
+            raw.send(get_hashes_request(entry["file_id"], b"big.bin", other, 0, 64))
+            reply = raw.read_frame()
+            self.assertEqual(reply[0], ERROR, reply)
+            self.assertEqual(parse_error(reply[1])[0], ERR_NOT_FOUND)
+        # Its content: the true leaves.
+        with RawClient(address) as raw:
+            raw.handshake(CHANNEL_TRANSFER)
+            raw.send(get_hashes_request(entry["file_id"], b"big.bin", big.root, 0, 16384))
+            reply = raw.read_frame()
+            self.assertEqual(reply[0], HASHES, reply)
+            self.assertEqual(parse_hashes(reply[1]), (big.root, len(big), 0, big.leaves))
+
+        # A slow reader takes the first MiB, the file is rewritten in place
+        # far past what the holder can have read ahead, then the reader
+        # takes what comes: the holder must stop before the end, and every
+        # byte it sent must be the old content.
+        with RawClient(address) as raw:
+            raw.handshake(CHANNEL_TRANSFER)
+            raw.send(get_request(entry["file_id"], b"big.bin", requester_name=b"slow", root=big.root))
+            reply = raw.read_frame()
+            self.assertEqual(reply[0], GET_OK, reply)
+            self.assertEqual(parse_get_ok(reply[1]), (len(big), big.root, 0, len(big)))
+            first = raw.read_raw(MIB)
+            self.assertEqual(first, big.data[:MIB])
+            with open(holder.share_dir / "big.bin", "r+b") as f:  # dd conv=notrunc
+                f.seek(48 * MIB)
+                f.write(b"\xff" * MIB)
+            rest = raw.wait_closed(timeout=3 * DEADLINE)
+        received = first + rest
+        self.assertLess(len(received), len(big), "the holder sent the whole file after it changed")
+        self.assertTrue(received == big.data[:len(received)], "the holder sent bytes of the changed file")
+        # requester_id 0xFFFFFFFF: the log names the address alone.
+        found = holder.wait_log(r"upload of big\.bin to 127\.0\.0\.1:\d+: (\d+) of (\d+) bytes sent, "
+                                r"failed: the file changed while being sent$")
+        self.assertEqual(int(found.group(2)), len(big))
+        self.assertGreaterEqual(int(found.group(1)), len(received))
+        self.assertLess(int(found.group(1)), len(big))
+        self.assertAlive(holder)
+
+    # ------------------------------------------------------------ the downloader's side
+
+    def test_a_file_overwritten_mid_transfer_is_never_saved_mixed(self):
+        # 64 MiB between two sanitized napeerds on one machine take long
+        # enough that an overwrite made as soon as the holder logs the GET
+        # lands mid-transfer in most runs: in each of 6 runs here the holder
+        # had sent 0.25 to 7.5 MiB when it ended the upload ("the file
+        # changed while being sent") and the fetch failed, keeping 0 to 7
+        # verified blocks. When the overwrite lands after the holder read
+        # the last block, the download must be the old content, whole.
+        movie = Content("verified: movie", 64 * MIB)
+        holder = self.peer("holder", {"movie.bin": movie.data})
+        downloader = self.peer("downloader")
+        self.wait_hashed(holder)
+        self.wait_holders(downloader, "movie.bin", movie.hex, [holder.peer_id])
+        fetch = self.start_fetch(downloader, "movie.bin", "--json")
+        holder.wait_log(r"requested movie\.bin$", timeout=3 * DEADLINE)
+        with open(holder.share_dir / "movie.bin", "r+b") as f:
+            f.seek(60 * MIB)
+            f.write(b"\x00" * MIB)
+        out, err = fetch.communicate(timeout=6 * DEADLINE)
+        final = os.path.join(downloader.download_dir, "movie.bin")
+        if fetch.returncode == 0:
+            print("note: the overwrite came after the holder had read the whole file", flush=True)
+            done = json.loads(out)
+            self.assertEqual((done["root"], done["verified"]), (movie.hex, True))
+            with open(final, "rb") as f:
+                self.assertTrue(f.read() == movie.data, "the saved file is not the original content")
+        else:
+            self.assertEqual(fetch.returncode, 1, err)
+            self.assertIn(b"movie.bin", err)
+            self.assertFalse(os.path.lexists(final), "a failed download left a final file")
+            # What is kept to resume is the old content, block by block.
+            state_file = self.state_path("downloader", movie)
+            part = self.part_path(downloader, movie)
+            if os.path.exists(state_file):
+                state = decode_state(state_file.read_bytes())
+                self.assertIsNotNone(state)
+                with open(part, "rb") as f:
+                    for block in state[4]:
+                        f.seek(block * MIB)
+                        self.assertTrue(f.read(MIB) == movie.data[block * MIB:(block + 1) * MIB],
+                                        f"block {block} is kept as verified but is not the old content")
+        self.assertAlive(holder, downloader)
+
+    def test_a_holder_announcing_another_size_is_refused_before_a_byte_is_written(self):
+        item = Content("verified: sized", 20_000)
+
+        def serve(conn, get_payload):
+            # Its true root and leaves, then a GET_OK twice the size and
+            # the bytes to fill it.
+            send_quietly(conn, get_ok(40_000, root=item.root) + item.data + item.data)
+
+        liar = self.fake("liar", {1: ("sized.bin", item)}, serve)
+        downloader = self.peer("downloader")
+        self.wait_holders(downloader, "sized.bin", item.hex, [liar.peer_id])
+        result = self.ctl(downloader, "fetch", "sized.bin")
+        self.assertExit(result, 1)
+        self.assertIn("the holder announced 40000 bytes, the index listed 20000", result.err)
+        downloader.wait_log(rf"download of sized\.bin from peer {liar.peer_id} \(liar\) failed: "
+                            rf".*the holder announced 40000 bytes, the index listed 20000")
+        self.assertEqual(len(liar.hash_requests), 1)
+        self.assertEqual(len(liar.requests), 1)
+        final = os.path.join(downloader.download_dir, "sized.bin")
+        self.assertFalse(os.path.lexists(final))
+        part = self.part_path(downloader, item)
+        self.assertIn(partial_files(downloader.download_dir), ([], [os.fsencode(os.path.basename(part))]))
+        if os.path.exists(part):
+            self.assertEqual(os.path.getsize(part), 0, "bytes of the refused holder were written")
+
+        # An honest holder of the same content: the liar is tried first
+        # again, then the fetch completes, verified, from the honest one.
+        honest = self.peer("honest", {"sized.bin": item.data})
+        self.wait_hashed(honest)
+        self.wait_holders(downloader, "sized.bin", item.hex, [liar.peer_id, honest.peer_id])
+        result = self.ctl(downloader, "fetch", "sized.bin", "--json")
+        self.assertExit(result, 0)
+        done = result.json()
+        self.assertEqual((done["peer_id"], done["root"], done["verified"]), (honest.peer_id, item.hex, True))
+        with open(final, "rb") as f:
+            self.assertEqual(f.read(), item.data)
+        self.assertEqual(len(liar.requests), 2)
+        self.assertEqual(len(downloader.lines_matching(rf"download of sized\.bin from peer {liar.peer_id} \(liar\) "
+                                                       rf"failed: .*the holder announced 40000 bytes")), 2)
+        self.assertFalse(os.path.lexists(part))
+        self.assertEqual(liar.errors, [])
+
+    def test_a_bad_block_drops_the_holder_and_the_next_goes_on_from_it(self):
+        five = Content("verified: five", 5 * MIB)
+        gets = []
+
+        def serve(conn, get_payload):
+            get = parse_get(get_payload)
+            gets.append(get)
+            body = bytearray(five.data[get["offset"]:])
+            bad = 2 * MIB + 12345 - get["offset"]
+            if 0 <= bad < len(body):
+                body[bad] ^= 0x40  # one bit of block 2
+            send_quietly(conn, get_ok(len(five), offset=get["offset"], root=five.root) + bytes(body))
+
+        mallory = self.fake("mallory", {7: ("five.bin", five)}, serve)
+        honest = self.peer("honest", {"five.bin": five.data})
+        downloader = self.peer("downloader")
+        self.wait_hashed(honest)
+        self.wait_holders(downloader, "five.bin", five.hex, [mallory.peer_id, honest.peer_id])
+        result = self.ctl(downloader, "fetch", "five.bin", "--json")
+        self.assertExit(result, 0)
+        done = result.json()
+        self.assertEqual((done["peer_id"], done["root"], done["verified"], done["size"]),
+                         (honest.peer_id, five.hex, True, len(five)))
+        with open(os.path.join(downloader.download_dir, "five.bin"), "rb") as f:
+            self.assertTrue(f.read() == five.data, "the saved file is not the content")
+        self.assertEqual([(g["file_id"], g["name"], g["root"], g["offset"]) for g in gets],
+                         [(7, b"five.bin", five.root, 0)])
+        downloader.wait_log(rf"warn: peer {mallory.peer_id} \(mallory\) sent bad data for five\.bin: block 2 does "
+                            rf"not match its hash; it is dropped for this download$")
+        # Blocks 0 and 1 came from mallory and were good: the honest holder
+        # is asked from block 2 to the end.
+        honest.wait_log(rf"upload of five\.bin to peer {downloader.peer_id} \(downloader\) at .*: "
+                        rf"{3 * MIB} of {3 * MIB} bytes sent, complete$")
+        self.assertEqual(len(mallory.requests), 1)
+        self.assertEqual(mallory.errors, [])
+        self.assertEqual(partial_files(downloader.download_dir), [])
+
+    def test_a_download_killed_mid_transfer_resumes_by_itself_after_a_restart(self):
+        twelve = Content("verified: twelve", 12 * MIB)
+        sent_all = threading.Event()
+        release = threading.Event()
+        self.addCleanup(release.set)
+
+        def serve(conn, get_payload):
+            # Correct bytes for 5 blocks, then nothing more: a stall.
+            get = parse_get(get_payload)
+            if send_quietly(conn, get_ok(len(twelve), offset=get["offset"], root=twelve.root)
+                            + twelve.data[get["offset"]:5 * MIB]):
+                sent_all.set()
+            release.wait(6 * DEADLINE)
+
+        staller = self.fake("staller", {1: ("twelve.bin", twelve)}, serve)
+        downloader = self.peer("downloader")
+        self.wait_holders(downloader, "twelve.bin", twelve.hex, [staller.peer_id])
+        fetch = self.start_fetch(downloader, "twelve.bin")
+        self.assertTrue(sent_all.wait(DEADLINE), f"the staller never sent its 5 MiB: {staller.errors}")
+        # The state is saved at most every 2 s while the download runs: wait
+        # until it says the 5 blocks are verified, then crash.
+        state_file = self.state_path("downloader", twelve)
+
+        def saved_blocks():
+            try:
+                state = decode_state(state_file.read_bytes())
+            except FileNotFoundError:
+                return None
+            return state and state[4] == [0, 1, 2, 3, 4]
+
+        wait_for(saved_blocks, "the download state to list blocks 0 to 4 as verified")
+        downloader.kill_hard()
+        fetch.communicate(timeout=DEADLINE)
+        self.assertNotEqual(fetch.returncode, 0)
+        release.set()
+        staller.close()
+        part = self.part_path(downloader, twelve)
+        self.assertEqual(os.path.getsize(part), 5 * MIB)
+
+        honest = self.peer("honest", {"twelve.bin": twelve.data})
+        self.wait_hashed(honest)
+        self.wait_holders(honest, "twelve.bin", twelve.hex, [honest.peer_id])
+        # The same configuration, and no napctl command.
+        downloader = self.again(downloader, "restarted")
+        downloader.wait_log(r"resuming the download of twelve\.bin$")
+        downloader.wait_log(r"twelve\.bin: 5 blocks of 12 blocks verified by an earlier fetch; "
+                            r"they are checked again$")
+        downloader.wait_log(r"resuming twelve\.bin with 5,242,880 of 12,582,912 bytes verified$")
+        downloader.wait_log(rf"downloaded twelve\.bin from peer {honest.peer_id} \(honest\): "
+                            rf"12582912 bytes in [\d.]+ s, verified {twelve.hex[:12]}, saved as ")
+        honest.wait_log(rf"upload of twelve\.bin to peer {downloader.peer_id} \(downloader\) at .*: "
+                        rf"{7 * MIB} of {7 * MIB} bytes sent, complete$")
+        with open(os.path.join(downloader.download_dir, "twelve.bin"), "rb") as f:
+            self.assertTrue(f.read() == twelve.data, "the resumed file is not the content")
+        wait_for(lambda: not os.path.exists(part) and not state_file.exists(),
+                 "the partial file and its state to be removed")
+
+    def test_a_trickling_holder_is_dropped_for_the_minimum_rate(self):
+        slow = Content("verified: slow", 256 * 1024)
+        stop = threading.Event()
+        self.addCleanup(stop.set)
+
+        def serve(conn, get_payload):
+            get = parse_get(get_payload)
+            if not send_quietly(conn, get_ok(len(slow), offset=get["offset"], root=slow.root)):
+                return
+            # One byte every half second: 2 bytes/s, far below 1000.
+            for byte in slow.data[get["offset"]:]:
+                if stop.wait(0.5) or not send_quietly(conn, bytes([byte])):
+                    return
+
+        trickler = self.fake("trickler", {1: ("slow.bin", slow)}, serve)
+        honest = self.peer("honest", {"slow.bin": slow.data})
+        downloader = self.peer("downloader", download={"min_rate": 1000, "min_rate_window": 2})
+        self.wait_hashed(honest)
+        self.wait_holders(downloader, "slow.bin", slow.hex, [trickler.peer_id, honest.peer_id])
+        result = self.ctl(downloader, "fetch", "slow.bin", "--json")
+        self.assertExit(result, 0)
+        done = result.json()
+        self.assertEqual((done["peer_id"], done["verified"]), (honest.peer_id, True))
+        with open(os.path.join(downloader.download_dir, "slow.bin"), "rb") as f:
+            self.assertEqual(f.read(), slow.data)
+        found = downloader.wait_log(rf"download of slow\.bin from peer {trickler.peer_id} \(trickler\) failed: "
+                                    rf"it sent (\d+) bytes? in (\d+) s, less than download\.min_rate "
+                                    rf"\(1000 bytes/s\)")
+        self.assertLess(int(found.group(1)), 1000 * int(found.group(2)))
+        self.assertEqual(len(trickler.requests), 1)
+
+    def test_stale_and_orphan_partials_are_removed_at_start(self):
+        old = Content("verified: old partial", 3 * MIB)
+        recent = Content("verified: recent partial", 3 * MIB)
+
+        sections = {"download": {"keep_partial": 3600}}
+        downloader = self.peer("downloader", **sections)
+
+        def serve(conn, get_payload):
+            # Two good blocks, then the holder hangs up, once they are in
+            # the partial file: napeerd drops bytes it has received but not
+            # yet written when a holder hangs up, and this test is about
+            # what happens to the partial, not about how much it holds.
+            get = parse_get(get_payload)
+            item = old if get["file_id"] == 1 else recent
+            send_quietly(conn, get_ok(len(item), offset=get["offset"], root=item.root)
+                         + item.data[get["offset"]:2 * MIB])
+            part = self.part_path(downloader, item)
+            wait_for(lambda: os.path.exists(part) and os.path.getsize(part) == 2 * MIB,
+                     f"{part} to hold 2 MiB")
+
+        quitter = self.fake("quitter", {1: ("old.bin", old), 2: ("recent.bin", recent)}, serve)
+        for name, item in (("old.bin", old), ("recent.bin", recent)):
+            self.wait_holders(downloader, name, item.hex, [quitter.peer_id])
+            result = self.ctl(downloader, "fetch", name)
+            self.assertExit(result, 1)
+            self.assertIn("2,097,152 of 3,145,728 bytes are verified and kept to resume", result.err)
+        self.assertEqual(quitter.errors, [])
+        index_mark = self.index.mark()
+        quitter.close()
+        self.index.wait_log(rf"peer {quitter.peer_id} \(quitter\) disconnected", since=index_mark)
+        self.stop(downloader)
+        states = {item: self.state_path("downloader", item) for item in (old, recent)}
+        parts = {item: self.part_path(downloader, item) for item in (old, recent)}
+        for item in (old, recent):
+            self.assertEqual(decode_state(states[item].read_bytes())[4], [0, 1])
+            self.assertEqual(os.path.getsize(parts[item]), 2 * MIB)
+        two_days_ago = time.time() - 2 * 86400
+        os.utime(states[old], (two_days_ago, two_days_ago))
+        orphan = os.path.join(downloader.download_dir, ".napster-0123456789abcdef-x.part")
+        with open(orphan, "wb") as f:
+            f.write(b"left by a download of content without a root")
+
+        downloader = self.again(downloader, "restarted", **sections)
+        downloader.wait_log(r"removing the partial download of old\.bin \(2,097,152 of 3,145,728 bytes\), "
+                            r"untouched for 2 days \(download\.keep_partial\)$")
+        downloader.wait_log(r"removing 1 partial file left by interrupted downloads that cannot resume$")
+        wait_for(lambda: not os.path.lexists(orphan) and not os.path.lexists(parts[old])
+                 and not os.path.lexists(states[old]), "the stale partial and the orphan to be removed")
+        # The recent one is kept: nobody holds it now, so it waits.
+        downloader.wait_log(r"the partial download of recent\.bin is kept for later: ")
+        self.assertTrue(os.path.exists(states[recent]))
+        self.assertEqual(os.path.getsize(parts[recent]), 2 * MIB)
+        self.assertEqual(downloader.lines_matching(r"removing the partial download of recent\.bin"), [])
+
+
+if __name__ == "__main__":
+    main()
