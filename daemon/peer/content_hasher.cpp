@@ -167,8 +167,12 @@ void ContentHasher::hash_batch(std::shared_ptr<std::vector<HashJob>> batch) {
                 // of its new stat (the watcher or a rescan brings it).
             }
             pump();
-            if (queue_.empty() && running_ == 0 && std::exchange(hashed_in_burst_, 0) > 1)
-                daemon_.log().info("every shared file is hashed");
+            if (queue_.empty() && running_ == 0) {
+                // Nothing more to wait for: the roots go now, so that once
+                // status shows nothing left to hash they are on their way.
+                announce_roots();
+                if (std::exchange(hashed_in_burst_, 0) > 1) daemon_.log().info("every shared file is hashed");
+            }
         });
 }
 
@@ -191,6 +195,7 @@ void ContentHasher::hashed(std::uint64_t file_id, const content::FileKey& key, c
 
 void ContentHasher::announce_roots() {
     announce_timer_.stop();
+    if (to_announce_.empty()) return;
     ShareCatalog& shares = daemon_.shares();
     std::vector<protocol::FileEntry> entries;
     entries.reserve(to_announce_.size());

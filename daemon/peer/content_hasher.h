@@ -6,7 +6,8 @@
 // else by reading it on the thread pool, at most share.hash_jobs files at
 // once so that uploads and downloads keep threads of their own. A file is
 // announced by name first and again once its hash is known, with the other
-// files hashed within 100 ms (one FILES_ADD, not one a file).
+// files hashed within 100 ms (one FILES_ADD, not one a file), and at once
+// when nothing is left to hash.
 //
 // The cache lives in STATE_DIR/hash-cache (content/hash_cache.h). It is
 // read once at start, consulted for the files the first walk finds, then

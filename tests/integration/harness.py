@@ -109,26 +109,6 @@ def content(tag, size):
     return random.Random(tag).randbytes(size)
 
 
-BLOCK_SIZE = 1 << 20  # content/hash_tree.h
-
-
-def tree_leaves(data):
-    """The leaf of each 1 MiB block: SHA-256(0x00 || block); an empty file
-    is one empty block (napster-protocol(7), CONTENT IDENTITY)."""
-    blocks = [data[i:i + BLOCK_SIZE] for i in range(0, len(data), BLOCK_SIZE)] or [b""]
-    return [hashlib.sha256(b"\0" + block).digest() for block in blocks]
-
-
-def tree_root(data, leaves=None):
-    """The content root of `data` (or of these leaves): nodes are
-    SHA-256(0x01 || left || right), an odd last node goes up unchanged."""
-    level = leaves if leaves is not None else tree_leaves(data)
-    while len(level) > 1:
-        pairs = [hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
-        level = pairs + ([level[-1]] if len(level) % 2 else [])
-    return level[0]
-
-
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -307,8 +287,11 @@ class Peer(Daemon):
         self.share_dirs = [str(d) for d in (share_dirs or [self.share_dir])]
         self.socket_path = str(workdir / "peer.sock")
         self.config_path = workdir / "peer.toml"
+        # Its own state dir: the default (/var/lib/napster for root) would
+        # be shared by every test, and by anything else on the machine.
+        self.state_dir = workdir / "state"
         sections = {
-            "": {"name": name},
+            "": {"name": name, "state_dir": str(self.state_dir)},
             "index": {"address": "127.0.0.1", "port": index_port},
             "upload": {"address": "127.0.0.1", "port": 0},
             "share": {"dirs": self.share_dirs, "download_dir": str(self.download_dir)},

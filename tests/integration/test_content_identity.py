@@ -200,7 +200,8 @@ class ContentIdentity(NapsterTestCase):
         result = self.ctl(seeker, "fetch", "--hash", chosen)
         self.assertExit(result, 0)
         final = os.path.join(seeker.download_dir, "clash.bin")
-        self.assertEqual(result.out, f"saved {final} (300.0 KiB, verified {chosen[:12]})\n")
+        self.assertEqual(result.out, final + "\n")
+        self.assertEqual(result.err, f"300.0 KiB, verified {chosen[:12]}\n")
         with open(final, "rb") as f:
             self.assertEqual(f.read(), right)
         self.assertEqual(a.lines_matching(r"requested clash\.bin"), [])
