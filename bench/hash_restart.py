@@ -20,7 +20,8 @@ interleaved, --runs restarts of each:
               "file list synced", the restart time without hashes
 
 Target (issue 8): napster's time to fully hashed within 2x the reference's
-restart time.
+restart time. Also printed: napster's time to "file list synced", when the
+index holds every file with its root.
 """
 
 import argparse
@@ -184,9 +185,11 @@ def main():
                   f"({w['from_cache']:,} from the cache, RSS {w['rss_kib']:,} KiB); "
                   f"reference synced {r['synced']:.0f} ms")
         hashed = statistics.median(w["hashed"] for w in warm)
+        synced = statistics.median(w["synced"] for w in warm)
         ref_synced = statistics.median(r["synced"] for r in ref)
-        print(f"median:    napster hashed {hashed:.0f} ms, reference restart {ref_synced:.0f} ms: "
-              f"{hashed / ref_synced:.2f}x (target at most 2x)")
+        print(f"median:    napster hashed {hashed:.0f} ms ({hashed / ref_synced:.2f}x), synced with every root "
+              f"{synced:.0f} ms ({synced / ref_synced:.2f}x); reference restart {ref_synced:.0f} ms "
+              f"(target at most 2x)")
         if args.json:
             Path(args.json).write_text(json.dumps({"cold": cold, "warm": warm, "reference": ref}, indent=2))
     finally:

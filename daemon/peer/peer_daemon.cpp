@@ -82,23 +82,31 @@ Status PeerDaemon::start() {
 
     prepare_state_dir();
 
-    // The hash cache is read beside the walk, on the same thread, so that
-    // the first walk's files go to the index with their roots.
+    // The hash cache is read while the shares are walked, on another
+    // thread of the pool, so that the first walk's files go to the index
+    // with their roots and a warm start waits for the longer of the two.
     scanning_ = true;
     struct Startup {
         ScanResult scan;
         content::HashCache cache;
         std::string cache_warning;
+        int pending = 2;
     };
     auto startup = std::make_shared<Startup>();
+    auto one_done = [this, startup] {
+        if (--startup->pending == 0)
+            scan_done(std::move(startup->scan), std::move(startup->cache), startup->cache_warning);
+    };
     int watch_fd = watcher_.open();
     queue_work(
+        loop_, [roots = shares_.roots(), watch_fd, startup] { startup->scan = scan_roots(roots, watch_fd); },
+        one_done);
+    queue_work(
         loop_,
-        [roots = shares_.roots(), watch_fd, state_dir = config_.state_dir, startup] {
+        [state_dir = config_.state_dir, startup] {
             startup->cache = ContentHasher::load_cache(state_dir, startup->cache_warning);
-            startup->scan = scan_roots(roots, watch_fd);
         },
-        [this, startup] { scan_done(std::move(startup->scan), std::move(startup->cache), startup->cache_warning); });
+        one_done);
     return Ok{};
 }
 
