@@ -605,10 +605,13 @@ void Download::written(std::vector<std::pair<std::uint64_t, bool>> checked) {
                                          holder_text(), printable(plan_.name), bad_data_);
         }
     }
-    if (!bad_data_.empty() && stage_ == Stage::body) {
+    if (!bad_data_.empty()) {
         pending_.clear();
-        if (connection_) return connection_->close(bad_data_);
-        return holder_failed(bad_data_);
+        if (stage_ == Stage::body) {
+            if (connection_) return connection_->close(bad_data_);
+            return holder_failed(bad_data_);
+        }
+        bad_data_.clear(); // bytes of a holder already dropped: nothing more to do
     }
     if (connection_ && pending_.size() < max_unwritten) connection_->start_reading();
     next_step();
@@ -641,8 +644,12 @@ void Download::holder_failed(const std::string& reason) {
     stage_ = Stage::between_holders;
     stall_timer_.stop();
     rate_timer_.stop();
-    pending_.clear();
-    block_hasher_.reset();
+    // Bytes that arrived before the holder went are still checked and kept
+    // (next_step writes them), unless they are what made it fail.
+    if (!resumable() || !bad_data_.empty() || file_failed_) {
+        pending_.clear();
+        block_hasher_.reset();
+    }
     bad_data_.clear();
     next_step();
 }
@@ -654,6 +661,7 @@ void Download::holder_failed(const std::string& reason) {
 void Download::next_step() {
     if (file_busy_ || reported_ || fd_ < 0) return;
     if (stage_ == Stage::between_holders) {
+        if (resumable() && !pending_.empty()) return write_pending();
         if (!resumable() && written_ > 0) {
             file_busy_ = true;
             written_ = 0;

@@ -439,17 +439,14 @@ class VerifiedDownload(NapsterTestCase):
         downloader = self.peer("downloader", **sections)
 
         def serve(conn, get_payload):
-            # Two good blocks, then the holder hangs up, once they are in
-            # the partial file: napeerd drops bytes it has received but not
-            # yet written when a holder hangs up, and this test is about
-            # what happens to the partial, not about how much it holds.
+            # Two and a half good blocks, then the holder hangs up at once:
+            # what arrived before it left is still written and checked
+            # (two whole blocks verified, half a block kept unverified),
+            # however the close races napeerd's disk writes.
             get = parse_get(get_payload)
             item = old if get["file_id"] == 1 else recent
             send_quietly(conn, get_ok(len(item), offset=get["offset"], root=item.root)
-                         + item.data[get["offset"]:2 * MIB])
-            part = self.part_path(downloader, item)
-            wait_for(lambda: os.path.exists(part) and os.path.getsize(part) == 2 * MIB,
-                     f"{part} to hold 2 MiB")
+                         + item.data[get["offset"]:2 * MIB + MIB // 2])
 
         quitter = self.fake("quitter", {1: ("old.bin", old), 2: ("recent.bin", recent)}, serve)
         for name, item in (("old.bin", old), ("recent.bin", recent)):
@@ -466,7 +463,7 @@ class VerifiedDownload(NapsterTestCase):
         parts = {item: self.part_path(downloader, item) for item in (old, recent)}
         for item in (old, recent):
             self.assertEqual(decode_state(states[item].read_bytes())[4], [0, 1])
-            self.assertEqual(os.path.getsize(parts[item]), 2 * MIB)
+            self.assertEqual(os.path.getsize(parts[item]), 2 * MIB + MIB // 2)
         two_days_ago = time.time() - 2 * 86400
         os.utime(states[old], (two_days_ago, two_days_ago))
         orphan = os.path.join(downloader.download_dir, ".napster-0123456789abcdef-x.part")
@@ -482,7 +479,7 @@ class VerifiedDownload(NapsterTestCase):
         # The recent one is kept: nobody holds it now, so it waits.
         downloader.wait_log(r"the partial download of recent\.bin is kept for later: ")
         self.assertTrue(os.path.exists(states[recent]))
-        self.assertEqual(os.path.getsize(parts[recent]), 2 * MIB)
+        self.assertEqual(os.path.getsize(parts[recent]), 2 * MIB + MIB // 2)
         self.assertEqual(downloader.lines_matching(r"removing the partial download of recent\.bin"), [])
 
 
