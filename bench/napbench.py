@@ -295,8 +295,8 @@ def search(socket_path, query, exact=True, max_results=0, timeout=5.0):
 
 
 def _parse_search_result(payload):
-    _request_id, total, count = struct.unpack_from(">IIH", payload)
-    offset = 10
+    _request_id, total, _flags, count = struct.unpack_from(">IIBH", payload)
+    offset = 11
     names = []
     for _ in range(count):
         n = payload[offset]

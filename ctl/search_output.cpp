@@ -56,7 +56,9 @@ std::string search_text(const protocol::SearchResult& result) {
         if (auto names = other_names(hit); !names.empty()) table.add_row({"", "", "", also_as_cell(names)});
     }
     std::string out = table.render();
-    if (result.total_matches > result.hits.size())
+    if (result.total_is_lower_bound)
+        out += fmt::format("showing {} of more than {} matches\n", result.hits.size(), group_thousands(result.total_matches));
+    else if (result.total_matches > result.hits.size())
         out += fmt::format("showing {} of {} matches\n", result.hits.size(), result.total_matches);
     return out;
 }
@@ -67,6 +69,7 @@ std::string search_json(std::string_view query, bool exact, const protocol::Sear
     json.string_field("query", query);
     json.bool_field("exact", exact);
     json.number_field("total_matches", result.total_matches);
+    json.bool_field("total_is_lower_bound", result.total_is_lower_bound);
     json.key("files");
     json.begin_array();
     for (const auto& hit : result.hits) {

@@ -103,6 +103,9 @@ struct CatalogAnswer {
     // bytes): a total order, as no two hits have all three equal.
     std::vector<CatalogHit> hits;
     std::size_t total_matches = 0; // every hit (content) found, also those past the limits
+    // The catalog stopped counting matches (a very common word): at least
+    // total_matches contents match.
+    bool total_is_lower_bound = false;
 
     friend bool operator==(const CatalogAnswer&, const CatalogAnswer&) = default;
 };

@@ -8,8 +8,9 @@
 namespace napster {
 namespace {
 
-// SEARCH_RESULT's payload before its hits: request id, total matches, hit count.
-constexpr std::size_t search_result_fixed_size = 4 + 4 + 2;
+// SEARCH_RESULT's payload before its hits: request id, total matches,
+// flags, hit count.
+constexpr std::size_t search_result_fixed_size = 4 + 4 + 1 + 2;
 
 std::uint32_t saturate_u32(std::size_t count) {
     return static_cast<std::uint32_t>(
@@ -57,6 +58,9 @@ protocol::SearchResult search_reply(std::uint32_t request_id, CatalogAnswer answ
         result.hits.push_back(std::move(wire));
     }
     result.total_matches = saturate_u32(std::max(answer.total_matches, result.hits.size()));
+    // A count past what a u32 holds is a lower bound too.
+    result.total_is_lower_bound = answer.total_is_lower_bound ||
+                                  answer.total_matches > std::numeric_limits<std::uint32_t>::max();
     return result;
 }
 

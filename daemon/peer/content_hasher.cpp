@@ -160,6 +160,10 @@ void ContentHasher::hash_batch(std::shared_ptr<std::vector<HashJob>> batch) {
             for (auto& job : *batch) {
                 if (!job.changed && job.content)
                     hashed(job.file_id, job.key, std::make_shared<const content::HashedContent>(std::move(*job.content)));
+                else if (!job.changed && job.content.error().code == ErrorCode::not_found)
+                    // Gone or replaced since it was listed: the watcher (or a
+                    // rescan) brings the change; nothing to warn about.
+                    daemon_.log().debug("not hashing {}: {}", printable(job.rel_path), job.content.error().message);
                 else if (!job.changed)
                     daemon_.log().warn("cannot hash {}: {}; it is shared unverified", printable(job.rel_path),
                                        job.content.error().message);

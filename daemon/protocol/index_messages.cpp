@@ -134,6 +134,7 @@ std::size_t encoded_size(const SearchHit& hit) {
 void SearchResult::write(ByteWriter& w) const {
     w.u32(request_id);
     w.u32(total_matches);
+    w.u8(total_is_lower_bound ? search_result_total_is_lower_bound : 0);
     w.u16(static_cast<std::uint16_t>(hits.size()));
     for (const auto& hit : hits) {
         w.str8(hit.name);
@@ -156,6 +157,9 @@ SearchResult SearchResult::read(ByteReader& r) {
     SearchResult m;
     m.request_id = r.u32("request id");
     m.total_matches = r.u32("total matches");
+    std::uint8_t flags = r.u8("result flags");
+    if (r.ok() && (flags & ~search_result_total_is_lower_bound)) r.fail("reserved result flags are set");
+    m.total_is_lower_bound = flags & search_result_total_is_lower_bound;
     std::uint16_t count = r.u16("hit count");
     if (!count_fits(r, count, min_hit, "hit")) return m;
     if (r.ok() && m.total_matches < count) r.fail("total matches is less than the hits sent");

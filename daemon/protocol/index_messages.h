@@ -111,11 +111,16 @@ struct SearchHit {
     friend bool operator==(const SearchHit&, const SearchHit&) = default;
 };
 
+inline constexpr std::uint8_t search_result_total_is_lower_bound = 0x01;
+
 struct SearchResult {
     static constexpr MessageType type = MessageType::search_result;
     std::uint32_t request_id = 0;
     std::uint32_t total_matches = 0; // may exceed hits.size() when capped
     std::vector<SearchHit> hits;
+    // The index stopped counting: at least total_matches contents match.
+    // On the wire it is a flags byte right after total_matches.
+    bool total_is_lower_bound = false;
 
     void write(ByteWriter& w) const;
     static SearchResult read(ByteReader& r);

@@ -22,7 +22,9 @@
 //      SEARCH (search by content), SEARCH_RESULT hits (grouped by root) and
 //      GET/GET_OK; each holder in a hit has its own name; GET gains length
 //      (a range); GET_HASHES/HASHES give a file's block hashes; FETCH gains
-//      root, FETCH_DONE root and verified, STATUS_RESULT hashing progress.
+//      root, FETCH_DONE root and verified, STATUS_RESULT hashing progress;
+//      SEARCH_RESULT flags (total_matches a lower bound). Not yet released:
+//      it stays open until the next release fixes it.
 //      Version 2 was never released (0.1.0 spoke 1), so no build speaks it.
 
 #include "util/result.h"

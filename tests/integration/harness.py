@@ -652,8 +652,9 @@ def parse_search_result(payload):
     """A SEARCH_RESULT payload as (request_id, total_matches, hits), each hit
     a dict: name, size, root (bytes or None), holder_total, holders (dicts:
     peer_id, peer_name, address, port, file_id, name)."""
-    request_id, total, count = struct.unpack(">IIH", payload[:10])
-    at = 10
+    request_id, total, flags, count = struct.unpack(">IIBH", payload[:11])
+    assert flags in (0, 1), f"SEARCH_RESULT flags {flags:#x}"
+    at = 11
     hits = []
 
     def take_str8():

@@ -14,7 +14,8 @@ import select
 import subprocess
 import time
 
-from harness import (DEADLINE, NAPCTL, FakeHolder, NapsterTestCase, check_no_sanitizer_report, content, tree_root,
+from harness import (DEADLINE, NAPCTL, FakeHolder, NapsterTestCase, check_no_sanitizer_report, content, get_ok,
+                     tree_leaves, tree_root,
                      get_ok, main, partial_files, wait_for)
 
 SHARED = content("fetch choice: shared.bin", 100 * 1024)
@@ -242,25 +243,40 @@ class FetchChoice(NapsterTestCase):
         self.assertEqual(partial_files(self.p1.download_dir), [])
 
     def test_two_fetches_of_one_file_at_once(self):
-        argv = [NAPCTL, "--socket", self.p1.socket_path, "fetch", "shared.bin"]
-        procs = [subprocess.Popen(argv + ["--peer", str(p.peer_id)], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                 for p in (self.p2, self.p3)]
+        # A holder that answers the first GET only once the second fetch has
+        # joined the download: the two always overlap.
+        body = content("joined", 300_000)
+
+        def serve(conn, get_payload):
+            self.p1.wait_log(r"joining the download of joined\.bin already running")
+            conn.sendall(get_ok(len(body), root=tree_root(body)) + body)
+
+        holder = FakeHolder(self.index.port, "slow", {1: ("joined.bin", len(body), tree_root(body))}, serve,
+                            leaves={1: tree_leaves(body)})
+        self.addCleanup(holder.close)
+        wait_for(lambda: self.holders_of(self.p1, "joined.bin") == {holder.peer_id}, "the holder to be listed")
+        argv = [NAPCTL, "--socket", self.p1.socket_path, "fetch", "joined.bin"]
+        procs = []
+        for _ in range(2):
+            procs.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE))
+            if len(procs) == 1:
+                wait_for(lambda: len(holder.requests) == 1, "the first fetch to send GET")
         results = [(p.wait(6 * DEADLINE), p.stdout.read().decode(), p.stderr.read().decode())
                    for p in procs]
         for p in procs:
             p.stdout.close()
             p.stderr.close()
         # One content: the second fetch joins the first (napster-protocol(7),
-        # FETCH), both get its outcome, and one holder sent it once.
+        # FETCH), both get its outcome, and the holder sent it once.
+        final = os.path.join(self.p1.download_dir, "joined.bin")
         self.assertEqual([status for status, _, _ in results], [0, 0], results)
-        self.assertEqual([out for _, out, _ in results], [self.final + "\n"] * 2)
-        self.assertEqual(len(self.requests_for(self.p2)) + len(self.requests_for(self.p3)), 1)
-        self.p1.wait_log(r"joining the download of shared\.bin already running")
-        with open(self.final, "rb") as f:
-            self.assertEqual(f.read(), SHARED)
+        self.assertEqual([out for _, out, _ in results], [final + "\n"] * 2)
+        self.assertEqual(len(holder.requests), 1)
+        self.assertEqual(holder.errors, [])
+        with open(final, "rb") as f:
+            self.assertEqual(f.read(), body)
         wait_for(lambda: partial_files(self.p1.download_dir) == [], "no partial file to be left")
-        self.assertEqual(os.listdir(self.p1.download_dir), ["shared.bin"])
 
     def test_fetch_of_an_empty_file(self):
         empty = self.start_peer("empty", self.index, files={"empty.txt": b""})

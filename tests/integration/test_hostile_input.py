@@ -353,11 +353,11 @@ class HostileInput(NapsterTestCase):
             client.send(search_request(77, "wanted.bin", flags=1))
             reply = client.read_frame()
             self.assertEqual(reply[0], SEARCH_RESULT, repr(reply))
-            request_id, total, hits = struct.unpack(">IIH", reply[1][:10])
-            self.assertEqual((request_id, total, hits), (77, 1, 1))
+            request_id, total, flags, hits = struct.unpack(">IIBH", reply[1][:11])
+            self.assertEqual((request_id, total, flags, hits), (77, 1, 0, 1))
             # The hit: name, size, root (none or 32 bytes), holder total and
             # count, then the one holder, whose own name for the file ends it.
-            at = 10
+            at = 11
             name = reply[1][at + 1:at + 1 + reply[1][at]]
             at += 1 + len(name)
             (size,) = struct.unpack(">Q", reply[1][at:at + 8])

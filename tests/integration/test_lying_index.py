@@ -13,14 +13,14 @@ import threading
 
 from harness import (CHANNEL_INDEX, DEADLINE, FILES_ADD, HELLO, PING, PONG, REGISTER, REGISTERED, SEARCH,
                      SEARCH_RESULT, VERSION, WELCOME, NapsterTestCase, RawClient, frame, main, root_field,
-                     str8, str16, u16, u32, u64, wait_for)
+                     str8, str16, u8, u16, u32, u64, wait_for)
 
 
 def search_result(request_id, hits):
     """hits: [(name, size, root, [(peer_id, peer_name, address, port, file_id)])]. A hit
     without a root (None) is one name: each holder's name for the file is the hit's,
     or napeerd would refuse the whole reply as malformed, not for the lie."""
-    body = u32(request_id) + u32(len(hits)) + u16(len(hits))
+    body = u32(request_id) + u32(len(hits)) + u8(0) + u16(len(hits))  # flags 0: an exact count
     for name, size, root, holders in hits:
         body += str8(name) + u64(size) + root_field(root) + u32(len(holders)) + u16(len(holders))
         for peer_id, peer_name, address, port, file_id in holders:

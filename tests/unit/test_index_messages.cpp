@@ -290,16 +290,17 @@ TEST_CASE("SEARCH refuses reserved flags") {
 // ---------------------------------------------------------------- SEARCH_RESULT
 
 TEST_CASE("SEARCH_RESULT layout: a root after the size, a name ending each holder") {
-    // request id, total, hit count; name, size, root, holder total, holder
-    // count; per holder peer id, peer name, address, port, file id, name.
-    const char* head = "00000009" "00000001" "0001" "0161" "0000000000000005";
+    // request id, total, flags, hit count; name, size, root, holder total,
+    // holder count; per holder peer id, peer name, address, port, file id,
+    // name.
+    const char* head = "00000009" "00000001" "00" "0001" "0161" "0000000000000005";
     const char* holder_head = "00000001" "0001" "00000003" "0170" "033a3a31" "1784" "0000000000000007";
     SearchHit by_name{"a", 5, std::nullopt, 1, {Holder{3, "p", "::1", 6020, 7, "a"}}};
     CHECK(hex(encode_message(SearchResult{9, 1, {by_name}})) ==
-          std::string("00000033" "0111") + head + "00" + holder_head + "0161");
+          std::string("00000034" "0111") + head + "00" + holder_head + "0161");
     SearchHit by_root{"a", 5, test_root(), 1, {Holder{3, "p", "::1", 6020, 7, "b"}}};
     CHECK(hex(encode_message(SearchResult{9, 1, {by_root}})) ==
-          std::string("00000053" "0111") + head + "20" + hex(test_root()) + holder_head + "0162");
+          std::string("00000054" "0111") + head + "20" + hex(test_root()) + holder_head + "0162");
 }
 
 TEST_CASE("SEARCH_RESULT round-trips") {
@@ -411,6 +412,7 @@ TEST_CASE("SEARCH_RESULT counts larger than the bytes left are refused") {
         ByteWriter w(b);
         w.u32(1);
         w.u32(0xFFFF);
+        w.u8(0);
         w.u16(0xFFFF);
         check_refused<SearchResult>(b, "exceeds what the frame holds");
     }
@@ -419,6 +421,7 @@ TEST_CASE("SEARCH_RESULT counts larger than the bytes left are refused") {
         ByteWriter w(b);
         w.u32(1);
         w.u32(1);
+        w.u8(0);
         w.u16(1);
         w.str8("x");
         w.u64(1);
@@ -501,5 +504,18 @@ TEST_CASE("mutated index messages never crash and decode only canonically") {
         check(decode_message<FilesRemove>(exact));
         check(decode_message<Search>(exact));
         check(decode_message<SearchResult>(exact));
+    }
+}
+
+TEST_CASE("SEARCH_RESULT flags: a lower-bound total, and no reserved bit") {
+    SearchResult capped{4, 20000, {}, true};
+    Bytes payload = payload_of(capped);
+    REQUIRE(payload.size() == 11);
+    CHECK(payload[8] == std::byte{0x01});
+    round_trip(capped);
+    for (unsigned bit = 1; bit < 8; ++bit) {
+        Bytes bad = payload;
+        bad[8] = std::byte{static_cast<std::uint8_t>(1u << bit)};
+        check_refused<SearchResult>(bad, "reserved result flags are set");
     }
 }

@@ -96,7 +96,7 @@ TEST_CASE("search table: hostile other names are escaped") {
 TEST_CASE("search JSON: whole roots or null, and every holder's name") {
     std::string written = search_json("file8 3", false, readme_result());
     Json doc = parse_document(written);
-    CHECK(doc.keys() == std::vector<std::string>{"query", "exact", "total_matches", "files"});
+    CHECK(doc.keys() == std::vector<std::string>{"query", "exact", "total_matches", "total_is_lower_bound", "files"});
     CHECK(doc.at("query").text == "file8 3");
     CHECK(doc.at("total_matches").text == "5");
     const auto& files = doc.at("files").items;
@@ -127,5 +127,15 @@ TEST_CASE("search JSON: a holder's name that is not UTF-8 gets name_hex") {
 
 TEST_CASE("search JSON: nothing found is still a document") {
     CHECK(search_json("x", false, result_of({}, 0)) ==
-          "{\"query\":\"x\",\"exact\":false,\"total_matches\":0,\"files\":[]}\n");
+          "{\"query\":\"x\",\"exact\":false,\"total_matches\":0,\"total_is_lower_bound\":false,\"files\":[]}\n");
+}
+
+TEST_CASE("search table and JSON: a total the index stopped counting is 'more than'") {
+    SearchResult result = readme_result();
+    result.total_matches = 20000;
+    result.total_is_lower_bound = true;
+    std::string text = search_text(result);
+    CHECK(text.substr(text.rfind("showing")) == "showing 2 of more than 20,000 matches\n");
+    CHECK(search_json("file8", false, result).find("\"total_matches\":20000,\"total_is_lower_bound\":true") !=
+          std::string::npos);
 }

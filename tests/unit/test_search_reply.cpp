@@ -244,3 +244,17 @@ TEST_CASE("a reply never grows past one frame, however many hits the answer has"
     CHECK(decoded.total_matches == 5000);
     CHECK(decoded.hits == r.hits);
 }
+
+TEST_CASE("a total the catalog stopped counting stays flagged a lower bound") {
+    CatalogAnswer counted{{}, 7};
+    CHECK_FALSE(search_reply(1, counted, 100).total_is_lower_bound);
+    CatalogAnswer capped{{}, 20000, true};
+    auto reply = search_reply(1, capped, 100);
+    CHECK(reply.total_matches == 20000);
+    CHECK(reply.total_is_lower_bound);
+    // A count a u32 cannot carry is a lower bound too.
+    CatalogAnswer huge{{}, std::size_t{1} << 33};
+    reply = search_reply(1, huge, 100);
+    CHECK(reply.total_matches == 0xFFFFFFFFu);
+    CHECK(reply.total_is_lower_bound);
+}
