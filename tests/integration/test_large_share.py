@@ -34,11 +34,14 @@ def make_tree(root):
 
 class LargeShare(NapsterTestCase):
     def setUp(self):
-        super().setUp()
         # tmpfs when the machine has one: 300,000 inodes cost no disk I/O.
+        # Registered before the harness's cleanups, so the tree goes after
+        # the daemons have stopped (not 300,000 deletions under a running
+        # napeerd's watch while it is asked to stop).
         base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
         self._tree = tempfile.TemporaryDirectory(prefix="napster-large-", dir=base)
         self.addCleanup(self._tree.cleanup)
+        super().setUp()
         self.share = Path(self._tree.name) / "share"
         make_tree(self.share)
 
