@@ -292,27 +292,29 @@ private:
 
     void flush(Conn& c) {
         if (!c.open || !c.connected) return;
-        while (c.out_pos < c.out.size()) {
-            const ssize_t n = ::write(c.fd, c.out.data() + c.out_pos, c.out.size() - c.out_pos);
-            if (n < 0) {
-                if (errno == EAGAIN) break;
-                if (errno == EINTR) continue;
-                die(fmt::format("{}: write: {}", c.label, std::strerror(errno)));
+        for (;;) {
+            while (c.out_pos < c.out.size()) {
+                const ssize_t n = ::write(c.fd, c.out.data() + c.out_pos, c.out.size() - c.out_pos);
+                if (n < 0) {
+                    if (errno == EAGAIN) break;
+                    if (errno == EINTR) continue;
+                    die(fmt::format("{}: write: {}", c.label, std::strerror(errno)));
+                }
+                c.out_pos += static_cast<std::size_t>(n);
             }
-            c.out_pos += static_cast<std::size_t>(n);
-        }
-        if (c.out_pos == c.out.size()) {
-            c.out.clear();
-            c.out_pos = 0;
-        }
-        if (c.out.size() - c.out_pos < refill_mark && c.on_writable) {
-            auto refill = c.on_writable; // may replace itself
+            if (c.out_pos == c.out.size()) {
+                c.out.clear();
+                c.out_pos = 0;
+            }
+            // Refill while the kernel takes everything: the socket stays
+            // busy without more than refill_mark queued here.
+            const std::size_t queued = c.out.size() - c.out_pos;
+            if (queued >= refill_mark || !c.on_writable) break;
+            auto refill = c.on_writable; // may clear itself
             refill(c);
             if (!c.open) return;
-            if (c.out_pos < c.out.size()) {
-                const ssize_t n = ::write(c.fd, c.out.data() + c.out_pos, c.out.size() - c.out_pos);
-                if (n > 0) c.out_pos += static_cast<std::size_t>(n);
-            }
+            if (c.out.size() - c.out_pos == queued) break; // nothing added
+            if (queued != 0) break; // the kernel is full: wait for EPOLLOUT
         }
         const bool want = c.out_pos < c.out.size();
         if (want != c.want_write) {
