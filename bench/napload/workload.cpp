@@ -168,14 +168,14 @@ Workload::Workload(const WorkloadOptions& options) : options_(options) {
 std::uint32_t Workload::add_content(Rng& rng, std::string_view forced_word) {
     const std::size_t start = names_.size();
     if (rng.below(6) == 0) names_ += "The ";
-    const std::uint64_t artist_len = 1 + rng.below(2);
+    const std::uint64_t artist_len = 1 + rng.below(3);
     for (std::uint64_t w = 0; w < artist_len; ++w) {
         if (w) names_ += ' ';
         names_ += artist_words[rng.below(artist_words.size())];
     }
     names_ += fmt::format(" - {:02} - ", 1 + rng.below(20));
     std::vector<std::string_view> title;
-    const std::uint64_t title_len = 1 + rng.below(4);
+    const std::uint64_t title_len = 2 + rng.below(4);
     for (std::uint64_t w = 0; w < title_len; ++w) title.push_back(title_words[rng.below(title_words.size())]);
     // About one title in ten has the common word (a title of N words gets
     // it with the probability that makes the mean 10%).
