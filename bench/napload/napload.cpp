@@ -640,6 +640,7 @@ void Bench::search_phase(const std::string& kind, const std::string& query, std:
     s.elapsed_ns = last_reply - start;
 
     const double n = std::max<double>(1, static_cast<double>(s.latency_ns.size()));
+    report_.add(fmt::format("{} replies", kind), static_cast<double>(s.latency_ns.size()), "", 0);
     report_.add(fmt::format("{} per second", kind), s.per_second(), "/s", 0);
     report_.add(fmt::format("{} p50", kind), s.percentile_us(50), "us", 0);
     report_.add(fmt::format("{} p99", kind), s.percentile_us(99), "us", 0);
