@@ -57,7 +57,7 @@ void check_search_result(const fuzz::InputFrame& input) {
     auto result = fuzz::check_round_trip<SearchResult>(input);
     if (!result) return;
     // request id, total matches, hit count; then the hits.
-    std::size_t size = 4 + 4 + 2;
+    std::size_t size = 4 + 4 + 1 + 2; // request id, total, flags, hit count
     for (const SearchHit& hit : result->hits) {
         FUZZ_CHECK(is_safe_file_name(hit.name));
         FUZZ_CHECK(hit.holders.size() <= max_holders_per_result);
