@@ -274,7 +274,7 @@ class Peer(Daemon):
 
     def __init__(self, workdir, name, index_port, files=None, wait_connected=True,
                  share_dirs=None, download_dir=None, extra_sections=None, startup_timeout=None,
-                 wait_hashed=True):
+                 wait_hashed=True, state_dir=None):
         workdir = Path(workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         self.share_dir = workdir / "share"
@@ -288,8 +288,9 @@ class Peer(Daemon):
         self.socket_path = str(workdir / "peer.sock")
         self.config_path = workdir / "peer.toml"
         # Its own state dir: the default (/var/lib/napster for root) would
-        # be shared by every test, and by anything else on the machine.
-        self.state_dir = workdir / "state"
+        # be shared by every test, and by anything else on the machine. A
+        # peer started again passes the one it had.
+        self.state_dir = Path(state_dir) if state_dir else workdir / "state"
         sections = {
             "": {"name": name, "state_dir": str(self.state_dir)},
             "index": {"address": "127.0.0.1", "port": index_port},

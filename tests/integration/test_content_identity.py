@@ -38,24 +38,13 @@ class ContentIdentity(NapsterTestCase):
 
     # ------------------------------------------------------------ helpers
 
-    def state_sections(self, workdir_name, **sections):
-        """extra_sections giving a peer its own state_dir (never the
-        default under $HOME, which every test would share)."""
-        extra = {"": {"state_dir": str(self.tmp / workdir_name / "state")}}
-        for section, keys in sections.items():
-            extra.setdefault(section, {}).update(keys)
-        return extra
-
     def peer(self, name, files=None, **sections):
-        return self.start_peer(name, self.index, files=files, extra_sections=self.state_sections(name, **sections))
+        return self.start_peer(name, self.index, files=files, extra_sections=sections)
 
     def status(self, peer):
         result = self.ctl(peer, "status", "--json")
         self.assertExit(result, 0)
         return result.json()
-
-    def wait_hashed(self, peer):
-        wait_for(lambda: self.status(peer)["hash_files_left"] == 0, f"{peer.name} to hash every file")
 
     def shares(self, peer):
         result = self.ctl(peer, "shares", "--json")
@@ -82,7 +71,7 @@ class ContentIdentity(NapsterTestCase):
         if while_stopped:
             while_stopped()
         again = Peer(self.tmp / f"{peer.name}-{step}", peer.name, self.index.port, share_dirs=peer.share_dirs,
-                     download_dir=peer.download_dir, extra_sections=self.state_sections(peer.name))
+                     download_dir=peer.download_dir, state_dir=peer.state_dir)
         again.share_dir = peer.share_dir
         self.daemons.append(again)
         return again
@@ -109,7 +98,7 @@ class ContentIdentity(NapsterTestCase):
     def test_roots_of_files_at_the_block_edges(self):
         sharer = self.peer("sharer", EDGE_FILES, log={"level": "debug"})
         seeker = self.peer("seeker")
-        self.wait_hashed(sharer)
+        sharer.wait_hashed()
         total = sum(len(d) for d in EDGE_FILES.values())
         sharer.wait_log(rf"hashing 5 files \({total:,} bytes\)$")
         sharer.wait_log(r"every shared file is hashed$")
@@ -137,8 +126,8 @@ class ContentIdentity(NapsterTestCase):
         a = self.peer("a", {"twin-left.bin": data})
         b = self.peer("b", {"twin-right.bin": data})
         seeker = self.peer("seeker")
-        self.wait_hashed(a)
-        self.wait_hashed(b)
+        a.wait_hashed()
+        b.wait_hashed()
         expected = root_hex(data)
 
         def one_hit():
@@ -176,8 +165,8 @@ class ContentIdentity(NapsterTestCase):
         a = self.peer("a", {"clash.bin": left})
         b = self.peer("b", {"clash.bin": right})
         seeker = self.peer("seeker")
-        self.wait_hashed(a)
-        self.wait_hashed(b)
+        a.wait_hashed()
+        b.wait_hashed()
         roots = {root_hex(left): a, root_hex(right): b}
         wait_for(lambda: {h["root"] for h in self.hits(seeker, "clash.bin")} == set(roots),
                  "two hits for clash.bin, one per content")
@@ -215,7 +204,7 @@ class ContentIdentity(NapsterTestCase):
                  "c3.bin": content("cache 3", 2 * MIB)}
         sharer = self.peer("sharer", files)
         seeker = self.peer("seeker")
-        self.wait_hashed(sharer)
+        sharer.wait_hashed()
         sharer.wait_log(r"hashing 3 files \(")
         cache = self.tmp / "sharer" / "state" / "hash-cache"
 
@@ -237,7 +226,7 @@ class ContentIdentity(NapsterTestCase):
         sharer = self.restart(sharer, "changed", lambda: (sharer.share_dir / "c2.bin").write_bytes(changed))
         sharer.wait_log(r"2 files hashed before \(hash cache\)$")
         sharer.wait_log(r"hashing 1 file \(70,000 bytes\)$")
-        self.wait_hashed(sharer)
+        sharer.wait_hashed()
         self.assertEqual(self.shares(sharer)["c2.bin"]["root"], root_hex(changed))
         self.wait_root_at_index(seeker, "c2.bin", root_hex(changed))
         files["c2.bin"] = changed
@@ -245,7 +234,7 @@ class ContentIdentity(NapsterTestCase):
         # A damaged cache: one warning, everything hashed again, still serving.
         sharer = self.restart(sharer, "damaged", lambda: cache.write_bytes(b"this is not a hash cache\n" * 40))
         sharer.wait_log(r"hashing 3 files \(")
-        self.wait_hashed(sharer)
+        sharer.wait_hashed()
         warnings = sharer.lines_matching(r"ignoring the hash cache")
         self.assertEqual(len(warnings), 1, warnings)
         self.assertRegex(warnings[0], r"warn: ignoring the hash cache .*hash-cache: .*; every file is hashed again$")
@@ -283,7 +272,8 @@ class ContentIdentity(NapsterTestCase):
         probe = IndexProbe(self.index.port)
         self.addCleanup(probe.close)
         index_mark = self.index.mark()
-        big = self.peer("big")
+        # Not waiting for the hash at start, or the early state is never seen.
+        big = self.start_peer("big", self.index, wait_hashed=False)
         big.wait_log(r"hashing 1 file \(268,435,456 bytes\)$")
         # What the index held at one moment, then whether the hash was done:
         # a file still unhashed after the answer cannot have been announced
@@ -298,7 +288,7 @@ class ContentIdentity(NapsterTestCase):
             self.assertRegex(self.ctl(big, "status").out, r"(?m)^hashing:\s+1 file, 256\.0 MiB left$")
         else:
             print(f"note: big.bin was hashed before the probe's search ({early!r})", flush=True)
-        self.wait_hashed(big)
+        big.wait_hashed()
         hits = wait_for(lambda: [h for h in probe.search(b"big.bin", exact=True) if h["root"]],
                         "the index to list big.bin with its root")
         self.assertEqual([(h["size"], h["root"].hex(), h["holder_total"]) for h in hits], [(size, expected, 1)])
@@ -310,7 +300,7 @@ class ContentIdentity(NapsterTestCase):
         # before the first list went out.
         self.index.wait_log(rf"peer {big.peer_id} \(big\) added 1 file: big\.bin$", since=index_mark)
         if caught_unhashed:
-            self.index.wait_log(rf"peer {big.peer_id} \(big\) updated 1 file: big\.bin$", since=index_mark)
+            self.index.wait_log(rf"peer {big.peer_id} \(big\) hashed 1 file: big\.bin$", since=index_mark)
         # One file hashed in the burst: no "every shared file is hashed".
         self.assertEqual(big.lines_matching(r"every shared file is hashed"), [])
 

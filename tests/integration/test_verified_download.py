@@ -85,22 +85,14 @@ class VerifiedDownload(NapsterTestCase):
 
     # ------------------------------------------------------------ helpers
 
-    def sections(self, workdir_name, **sections):
-        """A peer's own state_dir (never the default under $HOME, which
-        every test would share) and any other sections."""
-        extra = {"": {"state_dir": str(self.tmp / workdir_name / "state")}}
-        for section, keys in sections.items():
-            extra.setdefault(section, {}).update(keys)
-        return extra
-
     def peer(self, name, files=None, **sections):
-        return self.start_peer(name, self.index, files=files, extra_sections=self.sections(name, **sections))
+        return self.start_peer(name, self.index, files=files, extra_sections=sections)
 
     def again(self, old, step, **sections):
         """`old` started again (after it stopped or was killed): the same
         name, dirs and state dir; its log in a workdir of its own."""
         peer = Peer(self.tmp / f"{old.name}-{step}", old.name, self.index.port, share_dirs=old.share_dirs,
-                    download_dir=old.download_dir, extra_sections=self.sections(old.name, **sections))
+                    download_dir=old.download_dir, state_dir=old.state_dir, extra_sections=sections)
         self.daemons.append(peer)
         return peer
 
@@ -113,9 +105,6 @@ class VerifiedDownload(NapsterTestCase):
         result = self.ctl(peer, "status", "--json")
         self.assertExit(result, 0)
         return result.json()
-
-    def wait_hashed(self, peer):
-        wait_for(lambda: self.status(peer)["hash_files_left"] == 0, f"{peer.name} to hash every file")
 
     def wait_holders(self, asker, name, root_hex, peer_ids):
         """Waits until the index lists exactly these holders for the content."""
@@ -162,7 +151,7 @@ class VerifiedDownload(NapsterTestCase):
     def test_the_holder_stops_when_its_file_changes_while_sent(self):
         big = Content("verified: changing", 64 * MIB)
         holder = self.peer("holder", {"big.bin": big.data})
-        self.wait_hashed(holder)
+        holder.wait_hashed()
         entry = self.shared_file(holder, "big.bin")
         self.assertEqual(entry["root"], big.hex)
         address = ("127.0.0.1", holder.upload_port)
@@ -232,7 +221,7 @@ class VerifiedDownload(NapsterTestCase):
         movie = Content("verified: movie", 64 * MIB)
         holder = self.peer("holder", {"movie.bin": movie.data})
         downloader = self.peer("downloader")
-        self.wait_hashed(holder)
+        holder.wait_hashed()
         self.wait_holders(downloader, "movie.bin", movie.hex, [holder.peer_id])
         fetch = self.start_fetch(downloader, "movie.bin", "--json")
         holder.wait_log(r"requested movie\.bin$", timeout=3 * DEADLINE)
@@ -292,7 +281,7 @@ class VerifiedDownload(NapsterTestCase):
         # An honest holder of the same content: the liar is tried first
         # again, then the fetch completes, verified, from the honest one.
         honest = self.peer("honest", {"sized.bin": item.data})
-        self.wait_hashed(honest)
+        honest.wait_hashed()
         self.wait_holders(downloader, "sized.bin", item.hex, [liar.peer_id, honest.peer_id])
         result = self.ctl(downloader, "fetch", "sized.bin", "--json")
         self.assertExit(result, 0)
@@ -322,7 +311,7 @@ class VerifiedDownload(NapsterTestCase):
         mallory = self.fake("mallory", {7: ("five.bin", five)}, serve)
         honest = self.peer("honest", {"five.bin": five.data})
         downloader = self.peer("downloader")
-        self.wait_hashed(honest)
+        honest.wait_hashed()
         self.wait_holders(downloader, "five.bin", five.hex, [mallory.peer_id, honest.peer_id])
         result = self.ctl(downloader, "fetch", "five.bin", "--json")
         self.assertExit(result, 0)
@@ -383,7 +372,7 @@ class VerifiedDownload(NapsterTestCase):
         self.assertEqual(os.path.getsize(part), 5 * MIB)
 
         honest = self.peer("honest", {"twelve.bin": twelve.data})
-        self.wait_hashed(honest)
+        honest.wait_hashed()
         self.wait_holders(honest, "twelve.bin", twelve.hex, [honest.peer_id])
         # The same configuration, and no napctl command.
         downloader = self.again(downloader, "restarted")
@@ -417,7 +406,7 @@ class VerifiedDownload(NapsterTestCase):
         trickler = self.fake("trickler", {1: ("slow.bin", slow)}, serve)
         honest = self.peer("honest", {"slow.bin": slow.data})
         downloader = self.peer("downloader", download={"min_rate": 1000, "min_rate_window": 2})
-        self.wait_hashed(honest)
+        honest.wait_hashed()
         self.wait_holders(downloader, "slow.bin", slow.hex, [trickler.peer_id, honest.peer_id])
         result = self.ctl(downloader, "fetch", "slow.bin", "--json")
         self.assertExit(result, 0)
