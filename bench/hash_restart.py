@@ -4,8 +4,8 @@
 every file is hashed again (from the cache), next to the restart of a
 napeerd build that does not hash at all.
 
-The tree: 100,000 small files of distinct content in 1,000 dirs (reused with
---keep). First napeerd starts with an empty state dir and hashes every file
+The tree: 100,000 files of 100 bytes, each of distinct content, in 1,000
+dirs (register_large_share.py's, reused with --keep). First napeerd starts with an empty state dir and hashes every file
 (the cold figure, for the record), then stops and writes its cache. Then,
 interleaved, --runs restarts of each:
 
@@ -37,42 +37,12 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 import napbench as nb  # noqa: E402
+from register_large_share import make_tree  # noqa: E402
 
 SYNCED = re.compile(r"^connected to index \S+ as peer \d+; file list synced \(([\d,]+) files?\)$")
 FROM_CACHE = re.compile(r"^([\d,]+) files? hashed before \(hash cache\)$")
 HASHING = re.compile(r"^hashing ([\d,]+) files? \(")
 ALL_HASHED = re.compile(r"^every shared file is hashed$")
-
-
-def make_tree(base, files, dirs):
-    """base/share/dNNNN/f-NNNNNN.dat, each holding its own number (distinct
-    content, so distinct roots); base/complete.json marks a finished tree."""
-    marker = base / "complete.json"
-    spec = {"files": files, "dirs": dirs, "distinct": True}
-    if marker.exists() and json.loads(marker.read_text() or "null") == spec:
-        print(f"tree:    reusing {base}/share ({files:,} files in {dirs:,} dirs)")
-        return base / "share"
-    if base.exists():
-        if set(os.listdir(base)) - {"share", "complete.json"}:
-            raise SystemExit(f"bench: {base} holds other files; it is not a tree made by this script")
-        shutil.rmtree(base)
-    share = base / "share"
-    share.mkdir(parents=True)
-    started = time.monotonic()
-    per_dir = -(-files // dirs)
-    made = 0
-    for d in range(dirs):
-        directory = share / f"d{d:04d}"
-        directory.mkdir()
-        for _ in range(min(per_dir, files - made)):
-            fd = os.open(directory / f"f-{made:06d}.dat", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            os.write(fd, f"file {made:06d}\n".encode() * 8)
-            os.close(fd)
-            made += 1
-    os.sync()
-    marker.write_text(json.dumps(spec) + "\n")
-    print(f"tree:    created {base}/share ({made:,} files) in {time.monotonic() - started:.1f} s")
-    return share
 
 
 def start_peer(binaries, workdir, index_port, share, state_dir=None):
@@ -169,7 +139,7 @@ def main():
         else work / "tree"
     state = work / "state"
     try:
-        share = make_tree(base, args.files, args.dirs)
+        share = make_tree(base, args.files, args.dirs, 100, distinct=True)
         cold = run_once(binaries, work / "cold", share, args.files, state, True, args.timeout)
         print(f"cold:      synced {cold['synced']:.0f} ms, every file hashed {cold['hashed']:.0f} ms "
               f"(empty state dir), cache {os.path.getsize(state / 'hash-cache'):,} bytes")

@@ -53,10 +53,14 @@ import napbench as nb  # noqa: E402
 PEER_NAME = "bench-big"
 
 
-def make_tree(base, files, dirs, size):
-    """base/share/dNNNN/big-NNNNNN.dat; base/complete.json marks a finished tree."""
+def make_tree(base, files, dirs, size, distinct=False):
+    """base/share/dNNNN/big-NNNNNN.dat; base/complete.json marks a finished
+    tree. distinct: each file holds its own number (distinct contents, so
+    distinct roots) instead of the same bytes."""
     marker = base / "complete.json"
     spec = {"files": files, "dirs": dirs, "size": size}
+    if distinct:
+        spec["distinct"] = True
     if marker.exists():
         try:
             if json.loads(marker.read_text()) == spec:
@@ -80,7 +84,7 @@ def make_tree(base, files, dirs, size):
         directory.mkdir()
         for _ in range(min(per_dir, files - made)):
             fd = os.open(directory / f"big-{made:06d}.dat", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            os.write(fd, data)
+            os.write(fd, f"{made:0{size}d}".encode()[:size] if distinct else data)
             os.close(fd)
             made += 1
     os.sync()
