@@ -8,6 +8,7 @@
 #include "peer/fetch_choice.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
+#include "util/file_io.h"
 #include "util/path_text.h"
 #include "util/text.h"
 #include "util/whole_file.h"
@@ -44,31 +45,6 @@ constexpr std::size_t max_state_file = 64 * 1024 * 1024;
 
 std::string errno_text(int error) {
     return std::strerror(error);
-}
-
-Status write_all_at(int fd, ByteSpan bytes, std::uint64_t offset) {
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return make_error(ErrorCode::io_error, errno_text(n < 0 ? errno : EIO));
-        done += static_cast<std::size_t>(n);
-    }
-    return Ok{};
-}
-
-Result<Bytes> read_all_at(int fd, std::size_t length, std::uint64_t offset) {
-    Bytes bytes(length);
-    std::size_t got = 0;
-    while (got < length) {
-        ssize_t n = ::pread(fd, bytes.data() + got, length - got, static_cast<off_t>(offset + got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return make_error(ErrorCode::io_error, errno_text(errno));
-        if (n == 0) break;
-        got += static_cast<std::size_t>(n);
-    }
-    bytes.resize(got);
-    return bytes;
 }
 
 // What the start of a download finds on the thread pool.
@@ -448,8 +424,9 @@ void Download::check_claimed_blocks() {
         [fd = fd_, content = content_, claimed, good] {
             for (std::uint64_t i = 0; i < claimed->size(); ++i) {
                 if (!(*claimed)[i]) continue;
-                auto block = read_all_at(fd, content::block_length(content.size, i), i * content::block_size);
-                (*good)[i] = block && content::verify_block(content, i, *block);
+                Bytes block;
+                (*good)[i] = read_at(fd, i * content::block_size, content::block_length(content.size, i), block) == 0 &&
+                             content::verify_block(content, i, block);
             }
         },
         [this, claimed, good, hold = hold()] {
@@ -565,7 +542,8 @@ void Download::write_pending() {
         manager_.daemon().loop(),
         [fd = fd_, offset = written_, buffer, outcome, hasher = block_hasher_, first_block = body_offset_ / content::block_size,
          size = plan_.size, blocks = resumable() ? &content_ : nullptr] {
-            outcome->status = write_all_at(fd, *buffer, offset);
+            if (int error = write_at(fd, *buffer, offset); error != 0)
+                outcome->status = make_error(ErrorCode::io_error, errno_text(error));
             if (!outcome->status || !hasher) return;
             std::size_t before = hasher->full_block_leaves().size();
             hasher->update(*buffer);
