@@ -53,7 +53,8 @@ void check_refusal(const Error& error) {
 }
 
 // Whether `effective` shows the value `set` in the file: the same value, or
-// for an absolute path the same once normalised.
+// for an absolute path the same once normalised. A string that starts with
+// '/' need not be a path (a peer name may), so either form counts.
 bool shows_value(const toml::node& set, const toml::node& effective) {
     if (const auto* array = set.as_array()) {
         const auto* shown = effective.as_array();
@@ -65,9 +66,9 @@ bool shows_value(const toml::node& set, const toml::node& effective) {
     if (auto integer = set.value_exact<std::int64_t>())
         return effective.value_exact<std::int64_t>() == integer;
     if (auto string = set.value_exact<std::string>()) {
-        if (string->starts_with('/'))
-            return effective.value_exact<std::string>() == normalise_path(*string);
-        return effective.value_exact<std::string>() == string;
+        auto shown = effective.value_exact<std::string>();
+        if (shown == string) return true;
+        return string->starts_with('/') && shown == normalise_path(*string);
     }
     return false; // no key takes any other kind of value
 }
