@@ -103,7 +103,10 @@ def drop_caches():
 
 
 def one_run(binaries, workdir, share, files, args):
-    index = nb.start_index(binaries, workdir / "index")
+    # Counts every match (the default stops at 1,000), so one search can
+    # tell when the index holds all N.
+    index = nb.start_index(binaries, workdir / "index",
+                           extra={"limits": {"max_counted_matches": 100_000_000}})
     searcher = nb.start_peer(binaries, workdir / "b", "bench-b", index.port, [workdir / "b-share"])
     daemons = [index, searcher]
     result = {}

@@ -9,58 +9,151 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iterator>
-#include <string_view>
-#include <tuple>
+#include <functional>
+#include <new>
 #include <unordered_set>
 
 namespace napster {
 namespace {
 
-// Large enough that a scan is mostly one memmem per chunk, small enough that
-// compacting one after removals is cheap. A name (255 bytes) always fits.
-constexpr std::size_t name_chunk_bytes = 64 * 1024;
-static_assert(protocol::max_file_name + 1 <= name_chunk_bytes);
+// A word search reads at most this many names per match it may count
+// before it gives up with a lower bound: two common words that rarely
+// meet must not cost a walk over every name holding the rarer one.
+constexpr std::size_t names_read_per_counted_match = 64;
 
-char fold_ascii(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+std::uint32_t fold_hash(std::size_t h) { return static_cast<std::uint32_t>(h ^ (h >> 32)); }
 
 } // namespace
 
-bool Catalog::ContentOrder::operator()(const NameEntry* a, const NameEntry* b) const {
-    return std::tie(*a->first.root, a->first.size, a->first.name) <
-           std::tie(*b->first.root, b->first.size, b->first.name);
+Catalog::Catalog(CatalogLimits limits)
+    : limits_(limits),
+      arena_([this](std::uint32_t owner, NameArena::Ref ref) { entries_[owner].name = ref; }) {
+    // Stopping before max_results would cut the hits, not only the count.
+    limits_.max_counted_matches = std::max(limits_.max_counted_matches, limits_.max_results);
 }
 
-bool Catalog::ContentOrder::operator()(const NameEntry* a, const content::Digest& root) const {
-    return *a->first.root < root;
+std::uint32_t Catalog::hash_file_id(std::uint64_t file_id) {
+    // splitmix64's finaliser: peers' ids are often 0, 1, 2...; the table
+    // probes by the low bits.
+    std::uint64_t z = file_id + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return static_cast<std::uint32_t>(z ^ (z >> 31));
 }
 
-bool Catalog::ContentOrder::operator()(const content::Digest& root, const NameEntry* b) const {
-    return root < *b->first.root;
+std::uint32_t Catalog::hash_name(std::string_view name) {
+    return fold_hash(std::hash<std::string_view>{}(name));
+}
+
+std::uint32_t Catalog::hash_root(const content::Digest& root) {
+    // Roots are what peers say, so not trusted to be random.
+    return fold_hash(std::hash<std::string_view>{}(
+        std::string_view(reinterpret_cast<const char*>(root.data()), root.size())));
+}
+
+bool Catalog::entry_less(std::uint32_t a, std::uint32_t b) const {
+    if (int c = name_of(a).compare(name_of(b)); c != 0) return c < 0;
+    const Entry& x = entries_[a];
+    const Entry& y = entries_[b];
+    if (x.size != y.size) return x.size < y.size;
+    const content::Digest* rx = root_of(x);
+    const content::Digest* ry = root_of(y);
+    if (!rx || !ry) return !rx && ry;
+    return *rx < *ry;
+}
+
+bool Catalog::content_less(std::uint32_t a, std::uint32_t b) const {
+    const Entry& x = entries_[a];
+    const Entry& y = entries_[b];
+    if (*root_of(x) != *root_of(y)) return *root_of(x) < *root_of(y);
+    if (x.size != y.size) return x.size < y.size;
+    return name_of(a) < name_of(b);
+}
+
+bool Catalog::same_content(std::uint32_t a, std::uint32_t b) const {
+    const Entry& x = entries_[a];
+    const Entry& y = entries_[b];
+    return x.size == y.size && *root_of(x) == *root_of(y);
 }
 
 void Catalog::add_peer(PeerInfo info) {
     std::uint32_t id = info.id;
+    if (removing_peer(id)) remove_peer(id);
     peers_[id].info = std::move(info);
 }
 
+bool Catalog::has_peer(std::uint32_t peer_id) const {
+    auto it = peers_.find(peer_id);
+    return it != peers_.end() && !it->second.leaving;
+}
+
+bool Catalog::removing_peer(std::uint32_t peer_id) const {
+    auto it = peers_.find(peer_id);
+    return it != peers_.end() && it->second.leaving;
+}
+
+std::size_t Catalog::begin_remove_peer(std::uint32_t peer_id) {
+    auto it = peers_.find(peer_id);
+    if (it == peers_.end() || it->second.leaving) return 0;
+    it->second.leaving = true;
+    leaving_.push_back(Leaving{peer_id});
+    return it->second.files.size();
+}
+
 std::size_t Catalog::remove_peer(std::uint32_t peer_id) {
-    auto peer_it = peers_.find(peer_id);
-    if (peer_it == peers_.end()) return 0;
-    PeerState& peer = peer_it->second;
-    for (const auto& [file_id, stored] : peer.files)
-        unlink_holder(stored.name, HolderRef{peer_id, file_id});
-    std::size_t removed = peer.files.size();
-    file_count_ -= removed;
-    peers_.erase(peer_it);
-    return removed;
+    std::size_t held = 0;
+    if (has_peer(peer_id)) held = begin_remove_peer(peer_id);
+    // This peer's removal may be queued behind others: finish it alone.
+    auto at = std::find_if(leaving_.begin(), leaving_.end(),
+                           [&](const Leaving& l) { return l.peer == peer_id; });
+    if (at == leaving_.end()) return held;
+    std::rotate(leaving_.begin(), at, at + 1);
+    while (!leaving_.empty() && leaving_.front().peer == peer_id)
+        continue_leaving(static_cast<std::size_t>(-1));
+    return held;
+}
+
+std::size_t Catalog::continue_leaving(std::size_t budget) {
+    Leaving& leaving = leaving_.front();
+    PeerState& peer = peers_.at(leaving.peer);
+    std::size_t done = 0;
+    while (leaving.next_slot < peer.files.slot_count() && done < budget) {
+        if (auto record = peer.files.id_at_slot(leaving.next_slot)) {
+            unlink_holder(*record);
+            free_records_.push_back(*record);
+            --file_count_;
+            ++done;
+        }
+        ++leaving.next_slot;
+    }
+    if (leaving.next_slot == peer.files.slot_count()) {
+        peers_.erase(leaving.peer);
+        leaving_.erase(leaving_.begin());
+    }
+    return std::max<std::size_t>(done, 1);
+}
+
+std::optional<std::uint32_t> Catalog::find_record(const PeerState& peer, std::uint64_t file_id) const {
+    return peer.files.find(hash_file_id(file_id),
+                           [&](std::uint32_t r) { return records_[r].file_id == file_id; });
+}
+
+std::uint32_t Catalog::new_record(std::uint64_t file_id, std::uint32_t peer, std::uint32_t entry) {
+    FileRecord record{file_id, peer, entry};
+    if (!free_records_.empty()) {
+        std::uint32_t r = free_records_.back();
+        free_records_.pop_back();
+        records_[r] = record;
+        return r;
+    }
+    if (records_.size() == none) throw std::bad_alloc();
+    records_.push_back(record);
+    return static_cast<std::uint32_t>(records_.size() - 1);
 }
 
 Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id, std::span<const CatalogFile> files) {
     auto peer_it = peers_.find(peer_id);
-    if (peer_it == peers_.end())
+    if (peer_it == peers_.end() || peer_it->second.leaving)
         return make_error(ErrorCode::not_found, fmt::format("peer {} is not registered", peer_id));
     PeerState& peer = peer_it->second;
 
@@ -77,15 +170,18 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id, std::span<const Cat
             return make_error(ErrorCode::invalid_argument,
                 fmt::format("peer {} file id {}: {}", peer_id, file.file_id, *problem));
         if (!seen.insert(file.file_id).second) continue;
-        auto stored = peer.files.find(file.file_id);
-        if (stored == peer.files.end()) {
+        auto record = find_record(peer, file.file_id);
+        if (!record) {
             ++outcome.added;
             continue;
         }
-        const NameKey& old_key = stored->second.name->first;
-        if (old_key.name == file.name && old_key.size == file.size && old_key.root == file.root)
+        std::uint32_t old = records_[*record].entry;
+        const Entry& old_entry = entries_[old];
+        const content::Digest* old_root = root_of(old_entry);
+        bool same_name = name_of(old) == file.name && old_entry.size == file.size;
+        if (same_name && (old_root ? file.root && *file.root == *old_root : !file.root))
             ++outcome.unchanged;
-        else if (!old_key.root && file.root && old_key.name == file.name && old_key.size == file.size)
+        else if (same_name && !old_root && file.root)
             ++outcome.hashed;
         else
             ++outcome.replaced;
@@ -96,36 +192,34 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id, std::span<const Cat
             fmt::format("peer {} would hold {} files, limits.max_files_per_peer is {}", peer_id,
                         would_hold, limits_.max_files_per_peer));
 
-    peer.files.reserve(would_hold);
     for (const auto& file : files) {
-        HolderRef ref{peer_id, file.file_id};
-        auto stored = peer.files.find(file.file_id);
-        if (stored == peer.files.end()) {
-            peer.files.emplace(file.file_id, StoredFile{link_holder(file, ref)});
+        auto record = find_record(peer, file.file_id);
+        if (!record) {
+            std::uint32_t r = new_record(file.file_id, peer_id, 0);
+            records_[r].entry = link_holder(file, r);
+            peer.files.insert(hash_file_id(file.file_id), r);
             ++file_count_;
             continue;
         }
-        const NameKey& old_key = stored->second.name->first;
-        if (old_key.size == file.size && old_key.root == file.root && old_key.name == file.name)
-            continue;
-        // Link first: should it throw, the file still points at its old name.
-        auto name = link_holder(file, ref);
-        unlink_holder(stored->second.name, ref);
-        stored->second.name = name;
+        std::uint32_t old = records_[*record].entry;
+        if (find_entry(file.name, file.size, file.root) == old) continue;
+        unlink_holder(*record);
+        records_[*record].entry = link_holder(file, *record);
     }
     return outcome;
 }
 
 std::size_t Catalog::remove_files(std::uint32_t peer_id, std::span<const std::uint64_t> file_ids) {
     auto peer_it = peers_.find(peer_id);
-    if (peer_it == peers_.end()) return 0;
+    if (peer_it == peers_.end() || peer_it->second.leaving) return 0;
     PeerState& peer = peer_it->second;
     std::size_t removed = 0;
     for (auto file_id : file_ids) {
-        auto stored = peer.files.find(file_id);
-        if (stored == peer.files.end()) continue;
-        unlink_holder(stored->second.name, HolderRef{peer_id, file_id});
-        peer.files.erase(stored);
+        auto record = find_record(peer, file_id);
+        if (!record) continue;
+        unlink_holder(*record);
+        peer.files.erase(hash_file_id(file_id), *record);
+        free_records_.push_back(*record);
         ++removed;
     }
     file_count_ -= removed;
@@ -134,225 +228,277 @@ std::size_t Catalog::remove_files(std::uint32_t peer_id, std::span<const std::ui
 
 std::size_t Catalog::peer_file_count(std::uint32_t peer_id) const {
     auto peer_it = peers_.find(peer_id);
-    return peer_it == peers_.end() ? 0 : peer_it->second.files.size();
+    return peer_it == peers_.end() || peer_it->second.leaving ? 0 : peer_it->second.files.size();
 }
 
-Catalog::NameMap::iterator Catalog::link_holder(const CatalogFile& file, HolderRef ref) {
-    auto [name, created] = names_.try_emplace(NameKey{file.name, file.size, file.root});
-    if (created) {
-        index_name(*name);
-        if (file.root)
-            join_content(*name);
-        else
-            ++content_count_;
-    }
-    name->second.holders.insert(ref);
-    return name;
+std::optional<std::uint32_t> Catalog::find_entry(std::string_view name, std::uint64_t size,
+                                                 const std::optional<content::Digest>& root) const {
+    return names_.find(hash_name(name), [&](std::uint32_t e) {
+        const Entry& entry = entries_[e];
+        if (entry.size != size || name_of(e) != name) return false;
+        const content::Digest* own = root_of(entry);
+        return own ? root && *root == *own : !root;
+    });
 }
 
-void Catalog::unlink_holder(NameMap::iterator name, HolderRef ref) {
-    name->second.holders.erase(ref);
-    if (!name->second.holders.empty()) return;
-    if (name->first.root)
-        leave_content(*name);
+bool Catalog::record_less(std::uint32_t a, std::uint32_t b) const {
+    const FileRecord& x = records_[a];
+    const FileRecord& y = records_[b];
+    return x.peer != y.peer ? x.peer < y.peer : x.file_id < y.file_id;
+}
+
+std::uint32_t Catalog::link_holder(const CatalogFile& file, std::uint32_t record) {
+    std::uint32_t e;
+    if (auto found = find_entry(file.name, file.size, file.root))
+        e = *found;
     else
+        e = create_entry(file);
+    Entry& entry = entries_[e];
+    auto less = [this](std::uint32_t a, std::uint32_t b) { return record_less(a, b); };
+    if (entry.holder_count == 0) {
+        entry.holder = record;
+    } else if (entry.holder_count == 1) {
+        std::uint32_t list;
+        if (!free_holder_lists_.empty()) {
+            list = free_holder_lists_.back();
+            free_holder_lists_.pop_back();
+        } else {
+            list = static_cast<std::uint32_t>(holder_lists_.size());
+            holder_lists_.emplace_back();
+        }
+        auto& holders = holder_lists_[list];
+        holders = {entry.holder, record};
+        if (less(record, entry.holder)) std::swap(holders[0], holders[1]);
+        entry.holder = list;
+    } else {
+        // A sorted vector: a file at thousands of peers costs one shift of
+        // its list per holder that comes or goes, a few microseconds.
+        auto& holders = holder_lists_[entry.holder];
+        holders.insert(std::upper_bound(holders.begin(), holders.end(), record, less), record);
+    }
+    ++entry.holder_count;
+    return e;
+}
+
+void Catalog::unlink_holder(std::uint32_t record) {
+    std::uint32_t e = records_[record].entry;
+    Entry& entry = entries_[e];
+    if (entry.holder_count == 1) {
+        entry.holder_count = 0;
+        retire_entry(e);
+        return;
+    }
+    auto& holders = holder_lists_[entry.holder];
+    auto at = std::lower_bound(holders.begin(), holders.end(), record,
+                               [this](std::uint32_t a, std::uint32_t b) { return record_less(a, b); });
+    holders.erase(at);
+    if (--entry.holder_count == 1) {
+        std::uint32_t last = holders.front();
+        holders = {};
+        free_holder_lists_.push_back(entry.holder);
+        entry.holder = last;
+    }
+}
+
+std::span<const std::uint32_t> Catalog::holders_of(const Entry& entry) const {
+    if (entry.holder_count == 1) return {&entry.holder, 1};
+    return holder_lists_[entry.holder];
+}
+
+std::uint32_t Catalog::create_entry(const CatalogFile& file) {
+    std::uint32_t e;
+    if (!free_entries_.empty()) {
+        e = free_entries_.back();
+        free_entries_.pop_back();
+    } else {
+        if (entries_.size() == none) throw std::bad_alloc();
+        e = static_cast<std::uint32_t>(entries_.size());
+        entries_.emplace_back();
+    }
+    Entry& entry = entries_[e];
+    entry = Entry{};
+    entry.size = file.size;
+    // Only when 16 GiB of names or 2^32 words are held: memory is gone.
+    if (!arena_.add(file.name, e, entry.name)) throw std::bad_alloc();
+    names_.insert(hash_name(file.name), e);
+    WordIndex::for_each_word(file.name, fold_buffer_, [&](std::string_view word) {
+        if (!words_.add_posting(word, e)) throw std::bad_alloc();
+    });
+    if (file.root) {
+        std::uint32_t link;
+        if (!free_roots_.empty()) {
+            link = free_roots_.back();
+            free_roots_.pop_back();
+        } else {
+            link = static_cast<std::uint32_t>(roots_.size());
+            roots_.emplace_back();
+        }
+        roots_[link] = RootLink{*file.root, e, e};
+        entries_[e].root = link;
+        join_content(e);
+    } else {
+        ++content_count_;
+    }
+    return e;
+}
+
+// Its postings stay until the sweep: until then every reader skips it, as
+// its holder_count is 0.
+void Catalog::retire_entry(std::uint32_t e) {
+    Entry& entry = entries_[e];
+    names_.erase(hash_name(name_of(e)), e);
+    if (entry.root != none) {
+        leave_content(e);
+        free_roots_.push_back(entry.root);
+        entry.root = none;
+    } else {
         --content_count_;
-    unindex_name(name->second);
-    names_.erase(name);
+    }
+    arena_.remove(entry.name);
+    dead_entries_.push_back(e);
 }
 
-Catalog::NameSlot& Catalog::slot_of(const NameUse& name) {
-    return name_chunks_[name.name_place.chunk].slots[name.name_place.slot];
+void Catalog::join_content(std::uint32_t e) {
+    const content::Digest& root = *root_of(entries_[e]);
+    std::uint32_t h = hash_root(root);
+    auto other = by_root_.find(h, [&](std::uint32_t o) { return same_content(o, e); });
+    by_root_.insert(h, e);
+    if (!other) {
+        ++content_count_;
+        return;
+    }
+    // Into the other's ring, after it.
+    RootLink& mine = roots_[entries_[e].root];
+    RootLink& theirs = roots_[entries_[*other].root];
+    mine.prev = *other;
+    mine.next = theirs.next;
+    roots_[entries_[theirs.next].root].prev = e;
+    theirs.next = e;
 }
 
-const Catalog::NameSlot& Catalog::slot_of(const NameUse& name) const {
-    return name_chunks_[name.name_place.chunk].slots[name.name_place.slot];
-}
-
-// A content's names are one run of contents_, so whether a name shares its
-// content is a look at its neighbours.
-void Catalog::join_content(NameEntry& name) {
-    auto at = contents_.insert(&name).first;
-    bool shares = false;
-    auto mark = [&](ContentIndex::iterator other) {
-        if (!(*other)->first.same_content(name.first)) return;
-        slot_of((*other)->second).shares_content = true;
-        shares = true;
-    };
-    if (at != contents_.begin()) mark(std::prev(at));
-    if (std::next(at) != contents_.end()) mark(std::next(at));
-    slot_of(name.second).shares_content = shares;
-    if (!shares) ++content_count_;
-}
-
-void Catalog::leave_content(NameEntry& name) {
-    auto after = contents_.erase(contents_.find(&name));
-    if (!slot_of(name.second).shares_content) {
+void Catalog::leave_content(std::uint32_t e) {
+    RootLink& mine = roots_[entries_[e].root];
+    by_root_.erase(hash_root(mine.root), e);
+    if (mine.next == e) {
         --content_count_;
         return;
     }
-    // The content's other names now lie on either side of where this one
-    // was; one left alone is the content's only name again.
-    auto settle = [&](ContentIndex::iterator other) {
-        const NameKey& key = (*other)->first;
-        if (!key.same_content(name.first)) return;
-        bool alone =
-            (other == contents_.begin() || !(*std::prev(other))->first.same_content(key)) &&
-            (std::next(other) == contents_.end() || !(*std::next(other))->first.same_content(key));
-        if (alone) slot_of((*other)->second).shares_content = false;
-    };
-    if (after != contents_.end()) settle(after);
-    if (after != contents_.begin()) settle(std::prev(after));
+    roots_[entries_[mine.prev].root].next = mine.next;
+    roots_[entries_[mine.next].root].prev = mine.prev;
+    mine.prev = mine.next = e;
 }
 
-std::pair<Catalog::ContentIndex::const_iterator, Catalog::ContentIndex::const_iterator>
-Catalog::content_names(const NameEntry& name) const {
-    ContentIndex::const_iterator first = contents_.find(&name);
-    ContentIndex::const_iterator last = std::next(first);
-    while (first != contents_.begin() && (*std::prev(first))->first.same_content(name.first))
-        --first;
-    while (last != contents_.end() && (*last)->first.same_content(name.first))
-        ++last;
-    return {first, last};
+bool Catalog::sweep_due() const {
+    // Sweeping reads every posting, so it waits until the dead are a fair
+    // share of them: memory held by the dead stays under about 1/8.
+    return dead_entries_.size() >= std::max<std::size_t>(4096, names_.size() / 8);
 }
 
-void Catalog::index_name(NameEntry& entry) {
-    const std::string& name = entry.first.name;
-    if (name_chunks_.empty()) {
-        name_chunks_.emplace_back().text.reserve(name_chunk_bytes);
-        open_name_chunk_ = 0;
+bool Catalog::has_work() const { return !leaving_.empty() || sweep_.active || sweep_due(); }
+
+bool Catalog::work(std::size_t budget) {
+    while (budget > 0 && has_work()) {
+        std::size_t spent = !leaving_.empty() ? continue_leaving(budget) : continue_sweep(budget);
+        budget -= std::min(spent, budget);
     }
-    if (name_chunks_[open_name_chunk_].text.size() + name.size() + 1 > name_chunk_bytes) {
-        if (!empty_name_chunks_.empty()) {
-            open_name_chunk_ = empty_name_chunks_.back();
-            empty_name_chunks_.pop_back();
-        } else {
-            open_name_chunk_ = static_cast<std::uint32_t>(name_chunks_.size());
-            name_chunks_.emplace_back();
-        }
-        name_chunks_[open_name_chunk_].text.reserve(name_chunk_bytes);
-    }
-    NameChunk& chunk = name_chunks_[open_name_chunk_];
-    NameSlot slot;
-    slot.offset = static_cast<std::uint32_t>(chunk.text.size());
-    slot.length = static_cast<std::uint16_t>(name.size());
-    slot.live = true;
-    slot.name = &entry;
-    for (char c : name)
-        chunk.text += fold_ascii(c);
-    // Names never hold NUL (file_name_problem), so it cannot be part of a match.
-    chunk.text += '\0';
-    entry.second.name_place = {open_name_chunk_, static_cast<std::uint32_t>(chunk.slots.size())};
-    chunk.slots.push_back(slot);
-    ++chunk.live_count;
+    return has_work();
 }
 
-void Catalog::unindex_name(const NameUse& name) {
-    NamePlace place = name.name_place;
-    NameChunk& chunk = name_chunks_[place.chunk];
-    NameSlot& slot = chunk.slots[place.slot];
-    slot.live = false;
-    // The name is about to be erased: a pointer to it may not even be
-    // copied, and the slot is copied whenever the vector grows.
-    slot.name = nullptr;
-    --chunk.live_count;
-    chunk.dead_bytes += slot.length + 1u;
-    if (chunk.live_count == 0) {
-        // Keeps its capacity: the next full open chunk is replaced by this one.
-        chunk.text.clear();
-        chunk.slots.clear();
-        chunk.dead_bytes = 0;
-        if (place.chunk != open_name_chunk_) empty_name_chunks_.push_back(place.chunk);
-    } else if (chunk.dead_bytes * 2 > chunk.text.size()) {
-        compact_chunk(chunk);
-        // Only the open chunk takes new names; another one need not keep room.
-        if (place.chunk != open_name_chunk_ && chunk.text.capacity() > 2 * chunk.text.size()) {
-            chunk.text.shrink_to_fit();
-            chunk.slots.shrink_to_fit();
-        }
+std::size_t Catalog::continue_sweep(std::size_t budget) {
+    if (!sweep_.active) {
+        sweep_.active = true;
+        sweep_.next_word = 0;
+        sweep_.entries = std::move(dead_entries_);
+        dead_entries_ = {};
     }
-}
-
-void Catalog::compact_chunk(NameChunk& chunk) {
-    // Live names only move towards the front, so copying in place is safe.
-    std::size_t write = 0;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < chunk.slots.size(); ++i) {
-        NameSlot slot = chunk.slots[i];
-        if (!slot.live) continue;
-        auto from = chunk.text.begin() + slot.offset;
-        std::copy(from, from + slot.length + 1,
-                  chunk.text.begin() + static_cast<std::ptrdiff_t>(write));
-        slot.offset = static_cast<std::uint32_t>(write);
-        write += slot.length + 1u;
-        slot.name->second.name_place.slot = static_cast<std::uint32_t>(kept);
-        chunk.slots[kept++] = slot;
+    std::size_t spent = 0;
+    auto dead = [this](std::uint32_t e) { return entries_[e].holder_count == 0; };
+    while (sweep_.next_word < words_.word_capacity() && spent < budget)
+        spent += 1 + words_.sweep_word(sweep_.next_word++, dead);
+    if (sweep_.next_word == words_.word_capacity()) {
+        // Every posting that held them has been read: they may be reused.
+        free_entries_.insert(free_entries_.end(), sweep_.entries.begin(), sweep_.entries.end());
+        sweep_ = Sweep{};
+        ++sweeps_;
+        words_.repack_if_sparse();
     }
-    chunk.text.resize(write);
-    chunk.slots.erase(chunk.slots.begin() + static_cast<std::ptrdiff_t>(kept), chunk.slots.end());
-    chunk.dead_bytes = 0;
+    return spent;
 }
 
 template <typename OnMatch>
-void Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch&& on_match) const {
-    // The longest word is the likeliest to be rare: memmem finds it, and only
-    // the names it lands in are checked for the others.
-    const std::string& anchor =
-        *std::max_element(words.begin(), words.end(),
-                          [](const auto& a, const auto& b) { return a.size() < b.size(); });
-    for (const auto& chunk : name_chunks_) {
-        if (chunk.live_count == 0) continue;
-        const char* base = chunk.text.data();
-        std::size_t pos = 0;
-        std::size_t first_slot = 0;
-        while (pos < chunk.text.size()) {
-            const void* found =
-                ::memmem(base + pos, chunk.text.size() - pos, anchor.data(), anchor.size());
-            if (found == nullptr) break;
-            auto at = static_cast<std::size_t>(static_cast<const char*>(found) - base);
-            // The match holds no NUL, so it lies inside one name: the last
-            // slot starting at or before it. When most names match it is
-            // the very next one, so look there before searching.
-            std::size_t index = first_slot;
-            if (index + 1 < chunk.slots.size() && chunk.slots[index + 1].offset <= at) {
-                auto after = std::upper_bound(
-                    chunk.slots.begin() + static_cast<std::ptrdiff_t>(index + 1), chunk.slots.end(),
-                    at, [](std::size_t offset, const NameSlot& s) { return offset < s.offset; });
-                index = static_cast<std::size_t>(after - chunk.slots.begin()) - 1;
+bool Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch&& on_match) const {
+    // For each query word, the words of the catalog that contain it; the
+    // one whose postings are fewest drives, and the others are checked in
+    // each name it yields.
+    std::vector<WordIndex::WordId> driver_words;
+    std::size_t driver = 0;
+    std::size_t driver_postings = static_cast<std::size_t>(-1);
+    std::vector<WordIndex::WordId> found;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        found.clear();
+        std::size_t postings = 0;
+        words_.for_each_word_containing(words[i], [&](WordIndex::WordId w) {
+            found.push_back(w);
+            postings += words_.postings(w).size();
+        });
+        if (postings < driver_postings) {
+            driver = i;
+            driver_postings = postings;
+            driver_words.swap(found);
+        }
+        if (postings == 0) return true; // a word nothing holds: no match
+    }
+
+    if (seen_.size() < entries_.size()) seen_.resize(entries_.size(), 0);
+    if (++generation_ == 0) {
+        std::fill(seen_.begin(), seen_.end(), 0);
+        generation_ = 1;
+    }
+    std::size_t max_read = std::size_t{limits_.max_counted_matches} * names_read_per_counted_match;
+    std::size_t read = 0;
+    std::string folded;
+    for (WordIndex::WordId w : driver_words) {
+        for (std::uint32_t e : words_.postings(w)) {
+            if (entries_[e].holder_count == 0 || seen_[e] == generation_) continue;
+            seen_[e] = generation_;
+            if (++read > max_read) return false;
+            if (words.size() > 1) {
+                std::string_view name = name_of(e);
+                folded.resize(name.size());
+                std::transform(name.begin(), name.end(), folded.begin(), fold_ascii);
+                bool all = true;
+                for (std::size_t i = 0; i < words.size() && all; ++i)
+                    all = i == driver || folded.find(words[i]) != std::string::npos;
+                if (!all) continue;
             }
-            const NameSlot& slot = chunk.slots[index];
-            pos = slot.offset + slot.length + 1u;
-            first_slot = index + 1;
-            if (!slot.live) continue;
-            std::string_view name(base + slot.offset, slot.length);
-            bool all = std::all_of(words.begin(), words.end(), [&](const std::string& word) {
-                return &word == &anchor || name.find(word) != std::string_view::npos;
-            });
-            if (all) on_match(slot);
+            if (!on_match(e)) return false;
         }
     }
+    return true;
 }
 
-CatalogHit Catalog::make_hit(const NameEntry& name) const {
+CatalogHit Catalog::make_hit(std::uint32_t e) const {
+    const Entry& entry = entries_[e];
     CatalogHit hit;
-    hit.name = name.first.name;
-    hit.size = name.first.size;
-    hit.root = name.first.root;
-    auto list = [&](const HolderRef& ref, const std::string& holder_name) {
-        // Every holder's peer is present: remove_peer unlinks its files first.
-        const PeerInfo& info = peers_.at(ref.peer_id).info;
-        hit.holders.push_back(CatalogHolder{ref.peer_id, info.name, info.address, info.upload_port,
-                                            ref.file_id, holder_name});
+    hit.name = std::string(name_of(e));
+    hit.size = entry.size;
+    if (entry.root != none) hit.root = roots_[entry.root].root;
+    auto list = [&](std::uint32_t r, std::uint32_t named) {
+        const FileRecord& record = records_[r];
+        // Every holder's peer is present: a leaving peer stays until its
+        // files are unlinked.
+        const PeerInfo& info = peers_.at(record.peer).info;
+        hit.holders.push_back(CatalogHolder{record.peer, info.name, info.address, info.upload_port,
+                                            record.file_id, std::string(name_of(named))});
     };
     // No more than a SEARCH_RESULT lists: copying the rest would be waste.
-    if (!slot_of(name.second).shares_content) {
-        const auto& holders = name.second.holders;
+    if (!shares_content(e)) {
+        auto holders = holders_of(entry);
         hit.holder_total = holders.size();
-        hit.holders.reserve(
-            std::min<std::size_t>(holders.size(), protocol::max_holders_per_result));
-        for (const auto& ref : holders) {
+        hit.holders.reserve(std::min<std::size_t>(holders.size(), protocol::max_holders_per_result));
+        for (std::uint32_t r : holders) {
             if (hit.holders.size() == protocol::max_holders_per_result) break;
-            list(ref, name.first.name);
+            list(r, e);
         }
         return hit;
     }
@@ -361,23 +507,25 @@ CatalogHit Catalog::make_hit(const NameEntry& name) const {
     // first max_holders_per_result, through a heap whose front is the
     // cursor at the smallest holder left.
     struct Cursor {
-        std::set<HolderRef>::const_iterator at, end;
-        const std::string* name;
+        const std::uint32_t* at;
+        const std::uint32_t* end;
+        std::uint32_t entry;
     };
-    auto later = [](const Cursor& a, const Cursor& b) { return *b.at < *a.at; };
+    auto later = [this](const Cursor& a, const Cursor& b) { return record_less(*b.at, *a.at); };
     std::vector<Cursor> cursors;
-    auto [first, last] = content_names(name);
-    for (auto it = first; it != last; ++it) {
-        const auto& holders = (*it)->second.holders;
+    std::uint32_t member = e;
+    do {
+        auto holders = holders_of(entries_[member]);
         hit.holder_total += holders.size();
-        cursors.push_back(Cursor{holders.begin(), holders.end(), &(*it)->first.name});
-    }
+        cursors.push_back(Cursor{holders.data(), holders.data() + holders.size(), member});
+        member = roots_[entries_[member].root].next;
+    } while (member != e);
     std::make_heap(cursors.begin(), cursors.end(), later);
     hit.holders.reserve(std::min<std::size_t>(hit.holder_total, protocol::max_holders_per_result));
     while (!cursors.empty() && hit.holders.size() < protocol::max_holders_per_result) {
         std::pop_heap(cursors.begin(), cursors.end(), later);
         Cursor& next = cursors.back();
-        list(*next.at, *next.name);
+        list(*next.at, next.entry);
         if (++next.at == next.end)
             cursors.pop_back();
         else
@@ -390,69 +538,101 @@ CatalogAnswer Catalog::search(const CatalogQuery& query) const {
     std::size_t limit = limits_.max_results;
     if (query.max_hits != 0) limit = std::min(limit, query.max_hits);
 
-    // The first `limit` hits in hit order, found in one pass over names
-    // stored in no particular order: a max-heap whose front is the last one
-    // kept. Hits past the limit are only counted. Each hit is offered once,
-    // by the name it goes by, whose key is the hit's order.
-    auto key_less = [](const NameEntry* a, const NameEntry* b) { return a->first < b->first; };
-    std::vector<const NameEntry*> kept;
+    // The first `limit` hits in hit order, found in one pass over names in
+    // no particular order: a max-heap whose front is the last one kept.
+    // Hits past the limit are only counted. Each hit is offered once, by
+    // the name it goes by.
+    auto key_less = [this](std::uint32_t a, std::uint32_t b) { return entry_less(a, b); };
+    std::vector<std::uint32_t> kept;
     kept.reserve(std::min(limit, content_count_));
     std::size_t total = 0;
-    auto offer = [&](const NameEntry* name) {
+    auto offer = [&](std::uint32_t e) {
         ++total;
         if (kept.size() < limit) {
-            kept.push_back(name);
+            kept.push_back(e);
             std::push_heap(kept.begin(), kept.end(), key_less);
-        } else if (!kept.empty() && key_less(name, kept.front())) {
+        } else if (!kept.empty() && key_less(e, kept.front())) {
             std::pop_heap(kept.begin(), kept.end(), key_less);
-            kept.back() = name;
+            kept.back() = e;
             std::push_heap(kept.begin(), kept.end(), key_less);
         }
     };
+    // A content with several names goes by the smallest that matched,
+    // known only once every name has been seen: sorted in content order,
+    // its matches are a run with that one first. Sorting, not hashing:
+    // roots are what peers say, so they can be made to collide.
+    std::vector<std::uint32_t> shared;
+    std::size_t matched_names = 0;
+    auto on_match = [&](std::uint32_t e) {
+        if (shares_content(e))
+            shared.push_back(e);
+        else
+            offer(e);
+        return ++matched_names < limits_.max_counted_matches;
+    };
+    bool complete = true;
 
     if (query.root) {
-        // Normally one content: a root fixes the size, unless a peer lied
-        // about one. The first name of each is its smallest.
-        auto [first, last] = contents_.equal_range(*query.root);
-        for (auto it = first; it != last; ++it)
-            if (it == first || !(*std::prev(it))->first.same_content((*it)->first)) offer(*it);
+        by_root_.for_each_with_hash(hash_root(*query.root), [&](std::uint32_t e) {
+            if (*root_of(entries_[e]) == *query.root) on_match(e);
+        });
     } else if (query.exact) {
-        // (name, 0, none) sorts before every other key with that name, and
-        // each key with it is another content.
-        for (auto it = names_.lower_bound(NameKey{query.text, 0, std::nullopt});
-             it != names_.end() && it->first.name == query.text; ++it)
-            offer(&*it);
+        names_.for_each_with_hash(hash_name(query.text), [&](std::uint32_t e) {
+            if (name_of(e) == query.text) on_match(e);
+        });
     } else {
         auto words = split_words(ascii_lower(query.text));
-        // No name holds NUL, so a word with one matches nothing; let through,
-        // it could match across the NUL separators of the packed names.
+        // No name holds NUL, so a word with one matches nothing.
         bool has_nul = std::any_of(words.begin(), words.end(), [](const std::string& w) {
             return w.find('\0') != std::string::npos;
         });
-        // A content with several names goes by the smallest that matched,
-        // known only once every name has been seen: sorted as contents_
-        // is, its matches are a run with that one first. Sorting, not
-        // hashing: roots are what peers say, so they can be made to collide.
-        std::vector<const NameEntry*> shared;
-        auto on_match = [&](const NameSlot& slot) {
-            if (slot.shares_content)
-                shared.push_back(slot.name);
-            else
-                offer(slot.name);
-        };
-        if (!words.empty() && !has_nul) for_each_word_match(words, on_match);
-        std::sort(shared.begin(), shared.end(), ContentOrder{});
-        for (std::size_t i = 0; i < shared.size(); ++i)
-            if (i == 0 || !shared[i - 1]->first.same_content(shared[i]->first)) offer(shared[i]);
+        if (!words.empty() && !has_nul) complete = for_each_word_match(words, on_match);
     }
+    std::sort(shared.begin(), shared.end(),
+              [this](std::uint32_t a, std::uint32_t b) { return content_less(a, b); });
+    for (std::size_t i = 0; i < shared.size(); ++i)
+        if (i == 0 || !same_content(shared[i - 1], shared[i])) offer(shared[i]);
     std::sort_heap(kept.begin(), kept.end(), key_less);
 
     CatalogAnswer answer;
     answer.hits.reserve(kept.size());
-    for (const NameEntry* name : kept)
-        answer.hits.push_back(make_hit(*name));
+    for (std::uint32_t e : kept) answer.hits.push_back(make_hit(e));
     answer.total_matches = total;
+    answer.total_is_lower_bound = !complete;
     return answer;
+}
+
+std::size_t Catalog::memory_bytes() const {
+    std::size_t total = records_.capacity() * sizeof(FileRecord) +
+                        free_records_.capacity() * sizeof(std::uint32_t) +
+                        entries_.capacity() * sizeof(Entry) +
+                        (free_entries_.capacity() + dead_entries_.capacity() + seen_.capacity()) *
+                            sizeof(std::uint32_t) +
+                        holder_lists_.capacity() * sizeof(holder_lists_[0]) +
+                        roots_.capacity() * sizeof(RootLink) + names_.memory_bytes() +
+                        by_root_.memory_bytes() + arena_.memory_bytes() + words_.memory_bytes();
+    for (const auto& list : holder_lists_) total += list.capacity() * sizeof(std::uint32_t);
+    for (const auto& [id, peer] : peers_) total += peer.files.memory_bytes();
+    return total;
+}
+
+} // namespace napster
+
+namespace napster {
+
+std::string Catalog::memory_report() const {
+    std::size_t holder_lists = holder_lists_.capacity() * sizeof(holder_lists_[0]);
+    for (const auto& list : holder_lists_) holder_lists += list.capacity() * sizeof(std::uint32_t);
+    std::size_t peer_tables = 0;
+    for (const auto& [id, peer] : peers_) peer_tables += peer.files.memory_bytes();
+    return fmt::format(
+        "records {}, peer tables {}, entries {}, names table {}, root table {}, roots {}, holder lists {}, "
+        "name arena {}, words {}, free and dead lists {}, seen marks {}",
+        records_.capacity() * sizeof(FileRecord), peer_tables, entries_.capacity() * sizeof(Entry),
+        names_.memory_bytes(), by_root_.memory_bytes(), roots_.capacity() * sizeof(RootLink), holder_lists,
+        arena_.memory_bytes(), words_.memory_bytes(),
+        (free_records_.capacity() + free_entries_.capacity() + dead_entries_.capacity()) * sizeof(std::uint32_t),
+        seen_.capacity() * sizeof(std::uint32_t));
 }
 
 } // namespace napster

@@ -13,16 +13,18 @@
 // the same bytes.
 
 #include "catalog/catalog_service.h"
+#include "catalog/id_table.h"
+#include "catalog/name_arena.h"
+#include "catalog/word_index.h"
 #include "util/result.h"
 
+#include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 namespace napster {
@@ -30,6 +32,10 @@ namespace napster {
 struct CatalogLimits {
     std::uint32_t max_files_per_peer = 1000000;
     std::uint32_t max_results = 100;
+    // A word search stops counting here and flags total_matches as a lower
+    // bound: a word in every tenth name must not cost a walk over all of
+    // them. Not below max_results.
+    std::uint32_t max_counted_matches = 1000;
 };
 
 // Every operation comes in two forms: one that returns its answer, for
@@ -39,25 +45,39 @@ struct CatalogLimits {
 // at any time; it keeps copies of what it is given. Not synchronised: one
 // thread only, napindexd's loop thread.
 //
-// Costs: adding, replacing or removing a file is a few lookups in ordered
-// maps (logarithmic) and at most one name chunk compacted, never a scan;
-// an exact search and one by root are lookups; a word search scans the
-// packed names once. Only contents under several names cost more: a word
-// search sorts the matches among their names to see each content once,
-// and making a hit of one walks its names.
+// Layout: flat arrays of small records and IdTables over them, no node per
+// file. A file is a FileRecord (16 bytes) in its peer's table; each
+// distinct (name, size, root) is an Entry (24 bytes) with its name in the
+// NameArena and one posting in the WordIndex per distinct word.
+//
+// Costs: adding or replacing a file is a few hash lookups, plus, for a new
+// name, one posting per word; removing one is a few lookups, its name's
+// postings being swept later (work()). A word search reads the postings
+// of the words that contain the rarest query word and stops after
+// max_counted_matches matches (or 64 times that many names read), so its
+// cost follows the answer, not the catalog; an exact search and one by
+// root are lookups. Dropping a peer can be done in slices: see
+// begin_remove_peer.
 class Catalog final : public CatalogService {
 public:
-    explicit Catalog(CatalogLimits limits) : limits_(limits) {}
+    explicit Catalog(CatalogLimits limits);
 
     // A peer must be added before its files. Adding an id twice replaces
-    // the info and keeps the files.
+    // the info and keeps the files; adding one being removed first
+    // finishes its removal.
     void add_peer(PeerInfo info) override;
     // Drops the peer and every file it holds; returns how many files went.
     std::size_t remove_peer(std::uint32_t peer_id);
     void remove_peer(std::uint32_t peer_id, CountCallback on_removed) override {
         on_removed(remove_peer(peer_id));
     }
-    bool has_peer(std::uint32_t peer_id) const { return peers_.count(peer_id) != 0; }
+    // The same in slices: the peer is gone at once for every call but
+    // search (has_peer, add_files, peer_count), and its files go as work()
+    // gets to them, searches listing them until then. Returns how many
+    // files it holds. Finished when removing_peer is false again.
+    std::size_t begin_remove_peer(std::uint32_t peer_id);
+    bool removing_peer(std::uint32_t peer_id) const;
+    bool has_peer(std::uint32_t peer_id) const;
 
     // Adds or replaces files; within one batch the last entry for an id
     // wins. Fails, changing nothing, when the peer is unknown (not_found),
@@ -83,132 +103,135 @@ public:
     // (name, size, root: none first, then its bytes), a total order;
     // holders by peer id, then file id, at most max_holders_per_result of
     // them, each with its own name. At most min(query.max_hits (0 = no own
-    // limit), limits.max_results) hits; total_matches counts every hit
-    // found. Fitting them into a frame is the reply's business
-    // (index/search_reply).
+    // limit), limits.max_results) hits. total_matches counts every hit
+    // found; a word search that stopped early (max_counted_matches) sets
+    // total_is_lower_bound, and its hits are then the first in hit order
+    // among the matches it saw, not necessarily among all. Fitting them
+    // into a frame is the reply's business (index/search_reply).
     CatalogAnswer search(const CatalogQuery& query) const;
     void search(CatalogQuery query, SearchCallback on_answer) override { on_answer(search(query)); }
 
-    std::size_t peer_count() const override { return peers_.size(); }
+    // Deferred work: files of peers being removed, and sweeping the
+    // postings of names that went. Does about `budget` units (a file
+    // unlinked, a posting read; roughly 5-50 ns each) and returns whether
+    // work is left. Searches are right whether or not it ever runs; it
+    // gives memory back and finishes removals.
+    bool work(std::size_t budget);
+    bool has_work() const;
+
+    std::size_t peer_count() const override { return peers_.size() - leaving_.size(); }
     std::size_t file_count() const override { return file_count_; }
     std::size_t peer_file_count(std::uint32_t peer_id) const;
     // Contents: what a search matching every name would count.
     std::size_t content_count() const { return content_count_; }
-    // Distinct (name, content) pairs: the names the word search scans.
+    // Distinct (name, size, root): the names a word search can match.
     std::size_t name_count() const { return names_.size(); }
+    // Sweeps finished since it was made.
+    std::size_t sweep_count() const { return sweeps_; }
+    // Heap bytes held by the catalog's own structures (peers' info aside).
+    std::size_t memory_bytes() const;
+    // The same, by part, for benchmarks: "records 123, entries 456, ...".
+    std::string memory_report() const;
 
 private:
-    // One name of one content. Its order is the hits' order: a hit is named
-    // by one of its content's names, and two contents never give the same
-    // key (a content without a root has one name; one with a root is told
-    // apart by root and size).
-    struct NameKey {
-        std::string name;
+    static constexpr std::uint32_t none = 0xffffffff;
+    struct Entry {
         std::uint64_t size = 0;
-        std::optional<content::Digest> root; // none sorts first
-        auto operator<=>(const NameKey&) const = default;
-        // For two keys with a root: names of one content.
-        bool same_content(const NameKey& other) const {
-            return size == other.size && root == other.root;
-        }
+        NameArena::Ref name = 0;
+        std::uint32_t root = none;  // its RootLink, for a name with a root
+        std::uint32_t holder = 0;   // holder_count 1: a FileRecord; more: a holder list
+        std::uint32_t holder_count = 0; // 0: gone, its postings not swept yet, or free
     };
-    struct HolderRef {
-        std::uint32_t peer_id;
-        std::uint64_t file_id;
-        auto operator<=>(const HolderRef&) const = default;
+    // Names with a root and size form a ring per content, so a hit of a
+    // content with several names finds them all.
+    struct RootLink {
+        content::Digest root;
+        std::uint32_t prev = none, next = none; // entries
     };
-    // Where a name's folded bytes sit in name_chunks_.
-    struct NamePlace {
-        std::uint32_t chunk = 0;
-        std::uint32_t slot = 0;
-    };
-    struct NameUse;
-    using NameEntry = std::pair<const NameKey, NameUse>;
-    // Names with a root by (root, size, name): the names of one content are
-    // one run, its smallest name first. Looks up by root alone too.
-    struct ContentOrder {
-        using is_transparent = void;
-        bool operator()(const NameEntry* a, const NameEntry* b) const;
-        bool operator()(const NameEntry* a, const content::Digest& root) const;
-        bool operator()(const content::Digest& root, const NameEntry* b) const;
-    };
-    using ContentIndex = std::set<NameEntry*, ContentOrder>;
-    // The files of one content that have one name. Holders live here, not
-    // with the content, so a content without a root needs no more than its
-    // name; a hit of a content with several names merges their holders.
-    struct NameUse {
-        // A set, not a sorted vector: a file thousands of peers hold must
-        // not make each of their disconnects cost a shift of the rest.
-        std::set<HolderRef> holders;
-        NamePlace name_place;
-    };
-    // map iterators and element addresses stay valid until their own
-    // element is erased, so each file points straight at its name and
-    // unlinking it needs no name lookup.
-    using NameMap = std::map<NameKey, NameUse>;
-    struct StoredFile {
-        NameMap::iterator name;
+    struct FileRecord {
+        std::uint64_t file_id = 0;
+        std::uint32_t peer = 0;
+        std::uint32_t entry = 0;
     };
     struct PeerState {
         PeerInfo info;
-        std::unordered_map<std::uint64_t, StoredFile> files;
+        IdTable files; // FileRecords by file id
+        bool leaving = false;
+    };
+    struct Leaving {
+        std::uint32_t peer;
+        std::size_t next_slot = 0; // in its files table
+    };
+    struct Sweep {
+        bool active = false;
+        WordIndex::WordId next_word = 0;
+        std::vector<std::uint32_t> entries; // dead when it began; free once it ends
     };
 
-    // The ASCII-lowered names, one per NameUse, packed NUL-separated into
-    // fixed-size chunks so a word search is memmem over contiguous bytes
-    // instead of a walk over map nodes and their separate strings. A removed
-    // name stays in place, marked dead, until dead bytes pass half of its
-    // chunk; then only that chunk is compacted, so no removal ever costs
-    // more than one chunk.
-    struct NameSlot {
-        std::uint32_t offset = 0; // into NameChunk::text
-        std::uint16_t length = 0;
-        bool live = false;
-        // Another name has the same content (a root), so a search must see
-        // that content once however many of its names match. Kept here,
-        // beside what a search reads for every match, and in what would
-        // be padding.
-        bool shares_content = false;
-        NameEntry* name = nullptr; // null once dead
-    };
-    struct NameChunk {
-        std::string text;
-        std::vector<NameSlot> slots; // ascending offset
-        std::size_t live_count = 0;
-        std::size_t dead_bytes = 0;
-    };
+    static std::uint32_t hash_file_id(std::uint64_t file_id);
+    static std::uint32_t hash_name(std::string_view name);
+    static std::uint32_t hash_root(const content::Digest& root);
 
-    NameMap::iterator link_holder(const CatalogFile& file, HolderRef ref);
-    void unlink_holder(NameMap::iterator name, HolderRef ref);
-    // A name with a root joins contents_ once indexed, and leaves it
-    // before it is unindexed: both keep the shares_content of its slot and
-    // of its content's other names right.
-    void join_content(NameEntry& name);
-    void leave_content(NameEntry& name);
-    NameSlot& slot_of(const NameUse& name);
-    const NameSlot& slot_of(const NameUse& name) const;
-    // The names of `name`'s content, `name` among them; it has a root.
-    std::pair<ContentIndex::const_iterator, ContentIndex::const_iterator>
-    content_names(const NameEntry& name) const;
-    void index_name(NameEntry& name);
-    void unindex_name(const NameUse& name);
-    void compact_chunk(NameChunk& chunk);
-    // Calls on_match with the slot of every live name whose folded bytes
-    // contain every word; words are folded, non-empty and free of NUL.
+    std::string_view name_of(std::uint32_t entry) const { return arena_.view(entries_[entry].name); }
+    const content::Digest* root_of(const Entry& entry) const {
+        return entry.root == none ? nullptr : &roots_[entry.root].root;
+    }
+    bool shares_content(std::uint32_t entry) const {
+        const Entry& e = entries_[entry];
+        return e.root != none && roots_[e.root].next != entry;
+    }
+    // Hit order: (name, size, root: none first).
+    bool entry_less(std::uint32_t a, std::uint32_t b) const;
+    // Content order for names with a root: (root, size, name).
+    bool content_less(std::uint32_t a, std::uint32_t b) const;
+    bool same_content(std::uint32_t a, std::uint32_t b) const;
+
+    std::optional<std::uint32_t> find_entry(std::string_view name, std::uint64_t size,
+                                            const std::optional<content::Digest>& root) const;
+    std::optional<std::uint32_t> find_record(const PeerState& peer, std::uint64_t file_id) const;
+    std::uint32_t new_record(std::uint64_t file_id, std::uint32_t peer, std::uint32_t entry);
+    std::uint32_t link_holder(const CatalogFile& file, std::uint32_t record);
+    void unlink_holder(std::uint32_t record);
+    std::uint32_t create_entry(const CatalogFile& file);
+    void retire_entry(std::uint32_t entry);
+    void join_content(std::uint32_t entry);
+    void leave_content(std::uint32_t entry);
+    // Record indices of an entry's holders, in (peer id, file id) order.
+    std::span<const std::uint32_t> holders_of(const Entry& entry) const;
+    bool record_less(std::uint32_t a, std::uint32_t b) const;
+    std::size_t continue_leaving(std::size_t budget);
+    std::size_t continue_sweep(std::size_t budget);
+    bool sweep_due() const;
+
     template <typename OnMatch>
-    void for_each_word_match(const std::vector<std::string>& words, OnMatch&& on_match) const;
-    // The hit of `name`'s content, named `name`.
-    CatalogHit make_hit(const NameEntry& name) const;
+    bool for_each_word_match(const std::vector<std::string>& words, OnMatch&& on_match) const;
+    CatalogHit make_hit(std::uint32_t entry) const;
 
     CatalogLimits limits_;
     std::unordered_map<std::uint32_t, PeerState> peers_;
-    NameMap names_;
-    ContentIndex contents_;
+    std::vector<Leaving> leaving_;
+    std::vector<FileRecord> records_;
+    std::vector<std::uint32_t> free_records_;
+    std::vector<Entry> entries_;
+    std::vector<std::uint32_t> free_entries_; // swept: in no postings
+    std::vector<std::uint32_t> dead_entries_; // gone, still in postings
+    std::vector<std::vector<std::uint32_t>> holder_lists_;
+    std::vector<std::uint32_t> free_holder_lists_;
+    std::vector<RootLink> roots_;
+    std::vector<std::uint32_t> free_roots_;
+    IdTable names_; // entries by name
+    IdTable by_root_; // entries with a root, by root
+    NameArena arena_;
+    WordIndex words_;
+    Sweep sweep_;
     std::size_t content_count_ = 0;
     std::size_t file_count_ = 0;
-    std::vector<NameChunk> name_chunks_;
-    std::uint32_t open_name_chunk_ = 0;            // where new names go
-    std::vector<std::uint32_t> empty_name_chunks_; // emptied, ready for reuse
+    std::size_t sweeps_ = 0;
+    // A search marks each name it has seen with its generation, so a name
+    // holding two words that contain the query word counts once.
+    mutable std::vector<std::uint32_t> seen_;
+    mutable std::uint32_t generation_ = 0;
+    mutable std::string fold_buffer_;
 };
 
 } // namespace napster

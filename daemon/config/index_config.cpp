@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view index_keys[] = {
     "listen.address",     "listen.port", "limits.max_peers", "limits.max_files_per_peer",
-    "limits.max_results", "limits.peer_timeout", "limits.handshake_timeout", "limits.max_pending",
+    "limits.max_results", "limits.max_counted_matches", "limits.peer_timeout", "limits.handshake_timeout", "limits.max_pending",
     "limits.max_per_address", "log.level",
 };
 
@@ -29,6 +29,7 @@ Result<IndexConfig> parse_index_config(std::string_view text, std::string_view s
     check.read_integer("limits.max_peers", 1, 1'000'000, config.max_peers);
     check.read_integer("limits.max_files_per_peer", 1, 100'000'000, config.max_files_per_peer);
     check.read_integer("limits.max_results", 1, 1000, config.max_results);
+    check.read_integer("limits.max_counted_matches", 1, 100'000'000, config.max_counted_matches);
     check.read_integer("limits.peer_timeout", 3, 86400, config.peer_timeout);
     check.read_integer("limits.handshake_timeout", 1, 3600, config.handshake_timeout);
     check.read_integer("limits.max_pending", 0, 1'000'000, config.max_pending);
@@ -58,6 +59,7 @@ std::string format_index_config(const IndexConfig& config) {
                        "max_peers = {}\n"
                        "max_files_per_peer = {}\n"
                        "max_results = {}\n"
+                       "max_counted_matches = {}\n"
                        "peer_timeout = {}\n"
                        "handshake_timeout = {}\n"
                        "max_pending = {}\n"
@@ -65,7 +67,8 @@ std::string format_index_config(const IndexConfig& config) {
                        "\n[log]\n"
                        "level = {}\n",
                        toml_quote(config.listen_address), config.listen_port, config.max_peers,
-                       config.max_files_per_peer, config.max_results, config.peer_timeout,
+                       config.max_files_per_peer, config.max_results, config.max_counted_matches,
+                       config.peer_timeout,
                        config.handshake_timeout, config.max_pending, config.max_per_address, toml_quote(log_level_name(config.log_level)));
 }
 

@@ -20,6 +20,9 @@ struct IndexConfig {
     std::uint32_t max_peers = 10000;        // [limits] max_peers
     std::uint32_t max_files_per_peer = 1000000;
     std::uint32_t max_results = 100;        // [limits] max_results: 1..1000
+    // [limits] max_counted_matches: a word search stops counting here and
+    // answers "at least"; below max_results counts as max_results.
+    std::uint32_t max_counted_matches = 1000;
     // [limits] peer_timeout: seconds of silence after which a peer's files
     // are dropped; the index pings every third of it. 3..86400.
     std::uint32_t peer_timeout = 60;

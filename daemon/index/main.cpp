@@ -2,11 +2,11 @@
 // napindexd: the napster index daemon.
 
 #include "build_config.h"
-#include "catalog/catalog.h"
 #include "config/index_config.h"
 #include "event/service_notifier.h"
 #include "event/service_run.h"
 #include "index/index_server.h"
+#include "index/loop_catalog.h"
 #include "protocol/common_messages.h"
 #include "util/daemon_args.h"
 #include "util/fd_limit.h"
@@ -85,8 +85,9 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     {
         IndexServer server(&loop, *config, log,
-                           std::make_unique<Catalog>(
-                               CatalogLimits{config->max_files_per_peer, config->max_results}));
+                           std::make_unique<LoopCatalog>(
+                               &loop, CatalogLimits{config->max_files_per_peer, config->max_results,
+                                                    config->max_counted_matches}));
         if (inherited_fds > 1) {
             // One index, one port: napindexd.socket has a single ListenStream=.
             log.warn("systemd passed {} sockets; using fd {} and closing the others", inherited_fds,

@@ -46,7 +46,8 @@ class LargeShare(NapsterTestCase):
         make_tree(self.share)
 
     def test_300000_files_register_and_stay_registered(self):
-        index = self.start_index()
+        # Counts every match, so one search can say that all are there.
+        index = self.start_index(extra_sections={"limits": {"max_counted_matches": 1_000_000}})
         mark = index.mark()
         big = self.start_peer("big", index, share_dirs=[str(self.share)], wait_connected=False,
                               startup_timeout=SLOW)

@@ -155,8 +155,17 @@ class SeedCase1(NapsterTestCase):
         result = self.ctl(self.p1, "search", "--json", "many_")
         self.assertExit(result, 0)
         doc = result.json()
-        self.assertEqual(doc["total_matches"], 5000)
+        # limits.max_counted_matches (1,000): a word in 5,000 names is
+        # counted that far and answered as a lower bound.
+        self.assertEqual(doc["total_matches"], 1000)
+        self.assertTrue(doc["total_is_lower_bound"])
         self.assertEqual(len(doc["files"]), 100)  # limits.max_results
+        text = self.ctl(self.p1, "search", "many_")
+        self.assertIn("of more than 1,000 matches", text.out)
+        # Every one is there: each found by its own name.
+        for i in (0, 1234, 4095, 4096, 4999):
+            found = self.ctl(self.p1, "search", "--json", "--exact", f"many_{i:05}.txt").json()
+            self.assertEqual((found["total_matches"], found["total_is_lower_bound"]), (1, False))
         self.assertEqual(self.holders_of(self.p1, "many_04999.txt"), {big.peer_id})
         shares = self.ctl(big, "shares", "--json")
         self.assertExit(shares, 0)

@@ -1008,28 +1008,50 @@ bool model_words_match(const std::vector<std::string>& folded_words, const Model
 
 } // namespace
 
-TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
+namespace {
+
+struct RandomRun {
+    std::uint32_t seed = 20240601;
+    CatalogLimits limits{100000, 1000, 1000000};
+    int rounds = 60;
+    std::uint32_t id_range = 2000; // file ids drawn from 0..id_range-1
+    // Peers leave through begin_remove_peer and work() in slices of this
+    // many units, with another peer's batch added in the middle; 0: at once.
+    std::size_t work_budget = 0;
+    int check_every = 1; // rounds between two rounds of checks
+};
+
+// Random adds, replaces, removes and peers leaving, each followed by every
+// kind of search, compared with a brute-force model. Returns what ran, so
+// a caller can see the paths it meant to exercise were taken.
+struct RandomRunSeen {
+    std::size_t sweeps = 0;
+    std::size_t lower_bounds = 0; // answers flagged total_is_lower_bound
+};
+RandomRunSeen run_random_model(const RandomRun& run) {
+    RandomRunSeen seen;
     // Long names and many of them, so the packed name storage fills several
     // chunks, compacts them and reuses emptied ones along the way. Half the
     // files have a root: half of those one of a few, so those contents
     // gather hundreds of names, the rest one of many, so contents often go
     // from one name to two and back; files move between contents as they
     // are replaced. A few short names recur, so contents share names too.
-    std::mt19937 rng(20240601); // fixed seed: deterministic
-    Catalog c(CatalogLimits{100000, 1000});
+    std::mt19937 rng(run.seed); // fixed seed: deterministic
+    Catalog c(run.limits);
     Model model;
     auto pick = [&](std::uint32_t n) {
         return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng);
     };
     auto random_name = [&] {
-        static const char* short_names[] = {"a.mp3", "A.mp3", "beta.ogg"};
-        if (pick(5) == 0) return std::string(short_names[pick(3)]);
+        static const char* short_names[] = {"a.mp3", "A.mp3", "beta.ogg", "x", "\xFF\xFE"};
+        if (pick(5) == 0) return std::string(short_names[pick(5)]);
         static const char* parts[] = {"Alpha", "beta", "GAMMA", "delta", "\xC3\xA9t\xC3\xA9",
-                                      "\xFF"};
+                                      "\xFF",  "-",    "\t",    "a b"};
         std::string name = fmt::format("{}-", pick(50));
         std::size_t words = 1 + pick(20);
         for (std::size_t i = 0; i < words; ++i)
-            name += fmt::format("{}{} ", parts[pick(6)], pick(9));
+            name += fmt::format("{}{}{}", parts[pick(9)], pick(9), pick(3) == 0 ? "" : " ");
+        if (pick(10) == 0) name += std::string(255, 'z'); // cut to exactly 255 below
         return name.substr(0, protocol::max_file_name);
     };
     // Roots 1..3 popular, 4..254 not; a file's size is its root's fill, but
@@ -1043,32 +1065,37 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
         }
         return f;
     };
+    auto add_batch = [&](std::uint32_t peer_id) {
+        std::vector<CatalogFile> batch;
+        for (std::uint32_t i = 0, n = 1 + pick(300); i < n; ++i)
+            batch.push_back(random_file(pick(run.id_range)));
+        REQUIRE(c.add_files(peer_id, batch).ok());
+        for (const auto& f : batch)
+            model[peer_id][f.file_id] = ModelFile{f.name, f.size, f.root};
+    };
     const std::vector<std::uint8_t> root_queries = {0, 1, 2, 3, 4, 77, 254, 255};
 
     // "\xFF" and "1" apart: "\xFF1" would be one (invalid) hex escape.
+    // Queries of one and two bytes, shorter than most words; words that
+    // span punctuation ("7-"); a word that is a whole name ("x").
     const std::vector<std::string> word_queries = {
-        "alpha3", "\xC3\xA9T\xC3\xA9", std::string("\xFF") + "1", "7-", "a", "GAMMA8 beta", "mp3"};
-    const std::vector<std::string> exact_queries = {"a.mp3", "A.mp3", "beta.ogg"};
+        "alpha3", "\xC3\xA9T\xC3\xA9", std::string("\xFF") + "1", "7-", "a", "GAMMA8 beta", "mp3",
+        "x",      "zz",             "-",                        "\xFE", "3-a", "a.MP3 a", "A B"};
+    const std::vector<std::string> exact_queries = {"a.mp3", "A.mp3", "beta.ogg", "x"};
 
-    for (int round = 0; round < 60; ++round) {
+    for (int round = 0; round < run.rounds; ++round) {
         std::uint32_t peer_id = 1 + pick(6);
         if (!c.has_peer(peer_id)) c.add_peer(peer(peer_id));
         model[peer_id];
         switch (pick(4)) {
         case 0:
-        case 1: {
-            std::vector<CatalogFile> batch;
-            for (std::uint32_t i = 0, n = 1 + pick(300); i < n; ++i)
-                batch.push_back(random_file(pick(2000)));
-            REQUIRE(c.add_files(peer_id, batch).ok());
-            for (const auto& f : batch)
-                model[peer_id][f.file_id] = ModelFile{f.name, f.size, f.root};
+        case 1:
+            add_batch(peer_id);
             break;
-        }
         case 2: {
             std::vector<std::uint64_t> ids;
             for (std::uint32_t i = 0, n = 1 + pick(400); i < n; ++i)
-                ids.push_back(pick(2000));
+                ids.push_back(pick(run.id_range));
             std::size_t expected = 0;
             for (auto id : ids)
                 expected += model[peer_id].erase(id);
@@ -1076,11 +1103,25 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
             break;
         }
         default:
-            if (pick(3) == 0) {
+            if (pick(3) != 0) break;
+            if (run.work_budget == 0) {
                 CHECK(c.remove_peer(peer_id) == model[peer_id].size());
-                model.erase(peer_id);
+            } else {
+                CHECK(c.begin_remove_peer(peer_id) == model[peer_id].size());
+                CHECK(!c.has_peer(peer_id));
+                CHECK(c.removing_peer(peer_id));
+                CHECK(!add(c, peer_id, {file(1, "late", 1)}).ok());
+                c.work(pick(static_cast<std::uint32_t>(run.work_budget)));
+                std::uint32_t other = peer_id % 6 + 1;
+                if (c.has_peer(other)) add_batch(other);
+                while (c.removing_peer(peer_id)) c.work(1 + pick(static_cast<std::uint32_t>(run.work_budget)));
             }
+            model.erase(peer_id);
         }
+        // Sweeps run in slices too, between checks.
+        if (run.work_budget != 0)
+            while (c.work(1 + pick(static_cast<std::uint32_t>(run.work_budget)))) {}
+        if (round % run.check_every != 0 && round + 1 != run.rounds) continue;
 
         std::size_t files = 0;
         for (const auto& [id, held] : model) {
@@ -1088,22 +1129,48 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
             files += held.size();
         }
         REQUIRE(c.file_count() == files);
+        CHECK(c.peer_count() == model.size());
         auto contents = model_contents(model);
         CHECK(c.content_count() == contents.size());
 
+        std::size_t limit = run.limits.max_results;
         auto check = [&](const CatalogQuery& query,
                          const std::function<bool(const ModelHolder&)>& matches) {
             auto expected = model_search(contents, matches);
             auto r = c.search(query);
-            REQUIRE(r.total_matches == expected.size());
-            REQUIRE(r.hits.size() == std::min<std::size_t>(expected.size(), 1000));
-            for (std::size_t i = 0; i < r.hits.size(); ++i) {
-                const CatalogHit& got = r.hits[i];
-                const ModelHit& want = expected[i];
-                REQUIRE(std::tie(got.name, got.size, got.root, got.holder_total) ==
-                        std::tie(want.name, want.size, want.root, want.holder_total));
-                REQUIRE(named_holders_of(got) == want.listed);
+            auto same = [&](const CatalogHit& got, const ModelHit& want) {
+                return std::tie(got.name, got.size, got.root, got.holder_total) ==
+                           std::tie(want.name, want.size, want.root, want.holder_total) &&
+                       named_holders_of(got) == want.listed;
+            };
+            if (r.total_is_lower_bound) {
+                ++seen.lower_bounds;
+                // Stopped counting: fewer found than match, each hit one of
+                // them and whole, in hit order.
+                REQUIRE(r.total_matches <= expected.size());
+                REQUIRE(r.hits.size() == std::min(r.total_matches, limit));
+                for (std::size_t i = 0; i < r.hits.size(); ++i) {
+                    if (i > 0)
+                        REQUIRE(std::tie(r.hits[i - 1].name, r.hits[i - 1].size, r.hits[i - 1].root) <
+                                std::tie(r.hits[i].name, r.hits[i].size, r.hits[i].root));
+                    // A content with several names goes by the smallest
+                    // of those it saw match: no smaller than the model's.
+                    const CatalogHit& got = r.hits[i];
+                    auto at = std::find_if(expected.begin(), expected.end(), [&](const ModelHit& want) {
+                        return got.root ? std::tie(want.size, want.root) == std::tie(got.size, got.root)
+                                        : std::tie(want.name, want.size, want.root) ==
+                                              std::tie(got.name, got.size, got.root);
+                    });
+                    REQUIRE(at != expected.end());
+                    CHECK(got.name >= at->name);
+                    REQUIRE(got.holder_total == at->holder_total);
+                    REQUIRE(named_holders_of(got) == at->listed);
+                }
+                return;
             }
+            REQUIRE(r.total_matches == expected.size());
+            REQUIRE(r.hits.size() == std::min(expected.size(), limit));
+            for (std::size_t i = 0; i < r.hits.size(); ++i) REQUIRE(same(r.hits[i], expected[i]));
         };
         for (const auto& text : word_queries) {
             auto folded_words = split_words(fold(text));
@@ -1117,6 +1184,33 @@ TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
                   [&](const ModelHolder& h) { return h.file->root == root_of(fill); });
     }
     CHECK(c.file_count() > 0); // the run exercised a populated catalog
+    seen.sweeps = c.sweep_count();
+    return seen;
+}
+
+} // namespace
+
+TEST_CASE("random adds, replaces and removes agree with a brute-force model") {
+    CHECK(run_random_model(RandomRun{}).lower_bounds == 0);
+}
+
+TEST_CASE("a small counting limit: either the exact answer, or a lower bound whose hits are all matches") {
+    RandomRun run;
+    run.seed = 7;
+    run.limits = CatalogLimits{100000, 20, 50};
+    CHECK(run_random_model(run).lower_bounds > 0);
+}
+
+TEST_CASE("peers leaving in slices, with sweeps between, agree with a brute-force model") {
+    // Enough churn over a wide id range that dead names pass the sweep's
+    // threshold several times and their ids are reused.
+    RandomRun run;
+    run.seed = 99;
+    run.rounds = 150;
+    run.id_range = 20000;
+    run.work_budget = 300;
+    run.check_every = 6;
+    CHECK(run_random_model(run).sweeps > 0);
 }
 
 TEST_CASE("searches stay right while names are packed, emptied, compacted and reused") {
@@ -1133,7 +1227,7 @@ TEST_CASE("searches stay right while names are packed, emptied, compacted and re
         INFO((added.ok() ? "" : added.error().message));
         REQUIRE(added.ok());
     };
-    Catalog c(CatalogLimits{100000, 10});
+    Catalog c(CatalogLimits{100000, 10, 1000000});
     for (std::uint32_t id = 1; id <= 3; ++id)
         c.add_peer(peer(id));
 
@@ -1190,7 +1284,7 @@ TEST_CASE("names of hashed contents stay right while chunks are emptied, compact
         all.push_back(i);
         (i % 2 ? odd : even).push_back(i);
     }
-    Catalog c(CatalogLimits{100000, 10});
+    Catalog c(CatalogLimits{100000, 10, 1000000});
     for (std::uint32_t id = 1; id <= 3; ++id)
         c.add_peer(peer(id));
     add_named(c, 1, "one", all, true);

@@ -70,6 +70,7 @@ TEST_CASE("empty text means every default") {
     CHECK(config.max_peers == 10000);
     CHECK(config.max_files_per_peer == 1000000);
     CHECK(config.max_results == 100);
+    CHECK(config.max_counted_matches == 1000);
     CHECK(config.log_level == LogLevel::info);
     CHECK(config.source == "index.toml");
 }
@@ -84,6 +85,7 @@ port = 0
 max_peers = 7
 max_files_per_peer = 123456
 max_results = 1000
+max_counted_matches = 100000000
 
 [log]
 level = "debug"
@@ -93,7 +95,14 @@ level = "debug"
     CHECK(config.max_peers == 7);
     CHECK(config.max_files_per_peer == 123456);
     CHECK(config.max_results == 1000);
+    CHECK(config.max_counted_matches == 100000000);
     CHECK(config.log_level == LogLevel::debug);
+}
+
+TEST_CASE("max_counted_matches outside 1..100000000 is refused with its bounds") {
+    CHECK(parse_error("limits.max_counted_matches = 0").find("max_counted_matches") != std::string::npos);
+    CHECK(parse_error("limits.max_counted_matches = 100000001").find("100000000") != std::string::npos);
+    CHECK(parse_ok("limits.max_counted_matches = 1").max_counted_matches == 1);
 }
 
 TEST_CASE("dotted keys and inline tables are the same keys") {

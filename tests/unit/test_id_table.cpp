@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#include "catalog/id_table.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+using namespace napster;
+
+TEST_CASE("an empty table finds nothing and erases nothing") {
+    IdTable t;
+    CHECK(t.empty());
+    CHECK(!t.find(7, [](std::uint32_t) { return true; }));
+    CHECK(!t.erase(7, 1));
+    int visits = 0;
+    t.for_each_with_hash(7, [&](std::uint32_t) { ++visits; });
+    CHECK(visits == 0);
+}
+
+TEST_CASE("ids under one hash are all visited, and the match picks among them") {
+    IdTable t;
+    for (std::uint32_t id = 0; id < 10; ++id) t.insert(42, id);
+    t.insert(43, 100);
+    std::set<std::uint32_t> seen;
+    t.for_each_with_hash(42, [&](std::uint32_t id) { seen.insert(id); });
+    CHECK(seen.size() == 10);
+    CHECK(t.find(42, [](std::uint32_t id) { return id == 6; }) == 6u);
+    CHECK(t.find(43, [](std::uint32_t) { return true; }) == 100u);
+    CHECK(t.erase(42, 6));
+    CHECK(!t.find(42, [](std::uint32_t id) { return id == 6; }));
+    CHECK(t.size() == 10);
+}
+
+TEST_CASE("random inserts and erases with clustered hashes agree with a multimap") {
+    // Few distinct hashes and a small range of them, so runs wrap around
+    // the end of the slots and backward-shift deletion is exercised hard.
+    std::mt19937 rng(5);
+    IdTable t;
+    std::multimap<std::uint32_t, std::uint32_t> model; // hash -> id
+    std::map<std::uint32_t, std::uint32_t> hash_of;
+    std::uint32_t next_id = 0;
+    for (int step = 0; step < 20000; ++step) {
+        bool insert = model.empty() || rng() % 3 != 0;
+        if (insert) {
+            std::uint32_t hash = rng() % 2 == 0 ? static_cast<std::uint32_t>(rng() % 16)
+                                                : static_cast<std::uint32_t>(rng());
+            t.insert(hash, next_id);
+            model.emplace(hash, next_id);
+            hash_of[next_id] = hash;
+            ++next_id;
+        } else {
+            auto victim = std::next(hash_of.begin(), static_cast<long>(rng() % hash_of.size()));
+            REQUIRE(t.erase(victim->second, victim->first));
+            auto range = model.equal_range(victim->second);
+            for (auto it = range.first; it != range.second; ++it)
+                if (it->second == victim->first) {
+                    model.erase(it);
+                    break;
+                }
+            hash_of.erase(victim);
+        }
+        REQUIRE(t.size() == model.size());
+        if (step % 97 == 0) {
+            for (const auto& [id, hash] : hash_of) {
+                std::uint32_t want = id;
+                REQUIRE(t.find(hash, [&](std::uint32_t got) { return got == want; }) == want);
+            }
+            std::size_t stored = 0;
+            for (std::size_t slot = 0; slot < t.slot_count(); ++slot) stored += t.id_at_slot(slot).has_value();
+            REQUIRE(stored == model.size());
+        }
+    }
+}
