@@ -39,6 +39,10 @@ public:
         const char* record = chunk.bytes.data() + static_cast<std::size_t>(ref & offset_mask) * 4;
         return {record + header_bytes, static_cast<unsigned char>(record[4])};
     }
+    // Where the name's record lies, for a prefetch before view().
+    const char* record_of(Ref ref) const {
+        return chunks_[ref >> offset_bits].bytes.data() + static_cast<std::size_t>(ref & offset_mask) * 4;
+    }
     void remove(Ref ref);
 
     std::size_t memory_bytes() const;
