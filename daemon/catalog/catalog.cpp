@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <new>
 #include <unordered_set>
 
@@ -20,6 +21,13 @@ namespace {
 // before it gives up with a lower bound: two common words that rarely
 // meet must not cost a walk over every name holding the rarer one.
 constexpr std::size_t names_read_per_counted_match = 64;
+
+// Stamping a posting costs about a thirtieth of reading a name (a cache
+// miss against a miss, a fold and a substring search): the exchange rate
+// by which a search of several words picks its way (for_each_word_match).
+// It also bounds a stamping search: at most this many postings per name
+// the other way may read, 2 million at the default limits, a few ms.
+constexpr std::size_t postings_stamped_per_name_read = 32;
 
 std::uint32_t fold_hash(std::size_t h) { return static_cast<std::uint32_t>(h ^ (h >> 32)); }
 
@@ -427,61 +435,99 @@ std::size_t Catalog::continue_sweep(std::size_t budget) {
 
 template <typename OnMatch>
 bool Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch&& on_match) const {
-    // For each query word, the words of the catalog that contain it; the
-    // one whose postings are fewest drives, and the others are checked in
-    // each name it yields.
-    std::vector<WordIndex::WordId> driver_words;
-    std::size_t driver = 0;
-    std::size_t driver_postings = static_cast<std::size_t>(-1);
-    std::vector<WordIndex::WordId> found;
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        found.clear();
+    // For each query word, the catalog's words that contain it: the names
+    // holding the query word are the union of their postings.
+    struct Part {
+        std::vector<WordIndex::WordId> words;
         std::size_t postings = 0;
+    };
+    std::vector<Part> parts(words.size());
+    std::size_t all_postings = 0;
+    for (std::size_t i = 0; i < words.size(); ++i) {
         words_.for_each_word_containing(words[i], [&](WordIndex::WordId w) {
-            found.push_back(w);
-            postings += words_.postings(w).size();
+            parts[i].words.push_back(w);
+            parts[i].postings += words_.postings(w).size();
         });
-        if (postings < driver_postings) {
-            driver = i;
-            driver_postings = postings;
-            driver_words.swap(found);
+        if (parts[i].postings == 0) return true; // a word nothing holds: no match
+        all_postings += parts[i].postings;
+    }
+    auto by_postings = [](const Part& a, const Part& b) { return a.postings < b.postings; };
+    const auto rarest = static_cast<std::size_t>(std::min_element(parts.begin(), parts.end(), by_postings) - parts.begin());
+    const auto commonest =
+        static_cast<std::size_t>(std::max_element(parts.begin(), parts.end(), by_postings) - parts.begin());
+    const std::size_t max_read = std::size_t{limits_.max_counted_matches} * names_read_per_counted_match;
+
+    // Several words meet in one of two ways. Reading names: the rarest
+    // word's names are read and the other words looked for in each, about
+    // 100 ns a name, stopping once enough are counted. Stamping: every
+    // name holding each other word is stamped in seen_, stage by stage, a
+    // few ns a posting but all of them; then the commonest word's postings
+    // are walked and a name stamped by every stage is a match, no name
+    // read. Stamping wins unless one word is far rarer than all together.
+    const bool stamping = words.size() > 1 &&
+                          all_postings < std::min(parts[rarest].postings, max_read) * postings_stamped_per_name_read;
+    const std::size_t driver = stamping ? commonest : rarest;
+    const auto stages = static_cast<std::uint32_t>(stamping ? words.size() - 1 : 0);
+
+    // Stage k leaves base + k on the names that held every word so far;
+    // a name taken is left at `done`, so it counts once however many of
+    // the driver's words it holds.
+    if (seen_.size() < entries_.size()) seen_.resize(entries_.size(), 0);
+    if (generation_ >= std::numeric_limits<std::uint32_t>::max() - stages - 1) {
+        std::fill(seen_.begin(), seen_.end(), 0);
+        generation_ = 0;
+    }
+    const std::uint32_t base = generation_ + 1;
+    const std::uint32_t need = base + stages - 1; // read only when stages > 0
+    const std::uint32_t done = base + stages;
+    generation_ = done;
+    std::uint32_t stage = 0;
+    for (std::size_t i = 0; i < parts.size() && stamping; ++i) {
+        if (i == driver) continue;
+        for (WordIndex::WordId w : parts[i].words) {
+            auto postings = words_.postings(w);
+            for (std::size_t k = 0; k < postings.size(); ++k) {
+                if (k + 16 < postings.size()) __builtin_prefetch(&seen_[postings[k + 16]], 1);
+                std::uint32_t& mark = seen_[postings[k]];
+                if (stage == 0 || mark == base + stage - 1) mark = base + stage;
+            }
         }
-        if (postings == 0) return true; // a word nothing holds: no match
+        ++stage;
     }
 
-    if (seen_.size() < entries_.size()) seen_.resize(entries_.size(), 0);
-    if (++generation_ == 0) {
-        std::fill(seen_.begin(), seen_.end(), 0);
-        generation_ = 1;
-    }
-    std::size_t max_read = std::size_t{limits_.max_counted_matches} * names_read_per_counted_match;
     std::size_t read = 0;
     std::string folded;
-    // Postings point all over the entries, marks and names: each id read is
-    // a cache miss or three. Read them a block at a time, prefetching each
-    // level for the whole block before using it, so the misses overlap.
+    // Postings point all over the marks, entries and names: each id read
+    // is a cache miss or three. Read them a block at a time, prefetching
+    // each level for the whole block before using it, so the misses
+    // overlap.
     constexpr std::size_t block = 16;
     std::uint32_t fresh[block];
-    for (WordIndex::WordId w : driver_words) {
+    for (WordIndex::WordId w : parts[driver].words) {
         auto postings = words_.postings(w);
-        for (std::size_t base = 0; base < postings.size(); base += block) {
-            std::size_t n = std::min(block, postings.size() - base);
-            for (std::size_t i = 0; i < n; ++i) {
-                __builtin_prefetch(&entries_[postings[base + i]]);
-                __builtin_prefetch(&seen_[postings[base + i]]);
-            }
+        for (std::size_t at = 0; at < postings.size(); at += block) {
+            const std::size_t n = std::min(block, postings.size() - at);
+            for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&seen_[postings[at + i]]);
             std::size_t kept = 0;
             for (std::size_t i = 0; i < n; ++i) {
-                std::uint32_t e = postings[base + i];
-                if (entries_[e].holder_count == 0 || seen_[e] == generation_) continue;
-                seen_[e] = generation_;
-                __builtin_prefetch(arena_.record_of(entries_[e].name));
+                const std::uint32_t e = postings[at + i];
+                std::uint32_t& mark = seen_[e];
+                if (stages == 0 ? mark == done : mark != need) continue;
+                mark = done;
+                __builtin_prefetch(&entries_[e]);
                 fresh[kept++] = e;
             }
+            std::size_t live = 0;
             for (std::size_t i = 0; i < kept; ++i) {
-                std::uint32_t e = fresh[i];
+                const std::uint32_t e = fresh[i];
+                if (entries_[e].holder_count == 0) continue;
+                __builtin_prefetch(arena_.record_of(entries_[e].name));
+                fresh[live++] = e;
+            }
+            for (std::size_t i = 0; i < live; ++i) {
+                const std::uint32_t e = fresh[i];
                 if (++read > max_read) return false;
-                if (words.size() > 1) {
+                if (words.size() > 1 && !stamping) {
                     std::string_view name = name_of(e);
                     folded.resize(name.size());
                     std::transform(name.begin(), name.end(), folded.begin(), fold_ascii);

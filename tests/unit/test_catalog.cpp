@@ -1077,10 +1077,13 @@ RandomRunSeen run_random_model(const RandomRun& run) {
 
     // "\xFF" and "1" apart: "\xFF1" would be one (invalid) hex escape.
     // Queries of one and two bytes, shorter than most words; words that
-    // span punctuation ("7-"); a word that is a whole name ("x").
+    // span punctuation ("7-"); a word that is a whole name ("x"). Several
+    // words: common ones that meet often (stamped), a rare one with a
+    // common one (names read), three at once, one twice.
     const std::vector<std::string> word_queries = {
         "alpha3", "\xC3\xA9T\xC3\xA9", std::string("\xFF") + "1", "7-", "a", "GAMMA8 beta", "mp3",
-        "x",      "zz",             "-",                        "\xFE", "3-a", "a.MP3 a", "A B"};
+        "x",      "zz",             "-",                        "\xFE", "3-a", "a.MP3 a", "A B",
+        "alpha beta gAMma", "delta DELTA"};
     const std::vector<std::string> exact_queries = {"a.mp3", "A.mp3", "beta.ogg", "x"};
 
     for (int round = 0; round < run.rounds; ++round) {
