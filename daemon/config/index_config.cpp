@@ -12,7 +12,7 @@ namespace {
 constexpr std::string_view index_keys[] = {
     "listen.address",     "listen.port", "limits.max_peers", "limits.max_files_per_peer",
     "limits.max_results", "limits.max_counted_matches", "limits.peer_timeout", "limits.handshake_timeout", "limits.max_pending",
-    "limits.max_per_address", "log.level",
+    "limits.max_per_address", "log.level", "log.search_lines_per_second",
 };
 
 } // namespace
@@ -35,6 +35,7 @@ Result<IndexConfig> parse_index_config(std::string_view text, std::string_view s
     check.read_integer("limits.max_pending", 0, 1'000'000, config.max_pending);
     check.read_integer("limits.max_per_address", 0, 1'000'000, config.max_per_address);
     check.read_log_level("log.level", config.log_level);
+    check.read_integer("log.search_lines_per_second", 0, 1'000'000, config.search_lines_per_second);
     if (check.failed()) return check.error();
 
     config.source = std::string(source_name);
@@ -65,11 +66,13 @@ std::string format_index_config(const IndexConfig& config) {
                        "max_pending = {}\n"
                        "max_per_address = {}\n"
                        "\n[log]\n"
-                       "level = {}\n",
+                       "level = {}\n"
+                       "search_lines_per_second = {}\n",
                        toml_quote(config.listen_address), config.listen_port, config.max_peers,
                        config.max_files_per_peer, config.max_results, config.max_counted_matches,
                        config.peer_timeout,
-                       config.handshake_timeout, config.max_pending, config.max_per_address, toml_quote(log_level_name(config.log_level)));
+                       config.handshake_timeout, config.max_pending, config.max_per_address, toml_quote(log_level_name(config.log_level)),
+                       config.search_lines_per_second);
 }
 
 } // namespace napster

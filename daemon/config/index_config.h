@@ -37,6 +37,9 @@ struct IndexConfig {
     // registered, the new one refused. 0 = no cap.
     std::uint32_t max_per_address = 64;
     LogLevel log_level = LogLevel::info;    // [log] level
+    // [log] search_lines_per_second: searches a second logged each on its
+    // own line at info; the rest are summed up once a second. 0..1000000.
+    std::uint32_t search_lines_per_second = 20;
 
     std::string source; // the file it was read from, "" for built-in defaults
 

@@ -11,7 +11,8 @@ IndexServer::IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log
                          std::unique_ptr<CatalogService> catalog)
     : loop_(loop), config_(config), log_(log),
       admission_({config.max_pending, config.max_per_address}, "limits.max_pending", "limits.max_per_address"),
-      sweep_timer_(loop), catalog_(std::move(catalog)) {}
+      sweep_timer_(loop), search_log_(config.search_lines_per_second), search_log_timer_(loop),
+      catalog_(std::move(catalog)) {}
 
 IndexServer::~IndexServer() = default;
 
@@ -37,6 +38,8 @@ void IndexServer::stop() {
     if (stopping_) return;
     stopping_ = true;
     sweep_timer_.stop();
+    search_log_timer_.stop();
+    log_search_summary();
     if (listener_) listener_->close();
     listener_ = nullptr;
     sessions_.for_each([](PeerSession& session) { session.close("index shutting down"); });
@@ -87,6 +90,24 @@ std::uint32_t IndexServer::allocate_peer_id() {
 }
 
 void IndexServer::release_peer_id(std::uint32_t id) { released_ids_.insert(id); }
+
+bool IndexServer::admit_search_line(bool found) {
+    if (search_log_.admit(now_ms(), found)) return true;
+    if (!search_log_timer_.active() && !stopping_) {
+        std::uint64_t due = search_log_.summary_due().value_or(now_ms());
+        search_log_timer_.start_once(due > now_ms() ? due - now_ms() : 0, [this] { log_search_summary(); });
+    }
+    return false;
+}
+
+void IndexServer::log_search_summary() {
+    auto summary = search_log_.take_summary(now_ms());
+    if (!summary) return;
+    log_.info("{} in the last {:.1f} s were only counted, past log.search_lines_per_second = {}; "
+              "{} of them found nothing",
+              count_of(summary->searches, "search", "searches"), static_cast<double>(summary->span_ms) / 1000.0,
+              config_.search_lines_per_second, summary->not_found);
+}
 
 void IndexServer::sweep() {
     std::uint64_t now = now_ms();

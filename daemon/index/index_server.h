@@ -19,6 +19,7 @@
 #include "event/session.h"
 #include "event/timer.h"
 #include "index/peer_session.h"
+#include "index/search_log.h"
 #include "util/log.h"
 
 #include <uv.h>
@@ -63,10 +64,15 @@ public:
     // A session's REGISTER: true if limits.max_peers has room for it.
     bool register_peer(ConnectionAdmission::Id id);
     void session_left(ConnectionAdmission::Id id, bool registered);
+    // A search answered: true when it is to be logged on its own line
+    // (log.search_lines_per_second); otherwise it is counted, and summed
+    // up in one line at the end of its second.
+    bool admit_search_line(bool found);
 
 private:
     void accept(Connection* connection);
     void sweep();
+    void log_search_summary();
 
     uv_loop_t* loop_;
     IndexConfig config_;
@@ -75,6 +81,8 @@ private:
     ConnectionAdmission admission_;
     std::size_t registered_ = 0;
     Timer sweep_timer_;
+    SearchLogBudget search_log_;
+    Timer search_log_timer_;
     SessionRegistry<PeerSession> sessions_;
     // After sessions_, so it goes first: a callback it still held would
     // hold a session, and releasing that needs the registry.

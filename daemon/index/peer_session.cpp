@@ -216,6 +216,7 @@ void PeerSession::on_search_answered(std::uint32_t request_id, std::size_t limit
 }
 
 void PeerSession::log_search(const std::string& asked, const protocol::SearchResult& result) {
+    if (!server_.log().enabled(LogLevel::info) || !server_.admit_search_line(!result.hits.empty())) return;
     if (result.hits.empty()) {
         server_.log().info("{} searched {}: not found at any peer", who(), asked);
         return;

@@ -72,6 +72,7 @@ TEST_CASE("empty text means every default") {
     CHECK(config.max_results == 100);
     CHECK(config.max_counted_matches == 1000);
     CHECK(config.log_level == LogLevel::info);
+    CHECK(config.search_lines_per_second == 20);
     CHECK(config.source == "index.toml");
 }
 
@@ -89,6 +90,7 @@ max_counted_matches = 100000000
 
 [log]
 level = "debug"
+search_lines_per_second = 0
 )");
     CHECK(config.listen_address == "::1");
     CHECK(config.listen_port == 0);
@@ -97,12 +99,19 @@ level = "debug"
     CHECK(config.max_results == 1000);
     CHECK(config.max_counted_matches == 100000000);
     CHECK(config.log_level == LogLevel::debug);
+    CHECK(config.search_lines_per_second == 0);
 }
 
 TEST_CASE("max_counted_matches outside 1..100000000 is refused with its bounds") {
     CHECK(parse_error("limits.max_counted_matches = 0").find("max_counted_matches") != std::string::npos);
     CHECK(parse_error("limits.max_counted_matches = 100000001").find("100000000") != std::string::npos);
     CHECK(parse_ok("limits.max_counted_matches = 1").max_counted_matches == 1);
+}
+
+TEST_CASE("search_lines_per_second outside 0..1000000 is refused with its bounds") {
+    CHECK(parse_error("log.search_lines_per_second = -1").find("search_lines_per_second") != std::string::npos);
+    CHECK(parse_error("log.search_lines_per_second = 1000001").find("1000000") != std::string::npos);
+    CHECK(parse_ok("log.search_lines_per_second = 1000000").search_lines_per_second == 1000000);
 }
 
 TEST_CASE("dotted keys and inline tables are the same keys") {
