@@ -15,6 +15,7 @@
 #include "catalog/catalog_service.h"
 #include "catalog/id_table.h"
 #include "catalog/name_arena.h"
+#include "catalog/paged_vector.h"
 #include "catalog/word_index.h"
 #include "util/result.h"
 
@@ -210,14 +211,14 @@ private:
     CatalogLimits limits_;
     std::unordered_map<std::uint32_t, PeerState> peers_;
     std::vector<Leaving> leaving_;
-    std::vector<FileRecord> records_;
+    PagedVector<FileRecord> records_;
     std::vector<std::uint32_t> free_records_;
-    std::vector<Entry> entries_;
+    PagedVector<Entry> entries_;
     std::vector<std::uint32_t> free_entries_; // swept: in no postings
     std::vector<std::uint32_t> dead_entries_; // gone, still in postings
     std::vector<std::vector<std::uint32_t>> holder_lists_;
     std::vector<std::uint32_t> free_holder_lists_;
-    std::vector<RootLink> roots_;
+    PagedVector<RootLink> roots_;
     std::vector<std::uint32_t> free_roots_;
     IdTable names_; // entries by name
     IdTable by_root_; // entries with a root, by root
@@ -229,8 +230,12 @@ private:
     std::size_t sweeps_ = 0;
     // A search marks each name it has seen with its generation, so a name
     // holding two words that contain the query word counts once.
-    mutable std::vector<std::uint32_t> seen_;
+    mutable PagedVector<std::uint32_t> seen_;
     mutable std::uint32_t generation_ = 0;
+    // A search of several words stamps names in these, a bit a name; all
+    // zero between searches (for_each_word_match).
+    mutable std::vector<std::uint64_t> stamps_;
+    mutable std::vector<std::uint64_t> stamps_next_;
     mutable std::string fold_buffer_;
 };
 

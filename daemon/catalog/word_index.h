@@ -54,7 +54,7 @@ public:
     // non-empty, no NUL), each once.
     template <typename OnWord> void for_each_word_containing(std::string_view part, OnWord&& on_word) const;
 
-    std::span<const std::uint32_t> postings(WordId word) const { return words_[word].postings.items(); }
+    const PostingList& postings(WordId word) const { return words_[word].postings; }
     std::string_view text(WordId word) const {
         return {text_.data() + words_[word].offset, words_[word].length};
     }
