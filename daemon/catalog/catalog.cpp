@@ -470,6 +470,23 @@ bool Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch
                           all_postings < std::min(parts[rarest].postings, max_read) * postings_stamped_per_name_read;
     const std::size_t driver = stamping ? commonest : rarest;
 
+    // Two words that meet often: stamping all of the other word's names
+    // would cost its whole list when a few thousand of its postings give
+    // enough matches. Both lists are in id order but for ids reused out of
+    // order, so they are read together a range of ids at a time, stopping
+    // once enough are found: the cost follows the answer, not the catalog.
+    if (stamping && words.size() == 2) {
+        std::vector<std::uint32_t> found;
+        Meeting met = meet_in_ranges(parts[1 - driver].words, parts[driver].words, limits_.max_counted_matches, found);
+        if (met != Meeting::unsure) {
+            for (std::uint32_t e : found)
+                if (!on_match(e)) return false;
+            return met == Meeting::all;
+        }
+        // Ran out of ranges with ids out of order: a match may have been
+        // missed, so all over again, the whole lists at once.
+    }
+
     // Postings point all over the marks, entries and names: each id read
     // is a cache miss or three. Read them a block at a time, prefetching
     // each level for the whole block before using it, so the misses
@@ -575,6 +592,62 @@ bool Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch
         }
     }
     return true;
+}
+
+Catalog::Meeting Catalog::meet_in_ranges(const std::vector<WordIndex::WordId>& other,
+                                         const std::vector<WordIndex::WordId>& driver, std::size_t enough,
+                                         std::vector<std::uint32_t>& found) const {
+    auto cursors_of = [this](const std::vector<WordIndex::WordId>& words) {
+        std::vector<PostingCursor> cursors;
+        cursors.reserve(words.size());
+        for (WordIndex::WordId w : words) cursors.emplace_back(words_.postings(w).reader());
+        return cursors;
+    };
+    std::vector<PostingCursor> stampers = cursors_of(other);
+    std::vector<PostingCursor> walkers = cursors_of(driver);
+
+    const std::size_t bitmap_words = (entries_.size() + 63) / 64;
+    if (stamps_.size() < bitmap_words) {
+        stamps_.resize(bitmap_words, 0);
+        stamps_next_.resize(bitmap_words, 0);
+    }
+    // Sixteen ranges: a word pair that meets in one name in a thousand
+    // still finds a thousand matches well before the end of a large catalog.
+    const std::uint64_t ids = entries_.size();
+    const std::uint64_t step = std::max<std::uint64_t>(ids / 16, 4096);
+    std::uint64_t limit = 0;
+    bool stopped = false;
+    while (!stopped && limit < ids) {
+        limit += step;
+        // The last range takes every id left, also those out of order.
+        const std::uint64_t below = limit >= ids ? std::numeric_limits<std::uint64_t>::max() : limit;
+        for (PostingCursor& c : stampers)
+            c.take_below(below, [&](std::uint32_t e) {
+                stamps_[e >> 6] |= std::uint64_t{1} << (e & 63);
+                return true;
+            });
+        for (PostingCursor& c : walkers) {
+            c.take_below(below, [&](std::uint32_t e) {
+                std::uint64_t& stamp = stamps_[e >> 6];
+                const std::uint64_t bit = std::uint64_t{1} << (e & 63);
+                // Taking a name clears its stamp: it counts once however
+                // many of the driver's words it holds.
+                if (!(stamp & bit)) return true;
+                stamp &= ~bit;
+                if (entries_[e].holder_count != 0) found.push_back(e);
+                stopped = found.size() >= enough;
+                return !stopped;
+            });
+            if (stopped) break;
+        }
+    }
+    // Every id stamped lies below the last range's end, out of order or not.
+    std::fill_n(stamps_.begin(), std::min<std::uint64_t>(bitmap_words, (limit + 63) / 64), 0);
+    if (stopped) return Meeting::enough;
+    for (const auto* list : {&stampers, &walkers})
+        for (const PostingCursor& c : *list)
+            if (c.out_of_order()) return Meeting::unsure;
+    return Meeting::all;
 }
 
 CatalogHit Catalog::make_hit(std::uint32_t e) const {

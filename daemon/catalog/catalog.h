@@ -206,6 +206,13 @@ private:
 
     template <typename OnMatch>
     bool for_each_word_match(const std::vector<std::string>& words, OnMatch&& on_match) const;
+    // Two words, by ranges of ids (for_each_word_match says why): the live
+    // names holding a word of `driver` and one of `other` into `found`,
+    // each once, until `enough`.
+    enum class Meeting { all, enough, unsure };
+    Meeting meet_in_ranges(const std::vector<WordIndex::WordId>& other,
+                           const std::vector<WordIndex::WordId>& driver, std::size_t enough,
+                           std::vector<std::uint32_t>& found) const;
     CatalogHit make_hit(std::uint32_t entry) const;
 
     CatalogLimits limits_;

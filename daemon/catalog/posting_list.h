@@ -209,4 +209,40 @@ private:
     std::uint32_t last_ = 0;  // the last id, which the next is written against (if any)
 };
 
+// Reads a list a range of ids at a time: take_below(limit, take) hands
+// over the next ids while they are below `limit` and holds back the first
+// that is not, for the next range; take(id) returns false to stop there. Ids out of order (below one read before) are
+// handed over where they stand and remembered, as a caller that meets
+// several lists range by range may then have missed a meeting.
+class PostingCursor {
+public:
+    explicit PostingCursor(PostingList::Reader reader) : reader_(reader) {}
+
+    template <typename Take> void take_below(std::uint64_t limit, Take&& take) {
+        for (;;) {
+            if (at_ == count_) {
+                count_ = reader_.read(ids_, std::size(ids_));
+                at_ = 0;
+                if (count_ == 0) return;
+            }
+            const std::uint32_t id = ids_[at_];
+            if (id >= limit) return;
+            out_of_order_ |= read_any_ && id < last_;
+            read_any_ = true;
+            last_ = id;
+            ++at_;
+            if (!take(id)) return;
+        }
+    }
+    bool out_of_order() const { return out_of_order_; }
+
+private:
+    PostingList::Reader reader_;
+    std::uint32_t ids_[16] = {};
+    std::size_t at_ = 0, count_ = 0;
+    std::uint32_t last_ = 0;
+    bool read_any_ = false;
+    bool out_of_order_ = false;
+};
+
 } // namespace napster

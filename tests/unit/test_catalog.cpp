@@ -1425,3 +1425,60 @@ TEST_CASE("a batch tells new, changed and just hashed files apart") {
     // The same entry again changes nothing.
     CHECK(*add(c, 1, {hashed(1, "a.bin", 10, 1)}) == AddOutcome{0, 0, 0, 1});
 }
+
+TEST_CASE("two common words meet range by range: exact when it reads all, a lower bound when it stops, "
+          "and right with ids reused out of order") {
+    // Enough names for many ranges of ids. "alpha" in every 3rd name,
+    // "beta" in every 5th (and "betamax", which contains it, in every 7th):
+    // both are common and meet often, so the search takes the ranged way.
+    auto name_of = [](std::uint32_t i) {
+        std::string name = fmt::format("n{}", i);
+        if (i % 3 == 0) name += " alpha";
+        if (i % 5 == 0) name += " beta";
+        if (i % 7 == 0) name += " betamax";
+        return name;
+    };
+    auto matches = [](std::uint32_t i) { return i % 3 == 0 && (i % 5 == 0 || i % 7 == 0); };
+    constexpr std::uint32_t count = 120'000;
+    for (std::uint32_t limit : {1'000'000u, 500u}) {
+        CAPTURE(limit);
+        Catalog c(CatalogLimits{1'000'000, 100, limit});
+        c.add_peer(peer(1));
+        std::vector<CatalogFile> batch;
+        for (std::uint32_t i = 0; i < count; ++i) batch.push_back(file(i, name_of(i), 1));
+        REQUIRE(c.add_files(1, batch).ok());
+        std::size_t expected = 0;
+        for (std::uint32_t i = 0; i < count; ++i) expected += matches(i);
+
+        auto check = [&](std::size_t want) {
+            auto r = c.search(words("ALPHA beta"));
+            if (limit >= want) {
+                CHECK(!r.total_is_lower_bound);
+                CHECK(r.total_matches == want);
+            } else {
+                CHECK(r.total_is_lower_bound);
+                CHECK(r.total_matches == limit);
+            }
+            REQUIRE(r.hits.size() == 100);
+            for (const auto& hit : r.hits) {
+                CHECK(hit.name.find("alpha") != std::string::npos);
+                CHECK(hit.name.find("beta") != std::string::npos);
+            }
+        };
+        check(expected);
+
+        // Drop the first half, sweep, and add matching names again: they
+        // take the freed low ids, appended after high ones in the lists.
+        std::vector<std::uint64_t> gone;
+        for (std::uint32_t i = 0; i < count / 2; ++i) gone.push_back(i);
+        c.remove_files(1, gone);
+        while (c.work(1'000'000)) {}
+        std::size_t after = expected;
+        for (std::uint32_t i = 0; i < count / 2; ++i) after -= matches(i);
+        check(after);
+        batch.clear();
+        for (std::uint32_t i = 0; i < 3000; ++i) batch.push_back(file(count + i, fmt::format("late{} alpha beta", i), 2));
+        REQUIRE(c.add_files(1, batch).ok());
+        check(after + 3000);
+    }
+}
