@@ -189,7 +189,7 @@ void UploadSession::read_next() {
     // After each read, the file must still be as it was opened: a write
     // moves mtime and ctime before its bytes land, so a read that saw any
     // new byte sees the new times too, and the chunk is not sent.
-    auto unchanged = [fd = file_, key = opened_key_]() -> Status {
+    auto unchanged = [fd = file_, key = opened_key_](ByteSpan) -> Status {
         auto now = file_key_of_fd(fd);
         if (!now) return now.error();
         if (*now != key) return make_error(ErrorCode::io_error, "the file changed while being sent");
