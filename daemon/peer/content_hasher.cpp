@@ -125,6 +125,20 @@ void ContentHasher::prepare_all() {
     if (dirty_ && queue_.empty() && running_ == 0) schedule_save();
 }
 
+void ContentHasher::rehash(std::uint64_t file_id, const content::FileKey& key) {
+    ShareCatalog& shares = daemon_.shares();
+    if (!shares.drop_content(file_id, key)) return;
+    const SharedFile* file = shares.find(file_id);
+    daemon_.log().warn("hashing {} again: its bytes do not match its hashes although its stat did not change",
+                       printable(file->rel_path));
+    // The cache file must not keep the hashes that were wrong.
+    dirty_ = true;
+    schedule_save();
+    std::vector<protocol::FileEntry> entries{shares.entry(*file)};
+    prepare(entries);
+    daemon_.index().announce_added(entries);
+}
+
 void ContentHasher::want(std::uint64_t file_id) {
     if (queued_.insert(file_id).second) queue_.push_back(file_id);
 }
