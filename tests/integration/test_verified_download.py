@@ -152,6 +152,24 @@ class VerifiedDownload(NapsterTestCase):
     def part_path(self, peer, item):
         return os.path.join(peer.download_dir, f".napster-{item.hex}.part")
 
+    def fetch_json(self, downloader, *args):
+        """FETCH_DONE of a napctl fetch that must succeed."""
+        result = self.ctl(downloader, "fetch", *args, "--json")
+        self.assertExit(result, 0)
+        return result.json()
+
+    def fetch_fails(self, downloader, name, why):
+        """A napctl fetch of `name` that must fail, saying `why`."""
+        result = self.ctl(downloader, "fetch", name)
+        self.assertExit(result, 1)
+        self.assertIn(why, result.err)
+
+    def assert_saved(self, downloader, name, item):
+        """`name` is saved whole with `item`'s bytes, and no partial file is left."""
+        with open(os.path.join(downloader.download_dir, name), "rb") as f:
+            self.assertTrue(f.read() == item.data, f"the saved {name} is not the content")
+        self.assertEqual(partial_files(downloader.download_dir), [])
+
     def shared_file(self, peer, rel):
         result = self.ctl(peer, "shares", "--json")
         self.assertExit(result, 0)
@@ -250,9 +268,7 @@ class VerifiedDownload(NapsterTestCase):
 
         # A fetch of what the index lists: block 0 matches and is sent;
         # block 1 does not, and the upload ends there.
-        result = self.ctl(downloader, "fetch", "lied.bin")
-        self.assertExit(result, 1)
-        self.assertIn("after 1048576 of 3145728 bytes", result.err)
+        self.fetch_fails(downloader, "lied.bin", "after 1048576 of 3145728 bytes")
         holder.wait_log(rf"upload of lied\.bin to peer {downloader.peer_id} \(downloader\) at .*: "
                         rf"1048576 of 3145728 bytes sent, failed: block 1 of lied\.bin does not match its hash: "
                         rf"the file changed while it was sent$")
@@ -357,9 +373,7 @@ class VerifiedDownload(NapsterTestCase):
         liar = self.fake("liar", {1: ("sized.bin", item)}, serve)
         downloader = self.peer("downloader")
         self.wait_holders(downloader, "sized.bin", item.hex, [liar.peer_id])
-        result = self.ctl(downloader, "fetch", "sized.bin")
-        self.assertExit(result, 1)
-        self.assertIn("the holder announced 40000 bytes, the index listed 20000", result.err)
+        self.fetch_fails(downloader, "sized.bin", "the holder announced 40000 bytes, the index listed 20000")
         downloader.wait_log(rf"download of sized\.bin from peer {liar.peer_id} \(liar\) failed: "
                             rf".*the holder announced 40000 bytes, the index listed 20000")
         self.assertEqual(len(liar.hash_requests), 1)
@@ -512,6 +526,133 @@ class VerifiedDownload(NapsterTestCase):
                                     rf"\(1000 bytes/s\)")
         self.assertLess(int(found.group(1)), 1000 * int(found.group(2)))
         self.assertEqual(len(trickler.requests), 1)
+
+    # ------------------------------------------------------------ content its holders had not hashed
+
+    def unhashed_fake(self, name, files, serve):
+        """A FakeHolder of Content objects announced without a root, as a
+        holder still hashing them would."""
+        holder = FakeHolder(self.index.port, name, {fid: (fname, len(c)) for fid, (fname, c) in files.items()},
+                            serve)
+        self.addCleanup(holder.close)
+        return holder
+
+    def wait_unhashed_holders(self, asker, name, peer_ids):
+        def listed():
+            _, doc = self.search_json(asker, name, exact=True)
+            hits = [f for f in doc["files"] if f.get("root") is None]
+            return len(hits) == 1 and sorted(h["peer_id"] for h in hits[0]["holders"]) == sorted(peer_ids)
+        wait_for(listed, f"the index to list {name} without a root at peers {sorted(peer_ids)}")
+
+    def test_an_unhashed_file_is_verified_against_the_root_its_holder_names(self):
+        item = Content("verified: late root", 2 * MIB + 77)
+
+        def serve(conn, get_payload):
+            # Hashed since it was announced: GET_OK names the root.
+            send_quietly(conn, get_ok(len(item), root=item.root) + item.data)
+
+        late = self.unhashed_fake("late", {1: ("late.bin", item)}, serve)
+        downloader = self.peer("downloader")
+        self.wait_unhashed_holders(downloader, "late.bin", [late.peer_id])
+        result = self.ctl(downloader, "fetch", "late.bin")
+        self.assertExit(result, 0)
+        self.assertIn(f"verified {item.hex[:12]}", result.out + result.err)
+        self.assertEqual([parse_get(g)["root"] for g in late.requests], [None])
+        downloader.wait_log(rf"downloaded late\.bin from peer {late.peer_id} \(late\): {len(item)} bytes in [\d.]+ s, "
+                            rf"verified {item.hex[:12]}, saved as ")
+        self.assert_saved(downloader, "late.bin", item)
+        # Shared on with the hashes it was verified against.
+        wait_for(lambda: self.shared_file(downloader, "late.bin").get("root") == item.hex,
+                 "late.bin to be shared with its root")
+        self.assertEqual(late.errors, [])
+
+    def test_an_unhashed_file_whose_holder_names_a_wrong_root_is_fetched_from_the_next(self):
+        item = Content("verified: wrong root", MIB + 5)
+        other = tree_root(b"some other content")
+
+        def lying(conn, get_payload):
+            # The right bytes, but a root they do not hash to: the
+            # downloader cannot tell which is wrong, only that this holder
+            # is.
+            send_quietly(conn, get_ok(len(item), root=other) + item.data)
+
+        def honest(conn, get_payload):
+            send_quietly(conn, get_ok(len(item), root=item.root) + item.data)
+
+        liar = self.unhashed_fake("liar", {1: ("wrong.bin", item)}, lying)
+        good = self.unhashed_fake("good", {1: ("wrong.bin", item)}, honest)
+        downloader = self.peer("downloader")
+        self.wait_unhashed_holders(downloader, "wrong.bin", [liar.peer_id, good.peer_id])
+        done = self.fetch_json(downloader, "wrong.bin")
+        self.assertEqual((done["peer_id"], done["root"], done["verified"]), (good.peer_id, item.hex, True))
+        downloader.wait_log(rf"warn: peer {liar.peer_id} \(liar\) sent bad data for wrong\.bin: the bytes do not "
+                            rf"match the root it announced$")
+        downloader.wait_log(rf"download of wrong\.bin from peer {liar.peer_id} \(liar\) failed: the bytes do not "
+                            rf"match the root it announced$")
+        self.assert_saved(downloader, "wrong.bin", item)
+        self.assertEqual((len(liar.requests), len(good.requests)), (1, 1))
+        # The second holder was asked for the whole file again.
+        self.assertEqual(parse_get(good.requests[0])["offset"], 0)
+        self.assertEqual(liar.errors + good.errors, [])
+
+    def test_an_unhashed_file_without_a_root_says_it_was_not_verified(self):
+        item = Content("verified: no root", 300_000)
+
+        def serve(conn, get_payload):
+            send_quietly(conn, get_ok(len(item)) + item.data)
+
+        plain = self.unhashed_fake("plain", {1: ("plain.bin", item)}, serve)
+        downloader = self.peer("downloader")
+        self.wait_unhashed_holders(downloader, "plain.bin", [plain.peer_id])
+        result = self.ctl(downloader, "fetch", "plain.bin")
+        self.assertExit(result, 0)
+        self.assertIn("not verified: the holder had not hashed it yet", result.out + result.err)
+        downloader.wait_log(rf"downloaded plain\.bin from peer {plain.peer_id} \(plain\): {len(item)} bytes in "
+                            rf"[\d.]+ s, not verified, saved as ")
+        os.unlink(os.path.join(downloader.download_dir, "plain.bin"))
+        wait_for(lambda: not any(f["rel_path"] == "plain.bin"
+                                 for f in self.ctl(downloader, "shares", "--json").json()["files"]),
+                 "plain.bin to leave the share list")
+        done = self.fetch_json(downloader, "plain.bin")
+        self.assertEqual((done["peer_id"], done["root"], done["verified"], done["size"]),
+                         (plain.peer_id, None, False, len(item)))
+        self.assert_saved(downloader, "plain.bin", item)
+        self.assertEqual(plain.errors, [])
+
+    # ------------------------------------------------------------ partials
+
+    def test_a_later_fetch_in_the_same_run_resumes_from_the_verified_blocks(self):
+        four = Content("verified: four", 4 * MIB)
+
+        def serve(conn, get_payload):
+            # Two good blocks, then the holder hangs up.
+            get = parse_get(get_payload)
+            send_quietly(conn, get_ok(len(four), offset=get["offset"], root=four.root)
+                         + four.data[get["offset"]:2 * MIB])
+
+        quitter = self.fake("quitter", {1: ("four.bin", four)}, serve)
+        downloader = self.peer("downloader")
+        self.wait_holders(downloader, "four.bin", four.hex, [quitter.peer_id])
+        self.fetch_fails(downloader, "four.bin", "2,097,152 of 4,194,304 bytes are verified and kept to resume")
+        self.assertEqual(partial_files(downloader.download_dir), [os.fsencode(f".napster-{four.hex}.part")])
+        index_mark = self.index.mark()
+        quitter.close()
+        self.index.wait_log(rf"peer {quitter.peer_id} \(quitter\) disconnected", since=index_mark)
+
+        # The same napeerd, no restart: the next fetch starts from block 2.
+        honest = self.peer("honest", {"four.bin": four.data})
+        honest.wait_hashed()
+        self.wait_holders(downloader, "four.bin", four.hex, [honest.peer_id])
+        mark = downloader.mark()
+        done = self.fetch_json(downloader, "four.bin")
+        self.assertEqual((done["peer_id"], done["root"], done["verified"]), (honest.peer_id, four.hex, True))
+        downloader.wait_log(r"four\.bin: 2 blocks of 4 blocks verified by an earlier fetch; they are checked again$",
+                            since=mark)
+        downloader.wait_log(r"resuming four\.bin with 2,097,152 of 4,194,304 bytes verified$", since=mark)
+        honest.wait_log(rf"upload of four\.bin to peer {downloader.peer_id} \(downloader\) at .*: "
+                        rf"{2 * MIB} of {2 * MIB} bytes sent, complete$")
+        self.assert_saved(downloader, "four.bin", four)
+        self.assertEqual(quitter.errors, [])
 
     def test_stale_and_orphan_partials_are_removed_at_start(self):
         old = Content("verified: old partial", 3 * MIB)
