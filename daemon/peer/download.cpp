@@ -96,16 +96,30 @@ void DownloadManager::download_ended(const Download& download, bool ok) {
             by_root_.erase(it);
 }
 
-void DownloadManager::start_cleanup_timer() {
-    cleanup_timer_.start_repeating(cleanup_interval_ms, [this] { resume_interrupted(); });
+void DownloadManager::start() {
+    if (daemon_.config().state_dir.empty()) return;
+    sweep_partials(false);
+    // Daily: the removal, and another try for partials whose holders were
+    // gone, when the index is there to ask.
+    cleanup_timer_.start_repeating(cleanup_interval_ms,
+                                   [this] { sweep_partials(daemon_.index().peer_id().has_value()); });
+}
+
+void DownloadManager::resume_interrupted() {
+    sweep_partials(true);
 }
 
 // Reads every state under STATE_DIR/partials on the thread pool; then
-// removes those untouched for download.keep_partial and resumes the rest.
-void DownloadManager::resume_interrupted() {
+// removes those untouched for download.keep_partial and, with `resume`,
+// resumes the rest.
+void DownloadManager::sweep_partials(bool resume) {
     const PeerConfig& config = daemon_.config();
     if (config.state_dir.empty() || daemon_.stopping()) return;
-    if (!std::exchange(resumed_, true)) start_cleanup_timer();
+    if (sweeping_) {
+        sweep_next_ = sweep_next_.value_or(false) || resume;
+        return;
+    }
+    sweeping_ = true;
     struct Found {
         std::string path;
         Result<ResumeState> state = make_error(ErrorCode::internal, "not read");
@@ -137,8 +151,8 @@ void DownloadManager::resume_interrupted() {
             }
             closedir(d);
         },
-        [this, found, partial_files] {
-            if (daemon_.stopping()) return;
+        [this, found, partial_files, resume] {
+            if (daemon_.stopping()) return sweep_done();
             std::vector<std::string> remove;
             // Partial files that no download owns and no state describes
             // (a download of unhashed content interrupted, a state lost)
@@ -174,12 +188,18 @@ void DownloadManager::resume_interrupted() {
                     remove.push_back(join_path(state.output_dir, resumable_partial_name(state.root)));
                     continue;
                 }
-                resume_one(std::move(state));
+                if (resume) resume_one(std::move(state));
             }
-            if (!remove.empty())
-                queue_work(
-                    daemon_.loop(), [remove] { for (const auto& path : remove) ::unlink(path.c_str()); }, [] {});
+            if (remove.empty()) return sweep_done();
+            queue_work(
+                daemon_.loop(), [remove] { for (const auto& path : remove) ::unlink(path.c_str()); },
+                [this] { sweep_done(); });
         });
+}
+
+void DownloadManager::sweep_done() {
+    sweeping_ = false;
+    if (auto next = std::exchange(sweep_next_, std::nullopt)) sweep_partials(*next);
 }
 
 void DownloadManager::resume_one(ResumeState state) {

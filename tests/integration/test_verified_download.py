@@ -13,7 +13,7 @@ TRANSFER CHANNEL and "How napeerd downloads").
 - A download killed with SIGKILL resumes by itself after a restart, from
   another holder, from its verified blocks.
 - Partials older than download.keep_partial, and partial files no state
-  describes, are removed at the next start.
+  describes, are removed at the next start, with or without an index.
 
 The fake holders (harness.FakeHolder) register before the real ones: the
 index lists holders by peer ID and napeerd tries them in that order, so
@@ -99,11 +99,12 @@ class VerifiedDownload(NapsterTestCase):
     def peer(self, name, files=None, **sections):
         return self.start_peer(name, self.index, files=files, extra_sections=sections)
 
-    def again(self, old, step, **sections):
+    def again(self, old, step, wait_connected=True, **sections):
         """`old` started again (after it stopped or was killed): the same
         name, dirs and state dir; its log in a workdir of its own."""
         peer = Peer(self.tmp / f"{old.name}-{step}", old.name, self.index.port, share_dirs=old.share_dirs,
-                    download_dir=old.download_dir, state_dir=old.state_dir, extra_sections=sections)
+                    download_dir=old.download_dir, state_dir=old.state_dir, extra_sections=sections,
+                    wait_connected=wait_connected)
         self.daemons.append(peer)
         return peer
 
@@ -693,17 +694,29 @@ class VerifiedDownload(NapsterTestCase):
         with open(orphan, "wb") as f:
             f.write(b"left by a download of content without a root")
 
-        downloader = self.again(downloader, "restarted", **sections)
+        # The index is down: the removal does not wait for it.
+        self.stop(self.index)
+        downloader = self.again(downloader, "restarted", wait_connected=False, **sections)
         downloader.wait_log(r"removing the partial download of old\.bin \(2,097,152 of 3,145,728 bytes\), "
                             r"untouched for 2 days \(download\.keep_partial\)$")
         downloader.wait_log(r"removing 1 partial file left by interrupted downloads that cannot resume$")
         wait_for(lambda: not os.path.lexists(orphan) and not os.path.lexists(parts[old])
                  and not os.path.lexists(states[old]), "the stale partial and the orphan to be removed")
-        # The recent one is kept: nobody holds it now, so it waits.
-        downloader.wait_log(r"the partial download of recent\.bin is kept for later: ")
+        self.assertNotEqual(self.status(downloader)["index_state"], "connected")
+        # The recent one is kept, and waits for an index to find holders.
         self.assertTrue(os.path.exists(states[recent]))
         self.assertEqual(os.path.getsize(parts[recent]), 2 * MIB + MIB // 2)
         self.assertEqual(downloader.lines_matching(r"removing the partial download of recent\.bin"), [])
+        self.assertEqual(downloader.lines_matching(r"recent\.bin"), [])
+
+        # With an index again: nobody holds it now, so it still waits.
+        self.stop(downloader)
+        self.index = self.start_index("index-again")
+        downloader = self.again(downloader, "with-index", **sections)
+        downloader.wait_log(r"the partial download of recent\.bin is kept for later: ")
+        self.assertTrue(os.path.exists(states[recent]))
+        self.assertEqual(os.path.getsize(parts[recent]), 2 * MIB + MIB // 2)
+        self.assertEqual(downloader.lines_matching(r"removing the partial download"), [])
 
 
 if __name__ == "__main__":
