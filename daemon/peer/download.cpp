@@ -747,11 +747,13 @@ void Download::verify_whole_file() {
 
 void Download::complete(bool verified) {
     auto problem = std::make_shared<Error>(ErrorCode::internal, "");
+    auto sync_warning = std::make_shared<std::string>();
     file_busy_ = true;
     std::string state_path = plan_.root ? manager_.state_path(*plan_.root) : std::string();
     queue_work(
         manager_.daemon().loop(),
-        [fd = fd_, part = part_path_, final_path = final_path_, state_path, problem] {
+        [fd = fd_, part = part_path_, final_path = final_path_, dir = plan_.output_dir, state_path, problem,
+         sync_warning] {
             if (::fsync(fd) != 0)
                 *problem = {ErrorCode::io_error, fmt::format("cannot sync {}: {}", part, errno_text(errno))};
             ::close(fd);
@@ -765,11 +767,20 @@ void Download::complete(bool verified) {
                                        fmt::format("cannot create {}: {}", final_path, errno_text(errno))};
             ::unlink(part.c_str());
             if (!state_path.empty()) ::unlink(state_path.c_str());
+            // The file's bytes are synced; its new name (and the partial
+            // file's removal) are durable only once the directory is.
+            if (problem->message.empty())
+                if (Status synced = sync_directory(dir); !synced) *sync_warning = synced.error().message;
         },
-        [this, problem, verified, hold = hold()] {
+        [this, problem, verified, sync_warning, hold = hold()] {
             file_busy_ = false;
             fd_ = -1;
             if (!problem->message.empty()) return finish_with(*problem);
+            // The file is complete and in place; only a crash could still
+            // lose its name, which the user is told of.
+            if (!sync_warning->empty())
+                manager_.daemon().log().warn("{} is saved but may not survive a crash: {}", printable(final_path_),
+                                             *sync_warning);
             finish_with(protocol::FetchDone{final_path_, plan_.size, holder().peer_id, holder().peer_name, plan_.root,
                                             verified});
         });

@@ -23,10 +23,13 @@ the hostile one is always tried first.
 import hashlib
 import json
 import os
+import re
+import shutil
 import struct
 import subprocess
 import threading
 import time
+import unittest
 
 from harness import (BLOCK_SIZE, CHANNEL_TRANSFER, DEADLINE, ERR_IO, ERR_NOT_FOUND, ERROR, GET_OK, HASHES, NAPCTL,
                      FakeHolder, NapsterTestCase, Peer, RawClient, content, get_hashes_request, get_ok,
@@ -55,6 +58,23 @@ def decode_state(data):
     bitmap = data[at:at + (blocks + 7) // 8]
     verified = [i for i in range(blocks) if bitmap[i // 8] & (0x80 >> (i % 8))]
     return root, size, fields[0], fields[1], verified
+
+
+def syscalls_by_thread(trace):
+    """strace -f output as {tid: ["name(args) = result", ...]}, each call
+    whole even when another thread's cut it in two."""
+    calls, unfinished = {}, {}
+    for line in trace.splitlines():
+        tid, _, call = line.partition(" ")
+        call = call.strip()
+        if call.endswith("<unfinished ...>"):
+            unfinished[tid] = call[:-len("<unfinished ...>")].rstrip()
+            continue
+        resumed = re.match(r"<\.\.\. \w+ resumed>(.*)", call)
+        if resumed:
+            call = unfinished.pop(tid, "") + resumed.group(1)
+        calls.setdefault(tid, []).append(re.sub(r"\)\s+= ", ") = ", call))  # strace pads short calls
+    return calls
 
 
 def hash_cache_file(entries):
@@ -527,6 +547,52 @@ class VerifiedDownload(NapsterTestCase):
                                     rf"\(1000 bytes/s\)")
         self.assertLess(int(found.group(1)), 1000 * int(found.group(2)))
         self.assertEqual(len(trickler.requests), 1)
+
+    @unittest.skipUnless(shutil.which("strace"), "strace is needed to see the system calls")
+    def test_the_download_directory_is_synced_after_the_link(self):
+        # "Synced and linked" survives a crash only once the directory
+        # that holds the new name is synced too.
+        item = Content("verified: durable", 100_000)
+        holder = self.peer("holder", {"durable.bin": item.data})
+        downloader = self.peer("downloader")
+        holder.wait_hashed()
+        self.wait_holders(downloader, "durable.bin", item.hex, [holder.peer_id])
+        trace_path = self.tmp / "downloader.strace"
+        strace = subprocess.Popen(["strace", "-f", "-p", str(downloader.pid), "-o", str(trace_path),
+                                   "-e", "trace=link,linkat,openat,fsync,accept4"],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def detach():
+            if strace.poll() is None:
+                strace.terminate()  # detaches: napeerd runs on
+                strace.wait(DEADLINE)
+        self.addCleanup(detach)
+
+        def attached():
+            self.status(downloader)  # one accept4 once strace follows every thread
+            return trace_path.exists() and "accept4(" in trace_path.read_text()
+        wait_for(attached, "strace to attach to napeerd")
+        done = self.fetch_json(downloader, "durable.bin")
+        self.assertEqual((done["root"], done["verified"]), (item.hex, True))
+        self.assert_saved(downloader, "durable.bin", item)
+        detach()
+
+        final = os.path.join(downloader.download_dir, "durable.bin")
+        part = self.part_path(downloader, item)
+        linked = rf'link(?:at)?\((?:AT_FDCWD, )?"{re.escape(part)}", (?:AT_FDCWD, )?"{re.escape(final)}"(?:, 0)?\) = 0'
+        opened = rf'openat\(AT_FDCWD, "{re.escape(str(downloader.download_dir))}", [^)]*O_DIRECTORY[^)]*\) = (\d+)'
+        calls = syscalls_by_thread(trace_path.read_text())
+        order = []
+        for tid, made in calls.items():
+            for at, call in enumerate(made):
+                if re.fullmatch(linked, call):
+                    order.append((tid, at))
+        self.assertEqual(len(order), 1, f"no single link of the partial file to its name: {calls}")
+        tid, at = order[0]
+        after = calls[tid][at + 1:]
+        fds = [m.group(1) for m in (re.fullmatch(opened, c) for c in after) if m]
+        self.assertTrue(fds, f"the download directory is not opened after the link: {after}")
+        self.assertIn(f"fsync({fds[0]}) = 0", after, f"the download directory is not synced after the link: {after}")
 
     # ------------------------------------------------------------ content its holders had not hashed
 
