@@ -166,10 +166,15 @@ void ContentHasher::pump() {
 
 void ContentHasher::hash_batch(std::shared_ptr<std::vector<HashJob>> batch) {
     ++running_;
+    // share.hash_jobs bounds these; the log shows it (a test counts).
+    daemon_.log().debug("hashing job started: {} ({} running, share.hash_jobs {})",
+                        count_of(batch->size(), "file", "files"), running_, daemon_.config().hash_jobs);
     queue_work(
         daemon_.loop(), [batch] { for (auto& job : *batch) job.run(); },
         [this, batch] {
             --running_;
+            daemon_.log().debug("hashing job ended: {} ({} running)", count_of(batch->size(), "file", "files"),
+                                running_);
             if (stopping_) return;
             for (auto& job : *batch) {
                 if (!job.changed && job.content)
