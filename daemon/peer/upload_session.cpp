@@ -214,8 +214,9 @@ void UploadSession::read_next() {
     // moves mtime and ctime before its bytes land, so a read that saw any
     // new byte sees the new times too, and the chunk is not sent. A block
     // must also match its leaf: bytes can change with the stat kept (a
-    // hash cache that lies, a write whose times were set back along with
-    // ctime by a privileged hand), and stat alone would send them.
+    // hash cache that lies, two writes within one tick of the file
+    // system's coarse clock, a disk that returns other bytes), and stat
+    // alone would send them.
     auto mismatch = std::make_shared<bool>(false);
     auto check = [fd = file_, key = opened_key_, content = content_, block = block_read_, mismatch,
                   name = printable(request_.name)](ByteSpan bytes) -> Status {

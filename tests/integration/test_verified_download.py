@@ -259,12 +259,13 @@ class VerifiedDownload(NapsterTestCase):
         self.assertAlive(holder)
 
     def test_a_block_that_does_not_match_its_hash_ends_the_upload_and_the_file_is_hashed_again(self):
-        # Bytes can change with size, mtime and ctime as they were (ctime
-        # cannot be set back from user space, but a privileged hand, a
-        # restored snapshot or a hash cache that lies can): stat does not
-        # show it, the leaf of each block read does. Here the hash cache
-        # lies: it holds, under the files' true stat, leaves whose block 1
-        # is another block's (and a root made from them).
+        # Bytes can change with size, mtime and ctime as they were (two
+        # writes within one tick of the file system's clock, a disk that
+        # returns other bytes, a hash cache that lies; ctime cannot be set
+        # back from user space, so a test cannot do it by writing): stat
+        # does not show it, the leaf of each block read does. Here the hash
+        # cache lies: it holds, under the files' true stat, leaves whose
+        # block 1 is another block's (and a root made from them).
         lied = Content("verified: lied about", 3 * MIB)
         ranged = Content("verified: ranged", 3 * MIB)
         share = self.tmp / "holder-share"
