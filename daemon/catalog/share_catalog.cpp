@@ -53,6 +53,14 @@ bool ShareCatalog::set_content(std::uint64_t file_id, const content::FileKey& ke
     return true;
 }
 
+bool ShareCatalog::drop_content(std::uint64_t file_id, const content::FileKey& key) {
+    auto it = by_id_.find(file_id);
+    if (it == by_id_.end() || it->second.key() != key || !it->second.content) return false;
+    it->second.content.reset();
+    count_unhashed(it->second, +1);
+    return true;
+}
+
 std::optional<std::uint64_t> ShareCatalog::remove(std::uint32_t root, const std::string& rel_path) {
     auto it = by_location_.find(Location{root, rel_path});
     if (it == by_location_.end()) return std::nullopt;

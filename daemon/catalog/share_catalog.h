@@ -75,6 +75,10 @@ public:
     // Gives the file its hashes, if it still is as `key` says (it may have
     // changed while being hashed); whether it did.
     bool set_content(std::uint64_t file_id, const content::FileKey& key, content::SharedContent content);
+    // Takes the file's hashes away, if it still is as `key` says and has
+    // them: its bytes were found not to match them although its stat is the
+    // same, so it is to be hashed again. Whether it had them.
+    bool drop_content(std::uint64_t file_id, const content::FileKey& key);
 
     const SharedFile* find(std::uint64_t file_id) const;
     const SharedFile* find(std::uint32_t root, const std::string& rel_path) const;

@@ -28,7 +28,7 @@ void read_file_at(uv_loop_t* loop, int fd, std::uint64_t offset, std::size_t len
         loop,
         [fd, offset, length, read, check = std::move(check)] {
             read->error = read_at(fd, offset, length, read->bytes);
-            if (read->error == 0 && check) read->checked = check();
+            if (read->error == 0 && check) read->checked = check(read->bytes);
         },
         [offset, length, read, done = std::move(done)] {
             if (!read->checked) return done(read->checked.error());

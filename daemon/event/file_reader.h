@@ -26,10 +26,11 @@ namespace napster {
 // error that carries strerror's text. The buffer is allocated up front:
 // pass a chunk size, not a file size.
 //
-// `check`, when given, runs on the thread pool right after the read: an
-// error it returns replaces the bytes (a file that changed under the read,
-// say). It must touch only what it captured by value.
-using ReadCheck = std::function<Status()>;
+// `check`, when given, runs on the thread pool right after a read that
+// succeeded, with the bytes read: an error it returns replaces them (a
+// file that changed under the read, a block that does not match its
+// hash). It must touch only what it captured by value.
+using ReadCheck = std::function<Status(ByteSpan bytes)>;
 void read_file_at(uv_loop_t* loop, int fd, std::uint64_t offset, std::size_t length,
                   std::function<void(Result<Bytes>)> done, ReadCheck check = nullptr);
 

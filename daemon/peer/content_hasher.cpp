@@ -125,6 +125,20 @@ void ContentHasher::prepare_all() {
     if (dirty_ && queue_.empty() && running_ == 0) schedule_save();
 }
 
+void ContentHasher::rehash(std::uint64_t file_id, const content::FileKey& key) {
+    ShareCatalog& shares = daemon_.shares();
+    if (!shares.drop_content(file_id, key)) return;
+    const SharedFile* file = shares.find(file_id);
+    daemon_.log().warn("hashing {} again: its bytes do not match its hashes although its stat did not change",
+                       printable(file->rel_path));
+    // The cache file must not keep the hashes that were wrong.
+    dirty_ = true;
+    schedule_save();
+    std::vector<protocol::FileEntry> entries{shares.entry(*file)};
+    prepare(entries);
+    daemon_.index().announce_added(entries);
+}
+
 void ContentHasher::want(std::uint64_t file_id) {
     if (queued_.insert(file_id).second) queue_.push_back(file_id);
 }
@@ -152,10 +166,15 @@ void ContentHasher::pump() {
 
 void ContentHasher::hash_batch(std::shared_ptr<std::vector<HashJob>> batch) {
     ++running_;
+    // share.hash_jobs bounds these; the log shows it (a test counts).
+    daemon_.log().debug("hashing job started: {} ({} running, share.hash_jobs {})",
+                        count_of(batch->size(), "file", "files"), running_, daemon_.config().hash_jobs);
     queue_work(
         daemon_.loop(), [batch] { for (auto& job : *batch) job.run(); },
         [this, batch] {
             --running_;
+            daemon_.log().debug("hashing job ended: {} ({} running)", count_of(batch->size(), "file", "files"),
+                                running_);
             if (stopping_) return;
             for (auto& job : *batch) {
                 if (!job.changed && job.content)

@@ -60,6 +60,12 @@ public:
         dirty_ = true;
         schedule_save();
     }
+    // A file whose bytes were found not to match its hashes while it was
+    // served, although its stat is still `key` (a hash cache that lies, a
+    // write the times do not show): it loses its hashes, the index hears it
+    // is unhashed, and it is hashed again. Nothing if it has changed since,
+    // or has no hashes any more (another upload found it first).
+    void rehash(std::uint64_t file_id, const content::FileKey& key);
     void stop();
 
     std::size_t running() const { return running_; }

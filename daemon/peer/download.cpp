@@ -96,16 +96,30 @@ void DownloadManager::download_ended(const Download& download, bool ok) {
             by_root_.erase(it);
 }
 
-void DownloadManager::start_cleanup_timer() {
-    cleanup_timer_.start_repeating(cleanup_interval_ms, [this] { resume_interrupted(); });
+void DownloadManager::start() {
+    if (daemon_.config().state_dir.empty()) return;
+    sweep_partials(false);
+    // Daily: the removal, and another try for partials whose holders were
+    // gone, when the index is there to ask.
+    cleanup_timer_.start_repeating(cleanup_interval_ms,
+                                   [this] { sweep_partials(daemon_.index().peer_id().has_value()); });
+}
+
+void DownloadManager::resume_interrupted() {
+    sweep_partials(true);
 }
 
 // Reads every state under STATE_DIR/partials on the thread pool; then
-// removes those untouched for download.keep_partial and resumes the rest.
-void DownloadManager::resume_interrupted() {
+// removes those untouched for download.keep_partial and, with `resume`,
+// resumes the rest.
+void DownloadManager::sweep_partials(bool resume) {
     const PeerConfig& config = daemon_.config();
     if (config.state_dir.empty() || daemon_.stopping()) return;
-    if (!std::exchange(resumed_, true)) start_cleanup_timer();
+    if (sweeping_) {
+        sweep_next_ = sweep_next_.value_or(false) || resume;
+        return;
+    }
+    sweeping_ = true;
     struct Found {
         std::string path;
         Result<ResumeState> state = make_error(ErrorCode::internal, "not read");
@@ -137,8 +151,8 @@ void DownloadManager::resume_interrupted() {
             }
             closedir(d);
         },
-        [this, found, partial_files] {
-            if (daemon_.stopping()) return;
+        [this, found, partial_files, resume] {
+            if (daemon_.stopping()) return sweep_done();
             std::vector<std::string> remove;
             // Partial files that no download owns and no state describes
             // (a download of unhashed content interrupted, a state lost)
@@ -174,12 +188,18 @@ void DownloadManager::resume_interrupted() {
                     remove.push_back(join_path(state.output_dir, resumable_partial_name(state.root)));
                     continue;
                 }
-                resume_one(std::move(state));
+                if (resume) resume_one(std::move(state));
             }
-            if (!remove.empty())
-                queue_work(
-                    daemon_.loop(), [remove] { for (const auto& path : remove) ::unlink(path.c_str()); }, [] {});
+            if (remove.empty()) return sweep_done();
+            queue_work(
+                daemon_.loop(), [remove] { for (const auto& path : remove) ::unlink(path.c_str()); },
+                [this] { sweep_done(); });
         });
+}
+
+void DownloadManager::sweep_done() {
+    sweeping_ = false;
+    if (auto next = std::exchange(sweep_next_, std::nullopt)) sweep_partials(*next);
 }
 
 void DownloadManager::resume_one(ResumeState state) {
@@ -727,11 +747,13 @@ void Download::verify_whole_file() {
 
 void Download::complete(bool verified) {
     auto problem = std::make_shared<Error>(ErrorCode::internal, "");
+    auto sync_warning = std::make_shared<std::string>();
     file_busy_ = true;
     std::string state_path = plan_.root ? manager_.state_path(*plan_.root) : std::string();
     queue_work(
         manager_.daemon().loop(),
-        [fd = fd_, part = part_path_, final_path = final_path_, state_path, problem] {
+        [fd = fd_, part = part_path_, final_path = final_path_, dir = plan_.output_dir, state_path, problem,
+         sync_warning] {
             if (::fsync(fd) != 0)
                 *problem = {ErrorCode::io_error, fmt::format("cannot sync {}: {}", part, errno_text(errno))};
             ::close(fd);
@@ -745,11 +767,20 @@ void Download::complete(bool verified) {
                                        fmt::format("cannot create {}: {}", final_path, errno_text(errno))};
             ::unlink(part.c_str());
             if (!state_path.empty()) ::unlink(state_path.c_str());
+            // The file's bytes are synced; its new name (and the partial
+            // file's removal) are durable only once the directory is.
+            if (problem->message.empty())
+                if (Status synced = sync_directory(dir); !synced) *sync_warning = synced.error().message;
         },
-        [this, problem, verified, hold = hold()] {
+        [this, problem, verified, sync_warning, hold = hold()] {
             file_busy_ = false;
             fd_ = -1;
             if (!problem->message.empty()) return finish_with(*problem);
+            // The file is complete and in place; only a crash could still
+            // lose its name, which the user is told of.
+            if (!sync_warning->empty())
+                manager_.daemon().log().warn("{} is saved but may not survive a crash: {}", printable(final_path_),
+                                             *sync_warning);
             finish_with(protocol::FetchDone{final_path_, plan_.size, holder().peer_id, holder().peer_name, plan_.root,
                                             verified});
         });

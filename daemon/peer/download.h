@@ -46,6 +46,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,10 +71,14 @@ public:
     explicit DownloadManager(PeerDaemon& daemon);
     ~DownloadManager();
 
+    // At napeerd start, whether or not the index can be reached: removes
+    // the partials untouched for download.keep_partial and those that can
+    // never resume; again daily.
+    void start();
     // Starts a download, or joins the one already fetching that root.
     void fetch(FetchPlan plan, ProgressCallback progress, DoneCallback done);
-    // Once registered at the index: removes stale partials and resumes the
-    // others (each searched for by root). Again daily, for the removal.
+    // Once registered at the index: the same removal, then resumes the
+    // other partials (each searched for by root).
     void resume_interrupted();
     void stop();
 
@@ -87,7 +92,10 @@ public:
     std::string state_path(const content::Digest& root) const;
 
 private:
-    void start_cleanup_timer();
+    // One sweep of the partials at a time; one asked for meanwhile runs
+    // after it (resuming if either asked to).
+    void sweep_partials(bool resume);
+    void sweep_done();
     void resume_one(ResumeState state);
 
     PeerDaemon& daemon_;
@@ -97,7 +105,8 @@ private:
     std::uint32_t active_ = 0;
     std::uint64_t completed_ = 0;
     std::uint64_t unique_;
-    bool resumed_ = false;
+    bool sweeping_ = false;
+    std::optional<bool> sweep_next_; // asked for while sweeping: whether to resume
 };
 
 class Download final : public Session, public Connection::Handler {

@@ -81,6 +81,7 @@ Status PeerDaemon::start() {
     if (auto started = control_.start(); !started) return started;
 
     prepare_state_dir();
+    downloads_.start(); // stale partials go even while the index is unreachable
 
     // The hash cache is read while the shares are walked, on another
     // thread of the pool, so that the first walk's files go to the index

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "peer/upload_session.h"
 
+#include "content/block_read.h"
 #include "event/clock.h"
 #include "event/file_reader.h"
 #include "event/handshake.h"
@@ -18,8 +19,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 namespace napster {
 namespace {
@@ -27,9 +30,14 @@ namespace {
 using protocol::ErrorCode;
 using protocol::MessageType;
 
+// Reads of a file without hashes; one with hashes is read a block
+// (content::block_size) at a time.
 constexpr std::size_t chunk_size = 256 * 1024;
 // Read ahead while less than this is queued for the socket.
 constexpr std::size_t queue_target = 1024 * 1024;
+// The next read starts once the queue has fallen to this, so the socket
+// has bytes to send while a block is read and checked.
+constexpr std::size_t read_ahead_at = queue_target / 2;
 
 } // namespace
 
@@ -169,60 +177,108 @@ void UploadSession::opened(const content::FileKey& key) {
     offset_ = request_.offset;
     to_send_ = request_.length == 0 ? available : request_.length;
     opened_key_ = key;
+    // At most one read in flight, started while less than queue_target is
+    // queued: the queue never holds more than that and one read.
+    connection()->set_write_limit(queue_target + std::max(chunk_size, content::block_size) + 64);
+    connection()->set_low_water(read_ahead_at);
+    read_next(); // GET_OK goes with the first bytes read
+}
+
+void UploadSession::send_get_ok() {
+    get_ok_sent_ = true;
     protocol::RootHash root;
     if (content_) root = content_->root;
     connection()->send_message(protocol::GetOk{size_, root, offset_, to_send_});
-    connection()->set_write_limit(queue_target + chunk_size + 64);
-    read_next();
 }
 
 void UploadSession::read_next() {
     if (!connection() || reading_) return;
     if (sent_ == to_send_) {
+        if (!get_ok_sent_) send_get_ok(); // an empty range
         complete_ = true;
         outcome_ = "complete";
         connection()->close_after_writes("upload complete");
         return;
     }
+    std::uint64_t position = offset_ + sent_;
+    std::uint64_t read_offset = position;
     std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, to_send_ - sent_));
+    block_read_.reset();
+    if (content_) {
+        block_read_ = content::block_read_at(size_, position, offset_ + to_send_);
+        read_offset = block_read_->offset;
+        want = block_read_->length;
+    }
     reading_ = true;
     // After each read, the file must still be as it was opened: a write
     // moves mtime and ctime before its bytes land, so a read that saw any
-    // new byte sees the new times too, and the chunk is not sent.
-    auto unchanged = [fd = file_, key = opened_key_]() -> Status {
+    // new byte sees the new times too, and the chunk is not sent. A block
+    // must also match its leaf: bytes can change with the stat kept (a
+    // hash cache that lies, two writes within one tick of the file
+    // system's coarse clock, a disk that returns other bytes), and stat
+    // alone would send them.
+    auto mismatch = std::make_shared<bool>(false);
+    auto check = [fd = file_, key = opened_key_, content = content_, block = block_read_, mismatch,
+                  name = printable(request_.name)](ByteSpan bytes) -> Status {
         auto now = file_key_of_fd(fd);
         if (!now) return now.error();
         if (*now != key) return make_error(ErrorCode::io_error, "the file changed while being sent");
+        if (block && bytes.size() == block->length && !content::verify_block(*content, block->block, bytes)) {
+            *mismatch = true;
+            return make_error(ErrorCode::io_error,
+                              fmt::format("block {} of {} does not match its hash: the file changed while it was sent",
+                                          block->block, name));
+        }
         return Ok{};
     };
     read_file_at(
-        server_.daemon().loop(), file_, offset_ + sent_, want,
-        [this, hold = hold()](Result<Bytes> chunk) {
+        server_.daemon().loop(), file_, read_offset, want,
+        [this, mismatch, hold = hold()](Result<Bytes> chunk) {
             reading_ = false;
-            read_done(std::move(chunk));
+            read_done(std::move(chunk), *mismatch);
         },
-        unchanged);
+        std::move(check));
 }
 
-void UploadSession::read_done(Result<Bytes> chunk) {
+void UploadSession::read_done(Result<Bytes> chunk, bool block_mismatch) {
+    if (block_mismatch) server_.daemon().hasher().rehash(request_.file_id, hashed_key_);
     if (!connection()) return;
     if (!chunk) {
+        // Before GET_OK the downloader can be told why; after it only the
+        // short body tells (no frame may follow the raw bytes). Bytes
+        // already queued were checked: they go first.
+        if (!get_ok_sent_) return refuse(chunk.error());
         outcome_ = fmt::format("failed: {}", chunk.error().message);
+        if (block_mismatch) return connection()->close_after_writes(outcome_);
         return connection()->close(outcome_);
     }
-    if (chunk->empty()) {
+    Bytes bytes = std::move(*chunk);
+    if (block_read_ && bytes.size() == block_read_->length) {
+        // A range that starts or ends inside the block: its part alone.
+        if (block_read_->skip > 0)
+            bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(block_read_->skip));
+        bytes.resize(block_read_->take);
+    } else if (block_read_) {
+        bytes.clear(); // a short block: the file shrank
+    }
+    if (bytes.empty()) {
         // Cut short: the downloader sees fewer bytes than GET_OK promised
         // and discards its partial file.
+        if (!get_ok_sent_)
+            return refuse({ErrorCode::io_error, "the file shrank while being read"});
         outcome_ = "failed: the file shrank while being sent";
         return connection()->close(outcome_);
     }
-    sent_ += chunk->size();
-    connection()->send(std::move(*chunk));
+    if (!get_ok_sent_) send_get_ok();
+    sent_ += bytes.size();
+    connection()->send(std::move(bytes));
     if (connection() && connection()->pending_write_bytes() < queue_target) read_next();
 }
 
+// Also once all is read: the last block may leave more than queue_target
+// queued, and the upload completes from here.
 void UploadSession::on_drained(Connection&) {
-    if (get_done_ && sent_ < to_send_) read_next();
+    if (get_ok_sent_ && !complete_) read_next();
 }
 
 // The bytes counted are those handed to the socket; a read still on the

@@ -9,19 +9,26 @@
 // each read only while the socket has room for it. A file that changes
 // while it is sent (its stat differs after a read from what it was at the
 // open, or at the open from what was hashed) ends the upload: no mixed data.
+// A hashed file is read a whole block at a time (content/block_read.h) and
+// each block is checked against its leaf on the thread pool before any of
+// it is sent: a block that does not match ends the upload, and the file is
+// hashed again. GET_OK waits for the first read, so a file that cannot be
+// read, or whose first block does not match, is refused with ERROR.
 //
 // Ownership: owned by UploadServer's registry; a ConnectionSession, freed
 // once its connection has closed and no open or read of its is in flight
 // (each holds it). The file descriptor is the session's and closes with
 // it. Loop thread only.
 
-#include "event/admission.h"
+#include "content/block_read.h"
 #include "content/hash_cache.h"
+#include "event/admission.h"
 #include "event/connection_session.h"
 #include "protocol/transfer_messages.h"
 #include "util/result.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace napster {
@@ -47,7 +54,8 @@ private:
     void handle_get(const protocol::Frame& frame);
     void opened(const content::FileKey& key);
     void read_next();
-    void read_done(Result<Bytes> chunk);
+    void read_done(Result<Bytes> chunk, bool block_mismatch);
+    void send_get_ok();
     void refuse(const Error& error);
     void on_disconnected(const std::string& reason) override;
 
@@ -65,6 +73,9 @@ private:
     content::FileKey opened_key_;    // the stat at open, to stay the same
     int file_ = -1;
     bool reading_ = false; // a read is on the thread pool
+    // With hashes: the block that read is of, and what of it to send.
+    std::optional<content::BlockRead> block_read_;
+    bool get_ok_sent_ = false;
     std::uint64_t size_ = 0;
     std::uint64_t offset_ = 0;
     std::uint64_t sent_ = 0;

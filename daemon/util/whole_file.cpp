@@ -50,7 +50,9 @@ Status write_temp(const std::string& temp, ByteSpan data) {
     return written;
 }
 
-Status sync_dir(const std::string& dir) {
+} // namespace
+
+Status sync_directory(const std::string& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return io_failure("open directory", dir, errno);
     Status synced = Ok{};
@@ -58,8 +60,6 @@ Status sync_dir(const std::string& dir) {
     ::close(fd);
     return synced;
 }
-
-} // namespace
 
 Status write_file_atomically(const std::string& path, ByteSpan data) {
     std::string temp = fmt::format("{}.tmp.{}", path, ::getpid());
@@ -70,7 +70,7 @@ Status write_file_atomically(const std::string& path, ByteSpan data) {
         ::unlink(temp.c_str());
         return written;
     }
-    return sync_dir(parent_dir(path));
+    return sync_directory(parent_dir(path));
 }
 
 Result<Bytes> read_small_file(const std::string& path, std::size_t max_bytes) {

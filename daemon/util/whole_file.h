@@ -2,7 +2,8 @@
 #pragma once
 
 // Small files read and replaced whole: state that must survive a crash
-// (napeerd's hash cache under its state dir). Blocking: run on the thread
+// (napeerd's hash cache under its state dir), and the directory syncs that
+// make new names durable. Blocking: run on the thread
 // pool. Errors are values that name the path and the reason.
 
 #include "util/byte_codec.h"
@@ -23,6 +24,11 @@ namespace napster {
 // One writer per path at a time: the temporary name is per process, not
 // per call.
 Status write_file_atomically(const std::string& path, ByteSpan data);
+
+// Syncs the directory `dir` itself, so that names just linked, renamed or
+// removed in it survive a crash (fsync of a file does not make its name
+// durable).
+Status sync_directory(const std::string& dir);
 
 // The whole of `path`, read to its end (its size is not trusted). A file
 // that does not exist is not_found, so a first start can tell "no state

@@ -304,6 +304,22 @@ class ContentIdentity(NapsterTestCase):
         # One file hashed in the burst: no "every shared file is hashed".
         self.assertEqual(big.lines_matching(r"every shared file is hashed"), [])
 
+    def test_share_hash_jobs_bounds_the_files_hashed_at_once(self):
+        # Files of 8 MiB, the most one hashing job takes: a job each. The
+        # debug log says, as each job starts, how many run then; the first
+        # ones start together, so the bound is reached and must hold.
+        files = {f"job{i}.bin": content(f"identity: job {i}", 8 * MIB) for i in range(4)}
+        for jobs in (1, 2):
+            peer = self.peer(f"jobs{jobs}", files, share={"hash_jobs": jobs}, log={"level": "debug"})
+            starts = [int(m.group(1)) for m in
+                      (re.search(rf"hashing job started: 1 file \((\d+) running, share\.hash_jobs {jobs}\)$", line)
+                       for line in peer.lines_matching(r"hashing job started: ")) if m]
+            self.assertEqual(len(starts), len(files), peer.log()[-3000:])
+            self.assertEqual(max(starts), jobs, f"running counts at each start: {starts}")
+            self.assertEqual(len(peer.lines_matching(r"hashing job ended: 1 file \(\d+ running\)$")), len(files))
+            self.assertEqual({f["rel_path"]: f["root"] for f in self.shares(peer).values()},
+                             {name: root_hex(data) for name, data in files.items()})
+
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "event/file_reader.h"
 
+#include "byte_pattern.h"
 #include "loop_test_support.h"
 #include "temp_dir.h"
 
@@ -12,24 +13,17 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 using namespace napster;
+using napster::test::pattern;
 using napster::test::TempDir;
 using napster::test::TestLoop;
 
 namespace {
-
-// Byte i of the test file is i % 251, so a range read at the wrong offset
-// shows.
-Bytes pattern(std::size_t size) {
-    Bytes out(size);
-    for (std::size_t i = 0; i < size; ++i)
-        out[i] = std::byte{static_cast<std::uint8_t>(i % 251)};
-    return out;
-}
 
 Bytes slice(const Bytes& bytes, std::size_t offset, std::size_t length) {
     if (offset >= bytes.size()) return {};
@@ -135,5 +129,38 @@ TEST_CASE("a read that fails says why") {
         REQUIRE(!result.ok());
         CHECK(result.error().message.ends_with(": Invalid argument"));
     }
+    CHECK(loop.close());
+}
+
+TEST_CASE("a check sees the bytes read, on the thread pool, and its error replaces them") {
+    TestLoop loop;
+    TempDir dir;
+    const Bytes content = pattern(10'000);
+    OpenFile file(dir / "data", content);
+    auto read_checked = [&](std::uint64_t offset, std::size_t length, ReadCheck check) {
+        std::optional<Result<Bytes>> result;
+        read_file_at(
+            loop.get(), file.fd(), offset, length, [&](Result<Bytes> r) { result.emplace(std::move(r)); },
+            std::move(check));
+        REQUIRE(loop.run_until([&] { return result.has_value(); }));
+        return std::move(*result);
+    };
+
+    auto seen = std::make_shared<Bytes>();
+    auto passed = read_checked(100, 50, [seen](ByteSpan bytes) -> Status {
+        seen->assign(bytes.begin(), bytes.end());
+        return Ok{};
+    });
+    REQUIRE(passed.ok());
+    CHECK(*passed == slice(content, 100, 50));
+    CHECK(*seen == slice(content, 100, 50));
+
+    auto refused = read_checked(0, 10, [](ByteSpan bytes) -> Status {
+        if (bytes.size() == 10) return make_error(ErrorCode::io_error, "block 0 of data does not match its hash");
+        return Ok{};
+    });
+    REQUIRE(!refused.ok());
+    CHECK(refused.error().code == ErrorCode::io_error);
+    CHECK(refused.error().message == "block 0 of data does not match its hash");
     CHECK(loop.close());
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "content/hash_tree.h"
 
+#include "byte_pattern.h"
 #include "temp_dir.h"
 
 #include <doctest/doctest.h>
@@ -13,19 +14,13 @@
 #include <string>
 
 using namespace napster;
+using napster::test::pattern;
 using namespace napster::content;
 using napster::test::TempDir;
 
 namespace {
 
 constexpr std::size_t mib = block_size;
-
-Bytes pattern(std::size_t size) {
-    Bytes out(size);
-    for (std::size_t i = 0; i < size; ++i)
-        out[i] = std::byte{static_cast<std::uint8_t>(i % 251)};
-    return out;
-}
 
 // A file with these bytes, open for reading and writing.
 class TestFile {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "content/hash_tree.h"
 
+#include "byte_pattern.h"
+
 #include <doctest/doctest.h>
 
 #include <random>
@@ -8,6 +10,7 @@
 #include <vector>
 
 using namespace napster;
+using napster::test::pattern;
 using namespace napster::content;
 
 // The expected hex below was computed with Python's hashlib, not with this
@@ -32,15 +35,6 @@ constexpr std::size_t mib = block_size;
 
 Bytes filled(std::size_t size, char c) {
     return Bytes(size, static_cast<std::byte>(c));
-}
-
-// Byte i is i % 251: 251 is prime, so no two blocks are alike and a block
-// hashed in the wrong place changes the root.
-Bytes pattern(std::size_t size) {
-    Bytes out(size);
-    for (std::size_t i = 0; i < size; ++i)
-        out[i] = std::byte{static_cast<std::uint8_t>(i % 251)};
-    return out;
 }
 
 HashedContent hash_in_one_go(ByteSpan bytes) {

@@ -478,3 +478,31 @@ TEST_CASE("hashes attach only to the file as it was hashed, and count down the w
     CHECK(catalog.unhashed_files() == 0);
     CHECK(catalog.size() == 0);
 }
+
+TEST_CASE("hashes found not to fit a file are dropped once, and only from the file as it was served") {
+    ShareCatalog catalog = two_roots();
+    auto a = catalog.upsert({0, "a.mp3", 100, 5, 1, 10, 5}).file_id;
+    content::FileKey served = catalog.find(a)->key();
+    CHECK_FALSE(catalog.drop_content(a, served)); // nothing to drop yet
+    CHECK(catalog.unhashed_files() == 1);
+    REQUIRE(catalog.set_content(a, served, hashed(100, std::byte{1})));
+    CHECK(catalog.unhashed_files() == 0);
+
+    CHECK_FALSE(catalog.drop_content(999, served)); // no such file
+    content::FileKey other = served;
+    other.ctime_ns += 1;
+    CHECK_FALSE(catalog.drop_content(a, other)); // not the stat that was served
+    CHECK(catalog.find(a)->content != nullptr);
+
+    CHECK(catalog.drop_content(a, served));
+    CHECK(catalog.find(a)->content == nullptr);
+    CHECK(!catalog.entry(*catalog.find(a)).root);
+    CHECK(catalog.unhashed_files() == 1);
+    CHECK(catalog.unhashed_bytes() == 100);
+    CHECK_FALSE(catalog.drop_content(a, served)); // a second upload finding the same: no second drop
+    CHECK(catalog.unhashed_files() == 1);
+
+    // Hashed again: counted down once more.
+    REQUIRE(catalog.set_content(a, served, hashed(100, std::byte{2})));
+    CHECK(catalog.unhashed_files() == 0);
+}

@@ -100,6 +100,19 @@ TEST_CASE("a failed write_file_atomically says why and leaves the old file") {
     }
 }
 
+TEST_CASE("sync_directory syncs a directory, and says why it cannot") {
+    TempDir dir;
+    CHECK(sync_directory(dir.path()).ok());
+    Status missing = sync_directory(dir / "missing");
+    REQUIRE(!missing.ok());
+    CHECK(missing.error().code == ErrorCode::io_error);
+    CHECK(missing.error().message == "cannot open directory " + dir.path() + "/missing: No such file or directory");
+    REQUIRE(write_file_atomically(dir / "file", bytes_of("x")).ok());
+    Status file = sync_directory(dir / "file");
+    REQUIRE(!file.ok());
+    CHECK(file.error().message == "cannot open directory " + dir.path() + "/file: Not a directory");
+}
+
 TEST_CASE("read_small_file reads to the end, within its bound") {
     TempDir dir;
     const std::string path = dir / "data";
