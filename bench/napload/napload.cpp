@@ -684,27 +684,21 @@ void Bench::big_peer_drop() {
     const std::uint64_t last = workload_.big_peer_end();
     const std::uint64_t expected = workload_.expected_matches(std::string(napload::big_peer_word));
 
-    bool registered = false;
-    const std::int64_t t0 = now_ns();
-    std::int64_t t_registered = 0;
-    Conn* big = start_peer("napload-big", [&](Conn& c) {
-        send_files(c, first, last, [&] {
-            registered = true;
-            t_registered = now_ns();
-        });
-    });
-    if (!loop_.run_until([&] { return registered; }, t0 + static_cast<std::int64_t>(o_.registration_timeout * 1e9)))
-        die("the big peer did not register in time");
-    report_.add("big peer registered", static_cast<double>(t_registered - t0) / 1e6, "ms", 1);
-
+    // The loop's worst stall under mixed load: connection 0 sends PINGs
+    // back to back (one in flight) through the big peer's registration, a
+    // pause and its drop, while connection 2 (when there is one) keeps
+    // common-word searches in flight the whole time; connection 1 polls
+    // for the big peer's word.
     Conn& pinger = *searchers_.at(0);
     Conn& searcher = *searchers_.at(searchers_.size() > 1 ? 1 : 0);
+    Conn* mixer = searchers_.size() > 2 ? searchers_[2] : nullptr;
     const std::string word(napload::big_peer_word);
-    std::int64_t ping_sent = 0, close_at = 0, gone_at = 0, search_sent = 0, next_search = 0;
-    std::int64_t max_before = 0, max_after = 0;
+    enum class Phase { registering, before_drop, after_drop, done } phase = Phase::registering;
+    std::int64_t ping_sent = 0, close_at = 0, gone_at = 0, next_search = 0;
+    std::int64_t max_registering = 0, max_before = 0, max_after = 0;
     std::uint32_t search_id = 0;
     bool search_pending = false;
-    std::uint64_t seen_before = 0;
+    std::uint64_t seen_before = 0, mixed_searches = 0;
 
     auto send_ping = [&] {
         ping_sent = now_ns();
@@ -714,11 +708,11 @@ void Bench::big_peer_drop() {
         if (f.type != proto::MessageType::pong) return;
         const std::int64_t t = now_ns();
         const std::int64_t rtt = t - ping_sent;
-        if (close_at == 0)
-            max_before = std::max(max_before, rtt);
-        else if (t <= close_at + 2'000'000'000)
-            max_after = std::max(max_after, rtt);
-        if (close_at == 0 || t <= close_at + 2'000'000'000) send_ping();
+        if (phase == Phase::registering) max_registering = std::max(max_registering, rtt);
+        if (phase == Phase::before_drop) max_before = std::max(max_before, rtt);
+        if (phase == Phase::after_drop && t <= close_at + 2'000'000'000) max_after = std::max(max_after, rtt);
+        if (phase == Phase::after_drop && t > close_at + 2'000'000'000) phase = Phase::done;
+        if (phase != Phase::done) send_ping();
         else ping_sent = 0;
     };
     auto send_search = [&] {
@@ -726,7 +720,6 @@ void Bench::big_peer_drop() {
         s.request_id = search_id = next_request_++;
         s.max_results = 1;
         s.query = word;
-        search_sent = now_ns();
         search_pending = true;
         loop_.send(searcher, s);
     };
@@ -742,25 +735,63 @@ void Bench::big_peer_drop() {
         }
         next_search = now_ns() + 10'000'000;
     };
+    std::size_t mixer_outstanding = 0;
+    auto send_mixed = [&] {
+        proto::Search s;
+        s.request_id = next_request_++;
+        s.max_results = o_.max_results;
+        s.query = std::string(napload::common_word);
+        ++mixer_outstanding;
+        loop_.send(*mixer, s);
+    };
+    if (mixer) {
+        mixer->on_frame = [&](Conn&, const proto::Frame& f) {
+            if (f.type != proto::MessageType::search_result) return;
+            --mixer_outstanding;
+            ++mixed_searches;
+            if (phase != Phase::done) send_mixed();
+        };
+        for (int i = 0; i < o_.in_flight; ++i) send_mixed();
+    }
     loop_.idle_ = [&] {
-        if (!search_pending && (close_at == 0 ? seen_before == 0 : gone_at == 0) && now_ns() >= next_search)
-            send_search();
+        if (phase == Phase::registering || search_pending || now_ns() < next_search) return;
+        if (close_at == 0 ? seen_before == 0 : gone_at == 0) send_search();
     };
     send_ping();
+
+    bool registered = false;
+    const std::int64_t t0 = now_ns();
+    std::int64_t t_registered = 0;
+    Conn* big = start_peer("napload-big", [&](Conn& c) {
+        send_files(c, first, last, [&] {
+            registered = true;
+            t_registered = now_ns();
+        });
+    });
+    if (!loop_.run_until([&] { return registered; }, t0 + static_cast<std::int64_t>(o_.registration_timeout * 1e9)))
+        die("the big peer did not register in time");
+    report_.add("big peer registered", static_cast<double>(t_registered - t0) / 1e6, "ms", 1);
+    phase = Phase::before_drop;
     // Half a second of PINGs before the close: the loop's usual round trip.
     loop_.run_until([] { return false; }, now_ns() + 500'000'000);
     loop_.run_until([&] { return !search_pending && seen_before > 0; }, now_ns() + 30'000'000'000);
     close_at = now_ns();
+    phase = Phase::after_drop;
     loop_.close(*big);
     const bool ok = loop_.run_until(
-        [&] { return gone_at != 0 && now_ns() > close_at + 2'000'000'000 && ping_sent == 0 && !search_pending; },
+        [&] { return gone_at != 0 && phase == Phase::done && ping_sent == 0 && !search_pending && mixer_outstanding == 0; },
         close_at + 120'000'000'000);
     loop_.idle_ = nullptr;
     pinger.on_frame = nullptr;
     searcher.on_frame = nullptr;
+    if (mixer) mixer->on_frame = nullptr;
     report_.add("big peer files", static_cast<double>(o_.big_peer_files), "", 0);
     report_.add("big peer word total_matches before (expected)", static_cast<double>(expected), "", 0);
     report_.add("big peer word total_matches before", static_cast<double>(seen_before), "", 0);
+    if (mixer)
+        report_.add(fmt::format("common-word searches meanwhile ({} in flight)", o_.in_flight),
+                    static_cast<double>(mixed_searches), "", 0);
+    report_.add("max PING round trip while it registered", static_cast<double>(max_registering) / 1000.0, "us", 0);
     report_.add("max PING round trip, 0.5 s before the drop", static_cast<double>(max_before) / 1000.0, "us", 0);
     report_.add("max PING round trip, 2 s after the drop", static_cast<double>(max_after) / 1000.0, "us", 0);
     if (ok)

@@ -11,8 +11,15 @@
 // one text): for_each_with_hash visits every id stored under a hash and
 // the caller tells them apart.
 //
+// Growing moves the ids over a few at a time: each insert and erase moves
+// eight slots of the old table into the new one, which is looked in first,
+// so no call ever rehashes the whole table (10 million names took 0.2 s in
+// one go, a stall of the index's loop). Until the old table is empty it is
+// looked in too; an id erased from it leaves a mark there, dropped with it.
+//
 // The caller owns the keys: it passes the hash on every call and a match
-// predicate that looks the id up in its records. Pure, one thread.
+// predicate that looks the id up in its records. Ids are below max_id.
+// Pure, one thread.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,45 +31,122 @@ namespace napster {
 
 class IdTable {
 public:
+    static constexpr std::uint32_t max_id = 0xfffffffe; // one value marks an erased old slot
+
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
-    std::size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
+    std::size_t memory_bytes() const { return (slots_.capacity() + old_.capacity()) * sizeof(Slot); }
 
     // The first id stored under `hash` for which match(id) holds.
     template <typename Match>
     std::optional<std::uint32_t> find(std::uint32_t hash, Match&& match) const {
-        if (slots_.empty()) return std::nullopt;
-        for (std::size_t i = hash & mask(); slots_[i].used(); i = (i + 1) & mask())
-            if (slots_[i].hash == hash && match(slots_[i].id())) return slots_[i].id();
-        return std::nullopt;
+        std::optional<std::uint32_t> found;
+        visit_both(hash, [&](std::uint32_t id) {
+            if (!match(id)) return true;
+            found = id;
+            return false;
+        });
+        return found;
     }
 
     // Calls visit(id) for every id stored under `hash`, in no fixed order.
     // The table must not change meanwhile.
     template <typename Visit> void for_each_with_hash(std::uint32_t hash, Visit&& visit) const {
-        if (slots_.empty()) return;
-        for (std::size_t i = hash & mask(); slots_[i].used(); i = (i + 1) & mask())
-            if (slots_[i].hash == hash) visit(slots_[i].id());
+        visit_both(hash, [&](std::uint32_t id) {
+            visit(id);
+            return true;
+        });
     }
 
-    // The caller makes sure `id` is not stored yet.
+    // The caller makes sure `id` (below max_id) is not stored yet.
     void insert(std::uint32_t hash, std::uint32_t id) {
         if ((size_ + 1) * 4 > slots_.size() * 3) grow();
-        place(Slot{hash, id + 1});
+        place(slots_, Slot{hash, id + 1});
         ++size_;
+        move_some();
     }
 
     // Removes `id`, stored under `hash`; false if it is not there.
     bool erase(std::uint32_t hash, std::uint32_t id) {
+        bool erased = erase_from_current(hash, id);
+        if (!erased && !old_.empty()) {
+            for (std::size_t i = hash & (old_.size() - 1); old_[i].used(); i = (i + 1) & (old_.size() - 1))
+                if (i >= moved_ && old_[i].hash == hash && old_[i].id_plus_one == id + 1) {
+                    old_[i].id_plus_one = erased_mark;
+                    erased = true;
+                    break;
+                }
+        }
+        if (!erased) return false;
+        --size_;
+        move_some();
+        return true;
+    }
+
+    void clear() {
+        slots_.clear();
+        slots_.shrink_to_fit();
+        old_.clear();
+        old_.shrink_to_fit();
+        moved_ = 0;
+        size_ = 0;
+    }
+
+    // Every stored id, by slot (the current table's, then the old one's);
+    // for walks that proceed in slices, the table unchanged meanwhile.
+    std::size_t slot_count() const { return slots_.size() + old_.size(); }
+    std::optional<std::uint32_t> id_at_slot(std::size_t slot) const {
+        if (slot < slots_.size()) {
+            if (!slots_[slot].used()) return std::nullopt;
+            return slots_[slot].id();
+        }
+        std::size_t i = slot - slots_.size();
+        if (i < moved_ || !old_[i].live()) return std::nullopt;
+        return old_[i].id();
+    }
+
+private:
+    static constexpr std::uint32_t erased_mark = max_id + 1; // as id_plus_one
+    static constexpr std::size_t moved_per_call = 8;
+
+    struct Slot {
+        std::uint32_t hash = 0;
+        std::uint32_t id_plus_one = 0; // 0: empty; erased_mark: erased (old table only)
+        bool used() const { return id_plus_one != 0; }
+        bool live() const { return used() && id_plus_one != erased_mark; }
+        std::uint32_t id() const { return id_plus_one - 1; }
+    };
+
+    // visit(id) for the ids under `hash` in both tables until it returns false.
+    template <typename Visit> void visit_both(std::uint32_t hash, Visit&& visit) const {
+        if (!slots_.empty()) {
+            for (std::size_t i = hash & (slots_.size() - 1); slots_[i].used(); i = (i + 1) & (slots_.size() - 1))
+                if (slots_[i].hash == hash && !visit(slots_[i].id())) return;
+        }
+        if (old_.empty()) return;
+        // Slots below moved_ are in the current table now; erased ones
+        // only keep the probe runs whole.
+        for (std::size_t i = hash & (old_.size() - 1); old_[i].used(); i = (i + 1) & (old_.size() - 1))
+            if (i >= moved_ && old_[i].live() && old_[i].hash == hash && !visit(old_[i].id())) return;
+    }
+
+    static void place(std::vector<Slot>& table, Slot slot) {
+        std::size_t mask = table.size() - 1;
+        std::size_t i = slot.hash & mask;
+        while (table[i].used()) i = (i + 1) & mask;
+        table[i] = slot;
+    }
+
+    bool erase_from_current(std::uint32_t hash, std::uint32_t id) {
         if (slots_.empty()) return false;
-        std::size_t i = hash & mask();
-        while (slots_[i].used() && !(slots_[i].hash == hash && slots_[i].id() == id))
-            i = (i + 1) & mask();
+        const std::size_t mask = slots_.size() - 1;
+        std::size_t i = hash & mask;
+        while (slots_[i].used() && !(slots_[i].hash == hash && slots_[i].id() == id)) i = (i + 1) & mask;
         if (!slots_[i].used()) return false;
         // Pull later members of the run back over the hole, each as far as
         // its home slot allows, so every id stays reachable from its home.
-        for (std::size_t j = (i + 1) & mask(); slots_[j].used(); j = (j + 1) & mask()) {
-            std::size_t home = slots_[j].hash & mask();
+        for (std::size_t j = (i + 1) & mask; slots_[j].used(); j = (j + 1) & mask) {
+            std::size_t home = slots_[j].hash & mask;
             bool may_move = i <= j ? (home <= i || home > j) : (home <= i && home > j);
             if (may_move) {
                 slots_[i] = slots_[j];
@@ -70,46 +154,31 @@ public:
             }
         }
         slots_[i] = Slot{};
-        --size_;
         return true;
     }
 
-    void clear() {
-        slots_.clear();
-        slots_.shrink_to_fit();
-        size_ = 0;
-    }
-
-    // Every stored id, in slot order; for walks that proceed in slices.
-    std::size_t slot_count() const { return slots_.size(); }
-    std::optional<std::uint32_t> id_at_slot(std::size_t slot) const {
-        if (!slots_[slot].used()) return std::nullopt;
-        return slots_[slot].id();
-    }
-
-private:
-    struct Slot {
-        std::uint32_t hash = 0;
-        std::uint32_t id_plus_one = 0; // 0: empty
-        bool used() const { return id_plus_one != 0; }
-        std::uint32_t id() const { return id_plus_one - 1; }
-    };
-
-    std::size_t mask() const { return slots_.size() - 1; }
-
-    void place(Slot slot) {
-        std::size_t i = slot.hash & mask();
-        while (slots_[i].used()) i = (i + 1) & mask();
-        slots_[i] = slot;
-    }
-
     void grow() {
-        std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(slots_.empty() ? 8 : slots_.size() * 2));
-        for (const Slot& slot : old)
-            if (slot.used()) place(slot);
+        // A table grows only once the one before it has moved over: at 8
+        // slots a call that is long before it fills again.
+        while (!old_.empty()) move_some();
+        old_ = std::exchange(slots_, std::vector<Slot>(slots_.empty() ? 8 : slots_.size() * 2));
+        moved_ = 0;
+    }
+
+    void move_some() {
+        if (old_.empty()) return;
+        for (std::size_t n = 0; n < moved_per_call && moved_ < old_.size(); ++n, ++moved_)
+            if (old_[moved_].live()) place(slots_, old_[moved_]);
+        if (moved_ == old_.size()) {
+            old_.clear();
+            old_.shrink_to_fit();
+            moved_ = 0;
+        }
     }
 
     std::vector<Slot> slots_; // a power of two long, or empty
+    std::vector<Slot> old_;   // the table before the last growth, while it moves over
+    std::size_t moved_ = 0;   // old_ slots below this have moved
     std::size_t size_ = 0;
 };
 

@@ -56,6 +56,9 @@ void init_loop(uv_loop_t* loop) {
         std::fprintf(stderr, "cannot start the event loop: %s\n", uv_strerror(rc));
         std::exit(1);
     }
+    // For LoopTurnWatch: the time spent waiting for events. Two clock
+    // reads a turn.
+    uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
 }
 
 void finish_loop(uv_loop_t* loop, Logger& log, int exit_code) {

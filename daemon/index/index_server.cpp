@@ -6,12 +6,21 @@
 #include <fmt/format.h>
 
 namespace napster {
+namespace {
+
+// How often the longest loop turn is looked at, and from what length it is
+// logged at info level.
+constexpr std::uint64_t loop_turns_report_ms = 10'000;
+constexpr std::uint64_t loop_turn_notice_us = 10'000;
+
+} // namespace
 
 IndexServer::IndexServer(uv_loop_t* loop, const IndexConfig& config, Logger& log,
                          std::unique_ptr<CatalogService> catalog)
     : loop_(loop), config_(config), log_(log),
       admission_({config.max_pending, config.max_per_address}, "limits.max_pending", "limits.max_per_address"),
-      sweep_timer_(loop), search_log_(config.search_lines_per_second), search_log_timer_(loop),
+      sweep_timer_(loop), search_log_(config.search_lines_per_second), search_log_timer_(loop), loop_turns_(loop),
+      loop_turns_timer_(loop),
       catalog_(std::move(catalog)) {}
 
 IndexServer::~IndexServer() = default;
@@ -31,6 +40,7 @@ Status IndexServer::start(int inherited_fd) {
     else
         log_.info("listening on {}", listener_->endpoint());
     sweep_timer_.start_repeating(1000, [this] { sweep(); });
+    loop_turns_timer_.start_repeating(loop_turns_report_ms, [this] { report_loop_turns(); });
     return Ok{};
 }
 
@@ -38,6 +48,9 @@ void IndexServer::stop() {
     if (stopping_) return;
     stopping_ = true;
     sweep_timer_.stop();
+    loop_turns_timer_.stop();
+    log_.info("the longest loop turn since the start took {:.1f} ms",
+              static_cast<double>(loop_turns_.longest_ever_us()) / 1000.0);
     search_log_timer_.stop();
     log_search_summary();
     if (listener_) listener_->close();
@@ -107,6 +120,17 @@ void IndexServer::log_search_summary() {
               "{} of them found nothing",
               count_of(summary->searches, "search", "searches"), static_cast<double>(summary->span_ms) / 1000.0,
               config_.search_lines_per_second, summary->not_found);
+}
+
+void IndexServer::report_loop_turns() {
+    // A turn keeps every other peer waiting: one of 10 ms or more is worth
+    // an operator's notice; the longest is at debug level anyway.
+    std::uint64_t longest = loop_turns_.take_longest_us();
+    const double ms = static_cast<double>(longest) / 1000.0;
+    if (longest >= loop_turn_notice_us)
+        log_.info("the longest loop turn in the last {} s took {:.1f} ms", loop_turns_report_ms / 1000, ms);
+    else
+        log_.debug("the longest loop turn in the last {} s took {:.1f} ms", loop_turns_report_ms / 1000, ms);
 }
 
 void IndexServer::sweep() {

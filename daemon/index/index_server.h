@@ -16,6 +16,7 @@
 #include "event/admission.h"
 #include "event/clock.h"
 #include "event/listener.h"
+#include "event/loop_turns.h"
 #include "event/session.h"
 #include "event/timer.h"
 #include "index/peer_session.h"
@@ -73,6 +74,7 @@ private:
     void accept(Connection* connection);
     void sweep();
     void log_search_summary();
+    void report_loop_turns();
 
     uv_loop_t* loop_;
     IndexConfig config_;
@@ -83,6 +85,8 @@ private:
     Timer sweep_timer_;
     SearchLogBudget search_log_;
     Timer search_log_timer_;
+    LoopTurnWatch loop_turns_;
+    Timer loop_turns_timer_;
     SessionRegistry<PeerSession> sessions_;
     // After sessions_, so it goes first: a callback it still held would
     // hold a session, and releasing that needs the registry.

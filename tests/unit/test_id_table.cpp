@@ -74,3 +74,34 @@ TEST_CASE("random inserts and erases with clustered hashes agree with a multimap
         }
     }
 }
+
+TEST_CASE("growing moves the ids over a few slots a call, and every id stays found meanwhile") {
+    IdTable t;
+    // 4096 slots hold 3072; the next insert makes an 8192-slot table and
+    // leaves the old one to move over, 8 slots a call.
+    auto hash = [](std::uint32_t id) { return id * 2654435761u; };
+    for (std::uint32_t id = 0; id < 3072; ++id) t.insert(hash(id), id);
+    CHECK(t.memory_bytes() == 4096 * 8);
+    t.insert(hash(3072), 3072);
+    CHECK(t.memory_bytes() == (8192 + 4096) * 8); // both tables, for now
+    auto all_found = [&](std::uint32_t below, std::uint32_t skip_from) {
+        for (std::uint32_t id = 0; id < below; ++id) {
+            if (id >= skip_from && id < skip_from + 100) continue;
+            if (t.find(hash(id), [&](std::uint32_t got) { return got == id; }) != id) return false;
+        }
+        return true;
+    };
+    CHECK(all_found(3073, 5000));
+    // Erase 100 ids that may still be in the old table, and insert more.
+    for (std::uint32_t id = 0; id < 100; ++id) CHECK(t.erase(hash(id), id));
+    CHECK(t.size() == 2973);
+    CHECK(all_found(3073, 0));
+    for (std::uint32_t id = 0; id < 100; ++id) CHECK(!t.find(hash(id), [&](std::uint32_t got) { return got == id; }));
+    std::size_t live = 0;
+    for (std::size_t slot = 0; slot < t.slot_count(); ++slot) live += t.id_at_slot(slot).has_value();
+    CHECK(live == t.size());
+    for (std::uint32_t id = 3073; id < 3600; ++id) t.insert(hash(id), id);
+    CHECK(t.memory_bytes() == 8192 * 8); // the old table has moved over and gone
+    CHECK(all_found(3600, 0));
+    CHECK(t.size() == 3500);
+}
