@@ -493,7 +493,7 @@ bool Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch
     // overlap.
     constexpr std::size_t block = 16;
     std::uint32_t ids[block];
-    const std::size_t bitmap_words = (entries_.size() + 63) / 64;
+    const std::size_t bitmap_words = stamping ? size_stamps() : 0;
     // The stamps are all zero between searches: whatever way this one
     // ends, it clears them.
     struct ClearStamps {
@@ -504,10 +504,6 @@ bool Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch
         }
     } clear_stamps{stamping ? &stamps_ : nullptr, bitmap_words};
     if (stamping) {
-        if (stamps_.size() < bitmap_words) {
-            stamps_.resize(bitmap_words, 0);
-            stamps_next_.resize(bitmap_words, 0);
-        }
         bool first = true;
         for (std::size_t i = 0; i < parts.size(); ++i) {
             if (i == driver) continue;
@@ -594,6 +590,15 @@ bool Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch
     return true;
 }
 
+std::size_t Catalog::size_stamps() const {
+    const std::size_t words = (entries_.size() + 63) / 64;
+    if (stamps_.size() < words) {
+        stamps_.resize(words, 0);
+        stamps_next_.resize(words, 0);
+    }
+    return words;
+}
+
 Catalog::Meeting Catalog::meet_in_ranges(const std::vector<WordIndex::WordId>& other,
                                          const std::vector<WordIndex::WordId>& driver, std::size_t enough,
                                          std::vector<std::uint32_t>& found) const {
@@ -606,11 +611,7 @@ Catalog::Meeting Catalog::meet_in_ranges(const std::vector<WordIndex::WordId>& o
     std::vector<PostingCursor> stampers = cursors_of(other);
     std::vector<PostingCursor> walkers = cursors_of(driver);
 
-    const std::size_t bitmap_words = (entries_.size() + 63) / 64;
-    if (stamps_.size() < bitmap_words) {
-        stamps_.resize(bitmap_words, 0);
-        stamps_next_.resize(bitmap_words, 0);
-    }
+    const std::size_t bitmap_words = size_stamps();
     // Sixteen ranges: a word pair that meets in one name in a thousand
     // still finds a thousand matches well before the end of a large catalog.
     const std::uint64_t ids = entries_.size();

@@ -210,6 +210,8 @@ private:
     // names holding a word of `driver` and one of `other` into `found`,
     // each once, until `enough`.
     enum class Meeting { all, enough, unsure };
+    // Sizes both stamp bitmaps to a bit a name; returns their length in words.
+    std::size_t size_stamps() const;
     Meeting meet_in_ranges(const std::vector<WordIndex::WordId>& other,
                            const std::vector<WordIndex::WordId>& driver, std::size_t enough,
                            std::vector<std::uint32_t>& found) const;
