@@ -3,6 +3,7 @@
 
 #include "util/path_text.h"
 
+#include <algorithm>
 #include <set>
 
 namespace napster {
@@ -44,13 +45,40 @@ FileChange ShareCatalog::upsert(const ScannedFile& found) {
     return change;
 }
 
-bool ShareCatalog::set_content(std::uint64_t file_id, const content::FileKey& key,
-                               content::SharedContent content) {
+bool SharedFile::blocks_confirmed(std::uint64_t offset, std::uint64_t length) const {
+    if (!content) return false;
+    if (all_confirmed) return true;
+    if (length == 0) return true;
+    std::uint64_t first = offset / content::block_size;
+    std::uint64_t last = (offset + length - 1) / content::block_size;
+    for (std::uint64_t b = first; b <= last; ++b)
+        if (b >= confirmed_blocks.size() || !confirmed_blocks[b]) return false;
+    return true;
+}
+
+bool ShareCatalog::set_content(std::uint64_t file_id, const content::FileKey& key, content::SharedContent content,
+                               ContentSource source) {
     auto it = by_id_.find(file_id);
     if (it == by_id_.end() || it->second.key() != key || !content || content->size != key.size) return false;
-    count_unhashed(it->second, -1);
-    it->second.content = std::move(content);
+    SharedFile& file = it->second;
+    count_unhashed(file, -1);
+    file.all_confirmed = source == ContentSource::hashed_here;
+    file.confirmed_blocks.clear();
+    if (!file.all_confirmed) file.confirmed_blocks.assign(content->blocks.size(), false);
+    file.content = std::move(content);
     return true;
+}
+
+void ShareCatalog::confirm_block(std::uint64_t file_id, const content::FileKey& key, std::uint64_t block) {
+    auto it = by_id_.find(file_id);
+    if (it == by_id_.end() || it->second.key() != key || it->second.all_confirmed) return;
+    SharedFile& file = it->second;
+    if (block >= file.confirmed_blocks.size()) return;
+    file.confirmed_blocks[block] = true;
+    if (std::all_of(file.confirmed_blocks.begin(), file.confirmed_blocks.end(), [](bool b) { return b; })) {
+        file.all_confirmed = true;
+        std::vector<bool>().swap(file.confirmed_blocks);
+    }
 }
 
 bool ShareCatalog::drop_content(std::uint64_t file_id, const content::FileKey& key) {

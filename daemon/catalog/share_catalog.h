@@ -33,6 +33,16 @@ struct SharedFile {
     // The hashes of the bytes the file had when stat said `key()`; null
     // until hashed, and again once the file changes.
     content::SharedContent content;
+    // Which blocks this napeerd has itself seen match `content`: all of
+    // them when it hashed the file or saved it from verified bytes, none
+    // when the hashes came from the hash cache (a cache can lie), then
+    // each one an upload read and found good. An upload whose blocks are
+    // all confirmed goes by sendfile without reading them; any other reads
+    // and checks each block before it is sent.
+    bool all_confirmed = false;
+    std::vector<bool> confirmed_blocks; // when not all_confirmed
+
+    bool blocks_confirmed(std::uint64_t offset, std::uint64_t length) const;
 
     std::string_view name() const;
     content::FileKey key() const { return {device, inode, size, mtime_ns, ctime_ns}; }
@@ -72,9 +82,16 @@ public:
     ShareDelta replace_subtree(std::uint32_t root, std::string_view prefix,
                                const std::vector<ScannedFile>& found);
 
+    // Where a file's hashes come from: whether its blocks count as
+    // confirmed (SharedFile::all_confirmed).
+    enum class ContentSource { hashed_here, hash_cache };
     // Gives the file its hashes, if it still is as `key` says (it may have
     // changed while being hashed); whether it did.
-    bool set_content(std::uint64_t file_id, const content::FileKey& key, content::SharedContent content);
+    bool set_content(std::uint64_t file_id, const content::FileKey& key, content::SharedContent content,
+                     ContentSource source);
+    // An upload read block `block` of the file, still as `key` says, and
+    // found it matches the file's hashes.
+    void confirm_block(std::uint64_t file_id, const content::FileKey& key, std::uint64_t block);
     // Takes the file's hashes away, if it still is as `key` says and has
     // them: its bytes were found not to match them although its stat is the
     // same, so it is to be hashed again. Whether it had them.

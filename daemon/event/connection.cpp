@@ -165,6 +165,7 @@ void Connection::on_write(uv_write_t* req, int status) {
         self->close(self->close_reason_);
         return;
     }
+    if (self->pending_write_bytes_ == 0 && self->body_) return self->start_file_body();
     if (self->pending_write_bytes_ <= self->low_water_ && !self->close_when_drained_ &&
         self->handler_)
         self->handler_->on_drained(*self);
@@ -187,13 +188,19 @@ void Connection::close(const std::string& reason) {
     if (closing_) return;
     closing_ = true;
     close_reason_ = reason;
+    close_file_body();
     close_handle(handle(), on_close);
 }
 
 void Connection::on_close(uv_handle_t* handle) {
-    auto* self = static_cast<Connection*>(handle->data);
-    if (self->handler_) self->handler_->on_closed(*self, self->close_reason_);
-    delete self;
+    static_cast<Connection*>(handle->data)->handle_closed();
+}
+
+// The handler hears of the close once every handle of ours is closed.
+void Connection::handle_closed() {
+    if (--open_handles_ > 0) return;
+    if (handler_) handler_->on_closed(*this, close_reason_);
+    delete this;
 }
 
 std::string Connection::remote_endpoint() const {

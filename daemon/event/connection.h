@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,7 +36,8 @@ public:
         virtual void on_raw(Connection&, ByteSpan) {}
         // The write queue fell to the low-water mark or below (0 unless
         // set_low_water said otherwise): producers that pace themselves send
-        // their next part from here.
+        // their next part from here. With a file body (send_file), also
+        // when its bytes have gone up to the limit allowed, or all of them.
         virtual void on_drained(Connection&) {}
         // The last call; the Connection is freed right after it returns.
         virtual void on_closed(Connection& connection, const std::string& reason) = 0;
@@ -69,6 +72,24 @@ public:
     template <typename M> void send_message(const M& message) {
         send(protocol::encode_message(message));
     }
+    // The raw body of a file, zero-copy: once every queued write is out,
+    // `length` bytes of `file` from `offset` on go from the page cache to
+    // the socket by non-blocking sendfile(2) whenever the socket has room,
+    // but never past `allowed_end` (a file offset; raised by
+    // allow_file_until): the producer's window, the bytes it has had read
+    // into the page cache and checked, so the loop never waits on the
+    // disk, and its rate limit. At most max_file_bytes_per_turn go in one
+    // loop turn. Nothing may be sent after it: bytes queued later go
+    // nowhere. A file that ends early closes the connection. Reading
+    // must be paused. The descriptor stays the caller's: keep it open
+    // until on_closed.
+    void send_file(int file, std::uint64_t offset, std::uint64_t length, std::uint64_t allowed_end);
+    void allow_file_until(std::uint64_t end);
+    // Of the file body: bytes handed to the socket, and whether all were.
+    std::uint64_t file_bytes_sent() const;
+    bool file_sent() const;
+    static constexpr std::uint64_t max_file_bytes_per_turn = 8 * 1024 * 1024;
+
     // Sends the error as a wire ERROR, stops reading and closes once it has
     // been written.
     void fail(const Error& error);
@@ -92,13 +113,21 @@ public:
     std::optional<std::vector<gid_t>> peer_groups() const;
 
 private:
-    explicit Connection(Kind kind) : kind_(kind) {}
-    ~Connection() = default;
+    struct FileBody;
+
+    explicit Connection(Kind kind);
+    ~Connection();
 
     static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
     static void on_write(uv_write_t* req, int status);
     static void on_close(uv_handle_t* handle);
+    static void on_file_writable(uv_poll_t* poll, int status, int events);
+    static void on_file_poll_closed(uv_handle_t* handle);
+    void start_file_body();
+    void pump_file();
+    void close_file_body();
+    void handle_closed();
     // Hands `data`'s frames (or raw bytes) to the handler; returns how many
     // bytes it used.
     std::size_t consume(ByteSpan data);
@@ -121,6 +150,8 @@ private:
     bool closing_ = false;
     bool close_when_drained_ = false;
     std::string close_reason_;
+    std::unique_ptr<FileBody> body_;
+    int open_handles_ = 1; // the stream, and the file body's poll while it has one
 };
 
 } // namespace napster

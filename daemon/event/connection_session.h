@@ -37,8 +37,13 @@ protected:
     // after a thread-pool job).
     virtual void on_disconnected(const std::string& reason) = 0;
 
+    // Just before on_disconnected, with the connection still there: a last
+    // look at what it counted.
+    virtual void on_closing(const Connection&) {}
+
 private:
-    void on_closed(Connection&, const std::string& reason) final {
+    void on_closed(Connection& connection, const std::string& reason) final {
+        on_closing(connection);
         connection_ = nullptr;
         on_disconnected(reason);
         finish(); // may free this session: nothing after it

@@ -94,7 +94,7 @@ void ContentHasher::prepare(std::vector<protocol::FileEntry>& entries) {
         if (!file) continue;
         if (!file->content) {
             if (auto cached = cache_.lookup(file->key()))
-                shares.set_content(file->file_id, file->key(), std::move(cached));
+                shares.set_content(file->file_id, file->key(), std::move(cached), ShareCatalog::ContentSource::hash_cache);
         }
         if (file->content)
             entry.root = file->content->root;
@@ -109,7 +109,7 @@ void ContentHasher::prepare_all() {
     std::size_t from_cache = 0;
     for (std::uint64_t id : shares.file_ids()) {
         const SharedFile* file = shares.find(id);
-        if (auto cached = cache_.lookup(file->key()); cached && shares.set_content(id, file->key(), cached))
+        if (auto cached = cache_.lookup(file->key()); cached && shares.set_content(id, file->key(), cached, ShareCatalog::ContentSource::hash_cache))
             ++from_cache;
         else if (!file->content)
             want(id);
@@ -201,7 +201,7 @@ void ContentHasher::hash_batch(std::shared_ptr<std::vector<HashJob>> batch) {
 
 void ContentHasher::hashed(std::uint64_t file_id, const content::FileKey& key, content::SharedContent content) {
     ShareCatalog& shares = daemon_.shares();
-    if (!shares.set_content(file_id, key, std::move(content))) return;
+    if (!shares.set_content(file_id, key, std::move(content), ShareCatalog::ContentSource::hashed_here)) return;
     const SharedFile* file = shares.find(file_id);
     daemon_.log().debug("hashed {}: {}", printable(file->rel_path), content::hex(file->content->root));
     // Roots go to the index in batches: a share of 300,000 new files must

@@ -167,7 +167,9 @@ void PeerDaemon::share_new_file(const std::string& full_path, content::SharedCon
                 if (!*found || stopping_) return;
                 auto change = shares_.upsert(**found);
                 if (change.kind == FileChange::Kind::unchanged) return;
-                if (known && shares_.set_content(change.file_id, shares_.find(change.file_id)->key(), known))
+                // Saved from verified bytes: confirmed, as if hashed here.
+                if (known && shares_.set_content(change.file_id, shares_.find(change.file_id)->key(), known,
+                                                 ShareCatalog::ContentSource::hashed_here))
                     hasher_.note_known();
                 std::vector<protocol::FileEntry> entries{shares_.entry(*shares_.find(change.file_id))};
                 hasher_.prepare(entries);

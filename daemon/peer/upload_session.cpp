@@ -38,6 +38,11 @@ constexpr std::size_t queue_target = 1024 * 1024;
 // The next read starts once the queue has fallen to this, so the socket
 // has bytes to send while a block is read and checked.
 constexpr std::size_t read_ahead_at = queue_target / 2;
+// Zero-copy: the thread pool asks the kernel to read this much at a time
+// ahead of what sendfile has sent, and checks the file's stat; sendfile
+// may go as far as it has asked.
+constexpr std::uint64_t prefetch_window = 8 * 1024 * 1024;
+constexpr std::uint64_t prefetch_ahead = 3 * prefetch_window;
 
 } // namespace
 
@@ -56,7 +61,7 @@ void UploadSession::tick(std::uint64_t now) {
         return;
     }
     // What the socket has taken: handed to it minus still queued.
-    std::uint64_t taken = sent_ - connection()->pending_write_bytes();
+    std::uint64_t taken = bytes_sent() - connection()->pending_write_bytes();
     if (taken != progress_ || progress_ms_ == 0) {
         progress_ = taken;
         progress_ms_ = now;
@@ -177,11 +182,78 @@ void UploadSession::opened(const content::FileKey& key) {
     offset_ = request_.offset;
     to_send_ = request_.length == 0 ? available : request_.length;
     opened_key_ = key;
+    const SharedFile* file = server_.daemon().shares().find(request_.file_id);
+    if (content_ && file && file->key() == hashed_key_ && file->content == content_ &&
+        file->blocks_confirmed(offset_, to_send_)) {
+        zero_copy_ = true;
+        prefetched_ = allowed_ = offset_;
+        server_.daemon().log().debug("sending {} to {} with sendfile", printable(request_.name), who_);
+        return prefetch(); // GET_OK goes once the first window is asked for and the stat checked
+    }
     // At most one read in flight, started while less than queue_target is
     // queued: the queue never holds more than that and one read.
     connection()->set_write_limit(queue_target + std::max(chunk_size, content::block_size) + 64);
     connection()->set_low_water(read_ahead_at);
     read_next(); // GET_OK goes with the first bytes read
+}
+
+std::uint64_t UploadSession::bytes_sent() const {
+    if (!zero_copy_) return sent_;
+    return connection() ? connection()->file_bytes_sent() : sent_;
+}
+
+// Zero-copy: the thread pool asks the kernel to read a window into the
+// page cache (that may wait on the disk's metadata) and checks that the
+// file is still as opened and hashed; sendfile may then go over it, one
+// window at a time, with up to prefetch_ahead asked for beyond. A write
+// moves mtime and ctime before its bytes land, so a change is caught at
+// the next window, and the downloader's block check catches any changed
+// bytes that went out before.
+void UploadSession::prefetch() {
+    std::uint64_t end = offset_ + to_send_;
+    if (prefetching_ || !connection() || prefetched_ == end || prefetched_ >= allowed_ + prefetch_ahead) return;
+    prefetching_ = true;
+    std::uint64_t from = prefetched_;
+    std::uint64_t until = std::min(end, from + prefetch_window);
+    auto status = std::make_shared<Status>(Ok{});
+    queue_work(
+        server_.daemon().loop(),
+        [fd = file_, key = opened_key_, from, until, status] {
+            (void)::posix_fadvise(fd, static_cast<off_t>(from), static_cast<off_t>(until - from),
+                                  POSIX_FADV_WILLNEED);
+            auto now = file_key_of_fd(fd);
+            if (!now)
+                *status = now.error();
+            else if (*now != key)
+                *status = make_error(ErrorCode::io_error, "the file changed while being sent");
+        },
+        [this, status, until, hold = hold()] {
+            prefetching_ = false;
+            if (!connection()) return;
+            if (!*status) {
+                if (!get_ok_sent_) return refuse(status->error());
+                outcome_ = fmt::format("failed: {}", status->error().message);
+                return connection()->close(outcome_);
+            }
+            prefetched_ = until;
+            if (!get_ok_sent_) {
+                send_get_ok();
+                allowed_ = prefetched_;
+                connection()->send_file(file_, offset_, to_send_, allowed_);
+            }
+            allow_more();
+        });
+}
+
+// Once sendfile has reached what it was allowed: the next window, if the
+// thread pool has asked for it; and more asked for.
+void UploadSession::allow_more() {
+    if (!connection()) return;
+    if (offset_ + connection()->file_bytes_sent() == allowed_ && allowed_ < prefetched_) {
+        allowed_ = std::min(prefetched_, allowed_ + prefetch_window);
+        connection()->allow_file_until(allowed_);
+    }
+    prefetch();
 }
 
 void UploadSession::send_get_ok() {
@@ -254,6 +326,7 @@ void UploadSession::read_done(Result<Bytes> chunk, bool block_mismatch) {
     }
     Bytes bytes = std::move(*chunk);
     if (block_read_ && bytes.size() == block_read_->length) {
+        server_.daemon().shares().confirm_block(request_.file_id, hashed_key_, block_read_->block);
         // A range that starts or ends inside the block: its part alone.
         if (block_read_->skip > 0)
             bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(block_read_->skip));
@@ -277,8 +350,18 @@ void UploadSession::read_done(Result<Bytes> chunk, bool block_mismatch) {
 
 // Also once all is read: the last block may leave more than queue_target
 // queued, and the upload completes from here.
-void UploadSession::on_drained(Connection&) {
-    if (get_ok_sent_ && !complete_) read_next();
+void UploadSession::on_drained(Connection& connection) {
+    if (!get_ok_sent_ || complete_) return;
+    if (!zero_copy_) return read_next();
+    if (!connection.file_sent()) return allow_more();
+    sent_ = connection.file_bytes_sent();
+    complete_ = true;
+    outcome_ = "complete";
+    connection.close_after_writes("upload complete");
+}
+
+void UploadSession::on_closing(const Connection& connection) {
+    if (zero_copy_) sent_ = connection.file_bytes_sent();
 }
 
 // The bytes counted are those handed to the socket; a read still on the

@@ -9,11 +9,17 @@
 // each read only while the socket has room for it. A file that changes
 // while it is sent (its stat differs after a read from what it was at the
 // open, or at the open from what was hashed) ends the upload: no mixed data.
-// A hashed file is read a whole block at a time (content/block_read.h) and
-// each block is checked against its leaf on the thread pool before any of
-// it is sent: a block that does not match ends the upload, and the file is
-// hashed again. GET_OK waits for the first read, so a file that cannot be
-// read, or whose first block does not match, is refused with ERROR.
+// A hashed file whose blocks this napeerd has seen match their hashes
+// (SharedFile::all_confirmed: hashed here, or checked by an earlier upload)
+// goes zero-copy: sendfile from the page cache to the socket, over windows
+// the thread pool has asked the kernel to read ahead, with the stat checked
+// at each window. Any other hashed file (hashes from the hash cache, which
+// can lie) is read a whole block at a time (content/block_read.h) and each
+// block is checked against its leaf on the thread pool before any of it is
+// sent: a block that does not match ends the upload, and the file is
+// hashed again; one that matches is confirmed. GET_OK waits for the first
+// read (or window), so a file that cannot be read, or whose first block
+// does not match, is refused with ERROR.
 //
 // Ownership: owned by UploadServer's registry; a ConnectionSession, freed
 // once its connection has closed and no open or read of its is in flight
@@ -56,6 +62,10 @@ private:
     void read_next();
     void read_done(Result<Bytes> chunk, bool block_mismatch);
     void send_get_ok();
+    void prefetch();
+    void allow_more();
+    std::uint64_t bytes_sent() const;
+    void on_closing(const Connection& connection) override;
     void refuse(const Error& error);
     void on_disconnected(const std::string& reason) override;
 
@@ -81,6 +91,12 @@ private:
     std::uint64_t sent_ = 0;
     std::uint64_t to_send_ = 0;
     bool complete_ = false;
+    // All its blocks confirmed (SharedFile::all_confirmed): sent by
+    // sendfile, over windows the thread pool has asked the kernel to read.
+    bool zero_copy_ = false;
+    bool prefetching_ = false;
+    std::uint64_t prefetched_ = 0; // file offset asked for and checked up to
+    std::uint64_t allowed_ = 0;    // file offset sendfile may go up to
     std::string outcome_;
     std::string who_;
 };

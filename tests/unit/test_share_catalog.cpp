@@ -435,7 +435,7 @@ TEST_CASE("every stat field of the hash key makes an update that drops the hashe
     for (const ScannedFile& other : changed) {
         ShareCatalog catalog = two_roots();
         auto id = catalog.upsert(base).file_id;
-        REQUIRE(catalog.set_content(id, catalog.find(id)->key(), hashed(100, std::byte{1})));
+        REQUIRE(catalog.set_content(id, catalog.find(id)->key(), hashed(100, std::byte{1}), ShareCatalog::ContentSource::hashed_here));
         CHECK(catalog.upsert(base).kind == Kind::unchanged);
         CHECK(catalog.find(id)->content != nullptr);
         CHECK(catalog.upsert(other).kind == Kind::updated);
@@ -455,12 +455,12 @@ TEST_CASE("hashes attach only to the file as it was hashed, and count down the w
 
     content::FileKey stale = catalog.find(a)->key();
     catalog.upsert({0, "a.mp3", 120, 6, 1, 10, 6}); // rewritten while being hashed
-    CHECK_FALSE(catalog.set_content(a, stale, hashed(100, std::byte{1})));
+    CHECK_FALSE(catalog.set_content(a, stale, hashed(100, std::byte{1}), ShareCatalog::ContentSource::hashed_here));
     CHECK(catalog.find(a)->content == nullptr);
-    CHECK_FALSE(catalog.set_content(a, catalog.find(a)->key(), hashed(100, std::byte{1}))); // wrong size
-    CHECK_FALSE(catalog.set_content(999, stale, hashed(100, std::byte{1})));                 // no such file
+    CHECK_FALSE(catalog.set_content(a, catalog.find(a)->key(), hashed(100, std::byte{1}), ShareCatalog::ContentSource::hashed_here)); // wrong size
+    CHECK_FALSE(catalog.set_content(999, stale, hashed(100, std::byte{1}), ShareCatalog::ContentSource::hashed_here));                 // no such file
 
-    REQUIRE(catalog.set_content(a, catalog.find(a)->key(), hashed(120, std::byte{2})));
+    REQUIRE(catalog.set_content(a, catalog.find(a)->key(), hashed(120, std::byte{2}), ShareCatalog::ContentSource::hashed_here));
     CHECK(catalog.unhashed_files() == 1);
     CHECK(catalog.unhashed_bytes() == 3 * content::block_size);
     FileEntry entry = catalog.entry(*catalog.find(a));
@@ -468,7 +468,7 @@ TEST_CASE("hashes attach only to the file as it was hashed, and count down the w
     CHECK((*entry.root)[0] == std::byte{2});
 
     // Hashed again (the same content found anew): still counted once.
-    REQUIRE(catalog.set_content(a, catalog.find(a)->key(), hashed(120, std::byte{2})));
+    REQUIRE(catalog.set_content(a, catalog.find(a)->key(), hashed(120, std::byte{2}), ShareCatalog::ContentSource::hashed_here));
     CHECK(catalog.unhashed_files() == 1);
 
     catalog.remove(1, "b.txt");
@@ -485,7 +485,7 @@ TEST_CASE("hashes found not to fit a file are dropped once, and only from the fi
     content::FileKey served = catalog.find(a)->key();
     CHECK_FALSE(catalog.drop_content(a, served)); // nothing to drop yet
     CHECK(catalog.unhashed_files() == 1);
-    REQUIRE(catalog.set_content(a, served, hashed(100, std::byte{1})));
+    REQUIRE(catalog.set_content(a, served, hashed(100, std::byte{1}), ShareCatalog::ContentSource::hashed_here));
     CHECK(catalog.unhashed_files() == 0);
 
     CHECK_FALSE(catalog.drop_content(999, served)); // no such file
@@ -503,6 +503,46 @@ TEST_CASE("hashes found not to fit a file are dropped once, and only from the fi
     CHECK(catalog.unhashed_files() == 1);
 
     // Hashed again: counted down once more.
-    REQUIRE(catalog.set_content(a, served, hashed(100, std::byte{2})));
+    REQUIRE(catalog.set_content(a, served, hashed(100, std::byte{2}), ShareCatalog::ContentSource::hashed_here));
     CHECK(catalog.unhashed_files() == 0);
+}
+
+TEST_CASE("blocks count as confirmed when hashed here; from the hash cache, one by one as uploads check them") {
+    ShareCatalog catalog = two_roots();
+    constexpr std::uint64_t bs = content::block_size;
+    auto a = catalog.upsert({0, "a.bin", 3 * bs + 10, 5, 1, 10, 5}).file_id;
+    content::FileKey key = catalog.find(a)->key();
+    CHECK_FALSE(catalog.find(a)->blocks_confirmed(0, 1)); // no hashes: nothing to confirm against
+
+    REQUIRE(catalog.set_content(a, key, hashed(3 * bs + 10, std::byte{1}), ShareCatalog::ContentSource::hash_cache));
+    const SharedFile& file = *catalog.find(a);
+    CHECK_FALSE(file.all_confirmed);
+    CHECK_FALSE(file.blocks_confirmed(0, 1));
+    CHECK(file.blocks_confirmed(5, 0)); // an empty range needs no block
+
+    content::FileKey other = key;
+    other.mtime_ns += 1;
+    catalog.confirm_block(a, other, 1); // not the file as it is: ignored
+    catalog.confirm_block(a, key, 99);  // no such block: ignored
+    CHECK_FALSE(file.blocks_confirmed(bs, 1));
+    catalog.confirm_block(a, key, 1);
+    catalog.confirm_block(a, key, 2);
+    CHECK(file.blocks_confirmed(bs, 2 * bs));      // blocks 1 and 2 exactly
+    CHECK_FALSE(file.blocks_confirmed(bs - 1, 2)); // reaches into block 0
+    CHECK_FALSE(file.blocks_confirmed(2 * bs, bs + 1)); // reaches into block 3
+    catalog.confirm_block(a, key, 0);
+    CHECK_FALSE(file.all_confirmed);
+    catalog.confirm_block(a, key, 3); // the last, short block: now every one
+    CHECK(file.all_confirmed);
+    CHECK(file.confirmed_blocks.empty());
+    CHECK(file.blocks_confirmed(0, 3 * bs + 10));
+
+    // New hashes start over, by their source.
+    REQUIRE(catalog.set_content(a, key, hashed(3 * bs + 10, std::byte{2}), ShareCatalog::ContentSource::hash_cache));
+    CHECK_FALSE(catalog.find(a)->blocks_confirmed(0, 1));
+    REQUIRE(catalog.set_content(a, key, hashed(3 * bs + 10, std::byte{2}), ShareCatalog::ContentSource::hashed_here));
+    CHECK(catalog.find(a)->blocks_confirmed(0, 3 * bs + 10));
+    // A changed file loses its hashes, so nothing of it is confirmed.
+    catalog.upsert({0, "a.bin", 3 * bs + 10, 6, 1, 10, 6});
+    CHECK_FALSE(catalog.find(a)->blocks_confirmed(0, 1));
 }
