@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 
@@ -61,7 +63,18 @@ void Connection::pause_reading() {
     uv_read_stop(stream());
 }
 
-void Connection::on_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) {
+void Connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+    auto* self = static_cast<Connection*>(handle->data);
+    // A body straight into the handler's buffer: only when no unfinished
+    // frame waits in input_, which the new bytes would have to follow.
+    if (self->raw_mode_ && self->handler_ && self->input_start_ == self->input_.size()) {
+        std::span<std::byte> room = self->handler_->raw_room(*self);
+        if (!room.empty()) {
+            buf->base = reinterpret_cast<char*>(room.data());
+            buf->len = std::min(room.size(), std::size_t{UINT32_MAX});
+            return;
+        }
+    }
     buf->base = reinterpret_cast<char*>(shared_read_buffer());
     buf->len = read_chunk;
 }

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ public:
         virtual void on_frame(Connection& connection, const protocol::Frame& frame) = 0;
         // Raw mode only: bytes outside any frame (the body after GET_OK).
         virtual void on_raw(Connection&, ByteSpan) {}
+        // Raw mode only: room of the handler's own where the next read may
+        // land, so on_raw gets bytes already in place (its span then starts
+        // at this room) and nothing is copied. Empty: the connection's
+        // shared buffer, and on_raw copies.
+        virtual std::span<std::byte> raw_room(Connection&) { return {}; }
         // The write queue fell to the low-water mark or below (0 unless
         // set_low_water said otherwise): producers that pace themselves send
         // their next part from here. With a file body (send_file), also

@@ -36,8 +36,10 @@ constexpr std::uint64_t stall_limit_ms = 30'000;
 // Per address the holder listed; a holder that does not answer is skipped.
 constexpr std::uint64_t connect_timeout_ms = 10'000;
 constexpr std::uint64_t progress_interval_ms = 250;
-// Stop reading from the socket while this much waits for the disk.
-constexpr std::size_t max_unwritten = 4 * 1024 * 1024;
+// Bytes gathered for one pwrite (a whole number of blocks): while one such
+// buffer is being written and the next is full, the socket is not read.
+constexpr std::size_t write_batch = 4 * content::block_size;
+constexpr std::uint64_t flush_after_ms = 250;
 // The resume state is rewritten at most this often while bytes arrive.
 constexpr std::uint64_t state_save_interval_ms = 2'000;
 constexpr std::uint64_t cleanup_interval_ms = 24 * 3600 * 1000;
@@ -225,7 +227,7 @@ void DownloadManager::resume_one(ResumeState state) {
 Download::Download(DownloadManager& manager, FetchPlan plan)
     : manager_(manager), plan_(std::move(plan)), connector_(manager.daemon().loop()),
       stall_timer_(manager.daemon().loop()), rate_timer_(manager.daemon().loop()),
-      state_timer_(manager.daemon().loop()) {}
+      state_timer_(manager.daemon().loop()), flush_timer_(manager.daemon().loop()) {}
 
 // Every path to the outcome closes the partial file first; this only
 // guards against a descriptor left by a bug.
@@ -515,7 +517,7 @@ void Download::handle_get_ok(const protocol::Frame& frame) {
     // An empty file (or one whose last block is all that is left and is
     // empty) has its one block complete already.
     if (length_ == 0 && resumable()) {
-        pending_.clear();
+        drop_pending();
         return write_pending();
     }
 }
@@ -535,12 +537,26 @@ void Download::check_rate() {
     rate_window_bytes_ = received_;
 }
 
+// Never more room than the body has bytes left: what a holder sends past
+// its length lands in the shared buffer and is refused there.
+std::span<std::byte> Download::raw_room(Connection&) {
+    if (stage_ != Stage::body || received_ >= length_) return {};
+    if (!pending_) pending_ = std::make_shared<FillBuffer>(write_batch);
+    std::span<std::byte> room = pending_->room();
+    return room.first(static_cast<std::size_t>(std::min<std::uint64_t>(room.size(), length_ - received_)));
+}
+
 void Download::on_raw(Connection& connection, ByteSpan bytes) {
     if (bytes.size() > length_ - received_) return connection.close("the holder sent more bytes than it announced");
     restart_stall_timer();
     received_ += bytes.size();
-    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
-    if (pending_.size() > max_unwritten) connection.pause_reading();
+    if (!pending_) pending_ = std::make_shared<FillBuffer>(write_batch);
+    if (!pending_->room().empty() && bytes.data() == pending_->room().data())
+        pending_->grew(bytes.size()); // read in place
+    else
+        pending_->append(bytes);
+    // A full buffer waits for the one being written: stop reading till then.
+    if (pending_->size() >= write_batch && file_busy_) connection.pause_reading();
     next_step();
     report_progress(false);
     if (received_ == length_) connection.close("all bytes received");
@@ -550,8 +566,8 @@ void Download::on_raw(Connection& connection, ByteSpan bytes) {
 // completes: a bad one is known before the next write.
 void Download::write_pending() {
     file_busy_ = true;
-    auto buffer = std::make_shared<Bytes>(std::move(pending_));
-    pending_.clear();
+    if (!pending_) pending_ = std::make_shared<FillBuffer>(write_batch);
+    std::shared_ptr<FillBuffer> buffer = std::exchange(pending_, std::move(spare_));
     struct Outcome {
         Status status = Ok{};
         std::vector<std::pair<std::uint64_t, bool>> checked; // block, good
@@ -562,11 +578,16 @@ void Download::write_pending() {
         manager_.daemon().loop(),
         [fd = fd_, offset = written_, buffer, outcome, hasher = block_hasher_, first_block = body_offset_ / content::block_size,
          size = plan_.size, blocks = resumable() ? &content_ : nullptr] {
-            if (int error = write_at(fd, *buffer, offset); error != 0)
+            if (int error = write_at(fd, buffer->bytes(), offset); error != 0)
                 outcome->status = make_error(ErrorCode::io_error, errno_text(error));
-            if (!outcome->status || !hasher) return;
+            if (!outcome->status) return;
+            // Writeback starts now, while the rest arrives, not all at the
+            // final fsync.
+            (void)::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(buffer->size()),
+                                    SYNC_FILE_RANGE_WRITE);
+            if (!hasher) return;
             std::size_t before = hasher->full_block_leaves().size();
-            hasher->update(*buffer);
+            hasher->update(buffer->bytes());
             std::vector<content::Digest> done(hasher->full_block_leaves().begin() + static_cast<std::ptrdiff_t>(before),
                                               hasher->full_block_leaves().end());
             // The last block, shorter than the others or empty, is complete
@@ -588,6 +609,8 @@ void Download::write_pending() {
                 return holder_failed(why);
             }
             written_ += buffer->size();
+            buffer->clear();
+            if (!spare_) spare_ = buffer;
             written(std::move(outcome->checked));
         });
 }
@@ -604,15 +627,17 @@ void Download::written(std::vector<std::pair<std::uint64_t, bool>> checked) {
         }
     }
     if (!bad_data_.empty()) {
-        pending_.clear();
+        drop_pending();
         if (stage_ == Stage::body) {
             if (connection_) return connection_->close(bad_data_);
             return holder_failed(bad_data_);
         }
         bad_data_.clear(); // bytes of a holder already dropped: nothing more to do
     }
-    if (connection_ && pending_.size() < max_unwritten) connection_->start_reading();
+    // The next batch may go out first (it swaps in an empty buffer), so
+    // reading resumes with room.
     next_step();
+    if (connection_ && !(pending_ && pending_->size() >= write_batch)) connection_->start_reading();
 }
 
 void Download::on_closed(Connection&, const std::string& reason) {
@@ -645,7 +670,7 @@ void Download::holder_failed(const std::string& reason) {
     // Bytes that arrived before the holder went are still checked and kept
     // (next_step writes them), unless they are what made it fail.
     if (!resumable() || !bad_data_.empty() || file_failed_) {
-        pending_.clear();
+        drop_pending();
         block_hasher_.reset();
     }
     bad_data_.clear();
@@ -659,7 +684,7 @@ void Download::holder_failed(const std::string& reason) {
 void Download::next_step() {
     if (file_busy_ || reported_ || fd_ < 0) return;
     if (stage_ == Stage::between_holders) {
-        if (resumable() && !pending_.empty()) return write_pending();
+        if (resumable() && has_pending()) return write_pending();
         if (!resumable() && written_ > 0) {
             file_busy_ = true;
             written_ = 0;
@@ -675,7 +700,19 @@ void Download::next_step() {
         return try_next_holder();
     }
     if (stage_ != Stage::body) return;
-    if (!pending_.empty()) return write_pending();
+    // Large writes: a full batch, what is left once every byte is here, or
+    // what has waited flush_after_ms (bytes that may be all a stalling
+    // holder sends: written and verified on time all the same).
+    if (has_pending() && (pending_->size() >= write_batch || received_ == length_ || flush_due_)) {
+        flush_due_ = false;
+        flush_timer_.stop();
+        return write_pending();
+    }
+    if (has_pending() && !flush_timer_.active())
+        flush_timer_.start_once(flush_after_ms, [this] {
+            flush_due_ = true;
+            next_step();
+        });
     if (state_dirty_) {
         std::uint64_t since = now_ms(manager_.daemon().loop()) - state_saved_ms_;
         if (since >= state_save_interval_ms) return save_state();
@@ -816,6 +853,7 @@ void Download::finish_with(Result<protocol::FetchDone> result) {
     stall_timer_.stop();
     rate_timer_.stop();
     state_timer_.stop();
+    flush_timer_.stop();
     connector_.cancel();
     PeerDaemon& daemon = manager_.daemon();
     bool ok = result.ok();

@@ -40,6 +40,7 @@
 #include "fs/resume_state.h"
 #include "protocol/control_messages.h"
 #include "protocol/transfer_messages.h"
+#include "util/fill_buffer.h"
 #include "util/result.h"
 
 #include <cstdint>
@@ -122,6 +123,7 @@ public:
 
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     void on_raw(Connection& connection, ByteSpan bytes) override;
+    std::span<std::byte> raw_room(Connection& connection) override;
     void on_closed(Connection& connection, const std::string& reason) override;
 
 private:
@@ -144,6 +146,10 @@ private:
     void send_get();
     void handle_get_ok(const protocol::Frame& frame);
     void write_pending();
+    bool has_pending() const { return pending_ && !pending_->empty(); }
+    void drop_pending() {
+        if (pending_) pending_->clear();
+    }
     void written(std::vector<std::pair<std::uint64_t, bool>> checked);
     void holder_failed(const std::string& reason);
     void next_step();
@@ -168,6 +174,8 @@ private:
     Timer stall_timer_;
     Timer rate_timer_;
     Timer state_timer_; // saves the state when bytes stop coming
+    Timer flush_timer_; // writes a batch that is not full once it has waited
+    bool flush_due_ = false;
     Connection* connection_ = nullptr;
     Stage stage_ = Stage::between_holders;
     std::size_t holder_index_ = 0;
@@ -195,7 +203,11 @@ private:
     std::uint64_t length_ = 0;
     std::uint64_t received_ = 0;
     std::uint64_t written_ = 0; // file offset written up to
-    Bytes pending_;
+    // Arrived, not yet written: the socket reads into pending_'s room, a
+    // full buffer goes to the thread pool in one pwrite, and spare_ (the
+    // one last written) takes its place: no copy, no zero-fill, no regrowth.
+    std::shared_ptr<FillBuffer> pending_;
+    std::shared_ptr<FillBuffer> spare_;
     std::shared_ptr<content::TreeHasher> block_hasher_; // the current GET's blocks
     std::string bad_data_;      // why the holder's bytes were refused
     std::uint64_t rate_window_ms_ = 0;

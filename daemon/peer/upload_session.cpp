@@ -183,7 +183,8 @@ void UploadSession::opened(const content::FileKey& key) {
     to_send_ = request_.length == 0 ? available : request_.length;
     opened_key_ = key;
     const SharedFile* file = server_.daemon().shares().find(request_.file_id);
-    if (content_ && file && file->key() == hashed_key_ && file->content == content_ &&
+    // An empty range has no window: GET_OK and the end come from read_next.
+    if (to_send_ > 0 && content_ && file && file->key() == hashed_key_ && file->content == content_ &&
         file->blocks_confirmed(offset_, to_send_)) {
         zero_copy_ = true;
         prefetched_ = allowed_ = offset_;
