@@ -23,10 +23,12 @@ constexpr std::string_view peer_keys[] = {
     "upload.idle_timeout",
     "upload.max_pending",
     "upload.max_per_address",
+    "upload.rate_limit",
     "share.dirs",
     "share.download_dir",
     "share.rescan_interval",
     "share.hash_jobs",
+    "download.rate_limit",
     "download.min_rate",
     "download.min_rate_window",
     "download.keep_partial",
@@ -160,10 +162,12 @@ Result<PeerConfig> parse_peer_config(std::string_view text, std::string_view sou
     check.read_integer("upload.idle_timeout", 1, 86400, config.upload_idle_timeout);
     check.read_integer("upload.max_pending", 0, 1'000'000, config.upload_max_pending);
     check.read_integer("upload.max_per_address", 0, 1'000'000, config.upload_max_per_address);
+    check.read_integer("upload.rate_limit", 0, std::uint64_t{1} << 40, config.upload_rate_limit);
     read_share_dirs(check, config.share_dirs);
     check.read_path("share.download_dir", config.download_dir);
     check.read_integer("share.rescan_interval", 0, 86400, config.rescan_interval);
     check.read_integer("share.hash_jobs", 1, 16, config.hash_jobs);
+    check.read_integer("download.rate_limit", 0, std::uint64_t{1} << 40, config.download_rate_limit);
     check.read_integer("download.min_rate", 0, std::uint64_t{1} << 40, config.download_min_rate);
     check.read_integer("download.min_rate_window", 1, 3600, config.download_min_rate_window);
     check.read_integer("download.keep_partial", 0, 10 * 365 * 86400, config.download_keep_partial);
@@ -213,12 +217,14 @@ std::string format_peer_config(const PeerConfig& config) {
                        "idle_timeout = {}\n"
                        "max_pending = {}\n"
                        "max_per_address = {}\n"
+                       "rate_limit = {}\n"
                        "\n[share]\n"
                        "dirs = {}\n"
                        "download_dir = {}\n"
                        "rescan_interval = {}\n"
                        "hash_jobs = {}\n"
                        "\n[download]\n"
+                       "rate_limit = {}\n"
                        "min_rate = {}\n"
                        "min_rate_window = {}\n"
                        "keep_partial = {}\n"
@@ -232,9 +238,9 @@ std::string format_peer_config(const PeerConfig& config) {
                        toml_quote(config.name), state_dir_line(config.state_dir), toml_quote(config.index_address), config.index_port,
                        toml_quote(config.upload_address), config.upload_port, config.upload_max_concurrent,
                        config.upload_handshake_timeout, config.upload_idle_timeout, config.upload_max_pending,
-                       config.upload_max_per_address,
+                       config.upload_max_per_address, config.upload_rate_limit,
                        toml_string_array(config.share_dirs), toml_quote(config.download_dir), config.rescan_interval,
-                       config.hash_jobs, config.download_min_rate, config.download_min_rate_window,
+                       config.hash_jobs, config.download_rate_limit, config.download_min_rate, config.download_min_rate_window,
                        config.download_keep_partial,
                        toml_quote(config.control_socket), config.control_handshake_timeout,
                        config.control_max_pending, config.control_max_per_user,

@@ -36,6 +36,10 @@ struct PeerConfig {
     // is dropped. 0 = no cap.
     std::uint32_t upload_max_pending = 64;
     std::uint32_t upload_max_per_address = 16;
+    // [upload] rate_limit, [download] rate_limit: bytes/s across every
+    // upload, and every download; 0 = none. 0..2^40. SIGHUP applies them.
+    std::uint64_t upload_rate_limit = 0;
+    std::uint64_t download_rate_limit = 0;
     std::vector<std::string> share_dirs = {"/srv/napster/share"}; // absolute paths
     std::string download_dir = "/srv/napster/downloads";         // absolute path
     // [share] rescan_interval: seconds between full rescans once inotify

@@ -227,7 +227,8 @@ void DownloadManager::resume_one(ResumeState state) {
 Download::Download(DownloadManager& manager, FetchPlan plan)
     : manager_(manager), plan_(std::move(plan)), connector_(manager.daemon().loop()),
       stall_timer_(manager.daemon().loop()), rate_timer_(manager.daemon().loop()),
-      state_timer_(manager.daemon().loop()), flush_timer_(manager.daemon().loop()) {}
+      state_timer_(manager.daemon().loop()), flush_timer_(manager.daemon().loop()),
+      limit_timer_(manager.daemon().loop()) {}
 
 // Every path to the outcome closes the partial file first; this only
 // guards against a descriptor left by a bug.
@@ -543,7 +544,28 @@ std::span<std::byte> Download::raw_room(Connection&) {
     if (stage_ != Stage::body || received_ >= length_) return {};
     if (!pending_) pending_ = std::make_shared<FillBuffer>(write_batch);
     std::span<std::byte> room = pending_->room();
-    return room.first(static_cast<std::size_t>(std::min<std::uint64_t>(room.size(), length_ - received_)));
+    std::uint64_t most = length_ - received_;
+    // download.rate_limit: a read no larger than what the bucket holds
+    // (or a minimal read), so debt stays small.
+    TokenBucket& limit = manager_.daemon().download_limit();
+    if (limit.limited())
+        most = std::min(most, std::max<std::uint64_t>(limit.available(now_ms(manager_.daemon().loop())),
+                                                      TokenBucket::min_burst / 4));
+    return room.first(static_cast<std::size_t>(std::min<std::uint64_t>(room.size(), most)));
+}
+
+// Past download.rate_limit the socket is not read until the debt is paid.
+void Download::pace_reading(Connection& connection, std::uint64_t bytes) {
+    TokenBucket& limit = manager_.daemon().download_limit();
+    if (!limit.limited() || received_ == length_) return;
+    std::uint64_t now = now_ms(manager_.daemon().loop());
+    limit.take(now, bytes);
+    if (limit.available(now) > 0 || limit_timer_.active()) return;
+    connection.pause_reading();
+    limit_timer_.start_once(std::max<std::uint64_t>(1, limit.wait_ms(now, TokenBucket::min_burst / 4)), [this] {
+        if (connection_ && stage_ == Stage::body && !(pending_ && pending_->size() >= write_batch))
+            connection_->start_reading();
+    });
 }
 
 void Download::on_raw(Connection& connection, ByteSpan bytes) {
@@ -555,6 +577,7 @@ void Download::on_raw(Connection& connection, ByteSpan bytes) {
         pending_->grew(bytes.size()); // read in place
     else
         pending_->append(bytes);
+    pace_reading(connection, bytes.size());
     // A full buffer waits for the one being written: stop reading till then.
     if (pending_->size() >= write_batch && file_busy_) connection.pause_reading();
     next_step();
@@ -637,7 +660,8 @@ void Download::written(std::vector<std::pair<std::uint64_t, bool>> checked) {
     // The next batch may go out first (it swaps in an empty buffer), so
     // reading resumes with room.
     next_step();
-    if (connection_ && !(pending_ && pending_->size() >= write_batch)) connection_->start_reading();
+    if (connection_ && !(pending_ && pending_->size() >= write_batch) && !limit_timer_.active())
+        connection_->start_reading();
 }
 
 void Download::on_closed(Connection&, const std::string& reason) {
@@ -706,6 +730,7 @@ void Download::next_step() {
     if (has_pending() && (pending_->size() >= write_batch || received_ == length_ || flush_due_)) {
         flush_due_ = false;
         flush_timer_.stop();
+    limit_timer_.stop();
         return write_pending();
     }
     if (has_pending() && !flush_timer_.active())
@@ -854,6 +879,7 @@ void Download::finish_with(Result<protocol::FetchDone> result) {
     rate_timer_.stop();
     state_timer_.stop();
     flush_timer_.stop();
+    limit_timer_.stop();
     connector_.cancel();
     PeerDaemon& daemon = manager_.daemon();
     bool ok = result.ok();

@@ -124,6 +124,7 @@ public:
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     void on_raw(Connection& connection, ByteSpan bytes) override;
     std::span<std::byte> raw_room(Connection& connection) override;
+    void pace_reading(Connection& connection, std::uint64_t bytes);
     void on_closed(Connection& connection, const std::string& reason) override;
 
 private:
@@ -176,6 +177,7 @@ private:
     Timer state_timer_; // saves the state when bytes stop coming
     Timer flush_timer_; // writes a batch that is not full once it has waited
     bool flush_due_ = false;
+    Timer limit_timer_; // resumes reading once download.rate_limit allows
     Connection* connection_ = nullptr;
     Stage stage_ = Stage::between_holders;
     std::size_t holder_index_ = 0;

@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
                                         auto fresh = load_peer_config(args.config_path,
                                                                       !args.config_given, env);
                                         if (!fresh) return fresh.error();
+                                        daemon.reload_limits(*fresh);
                                         return fresh->log_level;
                                     },
                                     .started = nullptr,

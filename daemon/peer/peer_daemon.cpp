@@ -43,7 +43,20 @@ Status make_directories(const std::string& path) {
 PeerDaemon::PeerDaemon(uv_loop_t* loop, const PeerConfig& config, Logger& log)
     : loop_(loop), config_(config), log_(log), shares_(share_roots(config)), hasher_(*this), index_(*this),
       uploads_(*this),
-      downloads_(*this), watcher_(*this), control_(*this) {}
+      downloads_(*this), watcher_(*this), control_(*this), upload_limit_(config.upload_rate_limit),
+      download_limit_(config.download_rate_limit) {}
+
+void PeerDaemon::reload_limits(const PeerConfig& fresh) {
+    auto apply = [this](std::string_view key, TokenBucket& bucket, std::uint64_t& current, std::uint64_t rate) {
+        if (current == rate) return;
+        log_.info("{} is now {} (was {})", key, rate == 0 ? std::string("none") : fmt::format("{} bytes/s", rate),
+                  current == 0 ? std::string("none") : fmt::format("{} bytes/s", current));
+        current = rate;
+        bucket.set_rate(rate, now_ms(loop_));
+    };
+    apply("upload.rate_limit", upload_limit_, config_.upload_rate_limit, fresh.upload_rate_limit);
+    apply("download.rate_limit", download_limit_, config_.download_rate_limit, fresh.download_rate_limit);
+}
 
 PeerDaemon::~PeerDaemon() = default;
 

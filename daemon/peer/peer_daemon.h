@@ -11,6 +11,7 @@
 
 #include "catalog/share_catalog.h"
 #include "config/peer_config.h"
+#include "util/token_bucket.h"
 #include "event/listener.h"
 #include "fs/share_scan.h"
 #include "peer/content_hasher.h"
@@ -48,6 +49,11 @@ public:
     ShareWatcher& watcher() { return watcher_; }
     ContentHasher& hasher() { return hasher_; }
     bool stopping() const { return stopping_; }
+    // upload.rate_limit and download.rate_limit, shared by every transfer.
+    TokenBucket& upload_limit() { return upload_limit_; }
+    TokenBucket& download_limit() { return download_limit_; }
+    // SIGHUP: the new limits apply to transfers already running too.
+    void reload_limits(const PeerConfig& fresh);
 
     // A finished download inside one of the share roots joins the share
     // list and the index hears of that one file; with its hashes when the
@@ -73,6 +79,8 @@ private:
     DownloadManager downloads_;
     ShareWatcher watcher_;
     ControlServer control_;
+    TokenBucket upload_limit_;
+    TokenBucket download_limit_;
     std::uint64_t started_ms_ = 0;
     bool stopping_ = false;
     bool scanning_ = false;

@@ -48,7 +48,8 @@ constexpr std::uint64_t prefetch_ahead = 3 * prefetch_window;
 
 UploadSession::UploadSession(UploadServer& server, Connection* connection, ConnectionAdmission::Id admission_id)
     : ConnectionSession(connection), server_(server), admission_id_(admission_id),
-      connected_ms_(now_ms(server.daemon().loop())), who_(connection->remote_endpoint()) {
+      connected_ms_(now_ms(server.daemon().loop())), who_(connection->remote_endpoint()),
+      limit_timer_(server.daemon().loop()) {
     connection->start_reading();
 }
 
@@ -239,8 +240,7 @@ void UploadSession::prefetch() {
             prefetched_ = until;
             if (!get_ok_sent_) {
                 send_get_ok();
-                allowed_ = prefetched_;
-                connection()->send_file(file_, offset_, to_send_, allowed_);
+                connection()->send_file(file_, offset_, to_send_, allowed_); // allow_more grants the first window
             }
             allow_more();
         });
@@ -250,11 +250,33 @@ void UploadSession::prefetch() {
 // thread pool has asked for it; and more asked for.
 void UploadSession::allow_more() {
     if (!connection()) return;
-    if (offset_ + connection()->file_bytes_sent() == allowed_ && allowed_ < prefetched_) {
-        allowed_ = std::min(prefetched_, allowed_ + prefetch_window);
-        connection()->allow_file_until(allowed_);
+    if (offset_ + connection()->file_bytes_sent() == allowed_ && allowed_ < prefetched_ && !limit_timer_.active()) {
+        std::uint64_t grant = std::min(prefetched_, allowed_ + prefetch_window) - allowed_;
+        grant = std::min(grant, granted(grant));
+        if (grant > 0) {
+            allowed_ += grant;
+            connection()->allow_file_until(allowed_);
+        }
     }
     prefetch();
+}
+
+// upload.rate_limit: what of `want` may go now, taken from the bucket; when
+// nothing may, a timer brings the session back once something can.
+std::uint64_t UploadSession::granted(std::uint64_t want) {
+    TokenBucket& limit = server_.daemon().upload_limit();
+    if (!limit.limited()) return want;
+    std::uint64_t now = now_ms(server_.daemon().loop());
+    std::uint64_t grant = std::min(want, limit.available(now));
+    if (grant == 0) {
+        limit_timer_.start_once(std::max<std::uint64_t>(1, limit.wait_ms(now, std::min(want, chunk_size))), [this] {
+            if (zero_copy_) return allow_more();
+            read_next();
+        });
+        return 0;
+    }
+    limit.take(now, grant);
+    return grant;
 }
 
 void UploadSession::send_get_ok() {
@@ -281,6 +303,14 @@ void UploadSession::read_next() {
         block_read_ = content::block_read_at(size_, position, offset_ + to_send_);
         read_offset = block_read_->offset;
         want = block_read_->length;
+    }
+    // The read path takes from the bucket what it sends, after the read:
+    // it waits only while the bucket is empty (or in debt).
+    TokenBucket& limit = server_.daemon().upload_limit();
+    if (limit_timer_.active()) return;
+    if (limit.limited() && limit.available(now_ms(server_.daemon().loop())) == 0) {
+        (void)granted(want);
+        return;
     }
     reading_ = true;
     // After each read, the file must still be as it was opened: a write
@@ -344,6 +374,7 @@ void UploadSession::read_done(Result<Bytes> chunk, bool block_mismatch) {
         return connection()->close(outcome_);
     }
     if (!get_ok_sent_) send_get_ok();
+    server_.daemon().upload_limit().take(now_ms(server_.daemon().loop()), bytes.size());
     sent_ += bytes.size();
     connection()->send(std::move(bytes));
     if (connection() && connection()->pending_write_bytes() < queue_target) read_next();

@@ -30,6 +30,7 @@
 #include "content/hash_cache.h"
 #include "event/admission.h"
 #include "event/connection_session.h"
+#include "event/timer.h"
 #include "protocol/transfer_messages.h"
 #include "util/result.h"
 
@@ -64,6 +65,7 @@ private:
     void send_get_ok();
     void prefetch();
     void allow_more();
+    std::uint64_t granted(std::uint64_t want);
     std::uint64_t bytes_sent() const;
     void on_closing(const Connection& connection) override;
     void refuse(const Error& error);
@@ -99,6 +101,7 @@ private:
     std::uint64_t allowed_ = 0;    // file offset sendfile may go up to
     std::string outcome_;
     std::string who_;
+    Timer limit_timer_; // waits for upload.rate_limit to allow more
 };
 
 } // namespace napster

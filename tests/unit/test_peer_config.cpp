@@ -146,6 +146,21 @@ TEST_CASE("hashing and download keys are read and range checked") {
     CHECK(parse_error("[download]\nkeep_partial = \"7d\"").find("download.keep_partial") != std::string::npos);
 }
 
+TEST_CASE("rate limits are read and range checked, and none by default") {
+    PeerConfig defaults = parse_ok("");
+    CHECK(defaults.upload_rate_limit == 0);
+    CHECK(defaults.download_rate_limit == 0);
+    PeerConfig config = parse_ok("[upload]\nrate_limit = 1048576\n[download]\nrate_limit = 1099511627776\n");
+    CHECK(config.upload_rate_limit == 1048576);
+    CHECK(config.download_rate_limit == std::uint64_t{1} << 40);
+    CHECK(parse_error("[upload]\nrate_limit = -1") == "peer.toml:2:14: upload.rate_limit must be 0..1099511627776, not -1");
+    CHECK(parse_error("[download]\nrate_limit = 1099511627777").find("download.rate_limit") != std::string::npos);
+    // --check-config prints them, and what it prints parses to the same.
+    std::string printed = format_peer_config(config);
+    CHECK(printed.find("rate_limit = 1048576\n") != std::string::npos);
+    CHECK(printed.find("rate_limit = 1099511627776\n") != std::string::npos);
+}
+
 TEST_CASE("the name default is the host name when that is a valid name") {
     PeerEnvironment env = user_env();
     env.host_name = std::string(64, 'h');
