@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -35,9 +36,14 @@ std::uint32_t fold_hash(std::size_t h) { return static_cast<std::uint32_t>(h ^ (
 // names' prefixes compare as the names do unless equal. No name holds NUL,
 // so a name shorter than 8 bytes sorts below every longer one it begins.
 std::uint64_t name_prefix(std::string_view name) {
+    if (name.size() >= 8) {
+        std::uint64_t bytes;
+        std::memcpy(&bytes, name.data(), 8);
+        if constexpr (std::endian::native == std::endian::little) bytes = __builtin_bswap64(bytes);
+        return bytes;
+    }
     std::uint64_t prefix = 0;
-    const std::size_t n = std::min<std::size_t>(name.size(), 8);
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < name.size(); ++i)
         prefix |= std::uint64_t{static_cast<unsigned char>(name[i])} << (56 - 8 * i);
     return prefix;
 }
@@ -775,9 +781,16 @@ CatalogAnswer Catalog::search(const CatalogQuery& query) const {
             kept.push_back(ranked);
             std::push_heap(kept.begin(), kept.end(), key_less);
         } else if (!kept.empty() && key_less(ranked, kept.front())) {
-            std::pop_heap(kept.begin(), kept.end(), key_less);
-            kept.back() = ranked;
-            std::push_heap(kept.begin(), kept.end(), key_less);
+            // The front gives way: the new one sifts down from there in one
+            // pass, where pop_heap and push_heap would take two.
+            std::size_t at = 0;
+            for (std::size_t child = 1; child < kept.size(); child = 2 * at + 1) {
+                if (child + 1 < kept.size() && key_less(kept[child], kept[child + 1])) ++child;
+                if (!key_less(ranked, kept[child])) break;
+                kept[at] = kept[child];
+                at = child;
+            }
+            kept[at] = ranked;
         }
     };
     // A content with several names goes by the smallest that matched,
