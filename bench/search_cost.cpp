@@ -3,15 +3,13 @@
 // Builds napload's workload (the same names, peers and seed) into a
 // Catalog in this process, then answers one kind of search over and over
 // as the index does: Catalog::search, the SEARCH_RESULT cut to a frame
-// (search_reply) and its encoding. Prints the wall time per search and
+// and encoded (search_reply). Prints the wall time per search and
 // the catalog's memory. Its use: bench/search_instructions runs it under
 // callgrind to count the instructions per search, a figure that the
 // machine's noise does not move (bench/README.md).
 
 #include "catalog/catalog.h"
 #include "index/search_reply.h"
-#include "protocol/index_messages.h"
-#include "protocol/message_codec.h"
 #include "napload/workload.h"
 
 #include <fmt/format.h>
@@ -81,8 +79,7 @@ Options parse(int argc, char** argv) {
     std::size_t bytes = 0;
     for (std::uint64_t i = 0; i < searches; ++i) {
         auto answer = catalog.search(napster::CatalogQuery{query, std::nullopt, false, 100});
-        auto reply = napster::search_reply(static_cast<std::uint32_t>(i), std::move(answer), 100);
-        bytes += napster::protocol::encode_message(reply).size();
+        bytes += napster::search_reply(static_cast<std::uint32_t>(i), answer, 100).frame.size();
     }
     return bytes;
 }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -30,6 +31,22 @@ constexpr std::size_t names_read_per_counted_match = 64;
 constexpr std::size_t postings_stamped_per_name_read = 32;
 
 std::uint32_t fold_hash(std::size_t h) { return static_cast<std::uint32_t>(h ^ (h >> 32)); }
+
+// A name's first 8 bytes as a big-endian number, zeros past its end: two
+// names' prefixes compare as the names do unless equal. No name holds NUL,
+// so a name shorter than 8 bytes sorts below every longer one it begins.
+std::uint64_t name_prefix(std::string_view name) {
+    if (name.size() >= 8) {
+        std::uint64_t bytes;
+        std::memcpy(&bytes, name.data(), 8);
+        if constexpr (std::endian::native == std::endian::little) bytes = __builtin_bswap64(bytes);
+        return bytes;
+    }
+    std::uint64_t prefix = 0;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        prefix |= std::uint64_t{static_cast<unsigned char>(name[i])} << (56 - 8 * i);
+    return prefix;
+}
 
 } // namespace
 
@@ -87,7 +104,19 @@ bool Catalog::same_content(std::uint32_t a, std::uint32_t b) const {
 void Catalog::add_peer(PeerInfo info) {
     std::uint32_t id = info.id;
     if (removing_peer(id)) remove_peer(id);
-    peers_[id].info = std::move(info);
+    auto [it, added] = peers_.try_emplace(id);
+    if (added) {
+        if (!free_slots_.empty()) {
+            it->second.slot = free_slots_.back();
+            free_slots_.pop_back();
+        } else {
+            it->second.slot = static_cast<std::uint32_t>(slots_.size());
+            slots_.emplace_back();
+        }
+        slots_[it->second.slot].id = id;
+    }
+    // A new one, not the old one changed: answers not yet used keep theirs.
+    slots_[it->second.slot].info = std::make_shared<const PeerInfo>(std::move(info));
 }
 
 bool Catalog::has_peer(std::uint32_t peer_id) const {
@@ -135,6 +164,8 @@ std::size_t Catalog::continue_leaving(std::size_t budget) {
         ++leaving.next_slot;
     }
     if (leaving.next_slot == peer.files.slot_count()) {
+        slots_[peer.slot] = PeerSlot{};
+        free_slots_.push_back(peer.slot);
         peers_.erase(leaving.peer);
         leaving_.erase(leaving_.begin());
     }
@@ -146,8 +177,8 @@ std::optional<std::uint32_t> Catalog::find_record(const PeerState& peer, std::ui
                            [&](std::uint32_t r) { return records_[r].file_id == file_id; });
 }
 
-std::uint32_t Catalog::new_record(std::uint64_t file_id, std::uint32_t peer, std::uint32_t entry) {
-    FileRecord record{file_id, peer, entry};
+std::uint32_t Catalog::new_record(std::uint64_t file_id, std::uint32_t slot, std::uint32_t entry) {
+    FileRecord record{file_id, slot, entry};
     if (!free_records_.empty()) {
         std::uint32_t r = free_records_.back();
         free_records_.pop_back();
@@ -203,7 +234,7 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id, std::span<const Cat
     for (const auto& file : files) {
         auto record = find_record(peer, file.file_id);
         if (!record) {
-            std::uint32_t r = new_record(file.file_id, peer_id, 0);
+            std::uint32_t r = new_record(file.file_id, peer.slot, 0);
             records_[r].entry = link_holder(file, r);
             peer.files.insert(hash_file_id(file.file_id), r);
             ++file_count_;
@@ -252,7 +283,8 @@ std::optional<std::uint32_t> Catalog::find_entry(std::string_view name, std::uin
 bool Catalog::record_less(std::uint32_t a, std::uint32_t b) const {
     const FileRecord& x = records_[a];
     const FileRecord& y = records_[b];
-    return x.peer != y.peer ? x.peer < y.peer : x.file_id < y.file_id;
+    if (x.slot == y.slot) return x.file_id < y.file_id;
+    return slots_[x.slot].id < slots_[y.slot].id;
 }
 
 std::uint32_t Catalog::link_holder(const CatalogFile& file, std::uint32_t record) {
@@ -651,19 +683,34 @@ Catalog::Meeting Catalog::meet_in_ranges(const std::vector<WordIndex::WordId>& o
     return Meeting::all;
 }
 
-CatalogHit Catalog::make_hit(std::uint32_t e) const {
+void Catalog::list_holder(std::uint32_t r, std::uint32_t named, std::uint32_t hit_entry,
+                          CatalogHit& hit, CatalogAnswer& answer) const {
+    const FileRecord& record = records_[r];
+    // Every holder's peer is present: a leaving peer stays until its files
+    // are unlinked.
+    const PeerSlot& peer = slots_[record.slot];
+    if (peer.listed_in != listing_) {
+        peer.listed_in = listing_;
+        peer.listed_at = static_cast<std::uint32_t>(answer.peers.size());
+        answer.peers.push_back(peer.info);
+    }
+    CatalogHolder& holder = hit.holders.emplace_back();
+    holder.peer_id = peer.id;
+    holder.peer = peer.listed_at;
+    holder.file_id = record.file_id;
+    // Names of one content's entries differ (an entry is a distinct name,
+    // size and root): only another entry's holders need a name of their own.
+    if (named != hit_entry) holder.name = name_of(named);
+}
+
+void Catalog::add_hit(std::uint32_t e, CatalogAnswer& answer) const {
     const Entry& entry = entries_[e];
-    CatalogHit hit;
+    CatalogHit& hit = answer.hits.emplace_back();
     hit.name = std::string(name_of(e));
     hit.size = entry.size;
     if (entry.root != none) hit.root = roots_[entry.root].root;
     auto list = [&](std::uint32_t r, std::uint32_t named) {
-        const FileRecord& record = records_[r];
-        // Every holder's peer is present: a leaving peer stays until its
-        // files are unlinked.
-        const PeerInfo& info = peers_.at(record.peer).info;
-        hit.holders.push_back(CatalogHolder{record.peer, info.name, info.address, info.upload_port,
-                                            record.file_id, std::string(name_of(named))});
+        list_holder(r, named, e, hit, answer);
     };
     // No more than a SEARCH_RESULT lists: copying the rest would be waste.
     if (!shares_content(e)) {
@@ -674,7 +721,7 @@ CatalogHit Catalog::make_hit(std::uint32_t e) const {
             if (hit.holders.size() == protocol::max_holders_per_result) break;
             list(r, e);
         }
-        return hit;
+        return;
     }
 
     // Each name keeps its holders in order: merge them, taking only the
@@ -705,7 +752,6 @@ CatalogHit Catalog::make_hit(std::uint32_t e) const {
         else
             std::push_heap(cursors.begin(), cursors.end(), later);
     }
-    return hit;
 }
 
 CatalogAnswer Catalog::search(const CatalogQuery& query) const {
@@ -715,20 +761,36 @@ CatalogAnswer Catalog::search(const CatalogQuery& query) const {
     // The first `limit` hits in hit order, found in one pass over names in
     // no particular order: a max-heap whose front is the last one kept.
     // Hits past the limit are only counted. Each hit is offered once, by
-    // the name it goes by.
-    auto key_less = [this](std::uint32_t a, std::uint32_t b) { return entry_less(a, b); };
-    std::vector<std::uint32_t> kept;
+    // the name it goes by. A thousand offers make thousands of comparisons:
+    // each is of the names' first bytes, read once an offer, and only a tie
+    // reads the names (entry_less).
+    struct Ranked {
+        std::uint64_t prefix;
+        std::uint32_t entry;
+    };
+    auto key_less = [this](const Ranked& a, const Ranked& b) {
+        return a.prefix != b.prefix ? a.prefix < b.prefix : entry_less(a.entry, b.entry);
+    };
+    std::vector<Ranked> kept;
     kept.reserve(std::min(limit, content_count_));
     std::size_t total = 0;
     auto offer = [&](std::uint32_t e) {
         ++total;
+        const Ranked ranked{name_prefix(name_of(e)), e};
         if (kept.size() < limit) {
-            kept.push_back(e);
+            kept.push_back(ranked);
             std::push_heap(kept.begin(), kept.end(), key_less);
-        } else if (!kept.empty() && key_less(e, kept.front())) {
-            std::pop_heap(kept.begin(), kept.end(), key_less);
-            kept.back() = e;
-            std::push_heap(kept.begin(), kept.end(), key_less);
+        } else if (!kept.empty() && key_less(ranked, kept.front())) {
+            // The front gives way: the new one sifts down from there in one
+            // pass, where pop_heap and push_heap would take two.
+            std::size_t at = 0;
+            for (std::size_t child = 1; child < kept.size(); child = 2 * at + 1) {
+                if (child + 1 < kept.size() && key_less(kept[child], kept[child + 1])) ++child;
+                if (!key_less(ranked, kept[child])) break;
+                kept[at] = kept[child];
+                at = child;
+            }
+            kept[at] = ranked;
         }
     };
     // A content with several names goes by the smallest that matched,
@@ -770,7 +832,13 @@ CatalogAnswer Catalog::search(const CatalogQuery& query) const {
 
     CatalogAnswer answer;
     answer.hits.reserve(kept.size());
-    for (std::uint32_t e : kept) answer.hits.push_back(make_hit(e));
+    if (++listing_ == 0) {
+        for (const PeerSlot& slot : slots_)
+            slot.listed_in = 0;
+        listing_ = 1;
+    }
+    for (const Ranked& ranked : kept)
+        add_hit(ranked.entry, answer);
     answer.total_matches = total;
     answer.total_is_lower_bound = !complete;
     return answer;
@@ -785,6 +853,12 @@ std::size_t Catalog::memory_bytes() const {
                         roots_.memory_bytes() + names_.memory_bytes() +
                         by_root_.memory_bytes() + arena_.memory_bytes() + words_.memory_bytes();
     for (const auto& list : holder_lists_) total += list.capacity() * sizeof(std::uint32_t);
+    return total + peer_table_bytes();
+}
+
+std::size_t Catalog::peer_table_bytes() const {
+    std::size_t total =
+        slots_.capacity() * sizeof(PeerSlot) + free_slots_.capacity() * sizeof(std::uint32_t);
     for (const auto& [id, peer] : peers_) total += peer.files.memory_bytes();
     return total;
 }
@@ -792,8 +866,7 @@ std::size_t Catalog::memory_bytes() const {
 std::string Catalog::memory_report() const {
     std::size_t holder_lists = holder_lists_.capacity() * sizeof(holder_lists_[0]);
     for (const auto& list : holder_lists_) holder_lists += list.capacity() * sizeof(std::uint32_t);
-    std::size_t peer_tables = 0;
-    for (const auto& [id, peer] : peers_) peer_tables += peer.files.memory_bytes();
+    std::size_t peer_tables = peer_table_bytes();
     return fmt::format(
         "records {}, peer tables {}, entries {}, names table {}, root table {}, roots {}, holder lists {}, "
         "name arena {}, words {}, free and dead lists {}, seen marks {}",

@@ -151,13 +151,24 @@ private:
     };
     struct FileRecord {
         std::uint64_t file_id = 0;
-        std::uint32_t peer = 0;
+        std::uint32_t slot = 0; // its peer's PeerSlot
         std::uint32_t entry = 0;
     };
     struct PeerState {
-        PeerInfo info;
+        std::uint32_t slot = 0;
         IdTable files; // FileRecords by file id
         bool leaving = false;
+    };
+    // What a search reads of a holder's peer, in a dense array: a search
+    // listing thousands of holders does no hash lookup for any of them.
+    // A slot is reused once its peer has gone, removal finished.
+    struct PeerSlot {
+        std::uint32_t id = 0;
+        SharedPeerInfo info;
+        // The search that last listed it (listing_) and its index in that
+        // answer's peers: each peer goes into an answer once.
+        mutable std::uint32_t listed_in = 0;
+        mutable std::uint32_t listed_at = 0;
     };
     struct Leaving {
         std::uint32_t peer;
@@ -190,7 +201,7 @@ private:
     std::optional<std::uint32_t> find_entry(std::string_view name, std::uint64_t size,
                                             const std::optional<content::Digest>& root) const;
     std::optional<std::uint32_t> find_record(const PeerState& peer, std::uint64_t file_id) const;
-    std::uint32_t new_record(std::uint64_t file_id, std::uint32_t peer, std::uint32_t entry);
+    std::uint32_t new_record(std::uint64_t file_id, std::uint32_t slot, std::uint32_t entry);
     std::uint32_t link_holder(const CatalogFile& file, std::uint32_t record);
     void unlink_holder(std::uint32_t record);
     std::uint32_t create_entry(const CatalogFile& file);
@@ -203,6 +214,8 @@ private:
     std::size_t continue_leaving(std::size_t budget);
     std::size_t continue_sweep(std::size_t budget);
     bool sweep_due() const;
+    // Peers' file tables and slots, their info aside.
+    std::size_t peer_table_bytes() const;
 
     template <typename OnMatch>
     bool for_each_word_match(const std::vector<std::string>& words, OnMatch&& on_match) const;
@@ -215,10 +228,19 @@ private:
     Meeting meet_in_ranges(const std::vector<WordIndex::WordId>& other,
                            const std::vector<WordIndex::WordId>& driver, std::size_t enough,
                            std::vector<std::uint32_t>& found) const;
-    CatalogHit make_hit(std::uint32_t entry) const;
+    // Appends the entry's hit, and the peers it lists that are not yet in
+    // the answer.
+    void add_hit(std::uint32_t entry, CatalogAnswer& answer) const;
+    // Appends the holder, named `named`'s name where that is not the hit's
+    // (`hit_entry`'s).
+    void list_holder(std::uint32_t record, std::uint32_t named, std::uint32_t hit_entry,
+                     CatalogHit& hit, CatalogAnswer& answer) const;
 
     CatalogLimits limits_;
-    std::unordered_map<std::uint32_t, PeerState> peers_;
+    std::unordered_map<std::uint32_t, PeerState> peers_; // by peer id
+    std::vector<PeerSlot> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    mutable std::uint32_t listing_ = 0; // searches so far, for PeerSlot::listed_in
     std::vector<Leaving> leaving_;
     PagedVector<FileRecord> records_;
     std::vector<std::uint32_t> free_records_;

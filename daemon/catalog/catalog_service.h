@@ -11,11 +11,14 @@
 #include "content/sha256.h"
 #include "util/result.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace napster {
@@ -68,13 +71,16 @@ struct CatalogQuery {
     std::size_t max_hits = 0;
 };
 
+// A holder refers to its peer's info in the answer (CatalogAnswer::peers)
+// and names the file only when its name is not the hit's: a hit listing 32
+// holders copies no peer name, address or file name 32 times.
 struct CatalogHolder {
     std::uint32_t peer_id = 0;
-    std::string peer_name;
-    std::string address;    // the holder's IP literal
-    std::uint16_t port = 0; // its upload port
+    std::uint32_t peer = 0; // its PeerInfo: CatalogAnswer::peers[peer]
     std::uint64_t file_id = 0;
-    std::string name; // the holder's name for the file
+    // The holder's name for the file when it is not the hit's; empty when
+    // it is (no file name is empty). CatalogHit::name_of gives it either way.
+    std::string name;
 
     friend bool operator==(const CatalogHolder&, const CatalogHolder&) = default;
 };
@@ -95,8 +101,19 @@ struct CatalogHit {
     // (napster-protocol(7): 32); the reply cuts any beyond.
     std::vector<CatalogHolder> holders;
 
+    // The holder's name for the file.
+    std::string_view name_of(const CatalogHolder& holder) const {
+        return holder.name.empty() ? std::string_view(name) : std::string_view(holder.name);
+    }
+
     friend bool operator==(const CatalogHit&, const CatalogHit&) = default;
 };
+
+// A peer's info as it was when the answer was made. Shared, never changed:
+// the catalog gives a peer that registers again a new one, so an answer
+// used on a later turn (CatalogService) still holds what it listed, for no
+// more than a reference count per peer.
+using SharedPeerInfo = std::shared_ptr<const PeerInfo>;
 
 struct CatalogAnswer {
     // Sorted by name (bytewise), size, then root (none first, then by
@@ -106,8 +123,19 @@ struct CatalogAnswer {
     // The catalog stopped counting matches (a very common word): at least
     // total_matches contents match.
     bool total_is_lower_bound = false;
+    // Every peer a listed holder is at, once, in the order first listed.
+    std::vector<SharedPeerInfo> peers = {};
 
-    friend bool operator==(const CatalogAnswer&, const CatalogAnswer&) = default;
+    const PeerInfo& peer_of(const CatalogHolder& holder) const { return *peers[holder.peer]; }
+
+    // Peers compare by their info, not by where it is kept.
+    friend bool operator==(const CatalogAnswer& a, const CatalogAnswer& b) {
+        return a.hits == b.hits && a.total_matches == b.total_matches &&
+               a.total_is_lower_bound == b.total_is_lower_bound &&
+               std::equal(
+                   a.peers.begin(), a.peers.end(), b.peers.begin(), b.peers.end(),
+                   [](const SharedPeerInfo& x, const SharedPeerInfo& y) { return *x == *y; });
+    }
 };
 
 // Order: the calls one caller makes are applied in the order it made them,

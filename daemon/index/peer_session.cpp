@@ -210,24 +210,30 @@ void PeerSession::on_search_answered(std::uint32_t request_id, std::size_t limit
                             request_id);
         return;
     }
-    auto result = search_reply(request_id, std::move(answer), limit);
-    log_search(asked, result);
-    c->send_message(result);
+    SearchReply reply = search_reply(request_id, answer, limit);
+    log_search(asked, answer, reply);
+    c->send(std::move(reply.frame));
 }
 
-void PeerSession::log_search(const std::string& asked, const protocol::SearchResult& result) {
-    if (!server_.log().enabled(LogLevel::info) || !server_.admit_search_line(!result.hits.empty())) return;
-    if (result.hits.empty()) {
+void PeerSession::log_search(const std::string& asked, const CatalogAnswer& answer,
+                             const SearchReply& reply) {
+    if (!server_.log().enabled(LogLevel::info) || !server_.admit_search_line(reply.hit_count != 0))
+        return;
+    if (reply.hit_count == 0) {
         server_.log().info("{} searched {}: not found at any peer", who(), asked);
         return;
     }
+    // The peers the reply lists: the catalog may list more holders than a
+    // SEARCH_RESULT carries.
     std::set<std::uint32_t> holders;
-    for (const auto& hit : result.hits)
-        for (const auto& h : hit.holders)
-            holders.insert(h.peer_id);
+    for (std::size_t i = 0; i < reply.hit_count; ++i) {
+        const auto& listed = answer.hits[i].holders;
+        for (std::size_t k = 0; k < listed.size() && k < protocol::max_holders_per_result; ++k)
+            holders.insert(listed[k].peer_id);
+    }
     // One "file" a hit: a content, however many peers hold it.
     server_.log().info("{} searched {}: {} at peers {}", who(), asked,
-                       count_of(result.total_matches, "file", "files"), fmt::join(holders, ", "));
+                       count_of(reply.total_matches, "file", "files"), fmt::join(holders, ", "));
 }
 
 void PeerSession::on_disconnected(const std::string& reason) {

@@ -17,6 +17,7 @@
 #include "catalog/catalog_service.h"
 #include "event/admission.h"
 #include "event/connection_session.h"
+#include "index/search_reply.h"
 #include "protocol/index_messages.h"
 
 #include <cstdint>
@@ -51,7 +52,8 @@ private:
     // `asked` is the search as the log line names it (search_for_log).
     void on_search_answered(std::uint32_t request_id, std::size_t limit, const std::string& asked,
                             CatalogAnswer answer);
-    void log_search(const std::string& asked, const protocol::SearchResult& result);
+    void log_search(const std::string& asked, const CatalogAnswer& answer,
+                    const SearchReply& reply);
     // The connection while a reply can still go out on it, else null: an
     // answer may come after it closed, or after an ERROR that closes it.
     Connection* reply_channel() const;

@@ -29,10 +29,14 @@ FrameParse parse_frame(ByteSpan input, std::size_t max_length) {
     return result;
 }
 
+void write_frame_header(ByteWriter& w, MessageType type, std::size_t payload_size) {
+    w.u32(static_cast<std::uint32_t>(payload_size + 2));
+    w.u16(static_cast<std::uint16_t>(type));
+}
+
 void append_frame(Bytes& out, MessageType type, ByteSpan payload) {
     ByteWriter w(out);
-    w.u32(static_cast<std::uint32_t>(payload.size() + 2));
-    w.u16(static_cast<std::uint16_t>(type));
+    write_frame_header(w, type, payload.size());
     w.raw(payload);
 }
 

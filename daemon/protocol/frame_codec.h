@@ -32,5 +32,8 @@ FrameParse parse_frame(ByteSpan input, std::size_t max_length = max_frame_length
 
 // Appends one frame holding `payload`.
 void append_frame(Bytes& out, MessageType type, ByteSpan payload);
+// The header of a frame whose payload the caller writes next, for one
+// written in place rather than copied in from a buffer of its own.
+void write_frame_header(ByteWriter& w, MessageType type, std::size_t payload_size);
 
 } // namespace napster::protocol

@@ -124,32 +124,67 @@ Search Search::read(ByteReader& r) {
     return m;
 }
 
+namespace {
+
+SearchHitHeader header_of(const SearchHit& hit) {
+    return {hit.name, hit.size, hit.root, hit.holder_total,
+            static_cast<std::uint16_t>(hit.holders.size())};
+}
+
+HolderFields fields_of(const Holder& h) {
+    return {h.peer_id, h.peer_name, h.address, h.port, h.file_id, h.name};
+}
+
+} // namespace
+
+std::size_t encoded_size(const SearchHitHeader& hit) {
+    return 1 + hit.name.size() + 8 + root_size(hit.root) + 4 + 2;
+}
+
+std::size_t encoded_size(const HolderFields& h) {
+    return 4 + 1 + h.peer_name.size() + 1 + h.address.size() + 2 + 8 + 1 + h.name.size();
+}
+
 std::size_t encoded_size(const SearchHit& hit) {
-    std::size_t size = 1 + hit.name.size() + 8 + root_size(hit.root) + 4 + 2;
+    std::size_t size = encoded_size(header_of(hit));
     for (const auto& h : hit.holders)
-        size += 4 + 1 + h.peer_name.size() + 1 + h.address.size() + 2 + 8 + 1 + h.name.size();
+        size += encoded_size(fields_of(h));
     return size;
 }
 
-void SearchResult::write(ByteWriter& w) const {
+void write_search_result_header(ByteWriter& w, std::uint32_t request_id,
+                                std::uint32_t total_matches, bool total_is_lower_bound,
+                                std::uint16_t hit_count) {
     w.u32(request_id);
     w.u32(total_matches);
     w.u8(total_is_lower_bound ? search_result_total_is_lower_bound : 0);
-    w.u16(static_cast<std::uint16_t>(hits.size()));
+    w.u16(hit_count);
+}
+
+void write_search_hit_header(ByteWriter& w, const SearchHitHeader& hit) {
+    w.str8(hit.name);
+    w.u64(hit.size);
+    write_root(w, hit.root);
+    w.u32(hit.holder_total);
+    w.u16(hit.holder_count);
+}
+
+void write_holder(ByteWriter& w, const HolderFields& h) {
+    w.u32(h.peer_id);
+    w.str8(h.peer_name);
+    w.str8(h.address);
+    w.u16(h.port);
+    w.u64(h.file_id);
+    w.str8(h.name);
+}
+
+void SearchResult::write(ByteWriter& w) const {
+    write_search_result_header(w, request_id, total_matches, total_is_lower_bound,
+                               static_cast<std::uint16_t>(hits.size()));
     for (const auto& hit : hits) {
-        w.str8(hit.name);
-        w.u64(hit.size);
-        write_root(w, hit.root);
-        w.u32(hit.holder_total);
-        w.u16(static_cast<std::uint16_t>(hit.holders.size()));
-        for (const auto& h : hit.holders) {
-            w.u32(h.peer_id);
-            w.str8(h.peer_name);
-            w.str8(h.address);
-            w.u16(h.port);
-            w.u64(h.file_id);
-            w.str8(h.name);
-        }
+        write_search_hit_header(w, header_of(hit));
+        for (const auto& h : hit.holders)
+            write_holder(w, fields_of(h));
     }
 }
 

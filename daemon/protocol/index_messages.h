@@ -8,7 +8,10 @@
 #include "protocol/message_codec.h"
 #include "protocol/root_field.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace napster::protocol {
@@ -131,6 +134,38 @@ struct SearchResult {
 // Bytes a hit adds to an encoded SEARCH_RESULT: lets the index stop adding
 // hits before the frame would pass max_frame_length.
 std::size_t encoded_size(const SearchHit& hit);
+
+// SEARCH_RESULT piece by piece, for an index that keeps its hits in a form
+// of its own and would otherwise copy every string into a SearchResult
+// first. The layout is SearchResult::write's, which is made of these.
+// Written in this order: the header, then for each hit its header and its
+// holders; the counts given must be what follows.
+inline constexpr std::size_t search_result_header_size = 4 + 4 + 1 + 2;
+void write_search_result_header(ByteWriter& w, std::uint32_t request_id,
+                                std::uint32_t total_matches, bool total_is_lower_bound,
+                                std::uint16_t hit_count);
+
+// Views of what the caller holds, for one write.
+struct SearchHitHeader {
+    std::string_view name;
+    std::uint64_t size = 0;
+    const RootHash& root;
+    std::uint32_t holder_total = 0;
+    std::uint16_t holder_count = 0;
+};
+std::size_t encoded_size(const SearchHitHeader& hit);
+void write_search_hit_header(ByteWriter& w, const SearchHitHeader& hit);
+
+struct HolderFields {
+    std::uint32_t peer_id = 0;
+    std::string_view peer_name;
+    std::string_view address;
+    std::uint16_t port = 0;
+    std::uint64_t file_id = 0;
+    std::string_view name;
+};
+std::size_t encoded_size(const HolderFields& holder);
+void write_holder(ByteWriter& w, const HolderFields& holder);
 
 // Shared by FILES_ADD and the control channel's SHARES_BATCH.
 void write_file_entry(ByteWriter& w, const FileEntry& file);

@@ -2,6 +2,7 @@
 #include "catalog/catalog.h"
 
 #include "content/sha256.h"
+#include "protocol/index_messages.h"
 #include "protocol/protocol.h"
 #include "util/text.h"
 
@@ -14,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -86,8 +88,35 @@ using NamedHolders = std::vector<std::tuple<std::uint32_t, std::uint64_t, std::s
 NamedHolders named_holders_of(const CatalogHit& hit) {
     NamedHolders out;
     for (const auto& h : hit.holders)
-        out.emplace_back(h.peer_id, h.file_id, h.name);
+        out.emplace_back(h.peer_id, h.file_id, std::string(hit.name_of(h)));
     return out;
+}
+
+// Every holder's peer is in the answer with its info, once, and every
+// peer the answer has is one a holder is at.
+bool peers_listed_once(const CatalogAnswer& r) {
+    std::vector<bool> used(r.peers.size());
+    for (const auto& hit : r.hits)
+        for (const auto& h : hit.holders) {
+            if (h.peer >= r.peers.size() || r.peer_of(h).id != h.peer_id) return false;
+            used[h.peer] = true;
+        }
+    std::set<std::uint32_t> ids;
+    for (const auto& info : r.peers)
+        ids.insert(info->id);
+    return ids.size() == r.peers.size() &&
+           std::all_of(used.begin(), used.end(), [](bool u) { return u; });
+}
+
+// A holder as a SEARCH_RESULT lists it: its peer's info and its name for
+// the file, whether the holder names it or the hit does.
+protocol::Holder listed(const CatalogAnswer& r, std::size_t hit, std::size_t holder) {
+    const CatalogHit& h = r.hits.at(hit);
+    const CatalogHolder& at = h.holders.at(holder);
+    const PeerInfo& info = r.peer_of(at);
+    CHECK(info.id == at.peer_id);
+    return {at.peer_id,       info.name,  info.address,
+            info.upload_port, at.file_id, std::string(h.name_of(at))};
 }
 
 Result<AddOutcome> add(Catalog& c, std::uint32_t peer_id, std::vector<CatalogFile> files) {
@@ -343,7 +372,104 @@ TEST_CASE("add_peer again replaces the info and keeps the files") {
     auto r = c.search(exact("song"));
     REQUIRE(r.hits.size() == 1);
     REQUIRE(r.hits[0].holders.size() == 1);
-    CHECK(r.hits[0].holders[0] == CatalogHolder{1, "renamed", "::1", 7000, 1, "song"});
+    CHECK(listed(r, 0, 0) == protocol::Holder{1, "renamed", "::1", 7000, 1, "song"});
+}
+
+TEST_CASE("an answer keeps the peers' info it listed, whatever the catalog does next") {
+    // CatalogService lets an answer be used on a later turn: by then the
+    // peer may have registered again under new info, or gone and its slot
+    // gone to another peer.
+    Catalog c({});
+    c.add_peer(peer(1));
+    c.add_peer(peer(2));
+    REQUIRE(add(c, 1, {file(1, "song", 3)}).ok());
+    REQUIRE(add(c, 2, {file(5, "song", 3)}).ok());
+    const CatalogAnswer before = c.search(exact("song"));
+
+    c.add_peer(PeerInfo{1, "renamed", "::1", 7000});
+    CHECK(c.remove_peer(2) == 1);
+    c.add_peer(PeerInfo{9, "newcomer", "10.9.9.9", 9999});
+    REQUIRE(add(c, 9, {file(1, "song", 3)}).ok());
+
+    REQUIRE(before.hits.size() == 1);
+    REQUIRE(before.hits[0].holders.size() == 2);
+    CHECK(listed(before, 0, 0) == protocol::Holder{1, "peer1", "10.0.0.1", 6001, 1, "song"});
+    CHECK(listed(before, 0, 1) == protocol::Holder{2, "peer2", "10.0.0.2", 6002, 5, "song"});
+    const CatalogAnswer after = c.search(exact("song"));
+    REQUIRE(after.hits.size() == 1);
+    REQUIRE(after.hits[0].holders.size() == 2);
+    CHECK(listed(after, 0, 0) == protocol::Holder{1, "renamed", "::1", 7000, 1, "song"});
+    CHECK(listed(after, 0, 1) == protocol::Holder{9, "newcomer", "10.9.9.9", 9999, 1, "song"});
+}
+
+TEST_CASE("an answer lists each peer once, however many holders it has") {
+    Catalog c({});
+    for (std::uint32_t id : {4u, 2u, 7u})
+        c.add_peer(peer(id));
+    REQUIRE(add(c, 4, {file(1, "a.ogg", 1), file(2, "b.ogg", 1), file(3, "c.ogg", 1)}).ok());
+    REQUIRE(add(c, 2, {file(1, "b.ogg", 1)}).ok());
+    REQUIRE(add(c, 7, {file(1, "d.ogg", 1)}).ok());
+    auto r = c.search(words("ogg"));
+    REQUIRE(r.hits.size() == 4);
+    CHECK(peers_listed_once(r));
+    // In the order first listed: a.ogg's holder, then b.ogg's first.
+    REQUIRE(r.peers.size() == 3);
+    CHECK(*r.peers[0] == peer(4));
+    CHECK(*r.peers[1] == peer(2));
+    CHECK(*r.peers[2] == peer(7));
+    CHECK(listed(r, 1, 0) == protocol::Holder{2, "peer2", "10.0.0.2", 6002, 1, "b.ogg"});
+    CHECK(listed(r, 1, 1) == protocol::Holder{4, "peer4", "10.0.0.4", 6004, 2, "b.ogg"});
+    // Searches do not leak into each other: the next lists its own peers.
+    auto d = c.search(words("d.ogg"));
+    REQUIRE(d.peers.size() == 1);
+    CHECK(listed(d, 0, 0) == protocol::Holder{7, "peer7", "10.0.0.7", 6007, 1, "d.ogg"});
+}
+
+TEST_CASE("a holder names the file only when its name is not the hit's") {
+    Catalog c({});
+    c.add_peer(peer(1));
+    c.add_peer(peer(2));
+    REQUIRE(add(c, 1, {hashed(1, "a.flac", 9, 1), file(2, "plain.flac", 4)}).ok());
+    REQUIRE(add(c, 2, {hashed(1, "b.flac", 9, 1), file(2, "plain.flac", 4)}).ok());
+    auto r = c.search(words("flac"));
+    REQUIRE(r.hits.size() == 2);
+    CHECK(r.hits[0].name == "a.flac");
+    REQUIRE(r.hits[0].holders.size() == 2);
+    CHECK(r.hits[0].holders[0].name.empty());
+    CHECK(r.hits[0].holders[1].name == "b.flac");
+    CHECK(r.hits[0].name_of(r.hits[0].holders[0]) == "a.flac");
+    for (const auto& h : r.hits[1].holders)
+        CHECK(h.name.empty());
+    CHECK(named_holders_of(r.hits[1]) == NamedHolders{{1, 2, "plain.flac"}, {2, 2, "plain.flac"}});
+}
+
+TEST_CASE("hit order is by every byte of the name, not only the first few") {
+    // Names alike in their first 8 bytes, shorter and longer ones, and
+    // bytes past 0x7f: the order is bytewise, then by size.
+    const std::vector<std::string> names = {
+        "abcdefgh", "abcdefg",  "abcdefghi",      "abcdefgh\x80", "abcdefgh\x01", "abcdefgi",
+        "abcdefga", "\xff\xfe", "\xffzzzzzzzzzz", "abcdefghij",   "ab",           "abcdefghh"};
+    Catalog c({});
+    c.add_peer(peer(1));
+    std::vector<CatalogFile> files;
+    std::uint64_t id = 0;
+    for (const auto& name : names)
+        for (std::uint64_t size : {7u, 3u})
+            files.push_back(file(++id, name + " x", size));
+    REQUIRE(add(c, 1, files).ok());
+    std::vector<std::pair<std::string, std::uint64_t>> sorted;
+    for (const auto& f : files)
+        sorted.emplace_back(f.name, f.size);
+    std::sort(sorted.begin(), sorted.end());
+    for (std::size_t limit : {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{13}}) {
+        auto r = c.search(words("x", limit));
+        const std::size_t want = limit == 0 ? sorted.size() : limit;
+        REQUIRE(r.hits.size() == want);
+        for (std::size_t i = 0; i < want; ++i) {
+            CHECK(r.hits[i].name == sorted[i].first);
+            CHECK(r.hits[i].size == sorted[i].second);
+        }
+    }
 }
 
 TEST_CASE("equal name and size merge across peers; another size is another hit") {
@@ -362,7 +488,7 @@ TEST_CASE("equal name and size merge across peers; another size is another hit")
     CHECK(r.hits[0].size == 10);
     CHECK(r.hits[0].holder_total == 3);
     CHECK(holders_of(r.hits[0]) == HolderIds{{1, 4}, {1, 20}, {3, 8}});
-    CHECK(r.hits[0].holders[2] == CatalogHolder{3, "peer3", "10.0.0.3", 6003, 8, "file8_3.txt"});
+    CHECK(listed(r, 0, 2) == protocol::Holder{3, "peer3", "10.0.0.3", 6003, 8, "file8_3.txt"});
     CHECK(r.hits[1].size == 11);
     CHECK(holders_of(r.hits[1]) == HolderIds{{2, 1}});
 }
@@ -520,10 +646,9 @@ TEST_CASE("holders are capped at max_holders_per_result, holder_total counts all
     CHECK(r.hits[0].holder_total == peers);
     REQUIRE(r.hits[0].holders.size() == protocol::max_holders_per_result);
     for (std::uint32_t i = 0; i < protocol::max_holders_per_result; ++i) {
-        const auto& h = r.hits[0].holders[i];
-        CHECK(h == CatalogHolder{i + 1, fmt::format("peer{}", i + 1),
-                                 fmt::format("10.0.0.{}", i + 1),
-                                 static_cast<std::uint16_t>(6001 + i), 101 + i, "popular.mp3"});
+        CHECK(listed(r, 0, i) ==
+              protocol::Holder{i + 1, fmt::format("peer{}", i + 1), fmt::format("10.0.0.{}", i + 1),
+                               static_cast<std::uint16_t>(6001 + i), 101 + i, "popular.mp3"});
     }
 
     // When a listed holder leaves, the next one moves up.
@@ -614,7 +739,7 @@ TEST_CASE("one content under two names is one hit listing both names and both ho
     CHECK(r.hits[0].root == root_of(1));
     CHECK(r.hits[0].holder_total == 2);
     CHECK(named_holders_of(r.hits[0]) == both);
-    CHECK(r.hits[0].holders[1] == CatalogHolder{2, "peer2", "10.0.0.2", 6002, 7, "song.mp3"});
+    CHECK(listed(r, 0, 1) == protocol::Holder{2, "peer2", "10.0.0.2", 6002, 7, "song.mp3"});
 
     // Only one name matches: the hit goes by it and still lists every holder.
     r = c.search(words("song.mp3"));
@@ -892,10 +1017,10 @@ TEST_CASE("holders of a content with many names are merged in order and capped")
     REQUIRE(r.hits[0].holders.size() == protocol::max_holders_per_result);
     for (std::uint32_t i = 0; i < protocol::max_holders_per_result; ++i) {
         std::uint32_t id = i + 1;
-        CHECK(r.hits[0].holders[i] == CatalogHolder{id, fmt::format("peer{}", id),
-                                                    fmt::format("10.0.0.{}", id),
-                                                    static_cast<std::uint16_t>(6000 + id), 100 + id,
-                                                    fmt::format("popular-{}.mp3", id % 3)});
+        CHECK(listed(r, 0, i) == protocol::Holder{id, fmt::format("peer{}", id),
+                                                  fmt::format("10.0.0.{}", id),
+                                                  static_cast<std::uint16_t>(6000 + id), 100 + id,
+                                                  fmt::format("popular-{}.mp3", id % 3)});
     }
     CHECK(c.search(by_root(42)).hits.at(0) == r.hits[0]);
 }
@@ -1141,6 +1266,7 @@ RandomRunSeen run_random_model(const RandomRun& run) {
                          const std::function<bool(const ModelHolder&)>& matches) {
             auto expected = model_search(contents, matches);
             auto r = c.search(query);
+            REQUIRE(peers_listed_once(r));
             auto same = [&](const CatalogHit& got, const ModelHit& want) {
                 return std::tie(got.name, got.size, got.root, got.holder_total) ==
                            std::tie(want.name, want.size, want.root, want.holder_total) &&
@@ -1357,8 +1483,8 @@ TEST_CASE("through CatalogService, Catalog answers every call before it returns"
     CHECK(answer->total_matches == 1);
     REQUIRE(answer->hits.size() == 1);
     CHECK(answer->hits[0] ==
-          CatalogHit{"song.mp3", 5, std::nullopt, 1,
-                     {CatalogHolder{1, "peer1", "10.0.0.1", 6001, 1, "song.mp3"}}});
+          CatalogHit{"song.mp3", 5, std::nullopt, 1, {CatalogHolder{1, 0, 1, ""}}});
+    CHECK(listed(*answer, 0, 0) == protocol::Holder{1, "peer1", "10.0.0.1", 6001, 1, "song.mp3"});
 
     std::optional<std::size_t> removed;
     service.remove_files(1, {2, 99}, [&](std::size_t n) { removed = n; });
