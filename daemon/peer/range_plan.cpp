@@ -24,7 +24,7 @@ void RangePlan::advance(Flight& flight) const {
     while (flight.next < flight.end && verified_[flight.next]) ++flight.next;
 }
 
-std::optional<RangePlan::Range> RangePlan::assign(SourceId source) {
+std::optional<RangePlan::Range> RangePlan::assign(SourceId source, bool may_copy) {
     release(source);
     const std::uint64_t blocks = verified_.size();
     for (std::uint64_t first = 0; first < blocks; ++first) {
@@ -34,6 +34,7 @@ std::optional<RangePlan::Range> RangePlan::assign(SourceId source) {
         flights_.push_back(Flight{source, first, end});
         return Range{first, end - first};
     }
+    if (!may_copy) return std::nullopt;
     // The endgame: the longest rest of a range another source fetches
     // alone.
     const Flight* longest = nullptr;
@@ -84,6 +85,7 @@ std::uint64_t RangePlan::unassigned_blocks() const {
 }
 
 std::uint64_t range_blocks_for(std::uint64_t block_count, std::size_t sources) {
+    if (sources <= 1) return std::max<std::uint64_t>(block_count, 1);
     std::uint64_t per_range = block_count / (4 * std::max<std::uint64_t>(sources, 1));
     return std::clamp<std::uint64_t>(per_range, 1, 16);
 }

@@ -8,7 +8,8 @@
 // The blocks not yet verified are cut into ranges of at most
 // range_blocks blocks (a range never spans a verified block, so resumed
 // blocks are not fetched again). An idle source is given the first range
-// no source fetches. When none is left (the endgame), an idle source is
+// no source fetches. When none is left (the endgame), an idle source that
+// has proved itself (the caller says so: it has delivered a range) is
 // given a copy of what remains of the range another source is still
 // fetching, the one with the most blocks left, so the last range does not
 // wait on the slowest source: whichever source delivers a block first has
@@ -48,9 +49,9 @@ public:
     RangePlan(std::vector<bool> verified, std::uint64_t range_blocks);
 
     // The range this source should fetch next, or nothing when every block
-    // is verified or fetched by two sources already. The source must be
-    // idle (no range, or its range given up with release()).
-    std::optional<Range> assign(SourceId source);
+    // is verified or fetched by two sources already (or, without
+    // may_copy, fetched by one). Gives up the source's range if it has one.
+    std::optional<Range> assign(SourceId source, bool may_copy = true);
     // The source has sent `block`, and it matched its leaf.
     Verified block_verified(SourceId source, std::uint64_t block);
     // The source stops fetching (failed, cancelled, outrun): its blocks not
@@ -84,7 +85,8 @@ private:
 // How many blocks a range has for a file of `block_count` blocks pulled from
 // `sources` holders: about four ranges a source, so a slow source holds up
 // little, between 1 and 16 blocks (16 MiB), so a fast one is not stopped
-// for a new connection at every block.
+// for a new connection at every block. One source is asked for everything
+// missing in one range.
 std::uint64_t range_blocks_for(std::uint64_t block_count, std::size_t sources);
 
 } // namespace napster

@@ -161,11 +161,20 @@ TEST_CASE("a failed copy leaves the range to the source that still fetches it") 
     CHECK(plan.assign(1) == Range{0, 2}); // and a copy can be made again
 }
 
-TEST_CASE("ranges are a quarter of a source's share, between 1 and 16 blocks") {
+TEST_CASE("ranges are a quarter of a source's share, between 1 and 16 blocks; one source gets all") {
     CHECK(range_blocks_for(1, 4) == 1);
     CHECK(range_blocks_for(12, 3) == 1);
-    CHECK(range_blocks_for(100, 1) == 16);
+    CHECK(range_blocks_for(100, 2) == 12);
     CHECK(range_blocks_for(64, 2) == 8);
     CHECK(range_blocks_for(10'000, 32) == 16);
-    CHECK(range_blocks_for(5, 0) == 1);
+    CHECK(range_blocks_for(100, 1) == 100);
+    CHECK(range_blocks_for(5, 0) == 5);
+}
+
+TEST_CASE("a source that has not proved itself is given no copy") {
+    RangePlan plan(std::vector<bool>(1, false), 4);
+    REQUIRE(plan.assign(0) == Range{0, 1});
+    CHECK_FALSE(plan.assign(1, false));
+    CHECK_FALSE(plan.range_of(1));
+    CHECK(plan.assign(1, true) == Range{0, 1});
 }
