@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 
-from harness import (BLOCK_SIZE, CHANNEL_TRANSFER, DEADLINE, GET_OK, NAPCTL, NapsterTestCase, RawClient, content,
+from harness import (BLOCK_SIZE, CHANNEL_TRANSFER, DEADLINE, GET_OK, NapsterTestCase, RawClient, content,
                      get_request, main, parse_get_ok, partial_files, tree_root, wait_for)
 
 MIB = BLOCK_SIZE
@@ -78,17 +78,6 @@ class MultiSource(NapsterTestCase):
         with open(os.path.join(downloader.download_dir, name), "rb") as f:
             self.assertTrue(f.read() == data, f"the saved {name} is not the content")
         self.assertEqual(partial_files(downloader.download_dir), [])
-
-    def start_fetch(self, peer, *args):
-        fetch = subprocess.Popen([NAPCTL, "--socket", peer.socket_path, "fetch", *args], stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-        def reap():
-            if fetch.poll() is None:
-                fetch.kill()
-            fetch.communicate()
-        self.addCleanup(reap)
-        return fetch
 
     def test_three_holders_each_send_part_of_the_file(self):
         data = content("multi source: three", 24 * MIB)

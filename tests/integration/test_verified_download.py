@@ -31,7 +31,7 @@ import threading
 import time
 import unittest
 
-from harness import (BLOCK_SIZE, CHANNEL_TRANSFER, DEADLINE, ERR_IO, ERR_NOT_FOUND, ERROR, GET_OK, HASHES, NAPCTL,
+from harness import (BLOCK_SIZE, CHANNEL_TRANSFER, DEADLINE, ERR_IO, ERR_NOT_FOUND, ERROR, GET_OK, HASHES,
                      FakeHolder, NapsterTestCase, Peer, RawClient, content, get_hashes_request, get_ok,
                      get_request, main, parse_error, parse_get, parse_get_ok, parse_hashes, partial_files,
                      tree_leaves, tree_root, tree_root_of_leaves, wait_for)
@@ -154,18 +154,6 @@ class VerifiedDownload(NapsterTestCase):
                             leaves={fid: c.leaves for fid, (fname, c) in files.items()})
         self.addCleanup(holder.close)
         return holder
-
-    def start_fetch(self, peer, *args):
-        """napctl fetch in the background; killed and reaped if the test ends first."""
-        fetch = subprocess.Popen([NAPCTL, "--socket", peer.socket_path, "fetch", *args], stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-        def reap():
-            if fetch.poll() is None:
-                fetch.kill()
-            fetch.communicate()
-        self.addCleanup(reap)
-        return fetch
 
     def state_path(self, peer_workdir, item):
         return self.tmp / peer_workdir / "state" / "partials" / f"{item.hex}.state"
