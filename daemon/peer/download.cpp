@@ -78,6 +78,15 @@ void DownloadManager::fetch(FetchPlan plan, ProgressCallback progress, DoneCallb
     download.start();
 }
 
+std::vector<protocol::TransferPeer> DownloadManager::sources_in_use(std::size_t limit) const {
+    std::vector<protocol::TransferPeer> sources;
+    downloads_.visit([&sources, limit](const Download& download) {
+        for (auto& source : download.sources_in_use())
+            if (sources.size() < limit) sources.push_back(std::move(source));
+    });
+    return sources;
+}
+
 void DownloadManager::stop() {
     cleanup_timer_.stop();
     downloads_.for_each([](Download& download) { download.abort("napeerd is shutting down"); });
@@ -243,6 +252,14 @@ std::uint64_t Download::verified_bytes() const {
     for (std::uint64_t i = 0; i < verified_.size(); ++i)
         if (verified_[i]) bytes += content::block_length(plan_.size, i);
     return bytes;
+}
+
+std::vector<protocol::TransferPeer> Download::sources_in_use() const {
+    std::vector<protocol::TransferPeer> sources;
+    for (const Slot& slot : slots_)
+        if (slot.source && slot.source->active())
+            sources.push_back({slot.source->holder().peer_id, slot.source->holder().peer_name});
+    return sources;
 }
 
 std::size_t Download::active_sources() const {
@@ -843,9 +860,9 @@ void Download::report_progress(bool force) {
     last_progress_ms_ = now;
     std::uint64_t done = resumable() ? verified_bytes() : plain_written_;
     for (const Slot& slot : slots_) done += slot.pending.size();
-    done = std::min(done, plan_.size);
+    protocol::FetchProgress progress{std::min(done, plan_.size), plan_.size, sources_in_use()};
     for (const auto& listener : listeners_)
-        if (listener.progress) listener.progress(done, plan_.size);
+        if (listener.progress) listener.progress(progress);
 }
 
 // The outcome is told once every source has closed and no file operation

@@ -72,7 +72,7 @@ struct FetchPlan {
 
 class DownloadManager {
 public:
-    using ProgressCallback = std::function<void(std::uint64_t received, std::uint64_t total)>;
+    using ProgressCallback = std::function<void(const protocol::FetchProgress& progress)>;
     using DoneCallback = std::function<void(Result<protocol::FetchDone>)>;
 
     explicit DownloadManager(PeerDaemon& daemon);
@@ -90,6 +90,8 @@ public:
     void stop();
 
     std::uint32_t active() const { return active_; }
+    // The holders every running download pulls from now, at most `limit`.
+    std::vector<protocol::TransferPeer> sources_in_use(std::size_t limit) const;
     std::uint64_t completed() const { return completed_; }
 
     // For downloads.
@@ -127,6 +129,8 @@ public:
     const FetchPlan& plan() const { return plan_; }
     const std::string& part_path() const { return part_path_; }
     PeerDaemon& daemon();
+    // The holders it has a connection to now.
+    std::vector<protocol::TransferPeer> sources_in_use() const;
 
     // From its sources (download_source.h), on the loop.
     void source_ready(DownloadSource& source);

@@ -5,7 +5,8 @@
 - Three holders of one content serve it in parallel: the file arrives
   intact and each holder sent part of it.
 - A holder killed with SIGKILL in the middle of its range: its blocks go to
-  the other holder and the download completes.
+  the other holder and the download completes; until then napctl status
+  names both holders as in use.
 - A holder at upload.max_concurrent = 1 answers busy: the downloader says
   so, waits with backoff, asks again and completes once the slot is free.
 
@@ -127,6 +128,13 @@ class MultiSource(NapsterTestCase):
         fetch = self.start_fetch(downloader, "big.bin", "--json")
         sent = victim.stdout.readline().split()
         self.assertEqual(sent, ["sent", "0", str(2 * MIB)], "the victim's first range is two blocks")
+        # Both holders are in use now: napctl status says which.
+        status = self.ctl(downloader, "status", "--json")
+        self.assertExit(status, 0)
+        self.assertEqual(sorted((s["peer_id"], s["peer_name"]) for s in status.json()["download_sources"]),
+                         [(victim_id, "victim"), (honest.peer_id, "honest")])
+        text = self.ctl(downloader, "status")
+        self.assertIn(f"from 2 holders: peer {victim_id} (victim), peer {honest.peer_id} (honest)\n", text.out)
         victim.kill()
         victim.wait(DEADLINE)
         downloader.wait_log(rf"download of big\.bin from peer {victim_id} \(victim\) failed: ")
