@@ -514,6 +514,9 @@ void Download::source_ready(DownloadSource& source) {
     // A range to the end of the file is asked for as such (length 0), so
     // the empty file's one empty block is a GET like any other.
     source.get(plan_.root, offset, end == plan_.size ? 0 : end - offset);
+    // The other holders are asked now, not when this one's bytes come: it
+    // may send none.
+    next_step();
 }
 
 // The block hashes are believed only once they hash to the root asked for:

@@ -7,6 +7,8 @@
 - A holder killed with SIGKILL in the middle of its range: its blocks go to
   the other holder and the download completes; until then napctl status
   names both holders as in use.
+- The endgame: a holder that sends nothing of its range has it copied to
+  the holder that has finished its own, and is stopped when outrun.
 - A holder at upload.max_concurrent = 1 answers busy: the downloader says
   so, waits with backoff, asks again and completes once the slot is free.
 
@@ -22,9 +24,11 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 
-from harness import (BLOCK_SIZE, CHANNEL_TRANSFER, DEADLINE, GET_OK, NapsterTestCase, RawClient, content,
-                     get_request, main, parse_get_ok, partial_files, tree_root, wait_for)
+from harness import (BLOCK_SIZE, CHANNEL_TRANSFER, DEADLINE, GET_OK, FakeHolder, NapsterTestCase, RawClient, content,
+                     get_ok, get_request, main, parse_get, parse_get_ok, partial_files, tree_leaves,
+                     tree_root, wait_for)
 
 MIB = BLOCK_SIZE
 
@@ -150,6 +154,37 @@ class MultiSource(NapsterTestCase):
         victim_block = MIB if f"peer {victim_id} (victim)" in done else 0
         honest.wait_log(r"upload of big\.bin to .* bytes sent, complete$")
         self.assertEqual(sum(sent_bytes(honest, "big.bin", downloader)) + victim_block, len(data))
+
+    def test_the_last_range_is_copied_to_a_faster_holder_and_the_slow_one_is_stopped(self):
+        data = content("multi source: endgame", 8 * MIB)
+        root = tree_root(data)
+        release = threading.Event()
+
+        def serve(conn, payload):
+            # GET_OK, then nothing until the test ends: the slowest holder.
+            get = parse_get(payload)
+            conn.sendall(get_ok(len(data), offset=get["offset"], length=get["length"] or len(data) - get["offset"],
+                                root=root))
+            release.wait(DEADLINE)
+
+        slow = FakeHolder(self.index.port, "slow", {1: ("end.bin", len(data), root)}, serve,
+                          leaves={1: tree_leaves(data)})
+        self.addCleanup(slow.close)
+        self.addCleanup(release.set)  # before slow.close, which waits for serve to return
+        honest = self.peer("honest", {"end.bin": data})
+        downloader = self.peer("downloader")
+        self.wait_holders(downloader, "end.bin", root.hex(), 2)
+        result = self.ctl(downloader, "fetch", "end.bin", "--json")
+        self.assertExit(result, 0)
+        self.assert_saved(downloader, "end.bin", data)
+        # The slow holder was asked first (it registered first) for one block.
+        self.assertEqual([(g["offset"], g["length"]) for g in map(parse_get, slow.requests)], [(0, MIB)])
+        downloader.wait_log(rf"peer {slow.peer_id} \(slow\) was outrun by peer {honest.peer_id} \(honest\) for the "
+                            rf"last blocks of end\.bin; it is stopped$")
+        downloader.wait_log(rf"downloaded end\.bin from peer {honest.peer_id} \(honest\): {len(data)} bytes in")
+        self.assertEqual(sum(sent_bytes(honest, "end.bin", downloader)), len(data))
+        self.assertEqual(downloader.lines_matching(r"download of end\.bin from .* failed"), [])
+        self.assertEqual(slow.errors, [])
 
     def test_a_busy_holder_is_asked_again_after_a_backoff(self):
         data = content("multi source: busy", 24 * MIB)
