@@ -187,7 +187,7 @@ Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const Fetch
         case protocol::MessageType::fetch_progress: {
             auto update = decode_reply<protocol::FetchProgress>(*frame);
             if (!update) return update.failure();
-            progress.update(update->received, update->total);
+            progress.update(*update);
             break;
         }
         case protocol::MessageType::fetch_done: {

@@ -4,6 +4,8 @@
 // The one-line fetch progress shown on a terminal: rewritten in place with
 // \r, erased when the fetch ends so the final path stands alone.
 
+#include "protocol/control_messages.h"
+
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
@@ -12,10 +14,11 @@
 
 namespace napster::ctl {
 
-// "file8_3.txt  42%  1.2 MiB of 3.0 MiB  850.3 KiB/s"; without a total, no
-// percentage; without enough elapsed time for a meaningful rate, no rate.
-// `name` must already be printable.
-std::string progress_text(std::string_view name, std::uint64_t received, std::uint64_t total,
+// "file8_3.txt  42%  1.2 MiB of 3.0 MiB  850.3 KiB/s  from 3 peers (a, b, c)";
+// without a total, no percentage; without enough elapsed time for a
+// meaningful rate, no rate; with one holder sending, "from bob"; with none
+// (connecting, checking), nothing. `name` must already be printable.
+std::string progress_text(std::string_view name, const protocol::FetchProgress& progress,
                           std::chrono::duration<double> elapsed);
 
 // Writes to a terminal stream; does nothing when not enabled. Not copyable.
@@ -26,7 +29,7 @@ public:
     ProgressLine& operator=(const ProgressLine&) = delete;
     ~ProgressLine();
 
-    void update(std::uint64_t received, std::uint64_t total);
+    void update(const protocol::FetchProgress& progress);
     // Erases the line, if one is shown.
     void clear();
 

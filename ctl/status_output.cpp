@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace napster::ctl {
 namespace {
 
@@ -45,6 +47,17 @@ std::string hashing_text(const protocol::StatusResult& status) {
                        status.hash_files_left == 1 ? "file" : "files", human_size(status.hash_bytes_left));
 }
 
+std::string download_sources_text(const std::vector<protocol::TransferPeer>& sources) {
+    std::vector<std::uint32_t> seen;
+    std::string list;
+    for (const auto& source : sources) {
+        if (std::find(seen.begin(), seen.end(), source.peer_id) != seen.end()) continue;
+        seen.push_back(source.peer_id);
+        list += fmt::format("{}peer {} ({})", list.empty() ? "" : ", ", source.peer_id, printable(source.peer_name));
+    }
+    return fmt::format("from {}: {}", count_of(seen.size(), "holder", "holders"), list);
+}
+
 std::string status_text(const protocol::StatusResult& status) {
     std::string out;
     // A label of "" continues the previous field on its own line.
@@ -65,6 +78,7 @@ std::string status_text(const protocol::StatusResult& status) {
     line("uploads", fmt::format("{} running, {} done", status.uploads_active, group_thousands(status.uploads_done)));
     line("downloads",
          fmt::format("{} running, {} done", status.downloads_active, group_thousands(status.downloads_done)));
+    if (!status.download_sources.empty()) line("", download_sources_text(status.download_sources));
     line("share watch", watch_text(status));
     line("uptime", human_duration(status.uptime_seconds));
     return out;
@@ -93,6 +107,15 @@ std::string status_json(const protocol::StatusResult& status) {
     json.number_field("uploads_done", status.uploads_done);
     json.number_field("downloads_active", status.downloads_active);
     json.number_field("downloads_done", status.downloads_done);
+    json.key("download_sources");
+    json.begin_array();
+    for (const auto& source : status.download_sources) {
+        json.begin_object();
+        json.number_field("peer_id", source.peer_id);
+        json.string_field("peer_name", source.peer_name);
+        json.end_object();
+    }
+    json.end_array();
     json.number_field("uptime_seconds", status.uptime_seconds);
     json.string_field("watch_state", protocol::watch_state_name(status.watch_state));
     json.number_field("watched_dirs", status.watched_dirs);

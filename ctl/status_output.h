@@ -14,6 +14,9 @@ namespace napster::ctl {
 // shared file: the value of the "hashing:" line.
 std::string hashing_text(const protocol::StatusResult& status);
 
+// "from 2 holders: peer 3 (bob), peer 5 (carol)": each holder once, however
+// many downloads pull from it.
+std::string download_sources_text(const std::vector<protocol::TransferPeer>& sources);
 std::string status_text(const protocol::StatusResult& status);
 std::string status_json(const protocol::StatusResult& status);
 

@@ -29,6 +29,7 @@ constexpr std::string_view peer_keys[] = {
     "share.rescan_interval",
     "share.hash_jobs",
     "download.rate_limit",
+    "download.max_sources",
     "download.min_rate",
     "download.min_rate_window",
     "download.keep_partial",
@@ -168,6 +169,7 @@ Result<PeerConfig> parse_peer_config(std::string_view text, std::string_view sou
     check.read_integer("share.rescan_interval", 0, 86400, config.rescan_interval);
     check.read_integer("share.hash_jobs", 1, 16, config.hash_jobs);
     check.read_integer("download.rate_limit", 0, std::uint64_t{1} << 40, config.download_rate_limit);
+    check.read_integer("download.max_sources", 1, 32, config.download_max_sources);
     check.read_integer("download.min_rate", 0, std::uint64_t{1} << 40, config.download_min_rate);
     check.read_integer("download.min_rate_window", 1, 3600, config.download_min_rate_window);
     check.read_integer("download.keep_partial", 0, 10 * 365 * 86400, config.download_keep_partial);
@@ -225,6 +227,7 @@ std::string format_peer_config(const PeerConfig& config) {
                        "hash_jobs = {}\n"
                        "\n[download]\n"
                        "rate_limit = {}\n"
+                       "max_sources = {}\n"
                        "min_rate = {}\n"
                        "min_rate_window = {}\n"
                        "keep_partial = {}\n"
@@ -240,7 +243,8 @@ std::string format_peer_config(const PeerConfig& config) {
                        config.upload_handshake_timeout, config.upload_idle_timeout, config.upload_max_pending,
                        config.upload_max_per_address, config.upload_rate_limit,
                        toml_string_array(config.share_dirs), toml_quote(config.download_dir), config.rescan_interval,
-                       config.hash_jobs, config.download_rate_limit, config.download_min_rate, config.download_min_rate_window,
+                       config.hash_jobs, config.download_rate_limit, config.download_max_sources, config.download_min_rate,
+                       config.download_min_rate_window,
                        config.download_keep_partial,
                        toml_quote(config.control_socket), config.control_handshake_timeout,
                        config.control_max_pending, config.control_max_per_user,

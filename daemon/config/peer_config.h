@@ -53,6 +53,9 @@ struct PeerConfig {
     // state_dir: the hash cache and partial downloads' state; absolute.
     // Default: default_state_dir(). Empty: none known (no cache is kept).
     std::string state_dir;
+    // [download] max_sources: holders one download pulls from at once,
+    // when several hold the same content (same root). 1..32.
+    std::uint32_t download_max_sources = 4;
     // [download] min_rate, min_rate_window: a holder sending less than
     // min_rate bytes/s over min_rate_window seconds is dropped for this
     // download (0 = no minimum). 0..2^40; 1..3600.

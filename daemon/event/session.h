@@ -138,6 +138,11 @@ public:
             }
     }
 
+    // Reads every session, in no order; f must not finish any.
+    template <typename F> void visit(F&& f) const {
+        for (const auto& [key, session] : sessions_) f(static_cast<const S&>(*session));
+    }
+
 private:
     void free_session(Session* session) override { sessions_.erase(static_cast<S*>(session)); }
 

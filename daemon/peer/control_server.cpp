@@ -179,9 +179,8 @@ void ControlSession::handle_fetch(const protocol::Frame& frame) {
 void ControlSession::start_fetch(FetchPlan plan) {
     server_.daemon().downloads().fetch(
         std::move(plan),
-        [this, hold = hold()](std::uint64_t received, std::uint64_t total) {
-            if (connection())
-                connection()->send_message(protocol::FetchProgress{received, total});
+        [this, hold = hold()](const protocol::FetchProgress& progress) {
+            if (connection()) connection()->send_message(progress);
         },
         [this, hold = hold()](Result<protocol::FetchDone> result) {
             if (!connection()) return;

@@ -2,12 +2,10 @@
 #include "peer/download.h"
 
 #include "event/clock.h"
-#include "event/handshake.h"
 #include "event/work.h"
 #include "fs/partial_name.h"
 #include "peer/fetch_choice.h"
 #include "peer/peer_daemon.h"
-#include "protocol/common_messages.h"
 #include "util/file_io.h"
 #include "util/path_text.h"
 #include "util/text.h"
@@ -32,12 +30,11 @@ namespace {
 using protocol::ErrorCode;
 using protocol::MessageType;
 
-constexpr std::uint64_t stall_limit_ms = 30'000;
-// Per address the holder listed; a holder that does not answer is skipped.
-constexpr std::uint64_t connect_timeout_ms = 10'000;
 constexpr std::uint64_t progress_interval_ms = 250;
-// Bytes gathered for one pwrite (a whole number of blocks): while one such
-// buffer is being written and the next is full, the socket is not read.
+// Stop reading from the socket while this much waits for the disk.
+// Bytes gathered for one write job (whole blocks, as every range starts on
+// a block): while a slot's batch is full and a job runs, its socket is not
+// read.
 constexpr std::size_t write_batch = 4 * content::block_size;
 constexpr std::uint64_t flush_after_ms = 250;
 // The resume state is rewritten at most this often while bytes arrive.
@@ -83,6 +80,15 @@ void DownloadManager::fetch(FetchPlan plan, ProgressCallback progress, DoneCallb
     if (root) by_root_[*root] = &download;
     download.add_listener(std::move(progress), std::move(done));
     download.start();
+}
+
+std::vector<protocol::TransferPeer> DownloadManager::sources_in_use(std::size_t limit) const {
+    std::vector<protocol::TransferPeer> sources;
+    downloads_.visit([&sources, limit](const Download& download) {
+        for (auto& source : download.sources_in_use())
+            if (sources.size() < limit) sources.push_back(std::move(source));
+    });
+    return sources;
 }
 
 void DownloadManager::stop() {
@@ -225,15 +231,20 @@ void DownloadManager::resume_one(ResumeState state) {
 }
 
 Download::Download(DownloadManager& manager, FetchPlan plan)
-    : manager_(manager), plan_(std::move(plan)), connector_(manager.daemon().loop()),
-      stall_timer_(manager.daemon().loop()), rate_timer_(manager.daemon().loop()),
-      state_timer_(manager.daemon().loop()), flush_timer_(manager.daemon().loop()),
-      limit_timer_(manager.daemon().loop()) {}
+    : manager_(manager), plan_(std::move(plan)), state_timer_(manager.daemon().loop()),
+      busy_timer_(manager.daemon().loop()), flush_timer_(manager.daemon().loop()),
+      limit_timer_(manager.daemon().loop()) {
+    slots_.resize(plan_.holders.size());
+}
 
-// Every path to the outcome closes the partial file first; this only
-// guards against a descriptor left by a bug.
+// Every path to the outcome closes the sources and the partial file
+// first; this only guards against a descriptor left by a bug.
 Download::~Download() {
     if (fd_ >= 0) ::close(fd_);
+}
+
+PeerDaemon& Download::daemon() {
+    return manager_.daemon();
 }
 
 void Download::add_listener(DownloadManager::ProgressCallback progress, DownloadManager::DoneCallback done) {
@@ -241,20 +252,49 @@ void Download::add_listener(DownloadManager::ProgressCallback progress, Download
     if (listeners_.size() > 1) report_progress(true);
 }
 
-std::string Download::holder_text() const {
-    return fmt::format("peer {} ({})", holder().peer_id, printable(holder().peer_name));
-}
-
-std::uint64_t Download::first_missing_block() const {
-    auto it = std::find(verified_.begin(), verified_.end(), false);
-    return static_cast<std::uint64_t>(it - verified_.begin());
-}
-
 std::uint64_t Download::verified_bytes() const {
     std::uint64_t bytes = 0;
     for (std::uint64_t i = 0; i < verified_.size(); ++i)
         if (verified_[i]) bytes += content::block_length(plan_.size, i);
     return bytes;
+}
+
+std::vector<protocol::TransferPeer> Download::sources_in_use() const {
+    std::vector<protocol::TransferPeer> sources;
+    for (const Slot& slot : slots_)
+        if (slot.source && slot.source->active())
+            sources.push_back({slot.source->holder().peer_id, slot.source->holder().peer_name});
+    return sources;
+}
+
+std::size_t Download::active_sources() const {
+    return static_cast<std::size_t>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& slot) {
+        return slot.source && slot.source->active();
+    }));
+}
+
+// The holder the outcome names: the one that sent the most verified
+// blocks, or the one source of content without a root.
+const Download::Slot* Download::main_slot() const {
+    if (plain_source_) return &slots_.at(*plain_source_);
+    const Slot* best = nullptr;
+    for (const Slot& slot : slots_)
+        if (slot.source && (!best || slot.verified_blocks > best->verified_blocks)) best = &slot;
+    return best;
+}
+
+// "peer 2 (a)", or "peer 2 (a), peer 3 (b) and peer 4 (c)": the holders
+// that sent verified blocks.
+std::string Download::sources_text() const {
+    std::vector<std::string> names;
+    for (const Slot& slot : slots_)
+        if (slot.source && slot.verified_blocks > 0) names.push_back(slot.source->text());
+    if (names.empty())
+        if (const Slot* slot = main_slot()) names.push_back(slot->source->text());
+    std::string text;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+    return text;
 }
 
 void Download::start() {
@@ -331,110 +371,456 @@ void Download::opened(int fd, std::optional<ResumeState> state) {
 
 void Download::abort(const std::string& reason) {
     aborted_ = true;
-    if (connection_) return connection_->close(reason); // on_closed goes on
-    if (stage_ == Stage::connecting) {
-        connector_.cancel();
-        stage_ = Stage::between_holders;
-    }
+    busy_timer_.stop();
+    for (Slot& slot : slots_)
+        if (slot.source && slot.source->active()) cancel_source(slot, reason);
     next_step();
 }
 
-void Download::try_next_holder() {
-    if (reported_) return;
-    if (aborted_)
-        return finish_with(make_error(ErrorCode::busy, "the download was cancelled: napeerd is shutting down"));
-    if (holder_index_ >= plan_.holders.size()) {
-        std::string why;
-        for (const auto& f : failures_) why += (why.empty() ? "" : "; ") + f;
-        return finish_with(make_error(ErrorCode::io_error,
-                                      fmt::format("could not fetch {}: {}", printable(plan_.name),
-                                                  why.empty() ? "no holder to fetch from" : why)));
+void Download::cancel_source(Slot& slot, const std::string& reason) {
+    slot.cancelled = true;
+    slot.source->close(reason);
+}
+
+// What to do once no file operation is running: first write what has
+// arrived and save the state, then check a resumed file's blocks, then
+// finish or ask holders for what is missing.
+void Download::next_step() {
+    if (file_busy_ || reported_) return;
+    if (outcome_) {
+        if (active_sources() > 0) return;
+        auto result = std::move(*outcome_);
+        outcome_.reset();
+        return finish_now(std::move(result));
     }
-    const protocol::Holder& next = plan_.holders[holder_index_++];
-    stage_ = Stage::connecting;
-    file_failed_ = false;
-    // The connector is ours and calls back no one once cancelled or gone.
-    connector_.connect(next.address, next.port, connect_timeout_ms,
-                       [this](Result<Connection*> connection) { connected(std::move(connection)); });
+    if (fd_ < 0) return;
+    bool waiting = false;
+    for (Slot& slot : slots_) {
+        bool ready = resumable() ? ready_block(slot) : pending_size(slot) > 0;
+        if (ready && write_due(slot)) {
+            if (resumable()) return write_blocks(slot);
+            return write_plain(slot);
+        }
+        waiting = waiting || ready;
+    }
+    flush_due_ = false;
+    // Bytes that may be all a stalling holder sends: written and verified
+    // on time all the same.
+    if (waiting && !flush_timer_.active())
+        flush_timer_.start_once(flush_after_ms, [this] {
+            flush_due_ = true;
+            next_step();
+        });
+    if (state_dirty_) {
+        std::uint64_t since = now_ms(manager_.daemon().loop()) - state_saved_ms_;
+        if (active_sources() == 0 || since >= state_save_interval_ms) return save_state();
+        // The bytes may stop here (a holder that stalls): the blocks
+        // verified so far are saved on time all the same, not only when
+        // the next bytes come.
+        if (!state_timer_.active()) state_timer_.start_once(state_save_interval_ms - since, [this] { next_step(); });
+    }
+    if (aborted_) {
+        if (active_sources() == 0)
+            finish_with(make_error(ErrorCode::busy, "the download was cancelled: napeerd is shutting down"));
+        return;
+    }
+    if (resumable()) {
+        if (!claimed_.empty() && hashes_known()) {
+            if (active_sources() == 0) check_claimed_blocks();
+            return;
+        }
+        if (hashes_known() && !ranges_) start_ranges();
+        if (ranges_ && ranges_->complete()) {
+            // Every block is verified: copies still under way are not needed.
+            for (Slot& slot : slots_)
+                if (slot.source && slot.source->active() && !slot.cancelled) cancel_source(slot, "every block is verified");
+            if (active_sources() == 0) complete(true);
+            return;
+        }
+    } else if (plain_received_) {
+        return finish_plain();
+    } else if (plain_written_ > 0 && active_sources() == 0) {
+        // A holder failed part way: the next starts the file again.
+        file_busy_ = true;
+        plain_written_ = 0;
+        return queue_work(
+            manager_.daemon().loop(), [fd = fd_] { (void)::ftruncate(fd, 0); },
+            [this, hold = hold()] {
+                file_busy_ = false;
+                next_step();
+            });
+    }
+    launch_sources();
+    if (active_sources() > 0 || busy_timer_.active()) return;
+    if (std::any_of(slots_.begin(), slots_.end(), [](const Slot& slot) { return slot.busy && !slot.dropped; }))
+        return wait_for_busy_holders();
+    std::string why;
+    for (const auto& f : failures_) why += (why.empty() ? "" : "; ") + f;
+    finish_with(make_error(ErrorCode::io_error, fmt::format("could not fetch {}: {}", printable(plan_.name),
+                                                            why.empty() ? "no holder to fetch from" : why)));
 }
 
-void Download::connected(Result<Connection*> connection) {
-    if (!connection) return holder_failed(connection.error().message);
-    stage_ = Stage::hello;
-    connection_ = *connection;
-    connection_->set_handler(this);
-    connection_->start_reading();
-    connection_->send_message(protocol::Hello{protocol::version, protocol::Channel::transfer});
-    restart_stall_timer();
+// Asks holders not yet asked, not dropped and not busy: one while the
+// block hashes are not known (or for content without a root), up to
+// download.max_sources once they are, each for a range the plan gives.
+void Download::launch_sources() {
+    std::size_t limit = resumable() && ranges_ ? manager_.daemon().config().download_max_sources : 1;
+    std::size_t active = active_sources();
+    for (std::size_t i = 0; i < slots_.size() && active < limit; ++i) {
+        Slot& slot = slots_[i];
+        if (slot.dropped || slot.busy || (slot.source && slot.source->active())) continue;
+        // A copy of another source's range (the endgame) only for one that
+        // has delivered a range already: it has shown it is not the slow one.
+        if (ranges_ && !ranges_->assign(i, slot.verified_blocks > 0)) continue;
+        if (!slot.source) slot.source = std::make_unique<DownloadSource>(*this, plan_.holders[i], i);
+        if (!resumable()) plain_source_ = i;
+        clear_pending(slot);
+        slot.body = false;
+        slot.cancelled = false;
+        slot.source->connect();
+        ++active;
+    }
 }
 
-void Download::restart_stall_timer() {
-    stall_timer_.start_once(stall_limit_ms, [this] {
-        if (connection_) connection_->close("no data for 30 s");
+void Download::wait_for_busy_holders() {
+    std::uint64_t now = now_ms(manager_.daemon().loop());
+    auto delay = busy_backoff_.next_delay(now, static_cast<std::uint32_t>(manager_.next_unique()));
+    if (!delay)
+        return finish_with(make_error(ErrorCode::busy, fmt::format("could not fetch {}: every holder stayed busy for {} s",
+                                                                   printable(plan_.name),
+                                                                   busy_backoff_.waited_ms(now) / 1000)));
+    manager_.daemon().log().info("every holder of {} is busy; asking again in {:.1f} s", printable(plan_.name),
+                                 static_cast<double>(*delay) / 1000.0);
+    busy_timer_.start_once(*delay, [this] {
+        for (Slot& slot : slots_) slot.busy = false;
+        next_step();
     });
 }
 
-void Download::on_frame(Connection& connection, const protocol::Frame& frame) {
-    restart_stall_timer();
-    if (frame.type == MessageType::error) {
-        auto error = protocol::decode_message<protocol::ErrorMessage>(frame.payload);
-        return connection.close(error ? fmt::format("refused: {}", printable(error->text))
-                                      : "sent a malformed ERROR");
+void Download::start_ranges() {
+    std::size_t sources = std::min<std::size_t>(manager_.daemon().config().download_max_sources, slots_.size());
+    ranges_.emplace(verified_, range_blocks_for(verified_.size(), sources));
+    if (sources > 1 && !ranges_->complete())
+        manager_.daemon().log().info("fetching {} from up to {} of {}", printable(plan_.name), sources,
+                                     count_of(slots_.size(), "holder", "holders"));
+}
+
+// The holder said WELCOME: the block hashes first if they are not known,
+// then the range the plan gave this source.
+void Download::source_ready(DownloadSource& source) {
+    if (!resumable()) return source.get(plan_.root, 0, 0);
+    if (!hashes_known()) {
+        std::uint64_t have = content_.blocks.size();
+        std::uint64_t want = std::min<std::uint64_t>(protocol::max_hashes_per_reply, content::block_count(plan_.size) - have);
+        return source.ask_hashes(plan_.root, have, static_cast<std::uint32_t>(want));
     }
-    // After WELCOME the holder may PING until GET_OK (napster-protocol(7)).
-    if (frame.type == MessageType::ping && (stage_ == Stage::get || stage_ == Stage::hashes))
-        return answer_ping(connection, frame);
-    if (stage_ == Stage::hello) return handle_welcome(frame);
-    if (stage_ == Stage::hashes && frame.type == MessageType::hashes) return handle_hashes(frame);
-    if (stage_ == Stage::get && frame.type == MessageType::get_ok) return handle_get_ok(frame);
-    connection.fail({ErrorCode::unexpected_message,
-                     fmt::format("{} is not expected now", protocol::message_type_name(frame.type))});
-}
-
-void Download::handle_welcome(const protocol::Frame& frame) {
-    if (frame.type != MessageType::welcome)
-        return connection_->fail({ErrorCode::unexpected_message, "expected WELCOME"});
-    auto welcome = protocol::decode_message<protocol::Welcome>(frame.payload);
-    if (!welcome) return connection_->fail(welcome.error());
-    if (auto version = protocol::check_welcome(*welcome, "the holder"); !version)
-        return connection_->fail(version.error());
-    if (resumable() && content_.blocks.size() != content::block_count(plan_.size)) return ask_hashes();
-    send_get();
-}
-
-void Download::ask_hashes() {
-    stage_ = Stage::hashes;
-    std::uint64_t have = content_.blocks.size();
-    std::uint64_t want = std::min<std::uint64_t>(protocol::max_hashes_per_reply, content::block_count(plan_.size) - have);
-    connection_->send_message(protocol::GetHashes{holder().file_id, holder().name, *plan_.root, have,
-                                                  static_cast<std::uint32_t>(want)});
+    Slot& slot = slot_of(source);
+    if (!ranges_) {
+        // The hashes came on this connection: the partial file's claimed
+        // blocks are checked with no holder waiting on us (its handshake
+        // timeout), then the holders are asked again.
+        if (!claimed_.empty()) return cancel_source(slot, "checking the partial file before resuming");
+        start_ranges();
+        if (!ranges_->assign(source.id())) return cancel_source(slot, "every block is verified");
+    }
+    auto range = ranges_->range_of(source.id());
+    if (!range) return cancel_source(slot, "nothing is left to fetch from it");
+    std::uint64_t offset = range->first * content::block_size;
+    std::uint64_t end = std::min<std::uint64_t>((range->first + range->count) * content::block_size, plan_.size);
+    manager_.daemon().log().debug("asking {} for blocks {} to {} of {}", source.text(), range->first,
+                                  range->first + range->count - 1, printable(plan_.name));
+    // A range to the end of the file is asked for as such (length 0), so
+    // the empty file's one empty block is a GET like any other.
+    source.get(plan_.root, offset, end == plan_.size ? 0 : end - offset);
+    // The other holders are asked now, not when this one's bytes come: it
+    // may send none.
+    next_step();
 }
 
 // The block hashes are believed only once they hash to the root asked for:
 // a holder cannot make bad blocks pass with hashes of its own.
-void Download::handle_hashes(const protocol::Frame& frame) {
-    auto hashes = protocol::decode_message<protocol::Hashes>(frame.payload);
-    if (!hashes) return connection_->fail(hashes.error());
-    if (hashes->root != *plan_.root || hashes->size != plan_.size || hashes->first != content_.blocks.size() ||
-        hashes->leaves.empty())
-        return connection_->fail({ErrorCode::invalid_argument, "HASHES is not the answer to the GET_HASHES sent"});
-    content_.blocks.insert(content_.blocks.end(), hashes->leaves.begin(), hashes->leaves.end());
-    if (content_.blocks.size() < content::block_count(plan_.size)) return ask_hashes();
+void Download::source_hashes(DownloadSource& source, const protocol::Hashes& hashes) {
+    if (hashes.root != *plan_.root || hashes.size != plan_.size || hashes.first != content_.blocks.size() ||
+        hashes.leaves.empty())
+        return drop(slot_of(source), "HASHES is not the answer to the GET_HASHES sent");
+    content_.blocks.insert(content_.blocks.end(), hashes.leaves.begin(), hashes.leaves.end());
+    if (!hashes_known()) return source_ready(source);
     content_.root = *plan_.root;
     content_.size = plan_.size;
     if (!content::blocks_match_root(content_)) {
         content_.blocks.clear();
-        bad_data_ = "its block hashes do not match the root";
-        manager_.daemon().log().warn("{} sent bad data for {}: {}", holder_text(), printable(plan_.name), bad_data_);
-        return connection_->close(bad_data_);
+        std::string why = "its block hashes do not match the root";
+        manager_.daemon().log().warn("{} sent bad data for {}: {}", source.text(), printable(plan_.name), why);
+        return drop(slot_of(source), why);
     }
-    if (std::find(claimed_.begin(), claimed_.end(), true) != claimed_.end()) {
-        // The partial file's blocks are checked with no holder waiting on
-        // us (its handshake timeout), then this holder is asked again.
-        stage_ = Stage::checking;
-        return connection_->close("checking the partial file before resuming");
+    source_ready(source);
+}
+
+Status Download::source_get_ok(DownloadSource& source, const protocol::GetOk& ok) {
+    if (plan_.root && ok.root != plan_.root)
+        return make_error(ErrorCode::invalid_argument, "the holder offers other content than asked for");
+    if (!plan_.root) holder_root_ = ok.root;
+    Slot& slot = slot_of(source);
+    slot.body = true;
+    clear_pending(slot);
+    slot.pending_offset = source.offset();
+    busy_backoff_.reset();
+    return Ok{};
+}
+
+void Download::source_body_started(DownloadSource& source) {
+    report_progress(true);
+    // An empty file has its one block complete already.
+    if (source.length() == 0) next_step();
+}
+
+// Never more room than the range has bytes left, nor (past
+// download.rate_limit) than the bucket holds.
+std::span<std::byte> Download::source_room(DownloadSource& source) {
+    Slot& slot = slot_of(source);
+    if (!slot.body || source.received() >= source.length()) return {};
+    if (!slot.pending) slot.pending = take_pending(slot);
+    std::span<std::byte> room = slot.pending->room();
+    std::uint64_t most = source.length() - source.received();
+    TokenBucket& limit = manager_.daemon().download_limit();
+    if (limit.limited())
+        most = std::min(most, std::max<std::uint64_t>(limit.available(now_ms(manager_.daemon().loop())),
+                                                      TokenBucket::min_burst / 4));
+    return room.first(static_cast<std::size_t>(std::min<std::uint64_t>(room.size(), most)));
+}
+
+void Download::source_bytes(DownloadSource& source, ByteSpan bytes) {
+    Slot& slot = slot_of(source);
+    if (!slot.pending) slot.pending = take_pending(slot);
+    if (!slot.pending->room().empty() && bytes.data() == slot.pending->room().data())
+        slot.pending->grew(bytes.size()); // read in place
+    else
+        slot.pending->append(bytes); // bytes that came with GET_OK
+    pace_reading(source, bytes.size());
+    if (slot.pending->size() >= write_batch) source.pause_reading(); // resumed once the batch is taken
+    next_step();
+    report_progress(false);
+}
+
+// Past download.rate_limit no source is read until the debt is paid.
+void Download::pace_reading(DownloadSource& source, std::uint64_t bytes) {
+    TokenBucket& limit = manager_.daemon().download_limit();
+    if (!limit.limited()) return;
+    std::uint64_t now = now_ms(manager_.daemon().loop());
+    limit.take(now, bytes);
+    if (limit.available(now) > 0) return;
+    source.pause_reading();
+    if (limit_timer_.active()) return;
+    limit_timer_.start_once(std::max<std::uint64_t>(1, limit.wait_ms(now, TokenBucket::min_burst / 4)), [this] {
+        for (Slot& slot : slots_)
+            if (slot.source && slot.source->active() && pending_size(slot) < write_batch) slot.source->resume_reading();
+    });
+}
+
+// A batch is written when full, when its range has all arrived (or its
+// holder is gone), or once it has waited flush_after_ms.
+bool Download::write_due(const Slot& slot) const {
+    if (flush_due_ || slot.dropped || pending_size(slot) >= write_batch) return true;
+    const DownloadSource* source = slot.source.get();
+    return !source || !source->active() || source->received() == source->length();
+}
+
+// A buffer for the next bytes, a used one when there is one.
+std::shared_ptr<FillBuffer> Download::take_pending(Slot&) {
+    if (spare_buffers_.empty()) return std::make_shared<FillBuffer>(write_batch);
+    auto buffer = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+    return buffer;
+}
+
+void Download::give_back(std::shared_ptr<FillBuffer> buffer) {
+    buffer->clear();
+    if (spare_buffers_.size() < 2) spare_buffers_.push_back(std::move(buffer));
+}
+
+void Download::source_closed(DownloadSource& source, DownloadSource::Stage was, const std::string& reason, bool busy) {
+    Slot& slot = slot_of(source);
+    bool whole_range = was == DownloadSource::Stage::body && source.received() == source.length();
+    if (!resumable() && whole_range && !slot.dropped && !slot.cancelled) plain_received_ = true;
+    if (ranges_ && !whole_range) ranges_->release(source.id());
+    if (slot.cancelled || slot.dropped || whole_range || outcome_) {
+        slot.cancelled = false;
+        return next_step();
     }
-    send_get();
+    if (busy && !aborted_) {
+        slot.busy = true;
+        clear_pending(slot);
+        manager_.daemon().log().info("{} is busy for {}; trying another holder", source.text(), printable(plan_.name));
+        return next_step();
+    }
+    std::string why = aborted_ ? "cancelled"
+                      : was == DownloadSource::Stage::body
+                          ? fmt::format("{} after {} of {} bytes", reason, source.received(), source.length())
+                          : reason;
+    drop(slot, why);
+}
+
+// The holder fails for this download: its ranges go to the others. Whole
+// blocks it sent before it went are still written and checked (a bad one
+// drops nothing more), the rest of its bytes go.
+void Download::drop(Slot& slot, const std::string& reason) {
+    if (slot.dropped) return;
+    slot.dropped = true;
+    DownloadSource& source = *slot.source;
+    failures_.push_back(fmt::format("{}: {}", source.text(), reason));
+    if (!aborted_)
+        manager_.daemon().log().warn("download of {} from {} failed: {}", printable(plan_.name), source.text(), reason);
+    if (!resumable()) {
+        clear_pending(slot);
+    } else if (slot.pending) {
+        std::uint64_t keep = slot.pending->size() / content::block_size * content::block_size;
+        if (slot.pending_offset + slot.pending->size() == plan_.size) keep = slot.pending->size();
+        slot.pending->truncate(keep);
+    }
+    if (ranges_) ranges_->release(source.id());
+    if (source.active()) return source.close(reason); // source_closed goes on
+    next_step();
+}
+
+// A whole block (or the file's short last one) waits in this slot.
+bool Download::ready_block(const Slot& slot) const {
+    if (!slot.body || !hashes_known()) return false;
+    std::uint64_t block = slot.pending_offset / content::block_size;
+    if (block >= verified_.size()) return false;
+    std::size_t length = content::block_length(plan_.size, block);
+    return length > 0 ? pending_size(slot) >= length : !verified_[block];
+}
+
+// Writes the whole blocks waiting in this slot and checks each against its
+// leaf in the same job; a block already verified (a copy from another
+// source) is not written again.
+void Download::write_blocks(Slot& slot) {
+    struct Block {
+        std::uint64_t index;
+        std::size_t at; // in the batch
+        std::size_t length;
+        bool good = false;
+    };
+    // An empty file's one block is complete with no byte: no batch yet.
+    auto batch = slot.pending ? std::exchange(slot.pending, nullptr) : take_pending(slot);
+    ByteSpan bytes = batch->bytes();
+    auto blocks = std::make_shared<std::vector<Block>>();
+    std::size_t used = 0;
+    while (true) {
+        std::uint64_t index = (slot.pending_offset + used) / content::block_size;
+        if (index >= verified_.size()) break;
+        std::size_t length = content::block_length(plan_.size, index);
+        if (bytes.size() - used < length || (length == 0 && verified_[index])) break;
+        if (!verified_[index]) blocks->push_back(Block{index, used, length});
+        used += length;
+        if (length == 0) break;
+    }
+    slot.pending_offset += used;
+    // An unfinished block (a batch written early) starts the next batch:
+    // the one copy, of less than a block, and only then.
+    if (used < bytes.size()) {
+        slot.pending = take_pending(slot);
+        slot.pending->append(bytes.subspan(used));
+    }
+    if (slot.source && slot.source->active() && !limit_timer_.active()) slot.source->resume_reading();
+    if (blocks->empty()) {
+        give_back(std::move(batch));
+        return next_step(); // copies of verified blocks only
+    }
+    file_busy_ = true;
+    auto status = std::make_shared<Status>(Ok{});
+    std::size_t index = static_cast<std::size_t>(&slot - slots_.data());
+    // content_ does not change once the ranges are planned: the job reads it.
+    queue_work(
+        manager_.daemon().loop(),
+        [fd = fd_, batch, blocks, status, content = &content_] {
+            ByteSpan all = batch->bytes();
+            for (Block& block : *blocks) {
+                ByteSpan bytes = all.subspan(block.at, block.length);
+                block.good = content::verify_block(*content, block.index, bytes);
+                if (!block.good) break; // a bad block is not written: the file keeps only checked bytes
+                auto offset = block.index * content::block_size;
+                if (int error = write_at(fd, bytes, offset); error != 0) {
+                    *status = make_error(ErrorCode::io_error, errno_text(error));
+                    block.good = false;
+                    break;
+                }
+                // Writeback starts now, while the rest arrives, not all at
+                // the final fsync.
+                (void)::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(bytes.size()),
+                                        SYNC_FILE_RANGE_WRITE);
+            }
+        },
+        [this, batch, blocks, status, index, hold = hold()] {
+            file_busy_ = false;
+            give_back(batch);
+            if (!*status)
+                return finish_with(make_error(ErrorCode::io_error, fmt::format("cannot write {}: {}", part_path_,
+                                                                                 status->error().message)));
+            std::vector<std::pair<std::uint64_t, bool>> checked;
+            for (const Block& block : *blocks) {
+                checked.emplace_back(block.index, block.good);
+                if (!block.good) break;
+            }
+            blocks_written(slots_.at(index), checked);
+        });
+}
+
+void Download::blocks_written(Slot& slot, const std::vector<std::pair<std::uint64_t, bool>>& checked) {
+    DownloadSource& source = *slot.source;
+    for (const auto& [block, good] : checked) {
+        if (!good) {
+            std::string why = fmt::format("block {} does not match its hash", block);
+            manager_.daemon().log().warn("{} sent bad data for {}: {}; it is dropped for this download",
+                                         source.text(), printable(plan_.name), why);
+            clear_pending(slot);
+            drop(slot, why);
+            return;
+        }
+        verified_[block] = true;
+        state_dirty_ = true;
+        ++slot.verified_blocks;
+        RangePlan::Verified change = ranges_->block_verified(source.id(), block);
+        for (RangePlan::SourceId other : change.outrun) {
+            Slot& loser = slots_.at(other);
+            if (!loser.source->active() || loser.cancelled) continue;
+            manager_.daemon().log().info("{} was outrun by {} for the last blocks of {}; it is stopped",
+                                         loser.source->text(), source.text(), printable(plan_.name));
+            cancel_source(loser, "outrun by another holder");
+        }
+    }
+    if (source.active() && pending_size(slot) < write_batch && !limit_timer_.active()) source.resume_reading();
+    next_step();
+}
+
+// Content without a root: bytes are written as they come, checked (if the
+// holder named a root) once the file is whole.
+void Download::write_plain(Slot& slot) {
+    file_busy_ = true;
+    auto buffer = slot.pending ? std::exchange(slot.pending, nullptr) : take_pending(slot);
+    if (slot.source && slot.source->active() && !limit_timer_.active()) slot.source->resume_reading();
+    auto status = std::make_shared<Status>(Ok{});
+    std::uint64_t offset = slot.pending_offset;
+    slot.pending_offset += buffer->size();
+    queue_work(
+        manager_.daemon().loop(),
+        [fd = fd_, offset, buffer, status] {
+            if (int error = write_at(fd, buffer->bytes(), offset); error != 0)
+                *status = make_error(ErrorCode::io_error, errno_text(error));
+            else
+                (void)::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(buffer->size()),
+                                        SYNC_FILE_RANGE_WRITE);
+        },
+        [this, buffer, status, hold = hold()] {
+            file_busy_ = false;
+            std::uint64_t written = buffer->size();
+            give_back(buffer);
+            if (!*status)
+                return finish_with(make_error(ErrorCode::io_error, fmt::format("cannot write {}: {}", part_path_,
+                                                                                 status->error().message)));
+            plain_written_ += written;
+            next_step();
+        });
 }
 
 void Download::check_claimed_blocks() {
@@ -468,287 +854,6 @@ void Download::check_claimed_blocks() {
         });
 }
 
-void Download::send_get() {
-    std::uint64_t offset = 0;
-    if (resumable()) {
-        std::uint64_t block = first_missing_block();
-        if (block == verified_.size()) {
-            stage_ = Stage::body; // nothing left: the partial file is whole
-            body_offset_ = written_ = plan_.size;
-            length_ = received_ = 0;
-            return connection_->close("every block is verified");
-        }
-        offset = block * content::block_size;
-    }
-    protocol::Get get;
-    get.requester_id = manager_.daemon().index().peer_id().value_or(protocol::unknown_peer_id);
-    get.requester_name = manager_.daemon().config().name;
-    get.file_id = holder().file_id;
-    get.name = holder().name;
-    get.root = plan_.root;
-    get.offset = offset;
-    connection_->send_message(get);
-    body_offset_ = offset;
-    stage_ = Stage::get;
-}
-
-void Download::handle_get_ok(const protocol::Frame& frame) {
-    auto ok = protocol::decode_message<protocol::GetOk>(frame.payload);
-    if (!ok) return connection_->fail(ok.error());
-    // Refused before a byte is written: a holder must not fill the disk
-    // with more, or hand over something else, than was listed.
-    if (ok->size != plan_.size)
-        return connection_->fail({ErrorCode::invalid_argument,
-                                  fmt::format("the holder announced {} bytes, the index listed {}", ok->size, plan_.size)});
-    if (plan_.root && ok->root != plan_.root)
-        return connection_->fail({ErrorCode::invalid_argument, "the holder offers other content than asked for"});
-    if (ok->offset != body_offset_ || ok->length != plan_.size - body_offset_)
-        return connection_->fail({ErrorCode::invalid_argument, "GET_OK is not the range asked for"});
-    if (!plan_.root) holder_root_ = ok->root;
-    connection_->set_raw_mode();
-    stage_ = Stage::body;
-    length_ = ok->length;
-    received_ = 0;
-    written_ = body_offset_;
-    block_hasher_ = resumable() ? std::make_shared<content::TreeHasher>() : nullptr;
-    rate_window_ms_ = now_ms(manager_.daemon().loop());
-    rate_window_bytes_ = 0;
-    rate_timer_.start_repeating(1000, [this] { check_rate(); });
-    report_progress(true);
-    // An empty file (or one whose last block is all that is left and is
-    // empty) has its one block complete already.
-    if (length_ == 0 && resumable()) {
-        drop_pending();
-        return write_pending();
-    }
-}
-
-void Download::check_rate() {
-    const PeerConfig& config = manager_.daemon().config();
-    if (!connection_ || stage_ != Stage::body || config.download_min_rate == 0) return;
-    std::uint64_t now = now_ms(manager_.daemon().loop());
-    std::uint64_t window_ms = std::uint64_t{config.download_min_rate_window} * 1000;
-    if (now - rate_window_ms_ < window_ms) return;
-    std::uint64_t got = received_ - rate_window_bytes_;
-    if (got * 1000 < config.download_min_rate * (now - rate_window_ms_))
-        return connection_->close(fmt::format("it sent {} in {} s, less than download.min_rate ({} bytes/s)",
-                                              count_of(got, "byte", "bytes"), (now - rate_window_ms_) / 1000,
-                                              config.download_min_rate));
-    rate_window_ms_ = now;
-    rate_window_bytes_ = received_;
-}
-
-// Never more room than the body has bytes left: what a holder sends past
-// its length lands in the shared buffer and is refused there.
-std::span<std::byte> Download::raw_room(Connection&) {
-    if (stage_ != Stage::body || received_ >= length_) return {};
-    if (!pending_) pending_ = std::make_shared<FillBuffer>(write_batch);
-    std::span<std::byte> room = pending_->room();
-    std::uint64_t most = length_ - received_;
-    // download.rate_limit: a read no larger than what the bucket holds
-    // (or a minimal read), so debt stays small.
-    TokenBucket& limit = manager_.daemon().download_limit();
-    if (limit.limited())
-        most = std::min(most, std::max<std::uint64_t>(limit.available(now_ms(manager_.daemon().loop())),
-                                                      TokenBucket::min_burst / 4));
-    return room.first(static_cast<std::size_t>(std::min<std::uint64_t>(room.size(), most)));
-}
-
-// Past download.rate_limit the socket is not read until the debt is paid.
-void Download::pace_reading(Connection& connection, std::uint64_t bytes) {
-    TokenBucket& limit = manager_.daemon().download_limit();
-    if (!limit.limited() || received_ == length_) return;
-    std::uint64_t now = now_ms(manager_.daemon().loop());
-    limit.take(now, bytes);
-    if (limit.available(now) > 0 || limit_timer_.active()) return;
-    connection.pause_reading();
-    limit_timer_.start_once(std::max<std::uint64_t>(1, limit.wait_ms(now, TokenBucket::min_burst / 4)), [this] {
-        if (connection_ && stage_ == Stage::body && !(pending_ && pending_->size() >= write_batch))
-            connection_->start_reading();
-    });
-}
-
-void Download::on_raw(Connection& connection, ByteSpan bytes) {
-    if (bytes.size() > length_ - received_) return connection.close("the holder sent more bytes than it announced");
-    restart_stall_timer();
-    received_ += bytes.size();
-    if (!pending_) pending_ = std::make_shared<FillBuffer>(write_batch);
-    if (!pending_->room().empty() && bytes.data() == pending_->room().data())
-        pending_->grew(bytes.size()); // read in place
-    else
-        pending_->append(bytes);
-    pace_reading(connection, bytes.size());
-    // A full buffer waits for the one being written: stop reading till then.
-    if (pending_->size() >= write_batch && file_busy_) connection.pause_reading();
-    next_step();
-    report_progress(false);
-    if (received_ == length_) connection.close("all bytes received");
-}
-
-// Writes what has arrived and, with a root, checks each block it
-// completes: a bad one is known before the next write.
-void Download::write_pending() {
-    file_busy_ = true;
-    if (!pending_) pending_ = std::make_shared<FillBuffer>(write_batch);
-    std::shared_ptr<FillBuffer> buffer = std::exchange(pending_, std::move(spare_));
-    struct Outcome {
-        Status status = Ok{};
-        std::vector<std::pair<std::uint64_t, bool>> checked; // block, good
-    };
-    auto outcome = std::make_shared<Outcome>();
-    // content_ does not change while a body arrives: the job reads it.
-    queue_work(
-        manager_.daemon().loop(),
-        [fd = fd_, offset = written_, buffer, outcome, hasher = block_hasher_, first_block = body_offset_ / content::block_size,
-         size = plan_.size, blocks = resumable() ? &content_ : nullptr] {
-            if (int error = write_at(fd, buffer->bytes(), offset); error != 0)
-                outcome->status = make_error(ErrorCode::io_error, errno_text(error));
-            if (!outcome->status) return;
-            // Writeback starts now, while the rest arrives, not all at the
-            // final fsync.
-            (void)::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(buffer->size()),
-                                    SYNC_FILE_RANGE_WRITE);
-            if (!hasher) return;
-            std::size_t before = hasher->full_block_leaves().size();
-            hasher->update(buffer->bytes());
-            std::vector<content::Digest> done(hasher->full_block_leaves().begin() + static_cast<std::ptrdiff_t>(before),
-                                              hasher->full_block_leaves().end());
-            // The last block, shorter than the others or empty, is complete
-            // when the file is.
-            if (offset + buffer->size() == size && (size % content::block_size != 0 || size == 0))
-                done.push_back(hasher->finish().blocks.back());
-            for (std::size_t k = 0; k < done.size(); ++k) {
-                std::uint64_t block = first_block + before + k;
-                outcome->checked.emplace_back(block, done[k] == blocks->blocks.at(block));
-            }
-        },
-        [this, buffer, outcome, hold = hold()] {
-            file_busy_ = false;
-            if (!outcome->status) {
-                std::string why = fmt::format("cannot write {}: {}", part_path_, outcome->status.error().message);
-                if (stage_ != Stage::body) return next_step();
-                file_failed_ = true;
-                if (connection_) return connection_->close(why);
-                return holder_failed(why);
-            }
-            written_ += buffer->size();
-            buffer->clear();
-            if (!spare_) spare_ = buffer;
-            written(std::move(outcome->checked));
-        });
-}
-
-void Download::written(std::vector<std::pair<std::uint64_t, bool>> checked) {
-    for (const auto& [block, good] : checked) {
-        if (good) {
-            verified_[block] = true;
-            state_dirty_ = true;
-        } else if (bad_data_.empty()) {
-            bad_data_ = fmt::format("block {} does not match its hash", block);
-            manager_.daemon().log().warn("{} sent bad data for {}: {}; it is dropped for this download",
-                                         holder_text(), printable(plan_.name), bad_data_);
-        }
-    }
-    if (!bad_data_.empty()) {
-        drop_pending();
-        if (stage_ == Stage::body) {
-            if (connection_) return connection_->close(bad_data_);
-            return holder_failed(bad_data_);
-        }
-        bad_data_.clear(); // bytes of a holder already dropped: nothing more to do
-    }
-    // The next batch may go out first (it swaps in an empty buffer), so
-    // reading resumes with room.
-    next_step();
-    if (connection_ && !(pending_ && pending_->size() >= write_batch) && !limit_timer_.active())
-        connection_->start_reading();
-}
-
-void Download::on_closed(Connection&, const std::string& reason) {
-    connection_ = nullptr;
-    stall_timer_.stop();
-    rate_timer_.stop();
-    if (stage_ == Stage::checking && !aborted_) {
-        // Not a failure: the same holder is asked again once the partial
-        // file is checked.
-        --holder_index_;
-        stage_ = Stage::between_holders;
-        return next_step();
-    }
-    if (!aborted_ && !file_failed_ && bad_data_.empty() && stage_ == Stage::body && received_ == length_)
-        return next_step();
-    std::string why = aborted_ ? "cancelled"
-                      : !bad_data_.empty() ? bad_data_
-                      : stage_ == Stage::body ? fmt::format("{} after {} of {} bytes", reason, received_, length_)
-                                              : reason;
-    holder_failed(why);
-}
-
-void Download::holder_failed(const std::string& reason) {
-    failures_.push_back(fmt::format("{}: {}", holder_text(), reason));
-    if (!aborted_)
-        manager_.daemon().log().warn("download of {} from {} failed: {}", printable(plan_.name), holder_text(), reason);
-    stage_ = Stage::between_holders;
-    stall_timer_.stop();
-    rate_timer_.stop();
-    // Bytes that arrived before the holder went are still checked and kept
-    // (next_step writes them), unless they are what made it fail.
-    if (!resumable() || !bad_data_.empty() || file_failed_) {
-        drop_pending();
-        block_hasher_.reset();
-    }
-    bad_data_.clear();
-    next_step();
-}
-
-// What to do once no file operation is running: between holders, start the
-// partial file again (no root) or save what is verified (root), check a
-// resumed file's blocks, then try the next holder; during a body, write what
-// has arrived; at its end, finish the file.
-void Download::next_step() {
-    if (file_busy_ || reported_ || fd_ < 0) return;
-    if (stage_ == Stage::between_holders) {
-        if (resumable() && has_pending()) return write_pending();
-        if (!resumable() && written_ > 0) {
-            file_busy_ = true;
-            written_ = 0;
-            return queue_work(
-                manager_.daemon().loop(), [fd = fd_] { (void)::ftruncate(fd, 0); },
-                [this, hold = hold()] {
-                    file_busy_ = false;
-                    next_step();
-                });
-        }
-        if (state_dirty_) return save_state();
-        if (!claimed_.empty() && !content_.blocks.empty() && !aborted_) return check_claimed_blocks();
-        return try_next_holder();
-    }
-    if (stage_ != Stage::body) return;
-    // Large writes: a full batch, what is left once every byte is here, or
-    // what has waited flush_after_ms (bytes that may be all a stalling
-    // holder sends: written and verified on time all the same).
-    if (has_pending() && (pending_->size() >= write_batch || received_ == length_ || flush_due_)) {
-        flush_due_ = false;
-        flush_timer_.stop();
-    limit_timer_.stop();
-        return write_pending();
-    }
-    if (has_pending() && !flush_timer_.active())
-        flush_timer_.start_once(flush_after_ms, [this] {
-            flush_due_ = true;
-            next_step();
-        });
-    if (state_dirty_) {
-        std::uint64_t since = now_ms(manager_.daemon().loop()) - state_saved_ms_;
-        if (since >= state_save_interval_ms) return save_state();
-        // The bytes may stop here (a holder that stalls): the blocks
-        // verified so far are saved on time all the same, not only when
-        // the next bytes come.
-        if (!state_timer_.active()) state_timer_.start_once(state_save_interval_ms - since, [this] { next_step(); });
-    }
-    if (!connection_ && received_ == length_) finish_file();
-}
-
 void Download::save_state() {
     state_dirty_ = false;
     std::string path = manager_.state_path(*plan_.root);
@@ -775,11 +880,8 @@ void Download::save_state() {
         });
 }
 
-void Download::finish_file() {
-    if (resumable()) {
-        if (first_missing_block() != verified_.size()) return holder_failed("it left blocks unverified");
-        return complete(true);
-    }
+void Download::finish_plain() {
+    plain_received_ = false;
     if (holder_root_) return verify_whole_file();
     complete(false);
 }
@@ -798,12 +900,14 @@ void Download::verify_whole_file() {
                 plan_.root = holder_root_;
                 return complete(true);
             }
+            Slot& slot = slots_.at(*plain_source_);
             std::string why = *hashed ? "the bytes do not match the root it announced"
                                       : fmt::format("cannot check {}: {}", part_path_, hashed->error().message);
             if (*hashed)
-                manager_.daemon().log().warn("{} sent bad data for {}: {}", holder_text(), printable(plan_.name), why);
+                manager_.daemon().log().warn("{} sent bad data for {}: {}", slot.source->text(), printable(plan_.name),
+                                             why);
             holder_root_.reset();
-            holder_failed(why);
+            drop(slot, why);
         });
 }
 
@@ -843,8 +947,8 @@ void Download::complete(bool verified) {
             if (!sync_warning->empty())
                 manager_.daemon().log().warn("{} is saved but may not survive a crash: {}", printable(final_path_),
                                              *sync_warning);
-            finish_with(protocol::FetchDone{final_path_, plan_.size, holder().peer_id, holder().peer_name, plan_.root,
-                                            verified});
+            const protocol::Holder& holder = main_slot()->source->holder();
+            finish_with(protocol::FetchDone{final_path_, plan_.size, holder.peer_id, holder.peer_name, plan_.root, verified});
         });
 }
 
@@ -852,12 +956,25 @@ void Download::report_progress(bool force) {
     std::uint64_t now = now_ms(manager_.daemon().loop());
     if (!force && now - last_progress_ms_ < progress_interval_ms) return;
     last_progress_ms_ = now;
-    std::uint64_t done = stage_ == Stage::body ? body_offset_ + received_ : verified_bytes();
+    std::uint64_t done = resumable() ? verified_bytes() : plain_written_;
+    for (const Slot& slot : slots_) done += pending_size(slot);
+    protocol::FetchProgress progress{std::min(done, plan_.size), plan_.size, sources_in_use()};
     for (const auto& listener : listeners_)
-        if (listener.progress) listener.progress(done, plan_.size);
+        if (listener.progress) listener.progress(progress);
 }
 
+// The outcome is told once every source has closed and no file operation
+// runs (next_step).
 void Download::finish_with(Result<protocol::FetchDone> result) {
+    if (reported_ || outcome_) return;
+    outcome_ = std::move(result);
+    busy_timer_.stop();
+    for (Slot& slot : slots_)
+        if (slot.source && slot.source->active()) cancel_source(slot, aborted_ ? "cancelled" : "the download ended");
+    next_step();
+}
+
+void Download::finish_now(Result<protocol::FetchDone> result) {
     // The partial file is closed before the outcome is told; a resumable
     // one stays with its state, any other goes.
     if (fd_ >= 0) {
@@ -871,23 +988,21 @@ void Download::finish_with(Result<protocol::FetchDone> result) {
             },
             [this, result = std::move(result), hold = hold()]() mutable {
                 file_busy_ = false;
-                finish_with(std::move(result));
+                finish_now(std::move(result));
             });
     }
     reported_ = true;
-    stall_timer_.stop();
-    rate_timer_.stop();
     state_timer_.stop();
+    busy_timer_.stop();
     flush_timer_.stop();
     limit_timer_.stop();
-    connector_.cancel();
     PeerDaemon& daemon = manager_.daemon();
     bool ok = result.ok();
     if (ok) {
         report_progress(true);
         double seconds = static_cast<double>(now_ms(daemon.loop()) - started_ms_) / 1000.0;
         daemon.log().info("downloaded {} from {}: {} bytes in {:.2f} s, {}, saved as {}", printable(plan_.name),
-                          holder_text(), result->size, seconds,
+                          sources_text(), result->size, seconds,
                           result->verified ? fmt::format("verified {}", root_prefix(result->root)) : "not verified",
                           printable(result->path));
         content::SharedContent known;

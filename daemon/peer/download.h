@@ -1,43 +1,50 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Downloads. One Download fetches one content from the first holder that
-// delivers it, writing to a hidden partial file in the output directory
-// and linking it to its final name only when it is complete, verified
-// where it can be, and synced. A name from the index or a peer is never
-// used as a path: it has passed file_name_problem() and becomes one
-// component inside the output directory. An existing file is never
-// replaced.
+// Downloads. One Download fetches one content, writing to a hidden partial
+// file in the output directory and linking it to its final name only when
+// it is complete, verified where it can be, and synced. A name from the
+// index or a peer is never used as a path: it has passed file_name_problem()
+// and becomes one component inside the output directory. An existing file
+// is never replaced.
 //
-// Content with a root (napster-protocol(7), "Content identity"): the
-// holder's block hashes are fetched first (GET_HASHES) and checked against
-// the root; each block is checked as it arrives. A bad block drops that
-// holder for this download, the log names it, and the next holder goes on
-// from the first block not yet verified. The partial file is named for the
-// root (.napster-ROOT.part) and its state (fs/resume_state.h) is kept in
-// STATE_DIR/partials/ROOT.state, so an interrupted download (napeerd
-// stopped or killed, every holder gone) resumes from its verified blocks,
-// from any holder: at a later fetch of that content, or when napeerd is
-// back at the index. A second fetch of content already downloading joins
-// it. Partials untouched for download.keep_partial are removed.
+// Content with a root (napster-protocol(7), "Content identity"): the block
+// hashes are fetched first (GET_HASHES, from the first holder) and checked
+// against the root. Then a RangePlan cuts the blocks not yet verified into
+// ranges, pulled in parallel from up to download.max_sources holders, one
+// DownloadSource (one connection at a time) each; each block is checked
+// as it arrives and written only if it matches. A bad block, a failed or
+// slow holder drops that holder for this download, the log names it, and
+// its blocks go back to the plan for the others; in the endgame a holder
+// that has delivered is given a copy of the longest range left, and the
+// loser is closed. Holders that answer busy are asked again after a
+// BusyBackoff wait once no other holder can go on. The partial file is
+// named for the root (.napster-ROOT.part) and its state
+// (fs/resume_state.h) is kept in STATE_DIR/partials/ROOT.state, so an
+// interrupted download (napeerd stopped or killed, every holder gone)
+// resumes from its verified blocks, from any holder: at a later fetch of
+// that content, or when napeerd is back at the index. A second fetch of
+// content already downloading joins it. Partials untouched for
+// download.keep_partial are removed.
 //
 // Content without a root yet (its holders have not hashed it): fetched
-// whole from one holder; if that holder names a root in GET_OK the file is
-// hashed and checked against it before it is linked, else the outcome says
-// it was not verified. Such a download does not resume.
+// whole from one holder at a time; if that holder names a root in GET_OK
+// the file is hashed and checked against it before it is linked, else the
+// outcome says it was not verified. Such a download does not resume.
 //
 // Ownership: DownloadManager's registry owns every Download. A Download is
 // a Session: it is finished when it has reported its outcome, and freed
-// once no file operation of its (each holds it) is in flight. It owns its
-// connector, its connection (through close()), its timers and its
-// partial file's descriptor. Loop thread only.
+// once no file operation of its (each holds it) is in flight; it reports
+// its outcome only once every source's connection has closed. It owns its
+// sources, its timers and its partial file's descriptor. Loop thread only.
 
 #include "content/hash_tree.h"
-#include "event/connection.h"
-#include "event/connector.h"
 #include "event/session.h"
 #include "event/timer.h"
 #include "fs/resume_state.h"
+#include "peer/busy_backoff.h"
+#include "peer/download_source.h"
+#include "peer/range_plan.h"
 #include "protocol/control_messages.h"
 #include "protocol/transfer_messages.h"
 #include "util/fill_buffer.h"
@@ -66,7 +73,7 @@ struct FetchPlan {
 
 class DownloadManager {
 public:
-    using ProgressCallback = std::function<void(std::uint64_t received, std::uint64_t total)>;
+    using ProgressCallback = std::function<void(const protocol::FetchProgress& progress)>;
     using DoneCallback = std::function<void(Result<protocol::FetchDone>)>;
 
     explicit DownloadManager(PeerDaemon& daemon);
@@ -84,6 +91,8 @@ public:
     void stop();
 
     std::uint32_t active() const { return active_; }
+    // The holders every running download pulls from now, at most `limit`.
+    std::vector<protocol::TransferPeer> sources_in_use(std::size_t limit) const;
     std::uint64_t completed() const { return completed_; }
 
     // For downloads.
@@ -110,7 +119,7 @@ private:
     std::optional<bool> sweep_next_; // asked for while sweeping: whether to resume
 };
 
-class Download final : public Session, public Connection::Handler {
+class Download final : public Session {
 public:
     Download(DownloadManager& manager, FetchPlan plan);
     ~Download() override;
@@ -120,100 +129,112 @@ public:
     void abort(const std::string& reason);
     const FetchPlan& plan() const { return plan_; }
     const std::string& part_path() const { return part_path_; }
+    PeerDaemon& daemon();
+    // The holders it has a connection to now.
+    std::vector<protocol::TransferPeer> sources_in_use() const;
 
-    void on_frame(Connection& connection, const protocol::Frame& frame) override;
-    void on_raw(Connection& connection, ByteSpan bytes) override;
-    std::span<std::byte> raw_room(Connection& connection) override;
-    void pace_reading(Connection& connection, std::uint64_t bytes);
-    void on_closed(Connection& connection, const std::string& reason) override;
+    // From its sources (download_source.h), on the loop.
+    void source_ready(DownloadSource& source);
+    void source_hashes(DownloadSource& source, const protocol::Hashes& hashes);
+    Status source_get_ok(DownloadSource& source, const protocol::GetOk& ok);
+    void source_body_started(DownloadSource& source);
+    void source_bytes(DownloadSource& source, ByteSpan bytes);
+    std::span<std::byte> source_room(DownloadSource& source);
+    void source_closed(DownloadSource& source, DownloadSource::Stage was, const std::string& reason, bool busy);
 
 private:
-    // between_holders: no holder is being tried (before the first, or
-    // after one failed). checking: the blocks a resumed partial file claims
-    // are read and checked on the thread pool.
-    enum class Stage { between_holders, connecting, hello, hashes, checking, get, body };
     struct Listener {
         DownloadManager::ProgressCallback progress;
         DownloadManager::DoneCallback done;
     };
+    // One holder of plan_.holders, in the same order: its source, once
+    // asked, and what the download keeps of its bytes.
+    struct Slot {
+        std::unique_ptr<DownloadSource> source;
+        // Received, not yet written: the socket reads into its room, and a
+        // write takes the whole buffer (no copy, no zero-fill, no regrowth).
+        std::shared_ptr<FillBuffer> pending;
+        std::uint64_t pending_offset = 0; // the file offset of its first byte
+        bool body = false;               // a GET_OK has come: pending is file bytes
+        bool dropped = false;            // failed or sent bad data: not asked again
+        bool busy = false;               // answered busy: asked again after the backoff
+        bool cancelled = false;          // closed by us: not a failure
+        std::uint64_t verified_blocks = 0;
+    };
 
     void opened(int fd, std::optional<ResumeState> state);
-    void try_next_holder();
-    void connected(Result<Connection*> connection);
-    void handle_welcome(const protocol::Frame& frame);
-    void ask_hashes();
-    void handle_hashes(const protocol::Frame& frame);
-    void check_claimed_blocks();
-    void send_get();
-    void handle_get_ok(const protocol::Frame& frame);
-    void write_pending();
-    bool has_pending() const { return pending_ && !pending_->empty(); }
-    void drop_pending() {
-        if (pending_) pending_->clear();
-    }
-    void written(std::vector<std::pair<std::uint64_t, bool>> checked);
-    void holder_failed(const std::string& reason);
     void next_step();
-    void finish_file();
+    void launch_sources();
+    void wait_for_busy_holders();
+    void give_range(Slot& slot);
+    void write_blocks(Slot& slot);
+    bool write_due(const Slot& slot) const;
+    std::shared_ptr<FillBuffer> take_pending(Slot& slot);
+    void give_back(std::shared_ptr<FillBuffer> buffer);
+    void pace_reading(DownloadSource& source, std::uint64_t bytes);
+    static std::size_t pending_size(const Slot& slot) { return slot.pending ? slot.pending->size() : 0; }
+    static void clear_pending(Slot& slot) {
+        if (slot.pending) slot.pending->clear();
+    }
+    void write_plain(Slot& slot);
+    void blocks_written(Slot& slot, const std::vector<std::pair<std::uint64_t, bool>>& checked);
+    void drop(Slot& slot, const std::string& reason);
+    void cancel_source(Slot& slot, const std::string& reason);
+    void check_claimed_blocks();
+    void start_ranges();
+    void finish_plain();
     void verify_whole_file();
     void complete(bool verified);
     void save_state();
     void finish_with(Result<protocol::FetchDone> result);
+    void finish_now(Result<protocol::FetchDone> result);
     void report_progress(bool force);
-    void restart_stall_timer();
-    void check_rate();
-    std::string holder_text() const;
-    const protocol::Holder& holder() const { return plan_.holders.at(holder_index_ - 1); }
-    std::uint64_t first_missing_block() const;
+    bool ready_block(const Slot& slot) const;
+    Slot& slot_of(const DownloadSource& source) { return slots_.at(source.id()); }
+    std::size_t active_sources() const;
+    const Slot* main_slot() const;
+    std::string sources_text() const;
     std::uint64_t verified_bytes() const;
     bool resumable() const { return plan_.root.has_value(); }
+    bool hashes_known() const { return content_.blocks.size() == content::block_count(plan_.size); }
 
     DownloadManager& manager_;
     FetchPlan plan_;
     std::vector<Listener> listeners_;
-    Connector connector_;
-    Timer stall_timer_;
-    Timer rate_timer_;
-    Timer state_timer_; // saves the state when bytes stop coming
-    Timer flush_timer_; // writes a batch that is not full once it has waited
+    std::vector<Slot> slots_; // plan_.holders.size() of them
+    Timer state_timer_;       // saves the state when bytes stop coming
+    Timer busy_timer_;        // every holder was busy: asks again
+    Timer flush_timer_;       // writes batches that are not full once they have waited
     bool flush_due_ = false;
-    Timer limit_timer_; // resumes reading once download.rate_limit allows
-    Connection* connection_ = nullptr;
-    Stage stage_ = Stage::between_holders;
-    std::size_t holder_index_ = 0;
+    Timer limit_timer_;       // resumes reading once download.rate_limit allows
+    std::vector<std::shared_ptr<FillBuffer>> spare_buffers_;
+    BusyBackoff busy_backoff_;
     std::vector<std::string> failures_;
     std::string final_path_;
     std::string part_path_;
     int fd_ = -1;
     // One file operation at a time (open, write, check, drop, sync and
-    // link), so none closes the descriptor under another.
+    // link), so none closes the descriptor under another, and a block is
+    // written and checked by one job: a copy of it from another source
+    // is written only if it is not verified by then.
     bool file_busy_ = false;
-    // The file could not be opened or written: the holder's bytes, even
-    // all of them, do not make a download.
-    bool file_failed_ = false;
-    // With a root: the block hashes, once checked against it, and which
-    // blocks of the partial file hold verified bytes.
+    // With a root: the block hashes, once checked against it, which blocks
+    // of the partial file hold verified bytes, and who fetches the others.
     content::HashedContent content_;
     std::vector<bool> verified_;
     std::vector<bool> claimed_; // from the resume state, to check again
+    std::optional<RangePlan> ranges_;
     bool state_dirty_ = false;
     std::uint64_t state_saved_ms_ = 0;
-    // Without a root: the one a holder named in GET_OK, to check at the end.
+    // Without a root: the one source, what its holder named in GET_OK (to
+    // check at the end), and whether all its bytes came.
+    std::optional<std::size_t> plain_source_;
     protocol::RootHash holder_root_;
-    // The current GET: bytes from body_offset_ on.
-    std::uint64_t body_offset_ = 0;
-    std::uint64_t length_ = 0;
-    std::uint64_t received_ = 0;
-    std::uint64_t written_ = 0; // file offset written up to
-    // Arrived, not yet written: the socket reads into pending_'s room, a
-    // full buffer goes to the thread pool in one pwrite, and spare_ (the
-    // one last written) takes its place: no copy, no zero-fill, no regrowth.
-    std::shared_ptr<FillBuffer> pending_;
-    std::shared_ptr<FillBuffer> spare_;
-    std::shared_ptr<content::TreeHasher> block_hasher_; // the current GET's blocks
-    std::string bad_data_;      // why the holder's bytes were refused
-    std::uint64_t rate_window_ms_ = 0;
-    std::uint64_t rate_window_bytes_ = 0;
+    bool plain_received_ = false;
+    std::uint64_t plain_written_ = 0; // bytes of the partial file to truncate on a new holder
+    // The outcome, once decided, waiting for the sources and file
+    // operations still under way.
+    std::optional<Result<protocol::FetchDone>> outcome_;
     std::uint64_t last_progress_ms_ = 0;
     std::uint64_t started_ms_ = 0;
     bool reported_ = false;

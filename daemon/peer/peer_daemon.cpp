@@ -208,6 +208,7 @@ protocol::StatusResult PeerDaemon::status() const {
     s.total_bytes = shares_.total_bytes();
     s.uploads_active = uploads_.active();
     s.downloads_active = downloads_.active();
+    s.download_sources = downloads_.sources_in_use(protocol::max_status_sources);
     s.uploads_done = uploads_.completed();
     s.downloads_done = downloads_.completed();
     s.uptime_seconds = (now_ms(loop_) - started_ms_) / 1000;

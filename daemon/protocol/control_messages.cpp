@@ -34,15 +34,47 @@ Fetch Fetch::read(ByteReader& r) {
     return m;
 }
 
+namespace {
+
+// A count (u8 or u16, as the message says), then per holder its peer_id
+// (u32) and peer_name (str8).
+void write_transfer_peers(ByteWriter& w, const std::vector<TransferPeer>& peers, bool wide) {
+    if (wide)
+        w.u16(static_cast<std::uint16_t>(peers.size()));
+    else
+        w.u8(static_cast<std::uint8_t>(peers.size()));
+    for (const auto& peer : peers) {
+        w.u32(peer.peer_id);
+        w.str8(peer.peer_name);
+    }
+}
+
+std::vector<TransferPeer> read_transfer_peers(ByteReader& r, bool wide, std::size_t limit) {
+    std::size_t count = wide ? r.u16("source count") : r.u8("source count");
+    std::vector<TransferPeer> peers;
+    if (r.ok() && count > limit) r.fail(fmt::format("{} sources exceed {}", count, limit));
+    for (std::size_t i = 0; i < count && r.ok(); ++i) {
+        TransferPeer peer;
+        peer.peer_id = r.u32("source peer id");
+        peer.peer_name = r.str8("source peer name", max_peer_name);
+        peers.push_back(std::move(peer));
+    }
+    return peers;
+}
+
+} // namespace
+
 void FetchProgress::write(ByteWriter& w) const {
     w.u64(received);
     w.u64(total);
+    write_transfer_peers(w, sources, false);
 }
 
 FetchProgress FetchProgress::read(ByteReader& r) {
     FetchProgress m;
     m.received = r.u64("received");
     m.total = r.u64("total");
+    m.sources = read_transfer_peers(r, false, max_fetch_sources);
     return m;
 }
 
@@ -112,6 +144,7 @@ void StatusResult::write(ByteWriter& w) const {
     w.u32(rescan_interval);
     w.u64(hash_files_left);
     w.u64(hash_bytes_left);
+    write_transfer_peers(w, download_sources, true);
 }
 
 StatusResult StatusResult::read(ByteReader& r) {
@@ -143,6 +176,7 @@ StatusResult StatusResult::read(ByteReader& r) {
     m.rescan_interval = r.u32("rescan interval");
     m.hash_files_left = r.u64("files to hash");
     m.hash_bytes_left = r.u64("bytes to hash");
+    m.download_sources = read_transfer_peers(r, true, max_status_sources);
     return m;
 }
 

@@ -28,11 +28,20 @@ struct Fetch {
     friend bool operator==(const Fetch&, const Fetch&) = default;
 };
 
+// A holder a download pulls from now.
+struct TransferPeer {
+    std::uint32_t peer_id = 0;
+    std::string peer_name;
+
+    friend bool operator==(const TransferPeer&, const TransferPeer&) = default;
+};
+
 // Sent while a FETCH runs, at most a few times a second.
 struct FetchProgress {
     static constexpr MessageType type = MessageType::fetch_progress;
     std::uint64_t received = 0;
     std::uint64_t total = 0;
+    std::vector<TransferPeer> sources; // 0..max_fetch_sources, connected now
 
     void write(ByteWriter& w) const;
     static FetchProgress read(ByteReader& r);
@@ -100,6 +109,9 @@ struct StatusResult {
     std::uint32_t rescan_interval = 0; // seconds, as configured
     std::uint64_t hash_files_left = 0; // shared files not hashed yet
     std::uint64_t hash_bytes_left = 0; // and their bytes
+    // The holders running downloads pull from now, one entry a download
+    // and holder; 0..max_status_sources.
+    std::vector<TransferPeer> download_sources;
 
     void write(ByteWriter& w) const;
     static StatusResult read(ByteReader& r);

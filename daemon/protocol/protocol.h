@@ -23,7 +23,9 @@
 //      GET/GET_OK; each holder in a hit has its own name; GET gains length
 //      (a range); GET_HASHES/HASHES give a file's block hashes; FETCH gains
 //      root, FETCH_DONE root and verified, STATUS_RESULT hashing progress;
-//      SEARCH_RESULT flags (total_matches a lower bound). Not yet released:
+//      SEARCH_RESULT flags (total_matches a lower bound); FETCH_PROGRESS
+//      sources and STATUS_RESULT download_sources (the holders downloads
+//      pull from, several at once). Not yet released:
 //      it stays open until the next release fixes it.
 //      Version 2 was never released (0.1.0 spoke 1), so no build speaks it.
 
@@ -57,6 +59,11 @@ inline constexpr std::size_t max_address_text = 64;
 // to 253 bytes with its port, cut to what a str8 holds.
 inline constexpr std::size_t max_index_target = 255;
 inline constexpr std::size_t max_dir_path = 4096;
+// FETCH_PROGRESS lists at most this many holders a download pulls from
+// (download.max_sources is at most 32); STATUS_RESULT at most
+// max_status_sources over every download.
+inline constexpr std::size_t max_fetch_sources = 32;
+inline constexpr std::size_t max_status_sources = 1024;
 // HASHES carries at most this many block hashes (512 KiB of them).
 inline constexpr std::uint32_t max_hashes_per_reply = 16384;
 inline constexpr std::uint32_t max_batch_files = 4096;

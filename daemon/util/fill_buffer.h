@@ -42,6 +42,7 @@ public:
     bool empty() const { return size_ == 0; }
     bool full() const { return size_ == capacity_; }
     void clear() { size_ = 0; }
+    void truncate(std::size_t size) { size_ = std::min(size_, size); }
 
 private:
     std::unique_ptr<std::byte[]> data_;

@@ -176,7 +176,8 @@ void control_messages(const fs::path& root) {
     out.message("fetch_peer_dir", Fetch{"a.txt", 3, "/home/alice/incoming", std::nullopt});
     out.message("fetch_root", Fetch{"", std::nullopt, "", root_of(0x50)});
     out.message("fetch_root_named", Fetch{"saved.bin", 3, "/tmp", root_of(0x50)});
-    out.message("fetch_progress", FetchProgress{1024, 4096});
+    out.message("fetch_progress", FetchProgress{1024, 4096, {}});
+    out.message("fetch_progress_sources", FetchProgress{1024, 4096, {{3, "bob"}, {4, "carol"}}});
     out.message("fetch_done",
                 FetchDone{"/srv/napster/downloads/a.txt", 4096, 3, "bob", std::nullopt, false});
     out.message("fetch_done_verified",
@@ -198,6 +199,9 @@ void control_messages(const fs::path& root) {
     status.hash_files_left = 7;
     status.hash_bytes_left = 3 << 20;
     out.message("status_result_connected", status);
+    status.download_sources = {{3, "bob"}, {4, "carol"}};
+    out.message("status_result_downloading", status);
+    status.download_sources.clear();
     status.index_state = IndexState::disconnected;
     status.reconnect_in_ms = 1500;
     status.last_error = "cannot connect to 127.0.0.1:5015: connection refused";

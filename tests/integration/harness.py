@@ -798,6 +798,18 @@ class NapsterTestCase(unittest.TestCase):
         check_no_sanitizer_report(self, result.err, "napctl")
         return result
 
+    def start_fetch(self, peer, *args):
+        """napctl fetch in the background; killed and reaped if the test ends first."""
+        fetch = subprocess.Popen([NAPCTL, "--socket", peer.socket_path, "fetch", *args], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+        def reap():
+            if fetch.poll() is None:
+                fetch.kill()
+            fetch.communicate()
+        self.addCleanup(reap)
+        return fetch
+
     def assertExit(self, result, status, msg=None):
         if result.returncode != status:
             self.fail(f"{msg + ': ' if msg else ''}expected exit {status}, got {result!r}")

@@ -130,10 +130,28 @@ TEST_CASE("FETCH output dir rules") {
 // ---------------------------------------------------------------- FETCH_PROGRESS / FETCH_DONE
 
 TEST_CASE("FETCH_PROGRESS round-trips") {
-    round_trip(FetchProgress{0, 0});
-    round_trip(FetchProgress{50, 100});
-    round_trip(FetchProgress{0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL});
-    check_truncated_and_trailing(FetchProgress{1, 2});
+    round_trip(FetchProgress{0, 0, {}});
+    round_trip(FetchProgress{50, 100, {}});
+    round_trip(FetchProgress{0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL, {}});
+    round_trip(FetchProgress{50, 100, {{3, "bob"}, {0xFFFFFFFFu, std::string(max_peer_name, 'p')}, {7, ""}}});
+    check_truncated_and_trailing(FetchProgress{1, 2, {}});
+    check_truncated_and_trailing(FetchProgress{1, 2, {{3, "bob"}, {4, "carol"}}});
+}
+
+TEST_CASE("FETCH_PROGRESS layout: a u8 count of sources, each peer_id and peer_name") {
+    CHECK(hex(encode_message(FetchProgress{1, 2, {}})) ==
+          "00000013" "0302" "0000000000000001" "0000000000000002" "00");
+    CHECK(hex(encode_message(FetchProgress{1, 2, {{3, "ab"}, {0x01020304, ""}}})) ==
+          "0000001f" "0302" "0000000000000001" "0000000000000002" "02" "00000003" "026162" "01020304" "00");
+}
+
+TEST_CASE("FETCH_PROGRESS limits") {
+    FetchProgress progress{1, 2, std::vector<TransferPeer>(max_fetch_sources, TransferPeer{1, "a"})};
+    round_trip(progress);
+    progress.sources.push_back({2, "b"});
+    check_refused<FetchProgress>(payload_of(progress), "33 sources exceed 32");
+    Bytes long_name = payload_of(FetchProgress{1, 2, {{3, std::string(max_peer_name + 1, 'n')}}});
+    check_refused<FetchProgress>(long_name, "source peer name");
 }
 
 TEST_CASE("FETCH_DONE round-trips") {
@@ -208,11 +226,18 @@ TEST_CASE("STATUS_RESULT round-trips") {
     check_truncated_and_trailing(full_status());
 }
 
-TEST_CASE("STATUS_RESULT ends with the hashing progress") {
+TEST_CASE("STATUS_RESULT ends with the hashing progress and the download sources") {
     StatusResult s = full_status();
     Bytes p = payload_of(s);
-    // watch_state, watched_dirs, rescan_interval, hash_files_left, hash_bytes_left
-    CHECK(hex(Bytes(p.end() - 25, p.end())) == "01" "000003e8" "0000012c" "0000000000000003" "0102030405060708");
+    // watch_state, watched_dirs, rescan_interval, hash_files_left,
+    // hash_bytes_left, no download sources (a u16 count)
+    CHECK(hex(Bytes(p.end() - 27, p.end())) ==
+          "01" "000003e8" "0000012c" "0000000000000003" "0102030405060708" "0000");
+    s.download_sources = {{3, "ab"}, {4, "c"}};
+    Bytes with = payload_of(s);
+    CHECK(hex(Bytes(with.end() - 15, with.end())) == "0002" "00000003" "026162" "00000004" "0163");
+    CHECK(round_trip(s).download_sources == s.download_sources);
+    check_truncated_and_trailing(s);
     s.hash_files_left = 0xFFFFFFFFFFFFFFFFULL;
     s.hash_bytes_left = 0;
     StatusResult back = round_trip(s);
@@ -228,8 +253,15 @@ TEST_CASE("STATUS_RESULT limits") {
     }
     SUBCASE("watch state above 2 is refused") {
         Bytes p = payload_of(full_status());
-        p[p.size() - 25] = std::byte{3}; // watch_state, then two u32 and two u64
+        p[p.size() - 27] = std::byte{3}; // watch_state, then two u32, two u64 and the source count
         check_refused<StatusResult>(p, "watch state 3");
+    }
+    SUBCASE("download sources: 1024 accepted, 1025 refused") {
+        StatusResult s = full_status();
+        s.download_sources.assign(max_status_sources, TransferPeer{1, "a"});
+        round_trip(s);
+        s.download_sources.push_back({2, "b"});
+        check_refused<StatusResult>(payload_of(s), "1025 sources exceed 1024");
     }
     SUBCASE("share dirs: 256 accepted, 257 refused") {
         StatusResult s = full_status();
@@ -346,7 +378,8 @@ TEST_CASE("mutated control messages never crash and decode only canonically") {
         payload_of(Fetch{"x.txt", 9u, "/tmp", std::nullopt}),
         payload_of(Fetch{"y", std::nullopt, "", std::nullopt}),
         payload_of(Fetch{"", std::nullopt, "", test_root()}),
-        payload_of(FetchProgress{1, 2}),
+        payload_of(FetchProgress{1, 2, {}}),
+        payload_of(FetchProgress{1, 2, {{3, "bob"}, {4, "carol"}}}),
         payload_of(FetchDone{"/d/x", 1, 2, "p", std::nullopt, false}),
         payload_of(FetchDone{"/d/x", 1, 2, "p", test_root(), true}),
         payload_of(full_status()),

@@ -81,8 +81,10 @@ TEST_CASE("status JSON: hash_files_left and hash_bytes_left after total_bytes") 
                             "name", "index_state", "peer_id", "index_address", "reconnect_in_ms", "last_error",
                             "upload_address", "share_dirs", "download_dir", "file_count", "total_bytes",
                             "hash_files_left", "hash_bytes_left", "uploads_active", "uploads_done",
-                            "downloads_active", "downloads_done", "uptime_seconds", "watch_state", "watched_dirs",
-                            "rescan_interval"});
+                            "downloads_active", "downloads_done", "download_sources", "uptime_seconds",
+                            "watch_state", "watched_dirs", "rescan_interval"});
+    CHECK(doc.at("download_sources").type == Json::Type::array);
+    CHECK(doc.at("download_sources").items.empty());
     CHECK(doc.at("hash_files_left").text == "12");
     CHECK(doc.at("hash_bytes_left").text == "3650722202");
     CHECK(doc.at("peer_id").text == "4");
@@ -95,4 +97,22 @@ TEST_CASE("status JSON: hash_files_left and hash_bytes_left after total_bytes") 
     CHECK(zero.at("hash_files_left").text == "0");
     CHECK(zero.at("hash_bytes_left").text == "0");
     CHECK(zero.at("peer_id").type == Json::Type::null);
+}
+
+TEST_CASE("status: the holders downloads pull from, each once, under the downloads line") {
+    StatusResult s = readme_status();
+    s.downloads_active = 2;
+    s.download_sources = {{3, "bob"}, {5, "carol"}, {3, "bob"}};
+    CHECK(download_sources_text(s.download_sources) == "from 2 holders: peer 3 (bob), peer 5 (carol)");
+    CHECK(download_sources_text({{7, "caf\xe9"}}) == "from 1 holder: peer 7 (caf\\xe9)");
+    CHECK(status_text(s).find("downloads:      2 running, 3 done\n"
+                              "                from 2 holders: peer 3 (bob), peer 5 (carol)\n"
+                              "share watch:") != std::string::npos);
+    CHECK(status_text(readme_status()).find("from ") == std::string::npos);
+
+    Json doc = parse_document(status_json(s));
+    const Json& sources = doc.at("download_sources");
+    REQUIRE(sources.items.size() == 3); // one a download and holder, as napeerd sent them
+    CHECK(sources.items[1].at("peer_id").text == "5");
+    CHECK(sources.items[1].at("peer_name").text == "carol");
 }

@@ -130,17 +130,22 @@ TEST_CASE("the state dir default follows the environment") {
 TEST_CASE("hashing and download keys are read and range checked") {
     PeerConfig defaults = parse_ok("");
     CHECK(defaults.hash_jobs == 1);
+    CHECK(defaults.download_max_sources == 4);
     CHECK(defaults.download_min_rate == 1024);
     CHECK(defaults.download_min_rate_window == 30);
     CHECK(defaults.download_keep_partial == 7 * 86400);
     PeerConfig config = parse_ok("[share]\nhash_jobs = 16\n[download]\nmin_rate = 0\nmin_rate_window = 1\n"
-                                 "keep_partial = 0\n");
+                                 "keep_partial = 0\nmax_sources = 32\n");
+    CHECK(config.download_max_sources == 32);
+    CHECK(parse_ok("[download]\nmax_sources = 1").download_max_sources == 1);
     CHECK(config.hash_jobs == 16);
     CHECK(config.download_min_rate == 0);
     CHECK(config.download_min_rate_window == 1);
     CHECK(config.download_keep_partial == 0);
     CHECK(parse_error("[share]\nhash_jobs = 0").find("share.hash_jobs") != std::string::npos);
     CHECK(parse_error("[share]\nhash_jobs = 17").find("share.hash_jobs") != std::string::npos);
+    CHECK(parse_error("[download]\nmax_sources = 0").find("download.max_sources") != std::string::npos);
+    CHECK(parse_error("[download]\nmax_sources = 33").find("download.max_sources") != std::string::npos);
     CHECK(parse_error("[download]\nmin_rate = -1").find("download.min_rate") != std::string::npos);
     CHECK(parse_error("[download]\nmin_rate_window = 0").find("download.min_rate_window") != std::string::npos);
     CHECK(parse_error("[download]\nkeep_partial = \"7d\"").find("download.keep_partial") != std::string::npos);
@@ -367,6 +372,7 @@ TEST_CASE("format prints TOML that parses back to the same config") {
     config.control_max_per_user = 0;
     config.state_dir = "/var/lib/napster state";
     config.hash_jobs = 3;
+    config.download_max_sources = 7;
     config.download_min_rate = 1;
     config.download_min_rate_window = 4;
     config.download_keep_partial = 5;
