@@ -6,6 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <string_view>
+#include <vector>
+
 namespace napster::ctl {
 namespace {
 
@@ -62,13 +66,20 @@ Outcome<CommandLine> parse_command_line(std::span<const std::string_view> argume
         } else if (name == "--json") {
             return global_usage("option --json takes no value");
         } else {
-            return global_usage(fmt::format("unknown option \"{}\"", printable(arg)));
+            return global_usage(fmt::format("unknown option \"{}\"{}", printable(arg),
+                                            did_you_mean(name, std::array<std::string_view, 4>{
+                                                                   "--json", "--socket", "--help", "--version"})));
         }
     }
     if (i == arguments.size()) return global_usage("no command given");
 
     const CommandSpec* command = find_command(arguments[i]);
-    if (!command) return global_usage(fmt::format("unknown command \"{}\"", printable(arguments[i])));
+    if (!command) {
+        std::vector<std::string_view> names;
+        for (const auto& spec : all_commands()) names.push_back(spec.name);
+        return global_usage(
+            fmt::format("unknown command \"{}\"{}", printable(arguments[i]), did_you_mean(arguments[i], names)));
+    }
     line.args.command = command;
     ++i;
 
@@ -106,8 +117,12 @@ Outcome<CommandLine> parse_command_line(std::span<const std::string_view> argume
         const OptionSpec* option = nullptr;
         for (const auto& candidate : command->options)
             if (candidate.name == name) option = &candidate;
-        if (!option)
-            return usage_failure(*command, fmt::format("{}: unknown option \"{}\"", command->name, printable(arg)));
+        if (!option) {
+            std::vector<std::string_view> names{"--json", "--socket", "--help"};
+            for (const auto& candidate : command->options) names.push_back(candidate.name);
+            return usage_failure(*command, fmt::format("{}: unknown option \"{}\"{}", command->name, printable(arg),
+                                                       did_you_mean(name, names)));
+        }
         if (option->argument.empty()) {
             if (inline_value)
                 return usage_failure(*command, fmt::format("option {} takes no value", option->name));

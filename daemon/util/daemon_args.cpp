@@ -1,9 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "util/daemon_args.h"
 
+#include "util/text.h"
+
 #include <fmt/format.h>
 
+#include <array>
+#include <string_view>
+
 namespace napster {
+namespace {
+
+constexpr std::array<std::string_view, 7> known_options = {"--config", "--check-config", "--help", "--version",
+                                                           "-c", "-h", "-V"};
+
+} // namespace
 
 DaemonArgs parse_daemon_args(const std::vector<std::string>& args, const std::string& default_config) {
     DaemonArgs out;
@@ -17,6 +28,9 @@ DaemonArgs parse_daemon_args(const std::vector<std::string>& args, const std::st
             }
             out.config_path = args[++i];
             out.config_given = true;
+        } else if (a.size() > 2 && a.rfind("-c", 0) == 0) {
+            out.config_path = a.substr(2); // -cFILE, as getopt takes it
+            out.config_given = true;
         } else if (a.rfind("--config=", 0) == 0) {
             out.config_path = a.substr(9);
             out.config_given = true;
@@ -27,7 +41,7 @@ DaemonArgs parse_daemon_args(const std::vector<std::string>& args, const std::st
         } else if (a == "-V" || a == "--version") {
             out.version = true;
         } else {
-            out.error = fmt::format("unknown argument '{}'", a);
+            out.error = fmt::format("unknown argument '{}'{}", a, a.rfind("-", 0) == 0 ? did_you_mean(a, known_options) : "");
             return out;
         }
     }

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace napster {
 namespace {
 
@@ -144,6 +147,60 @@ std::string group_thousands(unsigned long long n) {
         ++count;
     }
     return {out.rbegin(), out.rend()};
+}
+
+} // namespace napster
+
+namespace napster {
+
+namespace {
+
+// Edits (insert, delete, replace, swap two neighbours) from a to b, ASCII
+// case ignored; anything past `limit` is limit + 1. Words longer than any
+// command or option are not compared.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+    constexpr std::size_t longest = 64;
+    if (a.size() > longest || b.size() > longest) return limit + 1;
+    if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return limit + 1;
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            bool same = lower(a[i - 1]) == lower(b[j - 1]);
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (same ? 0 : 1)});
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return std::min(d[a.size()][b.size()], limit + 1);
+}
+
+} // namespace
+
+std::optional<std::string_view> closest_choice(std::string_view word, std::span<const std::string_view> choices) {
+    std::size_t limit = std::clamp<std::size_t>(word.size() / 3, 1, 3);
+    std::optional<std::string_view> best;
+    std::size_t best_distance = limit + 1;
+    bool tie = false;
+    for (std::string_view choice : choices) {
+        std::size_t d = edit_distance(word, choice, limit);
+        if (d < best_distance) {
+            best = choice;
+            best_distance = d;
+            tie = false;
+        } else if (d == best_distance && d <= limit) {
+            tie = true;
+        }
+    }
+    if (!best || tie) return std::nullopt;
+    return best;
+}
+
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> choices) {
+    auto choice = closest_choice(word, choices);
+    if (!choice) return {};
+    return fmt::format("; did you mean \"{}\"?", *choice);
 }
 
 } // namespace napster

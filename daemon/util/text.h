@@ -5,6 +5,8 @@
 // (logs, terminals, JSON) without ever changing the bytes that are stored or
 // sent on the wire.
 
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,5 +38,12 @@ std::string group_thousands(unsigned long long n);
 
 // "1 file", "12,408 files".
 std::string count_of(unsigned long long n, std::string_view one, std::string_view many);
+
+// For "did you mean": the choice nearest to `word` by edit distance (ASCII
+// case ignored), if it is within a third of the word's length (at least
+// one edit, at most three) and no other choice is as near; none otherwise.
+std::optional<std::string_view> closest_choice(std::string_view word, std::span<const std::string_view> choices);
+// "; did you mean \"status\"?" or "".
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> choices);
 
 } // namespace napster

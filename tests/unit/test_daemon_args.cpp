@@ -116,3 +116,16 @@ TEST_CASE("an unknown argument is an error that names it") {
     }
     CHECK(parse({"--frobnicate"}).error == "unknown argument '--frobnicate'");
 }
+
+TEST_CASE("-cFILE is the config file, as getopt takes it") {
+    DaemonArgs args = parse_ok({"-c/etc/napster/peer.toml"});
+    CHECK(args.config_path == "/etc/napster/peer.toml");
+    CHECK(args.config_given);
+}
+
+TEST_CASE("a mistyped option gets a suggestion, anything else none") {
+    CHECK(parse({"--chek-config"}).error == "unknown argument '--chek-config'; did you mean \"--check-config\"?");
+    CHECK(parse({"--verison"}).error == "unknown argument '--verison'; did you mean \"--version\"?");
+    CHECK(parse({"--frobnicate"}).error == "unknown argument '--frobnicate'");
+    CHECK(parse({"config"}).error == "unknown argument 'config'"); // not an option: no guess
+}

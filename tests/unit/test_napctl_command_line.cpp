@@ -400,7 +400,8 @@ TEST_CASE("no command, unknown command") {
     auto unknown = usage_error({"frobnicate"});
     CHECK(unknown.message == "unknown command \"frobnicate\"");
     CHECK(unknown.hint == global_hint);
-    CHECK(usage_error({"STATUS"}).message == "unknown command \"STATUS\"");
+    CHECK(usage_error({"STATUS"}).message == "unknown command \"STATUS\"; did you mean \"status\"?");
+    CHECK(usage_error({"serach"}).message == "unknown command \"serach\"; did you mean \"search\"?");
     CHECK(usage_error({"stat"}).message == "unknown command \"stat\"");
     CHECK(usage_error({""}).message == "unknown command \"\"");
     // A hostile word is shown escaped, never as raw control bytes.
@@ -411,6 +412,7 @@ TEST_CASE("unknown options") {
     SUBCASE("before the command") {
         auto failure = usage_error({"--bogus", "status"});
         CHECK(failure.message == "unknown option \"--bogus\"");
+        CHECK(usage_error({"--jsno", "status"}).message == "unknown option \"--jsno\"; did you mean \"--json\"?");
         CHECK(failure.hint == global_hint);
         CHECK(usage_error({"-x", "status"}).message == "unknown option \"-x\"");
         // Command options are not global options.
@@ -427,9 +429,9 @@ TEST_CASE("unknown options") {
         CHECK(other.message == "search: unknown option \"--peer\"");
         CHECK(other.hint == command_hint("search"));
         CHECK(usage_error({"fetch", "x", "--exact"}).message == "fetch: unknown option \"--exact\"");
-        CHECK(usage_error({"fetch", "x", "--peer4"}).message == "fetch: unknown option \"--peer4\"");
+        CHECK(usage_error({"fetch", "x", "--peer4"}).message == "fetch: unknown option \"--peer4\"; did you mean \"--peer\"?");
         CHECK(usage_error({"fetch", "x", "-p", "4"}).message == "fetch: unknown option \"-p\"");
-        CHECK(usage_error({"fetch", "x", "--PEER", "4"}).message == "fetch: unknown option \"--PEER\"");
+        CHECK(usage_error({"fetch", "x", "--PEER", "4"}).message == "fetch: unknown option \"--PEER\"; did you mean \"--peer\"?");
     }
 }
 

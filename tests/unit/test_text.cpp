@@ -5,6 +5,8 @@
 #include "util/text.h"
 
 #include <climits>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -294,4 +296,19 @@ TEST_CASE("group_thousands") {
     CHECK(group_thousands(1000000) == "1,000,000");
     CHECK(group_thousands(1234567) == "1,234,567");
     CHECK(group_thousands(ULLONG_MAX) == "18,446,744,073,709,551,615");
+}
+
+TEST_CASE("closest_choice: within a third of the word, ASCII case ignored, no guess on a tie") {
+    const std::vector<std::string_view> commands{"search", "fetch", "status", "shares", "rescan"};
+    CHECK(closest_choice("serach", commands) == std::optional<std::string_view>("search"));
+    CHECK(closest_choice("STATUS", commands) == std::optional<std::string_view>("status"));
+    CHECK(closest_choice("fecth", commands) == std::optional<std::string_view>("fetch"));
+    CHECK_FALSE(closest_choice("frobnicate", commands));
+    CHECK_FALSE(closest_choice("", commands));
+    CHECK_FALSE(closest_choice("x", commands));
+    // Two choices equally near: no guess.
+    const std::vector<std::string_view> twins{"abcd", "abce"};
+    CHECK_FALSE(closest_choice("abcf", twins));
+    CHECK(did_you_mean("serach", commands) == "; did you mean \"search\"?");
+    CHECK(did_you_mean("frobnicate", commands).empty());
 }
