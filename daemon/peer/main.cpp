@@ -31,7 +31,8 @@ Options:
   -h, --help          show this help and exit
   -V, --version       show the version and exit
 
-Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads log.level.
+Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads log.level and
+upload.rate_limit and download.rate_limit.
 Under systemd it reports its state over $NOTIFY_SOCKET (Type=notify).
 See napeerd(8), napctl(1) and napster.toml(5).
 )";
