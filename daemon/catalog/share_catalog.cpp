@@ -3,7 +3,6 @@
 
 #include "util/path_text.h"
 
-#include <algorithm>
 #include <set>
 
 namespace napster {
@@ -64,7 +63,11 @@ bool ShareCatalog::set_content(std::uint64_t file_id, const content::FileKey& ke
     count_unhashed(file, -1);
     file.all_confirmed = source == ContentSource::hashed_here;
     file.confirmed_blocks.clear();
-    if (!file.all_confirmed) file.confirmed_blocks.assign(content->blocks.size(), false);
+    file.unconfirmed_blocks = 0;
+    if (!file.all_confirmed) {
+        file.confirmed_blocks.assign(content->blocks.size(), false);
+        file.unconfirmed_blocks = content->blocks.size();
+    }
     file.content = std::move(content);
     return true;
 }
@@ -73,9 +76,10 @@ void ShareCatalog::confirm_block(std::uint64_t file_id, const content::FileKey& 
     auto it = by_id_.find(file_id);
     if (it == by_id_.end() || it->second.key() != key || it->second.all_confirmed) return;
     SharedFile& file = it->second;
-    if (block >= file.confirmed_blocks.size()) return;
+    if (block >= file.confirmed_blocks.size() || file.confirmed_blocks[block]) return;
     file.confirmed_blocks[block] = true;
-    if (std::all_of(file.confirmed_blocks.begin(), file.confirmed_blocks.end(), [](bool b) { return b; })) {
+    // Counted, not searched: an upload confirms every block of a big file.
+    if (--file.unconfirmed_blocks == 0) {
         file.all_confirmed = true;
         std::vector<bool>().swap(file.confirmed_blocks);
     }

@@ -41,6 +41,7 @@ struct SharedFile {
     // and checks each block before it is sent.
     bool all_confirmed = false;
     std::vector<bool> confirmed_blocks; // when not all_confirmed
+    std::uint64_t unconfirmed_blocks = 0; // of confirmed_blocks, those still false
 
     bool blocks_confirmed(std::uint64_t offset, std::uint64_t length) const;
 

@@ -592,7 +592,7 @@ void Download::source_body_started(DownloadSource& source) {
 std::span<std::byte> Download::source_room(DownloadSource& source) {
     Slot& slot = slot_of(source);
     if (!slot.body || source.received() >= source.length()) return {};
-    if (!slot.pending) slot.pending = take_pending(slot);
+    if (!slot.pending) slot.pending = take_pending();
     std::span<std::byte> room = slot.pending->room();
     std::uint64_t most = source.length() - source.received();
     TokenBucket& limit = manager_.daemon().download_limit();
@@ -604,7 +604,7 @@ std::span<std::byte> Download::source_room(DownloadSource& source) {
 
 void Download::source_bytes(DownloadSource& source, ByteSpan bytes) {
     Slot& slot = slot_of(source);
-    if (!slot.pending) slot.pending = take_pending(slot);
+    if (!slot.pending) slot.pending = take_pending();
     if (!slot.pending->room().empty() && bytes.data() == slot.pending->room().data())
         slot.pending->grew(bytes.size()); // read in place
     else
@@ -639,7 +639,7 @@ bool Download::write_due(const Slot& slot) const {
 }
 
 // A buffer for the next bytes, a used one when there is one.
-std::shared_ptr<FillBuffer> Download::take_pending(Slot&) {
+std::shared_ptr<FillBuffer> Download::take_pending() {
     if (spare_buffers_.empty()) return std::make_shared<FillBuffer>(write_batch);
     auto buffer = std::move(spare_buffers_.back());
     spare_buffers_.pop_back();
@@ -715,7 +715,7 @@ void Download::write_blocks(Slot& slot) {
         bool good = false;
     };
     // An empty file's one block is complete with no byte: no batch yet.
-    auto batch = slot.pending ? std::exchange(slot.pending, nullptr) : take_pending(slot);
+    auto batch = slot.pending ? std::exchange(slot.pending, nullptr) : take_pending();
     ByteSpan bytes = batch->bytes();
     auto blocks = std::make_shared<std::vector<Block>>();
     std::size_t used = 0;
@@ -732,7 +732,7 @@ void Download::write_blocks(Slot& slot) {
     // An unfinished block (a batch written early) starts the next batch:
     // the one copy, of less than a block, and only then.
     if (used < bytes.size()) {
-        slot.pending = take_pending(slot);
+        slot.pending = take_pending();
         slot.pending->append(bytes.subspan(used));
     }
     if (slot.source && slot.source->active() && !limit_timer_.active()) slot.source->resume_reading();
@@ -809,7 +809,7 @@ void Download::blocks_written(Slot& slot, const std::vector<std::pair<std::uint6
 // holder named a root) once the file is whole.
 void Download::write_plain(Slot& slot) {
     file_busy_ = true;
-    auto buffer = slot.pending ? std::exchange(slot.pending, nullptr) : take_pending(slot);
+    auto buffer = slot.pending ? std::exchange(slot.pending, nullptr) : take_pending();
     if (slot.source && slot.source->active() && !limit_timer_.active()) slot.source->resume_reading();
     auto status = std::make_shared<Status>(Ok{});
     std::uint64_t offset = slot.pending_offset;

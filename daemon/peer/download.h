@@ -169,7 +169,7 @@ private:
     void give_range(Slot& slot);
     void write_blocks(Slot& slot);
     bool write_due(const Slot& slot) const;
-    std::shared_ptr<FillBuffer> take_pending(Slot& slot);
+    std::shared_ptr<FillBuffer> take_pending();
     void give_back(std::shared_ptr<FillBuffer> buffer);
     void pace_reading(DownloadSource& source, std::uint64_t bytes);
     static std::size_t pending_size(const Slot& slot) { return slot.pending ? slot.pending->size() : 0; }

@@ -252,7 +252,7 @@ void UploadSession::allow_more() {
     if (!connection()) return;
     if (offset_ + connection()->file_bytes_sent() == allowed_ && allowed_ < prefetched_ && !limit_timer_.active()) {
         std::uint64_t grant = std::min(prefetched_, allowed_ + prefetch_window) - allowed_;
-        grant = std::min(grant, granted(grant));
+        grant = granted(grant);
         if (grant > 0) {
             allowed_ += grant;
             connection()->allow_file_until(allowed_);
@@ -269,14 +269,20 @@ std::uint64_t UploadSession::granted(std::uint64_t want) {
     std::uint64_t now = now_ms(server_.daemon().loop());
     std::uint64_t grant = std::min(want, limit.available(now));
     if (grant == 0) {
-        limit_timer_.start_once(std::max<std::uint64_t>(1, limit.wait_ms(now, std::min(want, chunk_size))), [this] {
-            if (zero_copy_) return allow_more();
-            read_next();
-        });
+        wait_for_tokens(want);
         return 0;
     }
     limit.take(now, grant);
     return grant;
+}
+
+void UploadSession::wait_for_tokens(std::uint64_t want) {
+    TokenBucket& limit = server_.daemon().upload_limit();
+    std::uint64_t delay = limit.wait_ms(now_ms(server_.daemon().loop()), std::min<std::uint64_t>(want, chunk_size));
+    limit_timer_.start_once(std::max<std::uint64_t>(1, delay), [this] {
+        if (zero_copy_) return allow_more();
+        read_next();
+    });
 }
 
 void UploadSession::send_get_ok() {
@@ -308,10 +314,7 @@ void UploadSession::read_next() {
     // it waits only while the bucket is empty (or in debt).
     TokenBucket& limit = server_.daemon().upload_limit();
     if (limit_timer_.active()) return;
-    if (limit.limited() && limit.available(now_ms(server_.daemon().loop())) == 0) {
-        (void)granted(want);
-        return;
-    }
+    if (limit.limited() && limit.available(now_ms(server_.daemon().loop())) == 0) return wait_for_tokens(want);
     reading_ = true;
     // After each read, the file must still be as it was opened: a write
     // moves mtime and ctime before its bytes land, so a read that saw any

@@ -66,6 +66,7 @@ private:
     void prefetch();
     void allow_more();
     std::uint64_t granted(std::uint64_t want);
+    void wait_for_tokens(std::uint64_t want);
     std::uint64_t bytes_sent() const;
     void on_closing(const Connection& connection) override;
     void refuse(const Error& error);
