@@ -29,6 +29,7 @@ struct Options {
     napload::WorkloadOptions workload;
     std::string kind = "common";
     std::uint64_t searches = 1000;
+    std::uint64_t max_counted = 1000; // limits.max_counted_matches
 };
 
 std::string query_of(const std::string& kind) {
@@ -60,15 +61,18 @@ Options parse(int argc, char** argv) {
         else if (a == "--seed") o.workload.seed = number();
         else if (a == "--kind") o.kind = value();
         else if (a == "--searches") o.searches = number();
+        else if (a == "--max-counted") o.max_counted = number();
         else if (a == "--help" || a == "-h") {
             fmt::print("usage: search_cost [--peers N] [--files N] [--seed N] [--kind common|rare|two|substring|miss]\n"
-                       "                   [--searches N]\n"
-                       "Defaults: napload's workload (10000 peers, 1000000 files, seed 1), common, 1000.\n");
+                       "                   [--searches N] [--max-counted N]\n"
+                       "Defaults: napload's workload (10000 peers, 1000000 files, seed 1), common, 1000\n"
+                       "searches, limits.max_counted_matches 1000.\n");
             std::exit(0);
         } else
             die("unknown option " + a);
     }
     if (o.workload.peers == 0) die("--peers must be at least 1");
+    if (o.max_counted == 0 || o.max_counted > 100'000'000) die("--max-counted must be 1-100000000");
     return o;
 }
 
@@ -90,7 +94,8 @@ int main(int argc, char** argv) {
     Options o = parse(argc, argv);
     const std::string query = query_of(o.kind);
     napload::Workload workload(o.workload);
-    napster::Catalog catalog(napster::CatalogLimits{static_cast<std::uint32_t>(workload.file_count() + 1), 100, 1000});
+    napster::Catalog catalog(napster::CatalogLimits{static_cast<std::uint32_t>(workload.file_count() + 1), 100,
+                                                 static_cast<std::uint32_t>(o.max_counted)});
     for (std::uint64_t p = 0; p < workload.peer_count(); ++p) {
         const auto id = static_cast<std::uint32_t>(p);
         catalog.add_peer(napster::PeerInfo{id, fmt::format("napload-{:05}", p), "127.0.0.1", 6699});
@@ -102,6 +107,9 @@ int main(int argc, char** argv) {
         }
         if (!catalog.add_files(id, files).ok()) die("the catalog refused a peer's files");
     }
+    // Not counted: the first search of a catalog sizes its per-name marks
+    // once, which a long-running index pays once too.
+    (void)catalog.search(napster::CatalogQuery{query, std::nullopt, false, 100});
     const auto t0 = std::chrono::steady_clock::now();
     std::size_t bytes = run_searches(catalog, query, o.searches);
     const auto t1 = std::chrono::steady_clock::now();

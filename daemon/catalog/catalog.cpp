@@ -476,10 +476,9 @@ bool Catalog::for_each_word_match(const std::vector<std::string>& words, OnMatch
     std::vector<Part> parts(words.size());
     std::size_t all_postings = 0;
     for (std::size_t i = 0; i < words.size(); ++i) {
-        words_.for_each_word_containing(words[i], [&](WordIndex::WordId w) {
-            parts[i].words.push_back(w);
-            parts[i].postings += words_.postings(w).size();
-        });
+        // Copied: the list is only good until the next call.
+        parts[i].words = words_.words_containing(words[i]);
+        for (WordIndex::WordId w : parts[i].words) parts[i].postings += words_.postings(w).size();
         if (parts[i].postings == 0) return true; // a word nothing holds: no match
         all_postings += parts[i].postings;
     }
@@ -644,10 +643,11 @@ Catalog::Meeting Catalog::meet_in_ranges(const std::vector<WordIndex::WordId>& o
     std::vector<PostingCursor> walkers = cursors_of(driver);
 
     const std::size_t bitmap_words = size_stamps();
-    // Sixteen ranges: a word pair that meets in one name in a thousand
-    // still finds a thousand matches well before the end of a large catalog.
+    // Sixty-four ranges: a word pair that meets in one name in a thousand
+    // still finds a thousand matches well before the end of a large
+    // catalog, and the last range stamps little past where it stops.
     const std::uint64_t ids = entries_.size();
-    const std::uint64_t step = std::max<std::uint64_t>(ids / 16, 4096);
+    const std::uint64_t step = std::max<std::uint64_t>(ids / 64, 4096);
     std::uint64_t limit = 0;
     bool stopped = false;
     while (!stopped && limit < ids) {

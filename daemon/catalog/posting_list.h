@@ -42,6 +42,23 @@ public:
             return n;
         }
 
+        // The next id, if any; the one-byte step (most of a common word's
+        // postings) takes no loop.
+        bool next(std::uint32_t& id) {
+            if (at_ == end_) return false;
+            const std::uint8_t byte = *at_;
+            if (byte - 1u < 0x7fu) {
+                ++at_;
+                previous_ += byte;
+            } else {
+                std::uint64_t step = read_varint(at_);
+                previous_ = step != 0 ? static_cast<std::uint32_t>(previous_ + step)
+                                      : static_cast<std::uint32_t>(read_varint(at_));
+            }
+            id = previous_;
+            return true;
+        }
+
     private:
         friend class PostingList;
         Reader(const std::uint8_t* at, const std::uint8_t* end) : at_(at), end_(end) {}
@@ -216,32 +233,35 @@ private:
 // several lists range by range may then have missed a meeting.
 class PostingCursor {
 public:
-    explicit PostingCursor(PostingList::Reader reader) : reader_(reader) {}
+    explicit PostingCursor(PostingList::Reader reader) : reader_(reader) { live_ = reader_.next(pending_); }
 
     template <typename Take> void take_below(std::uint64_t limit, Take&& take) {
-        for (;;) {
-            if (at_ == count_) {
-                count_ = reader_.read(ids_, std::size(ids_));
-                at_ = 0;
-                if (count_ == 0) return;
-            }
-            const std::uint32_t id = ids_[at_];
-            if (id >= limit) return;
-            out_of_order_ |= read_any_ && id < last_;
-            read_any_ = true;
-            last_ = id;
-            ++at_;
-            if (!take(id)) return;
+        // In locals, which stay in registers: take() writes memory the
+        // compiler cannot tell apart from the members.
+        PostingList::Reader reader = reader_;
+        std::uint32_t pending = pending_, last = last_;
+        bool live = live_, out_of_order = out_of_order_;
+        while (live && pending < limit) {
+            const std::uint32_t id = pending;
+            // The first id is never below 0: only a later one out of order.
+            out_of_order |= id < last;
+            last = id;
+            live = reader.next(pending);
+            if (!take(id)) break;
         }
+        reader_ = reader;
+        pending_ = pending;
+        last_ = last;
+        live_ = live;
+        out_of_order_ = out_of_order;
     }
     bool out_of_order() const { return out_of_order_; }
 
 private:
     PostingList::Reader reader_;
-    std::uint32_t ids_[16] = {};
-    std::size_t at_ = 0, count_ = 0;
+    std::uint32_t pending_ = 0; // read, not yet handed over, while live_
     std::uint32_t last_ = 0;
-    bool read_any_ = false;
+    bool live_ = false;
     bool out_of_order_ = false;
 };
 

@@ -46,6 +46,7 @@ void WordIndex::drop_word(WordId word) {
     auto slot = std::lower_bound(slots_.begin(), slots_.end(), w.offset,
                                  [](const TextSlot& s, std::uint32_t offset) { return s.offset < offset; });
     slot->word = no_word;
+    ++drops_and_repacks_;
     dropped_bytes_ += w.length + 1u;
     w.postings = PostingList{};
     w.live = false;
@@ -70,13 +71,51 @@ void WordIndex::repack_if_sparse() {
     text_ = std::move(text);
     slots_ = std::move(slots);
     dropped_bytes_ = 0;
+    ++drops_and_repacks_;
+}
+
+const std::vector<WordIndex::WordId>& WordIndex::words_containing(std::string_view part) const {
+    if (containing_.empty()) containing_.resize(containing_entries);
+    ++containing_clock_;
+    Containing* oldest = &containing_.front();
+    for (Containing& c : containing_) {
+        if (c.valid && c.part == part) {
+            if (c.changes != drops_and_repacks_) {
+                c.words.clear();
+                c.text_end = 0;
+                c.changes = drops_and_repacks_;
+            }
+            if (c.text_end < text_.size()) {
+                for_each_word_containing(part, [&](WordId w) { c.words.push_back(w); }, c.text_end);
+                c.text_end = text_.size();
+            }
+            c.used = containing_clock_;
+            if (c.words.size() <= max_cached_words) return c.words;
+            c.valid = false;
+            containing_scratch_ = std::move(c.words);
+            return containing_scratch_;
+        }
+        if (!c.valid || (oldest->valid && c.used < oldest->used)) oldest = &c;
+    }
+    containing_scratch_.clear();
+    for_each_word_containing(part, [&](WordId w) { containing_scratch_.push_back(w); });
+    if (containing_scratch_.size() > max_cached_words) return containing_scratch_;
+    Containing& c = *oldest;
+    c.part.assign(part);
+    c.words.assign(containing_scratch_.begin(), containing_scratch_.end());
+    c.text_end = text_.size();
+    c.changes = drops_and_repacks_;
+    c.used = containing_clock_;
+    c.valid = true;
+    return c.words;
 }
 
 std::size_t WordIndex::memory_bytes() const {
     std::size_t total = words_.capacity() * sizeof(Word) + free_words_.capacity() * sizeof(WordId) +
                         table_.memory_bytes() + text_.capacity() + slots_.capacity() * sizeof(TextSlot);
     for (const Word& w : words_) total += w.postings.heap_bytes();
-    return total;
+    for (const Containing& c : containing_) total += sizeof(c) + c.part.capacity() + c.words.capacity() * sizeof(WordId);
+    return total + containing_scratch_.capacity() * sizeof(WordId);
 }
 
 } // namespace napster

@@ -51,8 +51,16 @@ public:
     bool add_posting(std::string_view word, std::uint32_t entry);
 
     // Calls on_word for every live word that contains `part` (folded,
-    // non-empty, no NUL), each once.
-    template <typename OnWord> void for_each_word_containing(std::string_view part, OnWord&& on_word) const;
+    // non-empty, no NUL), each once: those whose text starts at or past
+    // `from` in the packed text (0: all).
+    template <typename OnWord>
+    void for_each_word_containing(std::string_view part, OnWord&& on_word, std::size_t from = 0) const;
+
+    // The same words as a list, from a small cache of the query words
+    // asked for last: a popular word is searched again and again, and the
+    // scan of the vocabulary was a tenth of such a search. Valid until the
+    // next call or change.
+    const std::vector<WordId>& words_containing(std::string_view part) const;
 
     const PostingList& postings(WordId word) const { return words_[word].postings; }
     std::string_view text(WordId word) const {
@@ -90,6 +98,26 @@ private:
 
     static std::uint32_t hash(std::string_view word);
     void drop_word(WordId word);
+
+    // A cached answer of words_containing holds while words are only
+    // added: the words added since are scanned from text_end on. A word
+    // dropped (its id may be taken again) or a repack clears every one.
+    struct Containing {
+        std::string part;
+        std::vector<WordId> words;
+        std::size_t text_end = 0;
+        std::uint64_t changes = 0; // drops_and_repacks_ when made
+        std::uint64_t used = 0;    // for eviction, least recently used
+        bool valid = false;
+    };
+    static constexpr std::size_t containing_entries = 16;
+    // Bounds the cache: 16 x 4096 ids. A part inside more words (a
+    // letter) is scanned each time; its search is costly anyway.
+    static constexpr std::size_t max_cached_words = 4096;
+    mutable std::vector<Containing> containing_;
+    mutable std::vector<WordId> containing_scratch_;
+    mutable std::uint64_t containing_clock_ = 0;
+    std::uint64_t drops_and_repacks_ = 0;
 
     std::vector<Word> words_;
     std::vector<WordId> free_words_;
@@ -131,13 +159,16 @@ void WordIndex::for_each_word(std::string_view name, std::string& buffer, OnWord
 }
 
 template <typename OnWord>
-void WordIndex::for_each_word_containing(std::string_view part, OnWord&& on_word) const {
+void WordIndex::for_each_word_containing(std::string_view part, OnWord&& on_word, std::size_t from) const {
     // memmem over windows of the text, not all of it at once: each call
     // then costs what it reads up to its hit (a sanitizer's memmem checks
     // the whole range it is given, which made a million hits quadratic).
     constexpr std::size_t window = 64 * 1024;
-    std::size_t pos = 0;
-    auto first = slots_.begin(); // hits come in text order
+    std::size_t pos = from;
+    // Hits come in text order. `from` is a word's start (or the end), so
+    // no hit before the first slot at or past it.
+    auto first = std::lower_bound(slots_.begin(), slots_.end(), from,
+                                  [](const TextSlot& s, std::size_t offset) { return s.offset < offset; });
     while (pos + part.size() <= text_.size()) {
         std::size_t end = std::min(text_.size(), pos + window);
         const void* found = ::memmem(text_.data() + pos, end - pos, part.data(), part.size());

@@ -5,37 +5,7 @@
 
 namespace napster {
 
-void ByteWriter::u8(std::uint8_t v) { out_.push_back(std::byte{v}); }
-
-namespace {
-
-// Big-endian, appended in one insert: a SEARCH_RESULT is thousands of
-// these, and a push_back a byte was a visible share of a search's cost.
-template <std::size_t N> void put_big_endian(std::vector<std::byte>& out, std::uint64_t v) {
-    std::byte bytes[N];
-    for (std::size_t i = 0; i < N; ++i) bytes[i] = std::byte{static_cast<std::uint8_t>(v >> (8 * (N - 1 - i)))};
-    out.insert(out.end(), bytes, bytes + N);
-}
-
-} // namespace
-
-void ByteWriter::u16(std::uint16_t v) { put_big_endian<2>(out_, v); }
-
-void ByteWriter::u32(std::uint32_t v) { put_big_endian<4>(out_, v); }
-
-void ByteWriter::u64(std::uint64_t v) { put_big_endian<8>(out_, v); }
-
 void ByteWriter::raw(ByteSpan bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
-
-void ByteWriter::str8(std::string_view s) {
-    u8(static_cast<std::uint8_t>(s.size()));
-    raw(s);
-}
-
-void ByteWriter::str16(std::string_view s) {
-    u16(static_cast<std::uint16_t>(s.size()));
-    raw(s);
-}
 
 void ByteWriter::patch_u32(std::size_t offset, std::uint32_t v) {
     for (int i = 0; i < 4; ++i)

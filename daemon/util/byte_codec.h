@@ -21,25 +21,41 @@ inline ByteSpan as_bytes(std::string_view s) {
     return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
+// The writing side is inline: a SEARCH_RESULT is thousands of these calls,
+// and a call each was a visible share of a search's cost.
 class ByteWriter {
 public:
     explicit ByteWriter(Bytes& out) : out_(out) {}
 
-    void u8(std::uint8_t v);
-    void u16(std::uint16_t v);
-    void u32(std::uint32_t v);
-    void u64(std::uint64_t v);
+    void u8(std::uint8_t v) { out_.push_back(std::byte{v}); }
+    void u16(std::uint16_t v) { put_big_endian<2>(v); }
+    void u32(std::uint32_t v) { put_big_endian<4>(v); }
+    void u64(std::uint64_t v) { put_big_endian<8>(v); }
+    // Out of line: inlined, g++ 12 warns falsely of an overflow in insert.
     void raw(ByteSpan bytes);
     void raw(std::string_view bytes) { raw(as_bytes(bytes)); }
     // A length-prefixed byte string; the caller has checked the length fits.
-    void str8(std::string_view s);
-    void str16(std::string_view s);
+    void str8(std::string_view s) {
+        u8(static_cast<std::uint8_t>(s.size()));
+        raw(s);
+    }
+    void str16(std::string_view s) {
+        u16(static_cast<std::uint16_t>(s.size()));
+        raw(s);
+    }
     // Overwrites a u32 written earlier (used to patch frame lengths).
     void patch_u32(std::size_t offset, std::uint32_t v);
 
     std::size_t size() const { return out_.size(); }
 
 private:
+    // Big-endian, appended in one insert.
+    template <std::size_t N> void put_big_endian(std::uint64_t v) {
+        std::byte bytes[N];
+        for (std::size_t i = 0; i < N; ++i) bytes[i] = std::byte{static_cast<std::uint8_t>(v >> (8 * (N - 1 - i)))};
+        out_.insert(out_.end(), bytes, bytes + N);
+    }
+
     Bytes& out_;
 };
 

@@ -87,3 +87,53 @@ TEST_CASE("a long vocabulary: every word holding the part is found, also across 
     CHECK(containing(index, "w129999xy") == std::set<std::string>{"w129999xy"});
     CHECK(containing(index, "yw").empty());
 }
+
+namespace {
+
+// words_containing, which may answer from its cache, against a fresh scan.
+void check_cached(const WordIndex& index, std::string_view part) {
+    std::set<std::string> cached;
+    for (WordIndex::WordId w : index.words_containing(part))
+        CHECK(cached.insert(std::string(index.text(w))).second); // each once
+    CHECK(cached == containing(index, part));
+}
+
+} // namespace
+
+TEST_CASE("cached words containing a part follow adds, drops, reused ids and repacks") {
+    WordIndex index;
+    std::uint32_t entry = 0;
+    REQUIRE(index.add_posting("thunder", entry++));
+    check_cached(index, "hund");
+    // Added since: found by the scan of the text past the cached end.
+    REQUIRE(index.add_posting("hundred", entry++));
+    REQUIRE(index.add_posting("chunder", entry++));
+    check_cached(index, "hund");
+    check_cached(index, "hund");
+    // Dropped: its id is taken again by a word the part is not in.
+    const std::uint32_t dropped_entry = 1;
+    for (WordIndex::WordId w = 0; w < index.word_capacity(); ++w)
+        index.sweep_word(w, [&](std::uint32_t e) { return e == dropped_entry; });
+    REQUIRE(index.add_posting("zebra", entry++));
+    check_cached(index, "hund");
+    check_cached(index, "ebr");
+    // A repack moves every word's text.
+    for (int i = 0; i < 40; ++i) REQUIRE(index.add_posting("filler" + std::to_string(i), entry++));
+    for (WordIndex::WordId w = 0; w < index.word_capacity(); ++w)
+        index.sweep_word(w, [&](std::uint32_t e) { return e >= 4; });
+    index.repack_if_sparse();
+    check_cached(index, "hund");
+    check_cached(index, "ebr");
+    check_cached(index, "filler");
+}
+
+TEST_CASE("cached words containing a part: eviction past 16 parts, and parts too common to keep") {
+    WordIndex index;
+    for (std::uint32_t i = 0; i < 5000; ++i) REQUIRE(index.add_posting("k" + std::to_string(10000 + i), i));
+    // 5000 words hold "k": more than the cache keeps, answered each time.
+    for (int round = 0; round < 3; ++round) {
+        check_cached(index, "k");
+        for (int p = 0; p < 20; ++p) check_cached(index, "k1" + std::to_string(p % 10) + std::to_string(p / 10));
+        REQUIRE(index.add_posting("k" + std::to_string(20000 + round), 9000 + static_cast<std::uint32_t>(round)));
+    }
+}
