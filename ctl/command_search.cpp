@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <ostream>
 
 namespace napster::ctl {
@@ -30,6 +32,11 @@ int run_search(const CommandContext& ctx, const CommandArgs& args) {
 
     auto result = search_request(ctx.socket_path, query, exact);
     if (!result) return report(ctx, result.failure());
+    // The index ranks by bytes; people read song_2 before song_10.
+    std::stable_sort(result->hits.begin(), result->hits.end(),
+                     [](const protocol::SearchHit& a, const protocol::SearchHit& b) {
+                         return natural_less(a.name, b.name);
+                     });
 
     // A search that found nothing still prints its (empty) JSON document,
     // so scripts can parse every answer; the exit status tells them apart.

@@ -61,10 +61,12 @@ int run_shares(const CommandContext& ctx, const CommandArgs&) {
     if (auto sent = client->send(protocol::SharesRequest{}); !sent) return report(ctx, sent.failure());
     auto files = receive_shares(*client);
     if (!files) return report(ctx, files.failure());
-    // napeerd sends in its own order; people and diffs want a stable one.
+    // napeerd sends in its own order; people and diffs want a stable one,
+    // and people read song_2 before song_10.
     std::sort(files->begin(), files->end(),
               [](const protocol::FileEntry& a, const protocol::FileEntry& b) {
-                  return std::tie(a.rel_path, a.file_id) < std::tie(b.rel_path, b.file_id);
+                  if (a.rel_path != b.rel_path) return natural_less(a.rel_path, b.rel_path);
+                  return a.file_id < b.file_id;
               });
     ctx.out << (ctx.json ? shares_json(*files) : shares_text(*files));
     return exit_success;

@@ -203,4 +203,43 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
     return fmt::format("; did you mean \"{}\"?", *choice);
 }
 
+namespace {
+
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Negative, 0 or positive as a sorts before, with or after b naturally.
+int natural_compare(std::string_view a, std::string_view b) {
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (is_ascii_digit(a[i]) && is_ascii_digit(b[j])) {
+            // Leading zeros carry no value; then the longer run is the
+            // larger number, and runs of one length compare digit by digit.
+            while (i < a.size() && a[i] == '0') ++i;
+            while (j < b.size() && b[j] == '0') ++j;
+            std::size_t a_end = i, b_end = j;
+            while (a_end < a.size() && is_ascii_digit(a[a_end])) ++a_end;
+            while (b_end < b.size() && is_ascii_digit(b[b_end])) ++b_end;
+            if (a_end - i != b_end - j) return a_end - i < b_end - j ? -1 : 1;
+            if (int c = a.substr(i, a_end - i).compare(b.substr(j, b_end - j)); c != 0) return c;
+            i = a_end;
+            j = b_end;
+            continue;
+        }
+        auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[j]);
+        if (x != y) return x < y ? -1 : 1;
+        ++i;
+        ++j;
+    }
+    if (i < a.size()) return 1;
+    if (j < b.size()) return -1;
+    return 0;
+}
+
+} // namespace
+
+bool natural_less(std::string_view a, std::string_view b) {
+    if (int c = natural_compare(a, b); c != 0) return c < 0;
+    return a < b;
+}
+
 } // namespace napster

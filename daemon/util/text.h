@@ -39,6 +39,11 @@ std::string group_thousands(unsigned long long n);
 // "1 file", "12,408 files".
 std::string count_of(unsigned long long n, std::string_view one, std::string_view many);
 
+// Natural order for people: runs of ASCII digits compare by their value
+// (song_2 before song_10), the rest byte by byte; names equal that way
+// (song_02, song_2) fall back to plain byte order, so the order is total.
+bool natural_less(std::string_view a, std::string_view b);
+
 // For "did you mean": the choice nearest to `word` by edit distance (ASCII
 // case ignored), if it is within a third of the word's length (at least
 // one edit, at most three) and no other choice is as near; none otherwise.

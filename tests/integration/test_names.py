@@ -119,6 +119,20 @@ class Names(NapsterTestCase):
         with open(os.path.join(self.fetcher.download_dir, "nested.bin"), "rb") as f:
             self.assertEqual(f.read(), body(b"nested.bin"))
 
+    def test_results_and_shares_list_numbered_names_in_natural_order(self):
+        numbered = [b"track_10.ogg", b"track_2.ogg", b"track_1.ogg", b"track_02b.ogg"]
+        album = self.start_peer("album", self.index, files={n: body(n) for n in numbered})
+        natural = [b"track_1.ogg", b"track_2.ogg", b"track_02b.ogg", b"track_10.ogg"]
+        status, doc = self.search_json(self.fetcher, "track_")
+        self.assertEqual(status, 0)
+        self.assertEqual([file_name_bytes(f) for f in doc["files"]], natural)
+        result = self.ctl(self.fetcher, "search", "track_")
+        self.assertExit(result, 0)
+        rows = [line.split()[0].encode() for line in result.out.splitlines() if line.startswith("track_")]
+        self.assertEqual(rows, natural)
+        shares = self.ctl(album, "shares", "--json").json()
+        self.assertEqual([file_name_bytes(f, "rel_path") for f in shares["files"]], natural)
+
     def test_a_256_byte_name_is_a_usage_error(self):
         result = self.ctl(self.fetcher, "fetch", b"M" * 256)
         self.assertExit(result, 2)

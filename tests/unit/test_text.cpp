@@ -4,6 +4,7 @@
 #include "codec_test_support.h"
 #include "util/text.h"
 
+#include <algorithm>
 #include <climits>
 #include <optional>
 #include <string_view>
@@ -312,3 +313,28 @@ TEST_CASE("closest_choice: within a third of the word, ASCII case ignored, no gu
     CHECK(did_you_mean("serach", commands) == "; did you mean \"search\"?");
     CHECK(did_you_mean("frobnicate", commands).empty());
 }
+
+TEST_CASE("natural_less: digit runs by value, the rest by bytes, a total order") {
+    CHECK(natural_less("song_2.mp3", "song_10.mp3"));
+    CHECK_FALSE(natural_less("song_10.mp3", "song_2.mp3"));
+    CHECK(natural_less("a9b", "a10a"));
+    CHECK(natural_less("track 1 part 2", "track 1 part 10"));
+    CHECK(natural_less("99", "100"));
+    CHECK(natural_less("x", "x1"));
+    CHECK(natural_less("1", "a"));
+    // Equal by value: plain byte order decides, so neither is less both ways.
+    CHECK(natural_less("song_02", "song_2"));
+    CHECK_FALSE(natural_less("song_2", "song_02"));
+    CHECK_FALSE(natural_less("same", "same"));
+    // Numbers longer than any integer type.
+    CHECK(natural_less("v99999999999999999999999", "v100000000000000000000000"));
+    // Bytes above ASCII compare unsigned, as in byte order.
+    CHECK(natural_less("a", "\xC3\xA9"));
+    // A strict weak order over a mixed set: sorting is stable under it.
+    std::vector<std::string> names{"f10", "f2", "F1", "f02", "f", "f1a", "f1", "10", "9", "f0"};
+    std::sort(names.begin(), names.end(), natural_less);
+    CHECK(names == std::vector<std::string>{"9", "10", "F1", "f", "f0", "f1", "f1a", "f02", "f2", "f10"});
+    for (const auto& a : names)
+        for (const auto& b : names) CHECK_FALSE((natural_less(a, b) && natural_less(b, a)));
+}
+
