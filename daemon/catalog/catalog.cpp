@@ -245,6 +245,10 @@ Result<AddOutcome> Catalog::add_files(std::uint32_t peer_id, std::span<const Cat
         unlink_holder(*record);
         records_[*record].entry = link_holder(file, *record);
     }
+    if (peer.files.settling() && !peer.in_settling) {
+        peer.in_settling = true;
+        settling_peers_.push_back(peer_id);
+    }
     return outcome;
 }
 
@@ -434,14 +438,39 @@ bool Catalog::sweep_due() const {
     return dead_entries_.size() >= std::max<std::size_t>(4096, names_.size() / 8);
 }
 
-bool Catalog::has_work() const { return !leaving_.empty() || sweep_.active || sweep_due(); }
+bool Catalog::has_work() const {
+    return !leaving_.empty() || sweep_.active || sweep_due() || tables_settling();
+}
 
 bool Catalog::work(std::size_t budget) {
     while (budget > 0 && has_work()) {
-        std::size_t spent = !leaving_.empty() ? continue_leaving(budget) : continue_sweep(budget);
-        budget -= std::min(spent, budget);
+        std::size_t spent = !leaving_.empty()               ? continue_leaving(budget)
+                            : sweep_.active || sweep_due() ? continue_sweep(budget)
+                                                           : continue_settling(budget);
+        budget -= std::min(std::max<std::size_t>(spent, 1), budget);
     }
     return has_work();
+}
+
+bool Catalog::tables_settling() const {
+    return names_.settling() || by_root_.settling() || words_.settling() || !settling_peers_.empty();
+}
+
+std::size_t Catalog::continue_settling(std::size_t budget) {
+    std::size_t spent = names_.settle(budget);
+    if (spent < budget) spent += by_root_.settle(budget - spent);
+    if (spent < budget) spent += words_.settle(budget - spent);
+    while (spent < budget && !settling_peers_.empty()) {
+        auto it = peers_.find(settling_peers_.back());
+        // A leaving peer's table is walked by slot: it must not move.
+        if (it == peers_.end() || it->second.leaving || !it->second.files.settling()) {
+            if (it != peers_.end()) it->second.in_settling = false;
+            settling_peers_.pop_back();
+            continue;
+        }
+        spent += 1 + it->second.files.settle(budget - spent);
+    }
+    return spent;
 }
 
 std::size_t Catalog::continue_sweep(std::size_t budget) {
@@ -858,7 +887,8 @@ std::size_t Catalog::memory_bytes() const {
 
 std::size_t Catalog::peer_table_bytes() const {
     std::size_t total =
-        slots_.capacity() * sizeof(PeerSlot) + free_slots_.capacity() * sizeof(std::uint32_t);
+        slots_.capacity() * sizeof(PeerSlot) +
+        (free_slots_.capacity() + settling_peers_.capacity()) * sizeof(std::uint32_t);
     for (const auto& [id, peer] : peers_) total += peer.files.memory_bytes();
     return total;
 }

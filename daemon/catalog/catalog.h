@@ -112,8 +112,8 @@ public:
     CatalogAnswer search(const CatalogQuery& query) const;
     void search(CatalogQuery query, SearchCallback on_answer) override { on_answer(search(query)); }
 
-    // Deferred work: files of peers being removed, and sweeping the
-    // postings of names that went. Does about `budget` units (a file
+    // Deferred work: files of peers being removed, sweeping the postings
+    // of names that went, and finishing the move of tables that grew. Does about `budget` units (a file
     // unlinked, a posting read; roughly 5-50 ns each) and returns whether
     // work is left. Searches are right whether or not it ever runs; it
     // gives memory back and finishes removals.
@@ -158,6 +158,7 @@ private:
         std::uint32_t slot = 0;
         IdTable files; // FileRecords by file id
         bool leaving = false;
+        bool in_settling = false; // its id is in settling_peers_
     };
     // What a search reads of a holder's peer, in a dense array: a search
     // listing thousands of holders does no hash lookup for any of them.
@@ -214,6 +215,9 @@ private:
     std::size_t continue_leaving(std::size_t budget);
     std::size_t continue_sweep(std::size_t budget);
     bool sweep_due() const;
+    // Finishes the move of tables that grew (IdTable::settle).
+    bool tables_settling() const;
+    std::size_t continue_settling(std::size_t budget);
     // Peers' file tables and slots, their info aside.
     std::size_t peer_table_bytes() const;
 
@@ -256,6 +260,7 @@ private:
     NameArena arena_;
     WordIndex words_;
     Sweep sweep_;
+    std::vector<std::uint32_t> settling_peers_; // whose files table still moves over
     std::size_t content_count_ = 0;
     std::size_t file_count_ = 0;
     std::size_t sweeps_ = 0;

@@ -16,11 +16,15 @@
 // so no call ever rehashes the whole table (10 million names took 0.2 s in
 // one go, a stall of the index's loop). Until the old table is empty it is
 // looked in too; an id erased from it leaves a mark there, dropped with it.
+// A table that stops changing soon after it grew would keep both copies:
+// the owner calls settle() from its deferred work to finish the move, and
+// tables of up to 1024 slots move over at once.
 //
 // The caller owns the keys: it passes the hash on every call and a match
 // predicate that looks the id up in its records. Ids are below max_id.
 // Pure, one thread.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -83,6 +87,25 @@ public:
         return true;
     }
 
+    // Whether the table before the last growth is still moving over; it
+    // holds its memory until then. Inserts and erases move a few slots
+    // each, but a table that stops changing right after it grew keeps the
+    // old one for good unless settle() finishes the move.
+    bool settling() const { return !old_.empty(); }
+
+    // Moves up to `budget` slots of the old table over; returns how many
+    // it looked at (0 when nothing is left to move).
+    std::size_t settle(std::size_t budget) {
+        if (old_.empty()) return 0;
+        const std::size_t from = moved_;
+        const std::size_t last = std::min(old_.size(), moved_ + budget);
+        for (; moved_ < last; ++moved_)
+            if (old_[moved_].live()) place(slots_, old_[moved_]);
+        const std::size_t looked = last - from;
+        if (moved_ == old_.size()) drop_old();
+        return looked;
+    }
+
     void clear() {
         slots_.clear();
         slots_.shrink_to_fit();
@@ -108,6 +131,10 @@ public:
 private:
     static constexpr std::uint32_t erased_mark = max_id + 1; // as id_plus_one
     static constexpr std::size_t moved_per_call = 8;
+    // A table this small moves over at once when it grows: a few
+    // microseconds, and the many small tables (one a peer) never hold two
+    // copies.
+    static constexpr std::size_t moved_at_once = 1024;
 
     struct Slot {
         std::uint32_t hash = 0;
@@ -163,17 +190,15 @@ private:
         while (!old_.empty()) move_some();
         old_ = std::exchange(slots_, std::vector<Slot>(slots_.empty() ? 8 : slots_.size() * 2));
         moved_ = 0;
+        if (old_.size() <= moved_at_once) settle(old_.size());
     }
 
-    void move_some() {
-        if (old_.empty()) return;
-        for (std::size_t n = 0; n < moved_per_call && moved_ < old_.size(); ++n, ++moved_)
-            if (old_[moved_].live()) place(slots_, old_[moved_]);
-        if (moved_ == old_.size()) {
-            old_.clear();
-            old_.shrink_to_fit();
-            moved_ = 0;
-        }
+    void move_some() { settle(moved_per_call); }
+
+    void drop_old() {
+        old_.clear();
+        old_.shrink_to_fit();
+        moved_ = 0;
     }
 
     std::vector<Slot> slots_; // a power of two long, or empty

@@ -77,6 +77,10 @@ public:
     // After a sweep: repacks the words' text once dropped words fill half.
     void repack_if_sparse();
 
+    // The word table's move after growing (IdTable::settle).
+    bool settling() const { return table_.settling(); }
+    std::size_t settle(std::size_t budget) { return table_.settle(budget); }
+
     std::size_t word_count() const { return table_.size(); }
     std::size_t posting_count() const { return posting_count_; }
     std::size_t memory_bytes() const;

@@ -105,3 +105,46 @@ TEST_CASE("growing moves the ids over a few slots a call, and every id stays fou
     CHECK(all_found(3600, 0));
     CHECK(t.size() == 3500);
 }
+
+TEST_CASE("a small table moves over at once when it grows") {
+    IdTable t;
+    // 768 ids fill 1024 slots to 3/4: the growth to 2048 moves 1024 at once.
+    for (std::uint32_t id = 0; id < 769; ++id) {
+        t.insert(id * 2654435761u, id);
+        CHECK(!t.settling());
+    }
+    CHECK(t.memory_bytes() == 2048 * 8);
+    CHECK(t.settle(100) == 0);
+}
+
+TEST_CASE("settle finishes a big table's move and gives the old copy back") {
+    IdTable t;
+    // Past 3/4 of 2048 slots: the old table (2048 slots) moves 8 a call.
+    const std::uint32_t count = 1537;
+    for (std::uint32_t id = 0; id < count; ++id) t.insert(id * 2654435761u, id);
+    REQUIRE(t.settling());
+    CHECK(t.memory_bytes() == (4096 + 2048) * 8);
+    // Erased while the move is under way, from either copy.
+    CHECK(t.erase(5 * 2654435761u, 5));
+    CHECK(t.erase(1536 * 2654435761u, 1536));
+    std::size_t looked = 0, calls = 0;
+    while (t.settling()) {
+        const std::size_t step = t.settle(100);
+        CHECK(step > 0);
+        CHECK(step <= 100);
+        looked += step;
+        ++calls;
+        // Every id stays findable at every step.
+        for (std::uint32_t id : {0u, 4u, 6u, 700u, 1535u})
+            REQUIRE(t.find(id * 2654435761u, [&](std::uint32_t x) { return x == id; }) == id);
+    }
+    CHECK(looked < 2048);
+    CHECK(calls == (looked + 99) / 100);
+    CHECK(t.settle(100) == 0);
+    CHECK(t.memory_bytes() == 4096 * 8);
+    CHECK(t.size() == count - 2);
+    for (std::uint32_t id = 0; id < count; ++id) {
+        const bool there = t.find(id * 2654435761u, [&](std::uint32_t x) { return x == id; }).has_value();
+        CHECK(there == (id != 5 && id != 1536));
+    }
+}
