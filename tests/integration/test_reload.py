@@ -11,7 +11,11 @@ nothing. napindexd's SIGHUP applies its connection limits and log level.
 import os
 import signal
 
-from harness import NapsterTestCase, main, wait_for
+from harness import (CHANNEL_CONTROL, ERR_MALFORMED, ERROR, NapsterTestCase, RawClient, frame, main, parse_error,
+                     u8, u16, u32, wait_for)
+
+RELOAD = 0x0320
+RELOAD_RESULT = 0x0321
 
 
 class Reload(NapsterTestCase):
@@ -207,6 +211,29 @@ class Reload(NapsterTestCase):
         self.assertExit(result, 0)
         self.assertEqual(result.out, f"reloaded {self.p1.config_path}:\n  upload.max_concurrent is now 2 (was 8)\n")
         self.assertAlive(self.p1, self.p2)
+
+    def test_reload_on_the_wire(self):
+        # A RELOAD with a payload byte is malformed; a bare one is answered
+        # with RELOAD_RESULT, laid out as napster-protocol(7) says.
+        with RawClient(self.p1.socket_path) as client:
+            client.handshake(CHANNEL_CONTROL)
+            client.send(frame(RELOAD, b"\x00"))
+            kind, payload = client.read_frame()
+            self.assertEqual(kind, ERROR)
+            self.assertEqual(parse_error(payload)[0], ERR_MALFORMED)
+            client.wait_closed()
+        self.p1.rewrite_config({"download": {"max_sources": 2}})
+        with RawClient(self.p1.socket_path) as client:
+            client.handshake(CHANNEL_CONTROL)
+            client.send(frame(RELOAD))
+            kind, payload = client.read_frame()
+            source = str(self.p1.config_path).encode()
+            key = b"download.max_sources"
+            self.assertEqual(kind, RELOAD_RESULT)
+            self.assertEqual(payload, u16(len(source)) + source + u16(1) + u8(len(key)) + key + u8(1)
+                             + u16(1) + b"4" + u16(1) + b"2" + u32(0))
+            client.wait_closed()
+        self.assertAlive(self.p1)
 
     def test_index_sighup_applies_its_limits(self):
         self.index.rewrite_config({"limits": {"max_pending": 5, "peer_timeout": 30}, "log": {"level": "debug"}})
