@@ -212,6 +212,23 @@ class Reload(NapsterTestCase):
         self.assertEqual(result.out, f"reloaded {self.p1.config_path}:\n  upload.max_concurrent is now 2 (was 8)\n")
         self.assertAlive(self.p1, self.p2)
 
+    def test_a_lowered_connection_cap_applies_to_the_next_connection(self):
+        # control.max_pending 32 -> 1: a connection that has sent nothing
+        # yet is dropped to make room for the next one, as at the cap. The
+        # handshake timeout goes up at the same reload, so nothing else
+        # closes it.
+        self.p1.rewrite_config({"control": {"handshake_timeout": 3600}})
+        self.assertExit(self.reload(), 0)
+        idle = RawClient(self.p1.socket_path)
+        self.addCleanup(idle.close)
+        self.assertExit(self.ctl(self.p1, "status"), 0)
+        self.p1.rewrite_config({"control": {"max_pending": 1}})
+        result = self.reload()
+        self.assertExit(result, 0)
+        self.assertIn("  control.max_pending is now 1 (was 32)\n", result.out)
+        self.assertExit(self.ctl(self.p1, "status"), 0)
+        self.assertEqual(idle.wait_closed(), b"")
+
     def test_reload_on_the_wire(self):
         # A RELOAD with a payload byte is malformed; a bare one is answered
         # with RELOAD_RESULT, laid out as napster-protocol(7) says.
