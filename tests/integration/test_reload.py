@@ -145,10 +145,21 @@ class Reload(NapsterTestCase):
         self.assertExit(self.ctl(self.p1, "search", "first"), 0)
         self.p1.wait_log(r"debug: search \d+ sent to the index: \"first\"$", since=mark)
         self.p1.wait_log(r"debug: search \d+ answered: 1 hit of 1 matches$", since=mark)
+        # The downloader at debug too: the holders, each connection, the
+        # range asked, the blocks checked.
+        self.p2.rewrite_config({"log": {"level": "debug"}})
+        p2_mark = self.p2.mark()
+        self.assertExit(self.reload(self.p2), 0)
         fetched = self.ctl(self.p2, "fetch", "first.txt")
         self.assertExit(fetched, 0)
         self.p1.wait_log(r"debug: GET from peer \d+ \(p2\) at .*: file id \d+, bytes 0 to the end, root given$",
                          since=mark)
+        self.p2.wait_log(rf"debug: fetch first\.txt \(9 bytes, root [0-9a-f]{{12}}\): holders in order "
+                         rf"peer {self.p1.peer_id} \(p1\)$", since=p2_mark)
+        self.p2.wait_log(rf"debug: first\.txt: connecting to peer {self.p1.peer_id} \(p1\) .*\(holder 1 of 1\)$",
+                         since=p2_mark)
+        self.p2.wait_log(r"debug: asking .* for blocks 0 to 0 of first\.txt$", since=p2_mark)
+        self.p2.wait_log(r"debug: first\.txt: blocks 0 to 0 from .* checked: verified$", since=p2_mark)
 
         # Back to warn by SIGHUP: info lines stop.
         self.p1.rewrite_config({"log": {"level": "warn"}})
