@@ -133,9 +133,6 @@ Outcome<Done> prompt_holder(const CommandContext& ctx, const Content& content, F
     return failure("fetch cancelled");
 }
 
-// A fetch by name asks the index which contents have that name, even with
-// no one to ask about holders: several contents must not be mixed into one
-// file, so the fetch goes ahead only for one, and names it by its root.
 // This napeerd's peer id at the index: its own files are not offered.
 std::optional<std::uint32_t> own_peer_id(const CommandContext& ctx) {
     auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
@@ -145,11 +142,34 @@ std::optional<std::uint32_t> own_peer_id(const CommandContext& ctx) {
     return status->peer_id;
 }
 
+struct SearchedHolders {
+    protocol::SearchResult result;
+    std::optional<std::uint32_t> self; // this napeerd's peer id when the index answered
+};
+
+// Runs `search` with this napeerd's peer id read before and after it. When
+// the index link came back in between under another id, the answer may list
+// this peer under either, so the search is asked again; the id is the one
+// that held all through it.
+template <typename Search>
+Outcome<SearchedHolders> search_knowing_self(const CommandContext& ctx, Search search) {
+    constexpr int attempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        auto before = own_peer_id(ctx);
+        auto result = search();
+        if (!result) return result.failure();
+        auto after = own_peer_id(ctx);
+        if (before == after || attempt == attempts) return SearchedHolders{std::move(*result), after};
+    }
+}
+
+// A fetch by name asks the index which contents have that name, even with
+// no one to ask about holders: several contents must not be mixed into one
+// file, so the fetch goes ahead only for one, and names it by its root.
 Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
-    auto self = own_peer_id(ctx);
-    auto result = search_request(ctx.socket_path, request.name, true);
-    if (!result) return result.failure();
-    std::vector<Content> contents = contents_named(result->hits, request.name, self);
+    auto found = search_knowing_self(ctx, [&] { return search_request(ctx.socket_path, request.name, true); });
+    if (!found) return found.failure();
+    std::vector<Content> contents = contents_named(found->result.hits, request.name, found->self);
     if (contents.empty()) return failure(fmt::format("no file named \"{}\" at any peer", printable(request.name)));
     if (contents.size() > 1) return ambiguous_name(request.name, contents);
     request.root = contents.front().root;
@@ -159,11 +179,10 @@ Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
 
 // A fetch by root needs the index only for the holders to choose from.
 Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
-    auto self = own_peer_id(ctx);
-    auto result = root_search_request(ctx.socket_path, *request.root);
-    if (!result) return result.failure();
+    auto searched = search_knowing_self(ctx, [&] { return root_search_request(ctx.socket_path, *request.root); });
+    if (!searched) return searched.failure();
     // Only holders of exactly this content, whatever else the index sent.
-    auto found = content_with_root(result->hits, *request.root, self);
+    auto found = content_with_root(searched->result.hits, *request.root, searched->self);
     if (!found) return failure(fmt::format("no file with root {} at any peer", content::hex(*request.root)));
     return prompt_holder(ctx, *found, request);
 }

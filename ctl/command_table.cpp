@@ -26,7 +26,7 @@ constexpr std::array<OptionSpec, 1> search_options = {{
     {"--exact", "", "match the whole file name instead of words in it"},
 }};
 
-constexpr std::array<CommandSpec, 6> command_table = {{
+constexpr std::array<CommandSpec, 7> command_table = {{
     // NAME is optional with --hash only: run_fetch checks that.
     {"fetch", 0, 1, run_fetch, "download a file from a peer that holds it", "NAME", fetch_options,
      "Downloads the file named exactly NAME. When that name stands for several\n"
@@ -34,12 +34,20 @@ constexpr std::array<CommandSpec, 6> command_table = {{
      "choose one with --hash ROOT. With --hash only the content with that root is\n"
      "fetched, from any holder, whatever name it is shared under; it is saved as\n"
      "NAME, or without NAME under a holder's name. When several peers hold it and\n"
-     "stdin and stdout are terminals, napctl lists them and asks which one to use\n"
-     "(3 tries; \"cancel\" or end of input stops); otherwise napeerd chooses. On a\n"
+     "stdin and stdout are terminals, napctl lists them (never this peer) and asks\n"
+     "which one to use, by peer ID or name; Enter takes the first one listed (3\n"
+     "tries; \"cancel\" or end of input stops); otherwise napeerd chooses. On a\n"
      "terminal a progress line is shown on stderr. Ends with \"saved PATH (SIZE,\n"
      "verified ROOT)\", or \"not verified\" and why.\n"
      "A relative --output DIR is taken from the current directory.\n"},
     {"help", 0, 1, run_help, "show help for napctl or for one command", "[COMMAND]", {}, ""},
+    {"reload", 0, 0, run_reload, "re-read napeerd's config file and apply it", "", {},
+     "Makes napeerd read its config file again, as SIGHUP does, and apply what can\n"
+     "change while it runs: log.level, the limits, timeouts and rate limits, and\n"
+     "share.dirs (a dir added is walked, watched and its files registered with the\n"
+     "index; a dir removed is dropped with its files). Prints each changed key;\n"
+     "one that needs a restart (name, addresses, ports, paths) is named as such.\n"
+     "A config that does not parse changes nothing: napctl prints why, exits 1.\n"},
     {"rescan", 0, 0, run_rescan, "walk every shared directory again", "", {},
      "Makes napeerd walk all its share dirs and its download dir and tell the index\n"
      "what changed. inotify keeps the list current on its own; this is for when it\n"

@@ -9,6 +9,7 @@ namespace napster::ctl {
 
 int run_fetch(const CommandContext& ctx, const CommandArgs& args);   // command_fetch.cpp
 int run_help(const CommandContext& ctx, const CommandArgs& args);    // help.cpp
+int run_reload(const CommandContext& ctx, const CommandArgs& args);  // command_reload.cpp
 int run_rescan(const CommandContext& ctx, const CommandArgs& args);  // command_rescan.cpp
 int run_search(const CommandContext& ctx, const CommandArgs& args);  // command_search.cpp
 int run_shares(const CommandContext& ctx, const CommandArgs& args);  // command_shares.cpp

@@ -67,7 +67,50 @@ void show_holders(std::string_view file_name, const HolderList& list, std::ostre
 
 std::string tries_left(int left) { return fmt::format("{} {} left", left, left == 1 ? "try" : "tries"); }
 
+// The holders whose name is `answer`: byte for byte, or else, when that
+// finds none, ignoring ASCII case.
+std::vector<const HolderChoice*> named(const HolderList& list, std::string_view answer) {
+    std::vector<const HolderChoice*> found;
+    for (const auto& holder : list.holders)
+        if (holder.peer_name == answer) found.push_back(&holder);
+    if (!found.empty()) return found;
+    std::string lower = ascii_lower(answer);
+    for (const auto& holder : list.holders)
+        if (ascii_lower(holder.peer_name) == lower) found.push_back(&holder);
+    return found;
+}
+
 } // namespace
+
+const HolderChoice* default_holder(const HolderList& list) {
+    return list.holders.empty() ? nullptr : &list.holders.front();
+}
+
+std::string peer_question(const HolderList& list) {
+    const HolderChoice* first = default_holder(list);
+    std::string fallback = first ? fmt::format(" [peer {}, {}]", first->peer_id, printable(first->peer_name)) : "";
+    return fmt::format("Enter peer ID or name to fetch from{} (or \"cancel\"): ", fallback);
+}
+
+ResolvedAnswer resolve_peer_answer(std::string_view file_name, const HolderList& list, std::string_view answer) {
+    answer = trim(answer);
+    if (answer.empty()) {
+        if (const HolderChoice* first = default_holder(list)) return {first->peer_id, {}};
+        return {std::nullopt, "no holder to choose"};
+    }
+    auto id = parse_peer_id(answer);
+    if (id && std::any_of(list.holders.begin(), list.holders.end(),
+                          [&](const HolderChoice& c) { return c.peer_id == *id; }))
+        return {*id, {}};
+    // A name may be all digits: it is tried after the IDs.
+    auto by_name = named(list, answer);
+    if (by_name.size() == 1) return {by_name.front()->peer_id, {}};
+    std::string shown = truncate_display(printable(answer), max_echoed_answer);
+    if (by_name.size() > 1)
+        return {std::nullopt, fmt::format("{} holders are named \"{}\": enter a peer ID", by_name.size(), shown)};
+    if (id) return {std::nullopt, fmt::format("peer {} does not hold {}", *id, subject(file_name, list))};
+    return {std::nullopt, fmt::format("\"{}\" is neither the ID nor the name of a holder", shown)};
+}
 
 HolderList collect_holders(const Content& content) {
     HolderList list;
@@ -93,7 +136,7 @@ PeerChoice prompt_for_peer(std::string_view file_name, const HolderList& list, s
                            std::ostream& out) {
     show_holders(file_name, list, out);
     for (int attempt = 1; attempt <= peer_prompt_tries; ++attempt) {
-        out << "Enter peer ID to fetch from (or \"cancel\"): " << std::flush;
+        out << peer_question(list) << std::flush;
         std::string line;
         if (!std::getline(in, line)) {
             out << '\n'; // end of input left the cursor after the prompt
@@ -101,23 +144,13 @@ PeerChoice prompt_for_peer(std::string_view file_name, const HolderList& list, s
         }
         std::string_view answer = trim(line);
         if (is_cancel(answer)) return {PeerChoice::Kind::cancelled, 0};
-
-        std::string why;
-        if (answer.empty()) {
-            why = "no peer ID entered";
-        } else if (auto id = parse_peer_id(answer); !id) {
-            why = fmt::format("\"{}\" is not a peer ID", truncate_display(printable(answer), max_echoed_answer));
-        } else if (std::none_of(list.holders.begin(), list.holders.end(),
-                                [&](const HolderChoice& c) { return c.peer_id == *id; })) {
-            why = fmt::format("peer {} does not hold {}", *id, subject(file_name, list));
-        } else {
-            return {PeerChoice::Kind::chosen, *id};
-        }
+        auto resolved = resolve_peer_answer(file_name, list, answer);
+        if (resolved.peer_id) return {PeerChoice::Kind::chosen, *resolved.peer_id};
         int left = peer_prompt_tries - attempt;
         if (left > 0)
-            out << fmt::format("{} ({})\n", why, tries_left(left));
+            out << fmt::format("{} ({})\n", resolved.why, tries_left(left));
         else
-            out << why << '\n';
+            out << resolved.why << '\n';
     }
     return {PeerChoice::Kind::no_valid_choice, 0};
 }

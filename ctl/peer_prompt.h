@@ -2,7 +2,10 @@
 #pragma once
 
 // Choosing which peer to fetch from, as the seed's figures 3 and 11 do it:
-// list the holders, ask for a peer ID, 3 tries, "cancel" ends it. The
+// list the holders, ask for a peer ID (or, here, a peer name), 3 tries, an
+// invalid answer costs one, "cancel" ends it; Enter alone takes the first
+// holder listed, which the question names. The list never holds this peer
+// itself (content_choice.h drops it). The
 // holders are those of one content (ctl/content_choice.h), never of several.
 // Works on any streams so that tests can drive it without a terminal.
 
@@ -10,6 +13,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +46,21 @@ struct PeerChoice {
     Kind kind = Kind::cancelled;
     std::uint32_t peer_id = 0; // when chosen
 };
+
+// The first holder listed: what Enter alone chooses.
+const HolderChoice* default_holder(const HolderList& list);
+
+// "Enter peer ID or name to fetch from [peer 1, bob] (or \"cancel\"): "
+std::string peer_question(const HolderList& list);
+
+// What one answer (not "cancel") chooses: a holder's peer ID, a holder's
+// name (byte for byte, else ignoring ASCII case, and only when one holder
+// has it; an ID is tried first), or nothing: then `why` says what was wrong.
+struct ResolvedAnswer {
+    std::optional<std::uint32_t> peer_id;
+    std::string why;
+};
+ResolvedAnswer resolve_peer_answer(std::string_view file_name, const HolderList& list, std::string_view answer);
 
 // Shows the holders on `out` and reads answers from `in`, one line each.
 // End of input counts as "cancel". `file_name` is the name the fetch saves

@@ -17,7 +17,26 @@ void ShareCatalog::count_unhashed(const SharedFile& file, int sign) {
     unhashed_bytes_ += static_cast<std::uint64_t>(sign) * file.size;
 }
 
+std::size_t ShareCatalog::active_root_count() const {
+    std::size_t count = 0;
+    for (const auto& root : roots_) count += root.empty() ? 0 : 1;
+    return count;
+}
+
+std::uint32_t ShareCatalog::add_root(std::string path) {
+    roots_.push_back(std::move(path));
+    return static_cast<std::uint32_t>(roots_.size() - 1);
+}
+
+ShareDelta ShareCatalog::remove_root(std::uint32_t root) {
+    if (!root_active(root)) return {};
+    ShareDelta delta = replace_subtree(root, "", {});
+    roots_[root].clear();
+    return delta;
+}
+
 FileChange ShareCatalog::upsert(const ScannedFile& found) {
+    if (!root_active(found.root)) return {FileChange::Kind::unchanged, 0};
     auto [it, inserted] = by_location_.try_emplace(Location{found.root, found.rel_path}, next_id_);
     SharedFile& file = inserted ? by_id_[next_id_] : by_id_.at(it->second);
     FileChange change{FileChange::Kind::updated, file.file_id};

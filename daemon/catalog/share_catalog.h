@@ -67,10 +67,22 @@ class ShareCatalog {
 public:
     explicit ShareCatalog(std::vector<std::string> roots) : roots_(std::move(roots)) {}
 
+    // The share roots by slot: a file names its root by slot, so a root
+    // added at a reload takes a new slot, and a removed one leaves its slot
+    // empty (""), never reused: a walk or stat still running on the thread
+    // pool may name it, and must find it gone rather than another root.
+    // An empty slot costs an empty string.
     const std::vector<std::string>& roots() const { return roots_; }
+    bool root_active(std::uint32_t root) const { return root < roots_.size() && !roots_[root].empty(); }
+    std::size_t active_root_count() const;
+    // The slot of a new root, which has no files yet.
+    std::uint32_t add_root(std::string path);
+    // Removes a root's files (what the index must be told) and empties its slot.
+    ShareDelta remove_root(std::uint32_t root);
 
     // Adds a file or records its new stat; a changed file loses its
-    // hashes (any of size, times, device or inode differing).
+    // hashes (any of size, times, device or inode differing). A file of a
+    // removed root is ignored (unchanged, file id 0).
     FileChange upsert(const ScannedFile& found);
     // The id the file had, if it was shared.
     std::optional<std::uint64_t> remove(std::uint32_t root, const std::string& rel_path);

@@ -20,13 +20,9 @@ int run_service(uv_loop_t* loop, Logger& log, const ServiceHooks& hooks) {
         },
         [&] {
             notifier.reloading();
-            auto level = hooks.reload();
-            if (!level) {
-                log.error("reload refused, keeping the running config: {}", level.error().message);
-            } else {
-                log.set_level(*level);
-                log.info("reloaded: log.level is {} (other keys need a restart)", log_level_name(*level));
-            }
+            log.info("SIGHUP: reloading the config");
+            if (auto reloaded = hooks.reload(); !reloaded)
+                log.error("reload refused, keeping the running config: {}", reloaded.error().message);
             // Serving all along: a refused reload keeps the old config.
             notifier.ready();
         });

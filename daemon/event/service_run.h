@@ -3,7 +3,7 @@
 
 // The part of main() both daemons share once their config is loaded: start
 // the service, tell systemd, handle SIGTERM/SIGINT (stop) and SIGHUP
-// (re-read log.level), and run the loop until everything has closed.
+// (reload), and run the loop until everything has closed.
 // Loop thread only.
 
 #include "util/log.h"
@@ -20,7 +20,9 @@ struct ServiceHooks {
     std::function<Status()> start;
     std::function<void()> stop;
     std::function<std::string()> summary;       // for STATUS= and the stop line
-    std::function<Result<LogLevel>()> reload;   // re-reads the config's log.level
+    // Re-reads the config and applies it, logging what changed; an error
+    // (nothing applied) is logged here.
+    std::function<Status()> reload;
     std::function<void()> started;              // logs that it runs, after start()
 };
 

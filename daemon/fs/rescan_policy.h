@@ -33,6 +33,9 @@ public:
 
     Decision degrade(Cause cause);
 
+    // share.rescan_interval changed at a reload.
+    void set_interval(std::uint32_t seconds) { interval_seconds_ = seconds; }
+
     bool degraded() const { return degraded_; }
     std::uint32_t interval_seconds() const { return interval_seconds_; }
 

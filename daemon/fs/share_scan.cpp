@@ -168,6 +168,7 @@ ScanResult scan_subtree(std::uint32_t root_index, const std::string& root, const
 ScanResult scan_roots(const std::vector<std::string>& roots, int watch_fd) {
     ScanResult out;
     for (std::uint32_t i = 0; i < roots.size(); ++i) {
+        if (roots[i].empty()) continue; // a root removed at a reload
         ScanResult one = scan_subtree(i, roots[i], "", watch_fd);
         out.files.insert(out.files.end(), std::make_move_iterator(one.files.begin()),
                          std::make_move_iterator(one.files.end()));

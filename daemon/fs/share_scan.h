@@ -49,7 +49,8 @@ inline constexpr std::size_t max_scan_depth = 64;
 
 // With watch_fd >= 0 (an inotify descriptor), every directory is watched
 // before it is read, so a file created during the walk is either listed or
-// reported by an event: never missed.
+// reported by an event: never missed. An empty root (a removed root's slot,
+// see ShareCatalog::roots) is skipped.
 ScanResult scan_roots(const std::vector<std::string>& roots, int watch_fd = -1);
 
 // The same for one directory below a root ("" = the root itself): a new or

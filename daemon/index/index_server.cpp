@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "index/index_server.h"
 
+#include "protocol/reload_messages.h"
 #include "util/text.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace napster {
 namespace {
@@ -56,6 +59,24 @@ void IndexServer::stop() {
     if (listener_) listener_->close();
     listener_ = nullptr;
     sessions_.for_each([](PeerSession& session) { session.close("index shutting down"); });
+}
+
+ConfigDiff IndexServer::reload(const IndexConfig& fresh) {
+    ConfigDiff diff = diff_index_config(config_, fresh);
+    // Its own lines at the more verbose of the two levels (as napeerd's).
+    log_.set_level(std::max(log_.level(), fresh.log_level));
+    apply_live_keys(config_, fresh);
+    admission_.set_limits({config_.max_pending, config_.max_per_address});
+    if (diff.empty())
+        log_.info("reloaded {}: nothing changed", fresh.source.empty() ? "built-in defaults" : fresh.source);
+    for (const auto& change : diff.changes) {
+        if (change.live)
+            log_.info("reload: {}", protocol::reload_text(change.key, change.live, change.before, change.after));
+        else
+            log_.warn("reload: {}", protocol::reload_text(change.key, change.live, change.before, change.after));
+    }
+    log_.set_level(fresh.log_level);
+    return diff;
 }
 
 std::string IndexServer::summary() const {

@@ -17,6 +17,7 @@
 #include "event/clock.h"
 #include "event/listener.h"
 #include "event/loop_turns.h"
+#include "config/config_diff.h"
 #include "event/session.h"
 #include "event/timer.h"
 #include "index/peer_session.h"
@@ -45,6 +46,11 @@ public:
     Status start(int inherited_fd = -1);
     // Closes the listener and every connection; the loop then runs dry.
     void stop();
+
+    // SIGHUP: applies the keys of `fresh` a running index can change
+    // (log.level, limits.handshake_timeout, max_pending, max_per_address)
+    // and logs each changed key, applied or needing a restart.
+    ConfigDiff reload(const IndexConfig& fresh);
 
     // "3 peers, 12,408 files"
     std::string summary() const;

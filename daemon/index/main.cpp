@@ -34,7 +34,9 @@ Options:
   -h, --help          show this help and exit
   -V, --version       show the version and exit
 
-Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads log.level.
+Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads the config and
+applies log.level, limits.handshake_timeout, limits.max_pending and
+limits.max_per_address; other changed keys are logged as needing a restart.
 Under systemd it reports its state over $NOTIFY_SOCKET (Type=notify) and,
 socket-activated (napindexd.socket), listens on the socket it is given
 instead of listen.address and listen.port.
@@ -101,10 +103,11 @@ int main(int argc, char** argv) {
                 .start = [&] { return server.start(inherited_fds > 0 ? listen_fds_start : -1); },
                 .stop = [&] { server.stop(); },
                 .summary = [&] { return server.summary(); },
-                .reload = [&]() -> Result<LogLevel> {
+                .reload = [&]() -> Status {
                     auto fresh = load_index_config(args.config_path, !args.config_given);
                     if (!fresh) return fresh.error();
-                    return fresh->log_level;
+                    server.reload(*fresh);
+                    return Ok{};
                 },
                 .started =
                     [&] {

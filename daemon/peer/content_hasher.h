@@ -67,6 +67,8 @@ public:
     // or has no hashes any more (another upload found it first).
     void rehash(std::uint64_t file_id, const content::FileKey& key);
     void stop();
+    // A reload changed share.hash_jobs: a raised count starts its jobs now.
+    void hash_jobs_changed() { pump(); }
 
     std::size_t running() const { return running_; }
 

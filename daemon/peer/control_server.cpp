@@ -5,6 +5,7 @@
 #include "event/handshake.h"
 #include "peer/fetch_choice.h"
 #include "peer/peer_daemon.h"
+#include "peer/reload_report.h"
 #include "protocol/common_messages.h"
 #include "protocol/control_messages.h"
 #include "util/text.h"
@@ -150,6 +151,7 @@ void ControlSession::on_frame(Connection& connection, const protocol::Frame& fra
 void ControlSession::handle_search(const protocol::Frame& frame) {
     auto search = protocol::decode_message<protocol::Search>(frame.payload);
     if (!search) return connection()->fail(search.error());
+    server_.daemon().log().debug("search received on the control socket");
     server_.daemon().index().search(std::move(*search),
                                     [this, hold = hold()](Result<protocol::SearchResult> result) {
                                         if (!connection()) return;
@@ -171,6 +173,13 @@ void ControlSession::handle_fetch(const protocol::Frame& frame) {
         if (!result) return connection()->fail(result.error());
         auto choice = choose_fetch(request, *result, server_.daemon().index().peer_id());
         if (!choice) return connection()->fail(choice.error());
+        if (Logger& log = server_.daemon().log(); log.enabled(LogLevel::debug)) {
+            std::string holders;
+            for (const auto& h : choice->holders)
+                holders += fmt::format("{}peer {} ({})", holders.empty() ? "" : ", ", h.peer_id, printable(h.peer_name));
+            log.debug("fetch {} ({} bytes, root {}): holders in order {}", printable(choice->name), choice->size,
+                      root_prefix(choice->root), holders);
+        }
         start_fetch(FetchPlan{std::move(choice->name), choice->size, choice->root, std::move(choice->holders),
                               std::move(request.output_dir)});
     });
@@ -230,6 +239,20 @@ void ControlSession::handle_rescan(const protocol::Frame& frame) {
                                  static_cast<std::uint32_t>(summary.removed)});
         connection()->close_after_writes("request done");
     });
+}
+
+void ControlSession::handle_reload(const protocol::Frame& frame) {
+    if (!protocol::decode_message<protocol::ReloadRequest>(frame.payload))
+        return connection()->fail({ErrorCode::malformed, "RELOAD carries no payload"});
+    PeerDaemon& daemon = server_.daemon();
+    daemon.log().info("reload requested on the control socket");
+    auto diff = daemon.reload_from_file();
+    if (!diff) {
+        daemon.log().error("reload refused, keeping the running config: {}", diff.error().message);
+        return connection()->fail(diff.error());
+    }
+    connection()->send_message(reload_result(*diff, daemon.config().source));
+    connection()->close_after_writes("request done");
 }
 
 void ControlSession::on_drained(Connection& connection) {

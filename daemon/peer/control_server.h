@@ -49,12 +49,13 @@ private:
         protocol::MessageType type;
         void (ControlSession::*handler)(const protocol::Frame&);
     };
-    static constexpr std::array<Command, 5> command_table() {
+    static constexpr std::array<Command, 6> command_table() {
         return {{{protocol::MessageType::search, &ControlSession::handle_search},
                  {protocol::MessageType::fetch, &ControlSession::handle_fetch},
                  {protocol::MessageType::status, &ControlSession::handle_status},
                  {protocol::MessageType::shares, &ControlSession::handle_shares},
-                 {protocol::MessageType::rescan, &ControlSession::handle_rescan}}};
+                 {protocol::MessageType::rescan, &ControlSession::handle_rescan},
+                 {protocol::MessageType::reload, &ControlSession::handle_reload}}};
     }
 
     void handle_search(const protocol::Frame& frame);
@@ -62,6 +63,7 @@ private:
     void handle_status(const protocol::Frame& frame);
     void handle_shares(const protocol::Frame& frame);
     void handle_rescan(const protocol::Frame& frame);
+    void handle_reload(const protocol::Frame& frame);
     void start_fetch(FetchPlan plan);
     void on_disconnected(const std::string& reason) override;
 
@@ -83,6 +85,8 @@ public:
     void stop();
 
     PeerDaemon& daemon() { return daemon_; }
+    // A reload changed control.max_pending or max_per_user.
+    void set_admission_limits(AdmissionLimits limits) { admission_.set_limits(limits); }
     // For sessions: a request arrived, or the connection went.
     void request_received(ConnectionAdmission::Id id) { admission_.establish(id); }
     void session_left(ConnectionAdmission::Id id) { admission_.leave(id); }

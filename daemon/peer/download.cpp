@@ -487,6 +487,10 @@ void Download::launch_sources() {
         if (ranges_ && !ranges_->assign(i, slot.verified_blocks > 0)) continue;
         if (!slot.source) slot.source = std::make_unique<DownloadSource>(*this, plan_.holders[i], i);
         if (!resumable()) plain_source_ = i;
+        // Holder chosen, and each retry of it or another: what an operator
+        // follows a transfer by.
+        manager_.daemon().log().debug("{}: connecting to {} (holder {} of {})", printable(plan_.name),
+                                      slot.source->text(), i + 1, slots_.size());
         clear_pending(slot);
         slot.body = false;
         slot.cancelled = false;
@@ -780,6 +784,9 @@ void Download::write_blocks(Slot& slot) {
 
 void Download::blocks_written(Slot& slot, const std::vector<std::pair<std::uint64_t, bool>>& checked) {
     DownloadSource& source = *slot.source;
+    if (Logger& log = manager_.daemon().log(); log.enabled(LogLevel::debug) && !checked.empty())
+        log.debug("{}: blocks {} to {} from {} checked: {}", printable(plan_.name), checked.front().first,
+                  checked.back().first, source.text(), checked.back().second ? "verified" : "the last one is bad");
     for (const auto& [block, good] : checked) {
         if (!good) {
             std::string why = fmt::format("block {} does not match its hash", block);

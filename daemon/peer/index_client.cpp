@@ -5,6 +5,7 @@
 #include "event/clock.h"
 #include "event/handshake.h"
 #include "event/socket_address.h"
+#include "peer/fetch_choice.h"
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "util/text.h"
@@ -230,9 +231,20 @@ void IndexClient::search(protocol::Search query, SearchCallback callback) {
     // unique on this link.
     std::uint32_t asker_id = query.request_id;
     query.request_id = next_request_id_++;
-    pending_searches_.emplace(query.request_id, [asker_id, callback = std::move(callback)](
+    Logger& log = daemon_.log();
+    if (log.enabled(LogLevel::debug))
+        log.debug("search {} sent to the index: {}{}", query.request_id,
+                  query.root ? "root " + root_prefix(query.root) : "\"" + printable(query.query) + "\"",
+                  query.exact() ? " (exact)" : "");
+    pending_searches_.emplace(query.request_id, [this, id = query.request_id, asker_id, callback = std::move(callback)](
                                                     Result<protocol::SearchResult> result) {
-        if (result) result->request_id = asker_id;
+        if (result) {
+            daemon_.log().debug("search {} answered: {} of {}{} matches", id, count_of(result->hits.size(), "hit", "hits"),
+                                result->total_is_lower_bound ? "at least " : "", result->total_matches);
+            result->request_id = asker_id;
+        } else {
+            daemon_.log().debug("search {} failed: {}", id, result.error().message);
+        }
         callback(std::move(result));
     });
     connection_->send_message(query);

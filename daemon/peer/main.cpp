@@ -31,8 +31,10 @@ Options:
   -h, --help          show this help and exit
   -V, --version       show the version and exit
 
-Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads log.level and
-upload.rate_limit and download.rate_limit.
+Signals: SIGTERM and SIGINT stop it cleanly; SIGHUP re-reads the config as
+'napctl reload' does: log level, limits, rate limits and share dirs apply at
+once, a changed key that needs a restart is logged by name, and a config
+that does not parse changes nothing.
 Under systemd it reports its state over $NOTIFY_SOCKET (Type=notify).
 See napeerd(8), napctl(1) and napster.toml(5).
 )";
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     {
         PeerDaemon daemon(&loop, *config, log);
+        daemon.set_config_loader([&] { return load_peer_config(args.config_path, !args.config_given, env); });
         log.info("napeerd {} starting as {} ({})", NAPSTER_VERSION, config->name,
                  config->source.empty() ? "built-in defaults" : config->source);
         // READY=1 once the upload port and the control socket are bound:
@@ -89,12 +92,10 @@ int main(int argc, char** argv) {
                                     .start = [&] { return daemon.start(); },
                                     .stop = [&] { daemon.stop(); },
                                     .summary = [&] { return daemon.summary(); },
-                                    .reload = [&]() -> Result<LogLevel> {
-                                        auto fresh = load_peer_config(args.config_path,
-                                                                      !args.config_given, env);
-                                        if (!fresh) return fresh.error();
-                                        daemon.reload_limits(*fresh);
-                                        return fresh->log_level;
+                                    .reload = [&]() -> Status {
+                                        auto reloaded = daemon.reload_from_file();
+                                        if (!reloaded) return reloaded.error();
+                                        return Ok{};
                                     },
                                     .started = nullptr,
                                 });

@@ -41,24 +41,25 @@ Status make_directories(const std::string& path) {
 } // namespace
 
 PeerDaemon::PeerDaemon(uv_loop_t* loop, const PeerConfig& config, Logger& log)
-    : loop_(loop), config_(config), log_(log), shares_(share_roots(config)), hasher_(*this), index_(*this),
+    : loop_(loop), config_(config), loaded_(config), log_(log), shares_(share_roots(config)), hasher_(*this), index_(*this),
       uploads_(*this),
       downloads_(*this), watcher_(*this), control_(*this), upload_limit_(config.upload_rate_limit),
       download_limit_(config.download_rate_limit) {}
 
-void PeerDaemon::reload_limits(const PeerConfig& fresh) {
-    auto apply = [this](std::string_view key, TokenBucket& bucket, std::uint64_t& current, std::uint64_t rate) {
-        if (current == rate) return;
-        log_.info("{} is now {} (was {})", key, rate == 0 ? std::string("none") : fmt::format("{} bytes/s", rate),
-                  current == 0 ? std::string("none") : fmt::format("{} bytes/s", current));
-        current = rate;
-        bucket.set_rate(rate, now_ms(loop_));
-    };
-    apply("upload.rate_limit", upload_limit_, config_.upload_rate_limit, fresh.upload_rate_limit);
-    apply("download.rate_limit", download_limit_, config_.download_rate_limit, fresh.download_rate_limit);
-}
-
 PeerDaemon::~PeerDaemon() = default;
+
+Status PeerDaemon::check_share_dirs(const std::vector<std::string>& dirs, const PeerConfig& config) const {
+    for (const auto& dir : dirs) {
+        struct stat st {};
+        if (stat(dir.c_str(), &st) != 0)
+            return make_error(ErrorCode::io_error,
+                              fmt::format("share dir {}: {} ({})", dir, std::strerror(errno), where("share.dirs", config)));
+        if (!S_ISDIR(st.st_mode))
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("share dir {} is not a directory ({})", dir, where("share.dirs", config)));
+    }
+    return Ok{};
+}
 
 // Shared roots: every share dir, and download_dir unless it already lies
 // inside one. A share dir inside another would list its files twice, so
@@ -81,13 +82,7 @@ std::vector<std::string> PeerDaemon::share_roots(const PeerConfig& config) {
 
 Status PeerDaemon::start() {
     started_ms_ = now_ms(loop_);
-    for (const auto& dir : config_.share_dirs) {
-        struct stat st {};
-        if (stat(dir.c_str(), &st) != 0)
-            return make_error(ErrorCode::io_error, fmt::format("share dir {}: {} ({})", dir, std::strerror(errno), where("share.dirs", config_)));
-        if (!S_ISDIR(st.st_mode))
-            return make_error(ErrorCode::invalid_argument, fmt::format("share dir {} is not a directory ({})", dir, where("share.dirs", config_)));
-    }
+    if (auto checked = check_share_dirs(config_.share_dirs, config_); !checked) return checked;
     if (auto made = make_directories(config_.download_dir); !made)
         return make_error(made.error().code, fmt::format("{} ({})", made.error().message, where("share.download_dir", config_)));
     if (auto started = uploads_.start(); !started) return started;
@@ -150,7 +145,7 @@ void PeerDaemon::scan_done(ScanResult result, content::HashCache cache, const st
     if (result.skipped_links)
         log_.info("skipped {} symlinks that lead outside their share or to no regular file", result.skipped_links);
     log_.info("sharing {} ({} bytes) from {}", count_of(shares_.size(), "file", "files"),
-              group_thousands(shares_.total_bytes()), count_of(shares_.roots().size(), "dir", "dirs"));
+              group_thousands(shares_.total_bytes()), count_of(shares_.active_root_count(), "dir", "dirs"));
     hasher_.adopt_cache(std::move(cache));
     hasher_.prepare_all();
     index_.start();
@@ -170,7 +165,7 @@ void PeerDaemon::stop() {
 void PeerDaemon::share_new_file(const std::string& full_path, content::SharedContent known) {
     const auto& roots = shares_.roots();
     for (std::uint32_t r = 0; r < roots.size(); ++r) {
-        if (!path_is_within(full_path, roots[r]) || full_path.size() <= roots[r].size() + 1) continue;
+        if (roots[r].empty() || !path_is_within(full_path, roots[r]) || full_path.size() <= roots[r].size() + 1) continue;
         std::string rel = full_path.substr(roots[r].size() + (roots[r] == "/" ? 0 : 1));
         if (relative_path_problem(rel)) return;
         auto found = std::make_shared<std::optional<ScannedFile>>();

@@ -10,6 +10,7 @@
 // thread only.
 
 #include "catalog/share_catalog.h"
+#include "config/config_diff.h"
 #include "config/peer_config.h"
 #include "util/token_bucket.h"
 #include "event/listener.h"
@@ -24,6 +25,7 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 
 namespace napster {
@@ -52,8 +54,16 @@ public:
     // upload.rate_limit and download.rate_limit, shared by every transfer.
     TokenBucket& upload_limit() { return upload_limit_; }
     TokenBucket& download_limit() { return download_limit_; }
-    // SIGHUP: the new limits apply to transfers already running too.
-    void reload_limits(const PeerConfig& fresh);
+    // Reload (SIGHUP, napctl reload): applies the keys of `fresh` that can
+    // change while napeerd runs (config_diff.cpp lists them) and logs each
+    // changed key, applied or needing a restart. Refused, with nothing
+    // changed, while stopping or when a share dir added is not a
+    // directory. Rate limits apply to transfers already running too.
+    Result<ConfigDiff> reload(const PeerConfig& fresh);
+    // Reads the config file again with `loader` (set by main) and reloads.
+    using ConfigLoader = std::function<Result<PeerConfig>()>;
+    void set_config_loader(ConfigLoader loader) { loader_ = std::move(loader); }
+    Result<ConfigDiff> reload_from_file();
 
     // A finished download inside one of the share roots joins the share
     // list and the index hears of that one file; with its hashes when the
@@ -68,9 +78,15 @@ private:
     static std::vector<std::string> share_roots(const PeerConfig& config);
     void scan_done(ScanResult result, content::HashCache cache, const std::string& cache_warning);
     void prepare_state_dir();
+    void reload_limits(const PeerConfig& fresh);
+    Status check_share_dirs(const std::vector<std::string>& dirs, const PeerConfig& config) const;
 
     uv_loop_t* loop_;
     PeerConfig config_;
+    // The config as parsed and applied: what a reload compares with
+    // (config_ may differ, e.g. an unusable state_dir is cleared).
+    PeerConfig loaded_;
+    ConfigLoader loader_;
     Logger& log_;
     ShareCatalog shares_;
     ContentHasher hasher_;

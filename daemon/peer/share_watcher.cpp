@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -21,6 +22,12 @@ namespace {
 
 // Files named in one log line; more are counted.
 constexpr std::size_t names_in_log = 3;
+
+std::uint64_t total_size(const std::vector<ScannedFile>& files) {
+    std::uint64_t total = 0;
+    for (const auto& f : files) total += f.size;
+    return total;
+}
 
 bool below_or_at(const std::string& path, const std::string& dir) {
     if (dir.empty()) return true;
@@ -161,23 +168,69 @@ void ShareWatcher::drop_subtree(std::uint32_t root, const std::string& rel_dir) 
     announce(daemon_.shares().replace_subtree(root, rel_dir, {}), "directory removed");
 }
 
-void ShareWatcher::walk_subtree(std::uint32_t root, const std::string& rel_dir) {
+void ShareWatcher::walk_subtree(std::uint32_t root, const std::string& rel_dir, bool new_root) {
     begin_walk();
     auto result = std::make_shared<ScanResult>();
+    std::string root_path = daemon_.shares().roots().at(root);
     queue_work(
         daemon_.loop(),
-        [root, rel_dir, root_path = daemon_.shares().roots().at(root), fd = inotify_.fd(), result] {
+        [root, rel_dir, root_path, fd = inotify_.fd(), result] {
             *result = scan_subtree(root, root_path, rel_dir, fd);
         },
-        [this, root, rel_dir, result] {
+        [this, root, rel_dir, root_path, new_root, result] {
             if (!stopping_) {
                 adopt_watches(result->watches);
                 if (result->watch_error) note_watch_error(result->watch_error);
                 queue_.forget_subtree(root, rel_dir);
-                announce(daemon_.shares().replace_subtree(root, rel_dir, result->files), "directory added");
+                ShareDelta delta = daemon_.shares().replace_subtree(root, rel_dir, result->files);
+                if (new_root) {
+                    for (const auto& problem : result->problems) daemon_.log().warn("cannot share {}", problem);
+                    daemon_.log().info("share dir {} added: {} ({} bytes)", printable(root_path),
+                                       count_of(result->files.size(), "file", "files"),
+                                       group_thousands(total_size(result->files)));
+                }
+                announce(std::move(delta), new_root ? "share dir added" : "directory added");
             }
             end_walk();
         });
+}
+
+void ShareWatcher::change_roots(std::vector<std::string> roots) {
+    if (stopping_) return;
+    pending_roots_ = std::move(roots);
+    if (walks_in_flight_ == 0) apply_roots();
+}
+
+void ShareWatcher::apply_roots() {
+    std::vector<std::string> wanted = std::move(*pending_roots_);
+    pending_roots_.reset();
+    ShareCatalog& shares = daemon_.shares();
+    // Removed first: a new root that holds an old one (share.dirs gained
+    // its parent) then places its own watches, which inotify would
+    // otherwise hand back as the old ones' descriptors just removed.
+    for (std::uint32_t r = 0; r < shares.roots().size(); ++r) {
+        if (!shares.root_active(r)) continue;
+        if (std::find(wanted.begin(), wanted.end(), shares.roots()[r]) != wanted.end()) continue;
+        std::string path = shares.roots()[r];
+        std::size_t files_before = shares.size();
+        drop_subtree(r, "");
+        shares.remove_root(r);
+        daemon_.log().info("share dir {} removed: {} no longer shared", printable(path),
+                           count_of(files_before - shares.size(), "file", "files"));
+    }
+    for (const auto& path : wanted) {
+        const auto& roots = shares.roots();
+        if (std::find(roots.begin(), roots.end(), path) != roots.end()) continue;
+        walk_subtree(shares.add_root(path), "", true);
+    }
+}
+
+void ShareWatcher::set_rescan_interval(std::uint32_t seconds) {
+    if (seconds == policy_.interval_seconds()) return;
+    policy_.set_interval(seconds);
+    if (stopping_ || !policy_.degraded()) return;
+    rescan_timer_.stop();
+    if (seconds) rescan_timer_.start_repeating(std::uint64_t{seconds} * 1000, [this] { rescan(nullptr); });
 }
 
 void ShareWatcher::rescan(std::function<void(RescanSummary)> done) {
@@ -207,6 +260,7 @@ void ShareWatcher::start_rescan() {
                 if (result->watch_error) note_watch_error(result->watch_error);
                 ShareDelta all;
                 for (std::uint32_t r = 0; r < daemon_.shares().roots().size(); ++r) {
+                    if (!daemon_.shares().root_active(r)) continue;
                     ShareDelta delta = daemon_.shares().replace_subtree(r, "", result->files);
                     all.upserted.insert(all.upserted.end(), delta.upserted.begin(), delta.upserted.end());
                     all.removed.insert(all.removed.end(), delta.removed.begin(), delta.removed.end());
@@ -230,6 +284,11 @@ void ShareWatcher::begin_walk() {
 void ShareWatcher::end_walk() {
     if (--walks_in_flight_ > 0) return;
     if (stopping_) return inotify_.close();
+    if (pending_roots_) {
+        // Its new roots' walks begin here; reading resumes after them.
+        apply_roots();
+        if (walks_in_flight_ > 0) return;
+    }
     if (rescan_wanted_) return start_rescan();
     start_reading();
     schedule_flush();

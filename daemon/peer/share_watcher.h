@@ -26,6 +26,8 @@
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -56,6 +58,15 @@ public:
     // walk already under way.
     void rescan(std::function<void(RescanSummary)> done);
 
+    // A reload changed share.dirs: `roots` is the new list of share roots.
+    // A root no longer in it loses its watches and its files; a new one is
+    // walked, watched, and its files announced. Applied once no walk is
+    // under way, so that no walk's result names a root changed under it.
+    void change_roots(std::vector<std::string> roots);
+    // A reload changed share.rescan_interval: rescans already running
+    // because inotify could not follow go at the new interval (or stop).
+    void set_rescan_interval(std::uint32_t seconds);
+
     // Whether inotify gave up on some directory (rescans stand in).
     bool degraded() const { return policy_.degraded(); }
     std::size_t watch_count() const { return dirs_.size(); }
@@ -70,7 +81,9 @@ private:
     void note_watch_error(int error);
     void degrade(RescanPolicy::Cause cause, const std::string& why);
     void drop_subtree(std::uint32_t root, const std::string& rel_dir);
-    void walk_subtree(std::uint32_t root, const std::string& rel_dir);
+    // `new_root`: a root added at a reload, logged with its file count.
+    void walk_subtree(std::uint32_t root, const std::string& rel_dir, bool new_root = false);
+    void apply_roots();
     void start_rescan();
     void begin_walk();
     void end_walk();
@@ -92,6 +105,7 @@ private:
     bool rescan_wanted_ = false;
     bool rescan_running_ = false;
     std::vector<std::function<void(RescanSummary)>> rescan_waiters_;
+    std::optional<std::vector<std::string>> pending_roots_; // change_roots waiting for a walk
     RescanPolicy policy_;
     bool stopping_ = false;
 };

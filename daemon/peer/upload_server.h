@@ -38,6 +38,9 @@ public:
     // Uploads past their GET, sending or about to.
     std::uint32_t active() const { return sending_; }
     std::uint64_t completed() const { return completed_; }
+    // A reload changed upload.max_pending or max_per_address: connections
+    // from now on are admitted by the new caps.
+    void set_admission_limits(AdmissionLimits limits) { admission_.set_limits(limits); }
 
     // For sessions.
     PeerDaemon& daemon() { return daemon_; }

@@ -130,6 +130,10 @@ void UploadSession::handle_get(const protocol::Frame& frame) {
         who_ = fmt::format("peer {} ({}) at {}", request_.requester_id, printable(request_.requester_name), who_);
     PeerDaemon& daemon = server_.daemon();
     daemon.log().info("{} requested {}", who_, printable(request_.name));
+    if (daemon.log().enabled(LogLevel::debug))
+        daemon.log().debug("GET from {}: file id {}, bytes {} to {}, root {}", who_, request_.file_id, request_.offset,
+                           request_.length ? fmt::format("{}", request_.offset + request_.length) : "the end",
+                           request_.root ? "given" : "none");
 
     const SharedFile* file = daemon.shares().find(request_.file_id);
     if (!file || file->name() != request_.name)

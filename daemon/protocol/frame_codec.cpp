@@ -67,6 +67,8 @@ const char* message_type_name(MessageType type) {
     case MessageType::shares_end: return "SHARES_END";
     case MessageType::rescan: return "RESCAN";
     case MessageType::rescan_done: return "RESCAN_DONE";
+    case MessageType::reload: return "RELOAD";
+    case MessageType::reload_result: return "RELOAD_RESULT";
     }
     return "unknown";
 }

@@ -25,7 +25,8 @@
 //      root, FETCH_DONE root and verified, STATUS_RESULT hashing progress;
 //      SEARCH_RESULT flags (total_matches a lower bound); FETCH_PROGRESS
 //      sources and STATUS_RESULT download_sources (the holders downloads
-//      pull from, several at once). Not yet released:
+//      pull from, several at once); the control channel's RELOAD and
+//      RELOAD_RESULT (re-read the config file). Not yet released:
 //      it stays open until the next release fixes it.
 //      Version 2 was never released (0.1.0 spoke 1), so no build speaks it.
 
@@ -64,6 +65,9 @@ inline constexpr std::size_t max_dir_path = 4096;
 // max_status_sources over every download.
 inline constexpr std::size_t max_fetch_sources = 32;
 inline constexpr std::size_t max_status_sources = 1024;
+// RELOAD_RESULT lists at most this many changed keys (and share dirs).
+inline constexpr std::size_t max_reload_changes = 1024;
+inline constexpr std::size_t max_config_key = 64;
 // HASHES carries at most this many block hashes (512 KiB of them).
 inline constexpr std::uint32_t max_hashes_per_reply = 16384;
 inline constexpr std::uint32_t max_batch_files = 4096;
@@ -107,6 +111,9 @@ enum class MessageType : std::uint16_t {
     shares_end = 0x0308,
     rescan = 0x0309,
     rescan_done = 0x030A,
+    // control channel: reload (0x0320..0x0327)
+    reload = 0x0320,
+    reload_result = 0x0321,
 };
 
 // Carried in ERROR frames, beside a text for humans: the same codes every

@@ -2,7 +2,7 @@
 // Fuzzes the decoders of the control channel's own messages (napctl <->
 // napeerd): FETCH, FETCH_PROGRESS, FETCH_DONE, STATUS, STATUS_RESULT,
 // SHARES, SHARES_BATCH, SHARES_END, RESCAN and RESCAN_DONE
-// (control_messages.*). SEARCH and SEARCH_RESULT, which it carries too, are
+// (control_messages.*), RELOAD and RELOAD_RESULT (reload_messages.*). SEARCH and SEARCH_RESULT, which it carries too, are
 // fuzz_index_messages'.
 //
 // Input: one frame as it arrives on a socket; bytes after it are ignored,
@@ -13,11 +13,13 @@
 // value; a decoded FETCH names a safe file, or no file and a root, and an
 // output dir that is empty or absolute without NUL; a FETCH_DONE is
 // verified only with a root; the enum fields of STATUS_RESULT hold named
-// values; a SHARES_BATCH holds 1..max_batch_files entries.
+// values; a SHARES_BATCH holds 1..max_batch_files entries; a RELOAD_RESULT
+// holds at most max_reload_changes changes, each with a key.
 #include "fuzz_check.h"
 
 #include "protocol/control_messages.h"
 #include "protocol/name_rules.h"
+#include "protocol/reload_messages.h"
 
 #include <cstring>
 
@@ -50,6 +52,13 @@ void check_status_result(const fuzz::InputFrame& input) {
 void check_shares_batch(const fuzz::InputFrame& input) {
     auto batch = fuzz::check_round_trip<SharesBatch>(input);
     if (batch) FUZZ_CHECK(!batch->files.empty() && batch->files.size() <= max_batch_files);
+}
+
+void check_reload_result(const fuzz::InputFrame& input) {
+    auto result = fuzz::check_round_trip<ReloadResult>(input);
+    if (!result) return;
+    FUZZ_CHECK(result->changes.size() <= max_reload_changes);
+    for (const auto& change : result->changes) FUZZ_CHECK(!change.key.empty() && change.key.size() <= max_config_key);
 }
 
 } // namespace
@@ -87,6 +96,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case MessageType::rescan_done:
         fuzz::check_round_trip<RescanDone>(*input);
+        break;
+    case MessageType::reload:
+        fuzz::check_round_trip<ReloadRequest>(*input);
+        break;
+    case MessageType::reload_result:
+        check_reload_result(*input);
         break;
     default:
         break;

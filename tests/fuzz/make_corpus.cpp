@@ -7,6 +7,7 @@
 #include "protocol/common_messages.h"
 #include "protocol/control_messages.h"
 #include "protocol/index_messages.h"
+#include "protocol/reload_messages.h"
 #include "protocol/transfer_messages.h"
 
 #include <cstdio>
@@ -214,6 +215,11 @@ void control_messages(const fs::path& root) {
     out.message("shares_end", SharesEnd{2});
     out.message("rescan", RescanRequest{});
     out.message("rescan_done", RescanDone{118, 3, 1});
+    out.message("reload", ReloadRequest{});
+    out.message("reload_result", ReloadResult{"/etc/napster/peer.toml",
+                                              {{"share.dirs", true, "", "/srv/m"},
+                                               {"upload.port", false, "6020", "6021"}},
+                                              0});
 }
 
 // fuzz_frame's input: a settings byte (chunk-length count, frame limit),

@@ -61,9 +61,11 @@ mkdir "$tmp/dl" "$tmp/docs"
 : >"$tmp/napeerd.sock"
 
 # Commands and global options.
-expect "napctl" 1 "fetch help rescan search shares status"
+expect "napctl" 1 "fetch help reload rescan search shares status"
 expect "napctl s" 1 "search shares status"
-expect "napctl re" 1 "rescan"
+expect "napctl re" 1 "reload rescan"
+expect "napctl rel" 1 "reload"
+expect "napctl reload --j" 2 "--json"
 expect "napctl --" 1 "--help --json --socket --version"
 expect "napctl --j" 1 "--json"
 expect "napctl --json st" 2 "status"

@@ -212,6 +212,19 @@ class Daemon:
                                      f"{timeout or DEADLINE} s; its log:\n{text[-4000:]}")
             time.sleep(0.02)
 
+    def rewrite_config(self, changes):
+        """Writes its config file again: the sections it has, with `changes`
+        ({section: {key: value}}; a value of None removes the key) applied
+        over them. What a reload then reads."""
+        for section, keys in changes.items():
+            target = self.config_sections.setdefault(section, {})
+            for key, value in keys.items():
+                if value is None:
+                    target.pop(key, None)
+                else:
+                    target[key] = value
+        write_toml(self.config_path, self.config_sections)
+
     def lines_matching(self, pattern, since=0):
         regex = re.compile(pattern)
         return [line for line in self.log()[since:].splitlines() if regex.search(line)]
@@ -263,6 +276,7 @@ class Index(Daemon):
             sections.setdefault(section, {}).update(keys)
         if config is not None:
             sections = config
+        self.config_sections = sections
         write_toml(self.config_path, sections)
         super().__init__("napindexd", name, workdir, [NAPINDEXD, "--config", str(self.config_path)])
         found = self.wait_log(r"listening on 127\.0\.0\.1:(\d+)$")
@@ -300,6 +314,7 @@ class Peer(Daemon):
         }
         for section, keys in (extra_sections or {}).items():
             sections.setdefault(section, {}).update(keys)
+        self.config_sections = sections
         write_toml(self.config_path, sections)
         super().__init__("napeerd", name, workdir, [NAPEERD, "--config", str(self.config_path)],
                          control_socket=self.socket_path)

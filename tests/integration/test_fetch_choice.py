@@ -98,6 +98,12 @@ class FetchChoice(NapsterTestCase):
             self.assertEqual(f.read(), SHARED)
         self.p1.wait_log(rf"downloaded shared\.bin from peer {holder.peer_id} \({holder.name}\): ")
 
+    def prompt_pattern(self):
+        """The question, naming the first holder listed (the lower peer id) as what Enter takes."""
+        first = min((self.p2, self.p3), key=lambda p: p.peer_id)
+        return rb'Enter peer ID or name to fetch from \[peer %d, %s\] \(or "cancel"\): ' % (
+            first.peer_id, first.name.encode())
+
     def terminal_fetch(self, *args, stderr_too=False):
         argv = [NAPCTL, "--socket", self.p1.socket_path, "fetch", *args]
         session = TerminalSession(argv, stderr_too)
@@ -143,7 +149,7 @@ class FetchChoice(NapsterTestCase):
 
     def test_terminal_prompt_wrong_id_then_cancel(self):
         session = self.terminal_fetch("shared.bin")
-        screen = session.read_until(rb'Enter peer ID to fetch from \(or "cancel"\): ')
+        screen = session.read_until(self.prompt_pattern())
         self.assertIn(b"shared.bin is held by 2 peers", screen)
         self.assertRegex(screen, rb"peer %d\s+p2\s" % self.p2.peer_id)
         self.assertRegex(screen, rb"peer %d\s+p3\s" % self.p3.peer_id)
@@ -159,13 +165,13 @@ class FetchChoice(NapsterTestCase):
 
     def test_terminal_prompt_three_wrong_answers(self):
         session = self.terminal_fetch("shared.bin")
-        prompt = rb'Enter peer ID to fetch from \(or "cancel"\): '
+        prompt = self.prompt_pattern()
         session.read_until(prompt)
         session.type("abc")
-        session.read_until(rb'"abc" is not a peer ID \(2 tries left\)')
+        session.read_until(rb'"abc" is neither the ID nor the name of a holder \(2 tries left\)')
         session.type(str(self.p1.peer_id))  # a real peer, but not a holder
         session.read_until(rb"does not hold shared\.bin \(1 try left\)")
-        session.type("")
+        session.type("p1")  # a real peer's name, but not a holder's
         status, err = session.finish()
         self.assertEqual(status, 1, err)
         self.assertIn("no valid peer chosen after 3 tries", err)
@@ -175,13 +181,51 @@ class FetchChoice(NapsterTestCase):
 
     def test_terminal_prompt_right_id_fetches_from_it(self):
         session = self.terminal_fetch("shared.bin")
-        session.read_until(rb'Enter peer ID to fetch from \(or "cancel"\): ')
+        session.read_until(self.prompt_pattern())
         session.type(str(self.p2.peer_id))
         status, err = session.finish()
         check_no_sanitizer_report(self, err, "napctl")
         self.assertEqual(status, 0, err + session.screen.decode(errors="replace"))
         self.assertIn(self.final.encode(), session.screen)
         self.assert_downloaded_from(self.p2, self.p3)
+
+    def test_terminal_prompt_takes_a_peer_name(self):
+        session = self.terminal_fetch("shared.bin")
+        session.read_until(self.prompt_pattern())
+        session.type("P3")  # case is ignored when no name matches exactly
+        status, err = session.finish()
+        self.assertEqual(status, 0, err + session.screen.decode(errors="replace"))
+        self.assert_downloaded_from(self.p3, self.p2)
+
+    def test_terminal_prompt_enter_takes_the_default_it_names(self):
+        first, other = sorted((self.p2, self.p3), key=lambda p: p.peer_id)
+        session = self.terminal_fetch("shared.bin")
+        session.read_until(self.prompt_pattern())
+        session.type("")
+        status, err = session.finish()
+        self.assertEqual(status, 0, err + session.screen.decode(errors="replace"))
+        self.assert_downloaded_from(first, other)
+
+    def test_terminal_prompt_never_offers_this_peer(self):
+        # p4 shares shared.bin too: its own copy is no holder to fetch from,
+        # by ID or by name.
+        p4 = self.start_peer("p4", self.index, files={"shared.bin": SHARED})
+        wait_for(lambda: self.holders_of(self.p1, "shared.bin") == {self.p2.peer_id, self.p3.peer_id, p4.peer_id},
+                 "three holders to be listed")
+        argv = [NAPCTL, "--socket", p4.socket_path, "fetch", "shared.bin"]
+        session = TerminalSession(argv)
+        self.addCleanup(lambda: session.proc.poll() is None and session.proc.kill())
+        screen = session.read_until(self.prompt_pattern())
+        self.assertIn(b"shared.bin is held by 2 peers", screen)
+        self.assertNotRegex(screen, rb"peer %d\s+p4\s" % p4.peer_id)
+        session.type(str(p4.peer_id))
+        session.read_until(rb"peer %d does not hold shared\.bin \(2 tries left\)" % p4.peer_id)
+        session.type("p4")
+        session.read_until(rb'"p4" is neither the ID nor the name of a holder \(1 try left\)')
+        session.type("cancel")
+        status, err = session.finish()
+        self.assertEqual(status, 1, err)
+        self.assertIn("cancelled", err)
 
     def test_terminal_shows_progress_and_the_path(self):
         session = self.terminal_fetch("solo.bin", stderr_too=True)
@@ -200,7 +244,7 @@ class FetchChoice(NapsterTestCase):
 
     def test_terminal_end_of_input_cancels(self):
         session = self.terminal_fetch("shared.bin")
-        session.read_until(rb'Enter peer ID to fetch from \(or "cancel"\): ')
+        session.read_until(self.prompt_pattern())
         os.write(session.master, b"\x04")  # ^D at the start of a line: end of input
         status, err = session.finish()
         self.assertEqual(status, 1, err)

@@ -75,7 +75,7 @@ class RateLimits(NapsterTestCase):
         write_toml(downloader.config_path, sections)
         mark = downloader.mark()
         downloader.signal(signal.SIGHUP)
-        downloader.wait_log(r"download\.rate_limit is now 1048576 bytes/s \(was none\)$", since=mark)
+        downloader.wait_log(r"reload: download\.rate_limit is now 1048576 \(was 0\)$", since=mark)
         seconds = self.timed_fetches([downloader], "big.bin")
         self.assertRate(seconds, SIZE)
         self.assertEqual((downloader.download_dir / "big.bin").read_bytes(), data)

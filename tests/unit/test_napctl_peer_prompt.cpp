@@ -45,7 +45,11 @@ const std::string readme_listing = "file8_3.txt is held by 3 peers (1.2 KiB, roo
                                    "  peer 4  carol  [::1]:6020      as notes.txt\n"
                                    "  peer 9  dave   10.0.0.9:6020\n";
 
-const std::string ask = "Enter peer ID to fetch from (or \"cancel\"): ";
+const std::string ask = "Enter peer ID or name to fetch from [peer 1, bob] (or \"cancel\"): ";
+
+std::string ask_for(std::string_view fallback) {
+    return "Enter peer ID or name to fetch from [" + std::string(fallback) + "] (or \"cancel\"): ";
+}
 
 struct Prompted {
     PeerChoice choice;
@@ -123,7 +127,7 @@ TEST_CASE("prompt: the README's session, a wrong ID and a non-number, then the r
     Prompted p = prompt(readme_holders(), "7\nx\n4\n");
     check_chosen(p, 4);
     CHECK(p.out == readme_listing + ask + "peer 7 does not hold file8_3.txt (2 tries left)\n" + ask +
-                       "\"x\" is not a peer ID (1 try left)\n" + ask);
+                       "\"x\" is neither the ID nor the name of a holder (1 try left)\n" + ask);
 }
 
 TEST_CASE("prompt: a wrong ID, then the right one") {
@@ -140,34 +144,81 @@ TEST_CASE("prompt: answers are trimmed; leading zeros are fine") {
     check_chosen(prompt(readme_holders(), "4"), 4);
 }
 
-TEST_CASE("prompt: what is not a peer ID") {
+TEST_CASE("prompt: what is neither the ID nor the name of a holder") {
     for (std::string answer : {"x", "-4", "+4", "4.0", "0x4", "4 4", "4x", "1e3", "\xd9\xa4", // Arabic-Indic 4
                                "4294967296", "99999999999999999999"}) {
         CAPTURE(answer);
         Prompted p = prompt(readme_holders(), answer + "\n4\n");
         check_chosen(p, 4); // the second answer still counts
-        CHECK(p.out == readme_listing + ask + "\"" + answer + "\" is not a peer ID (2 tries left)\n" + ask);
+        CHECK(p.out == readme_listing + ask + "\"" + answer + "\" is neither the ID nor the name of a holder (2 tries left)\n" + ask);
     }
 }
 
-TEST_CASE("prompt: an empty answer uses a try") {
-    Prompted p = prompt(readme_holders(), "\n   \n1\n");
+TEST_CASE("prompt: Enter alone takes the first holder listed, which the question names") {
+    Prompted p = prompt(readme_holders(), "\n4\n");
     check_chosen(p, 1);
-    CHECK(p.out == readme_listing + ask + "no peer ID entered (2 tries left)\n" + ask +
-                       "no peer ID entered (1 try left)\n" + ask);
+    CHECK(p.out == readme_listing + ask);
+    CHECK(p.rest == "4\n");
+    check_chosen(prompt(readme_holders(), "   \r\n"), 1);
+    // After a bad answer too.
+    Prompted later = prompt(readme_holders(), "7\n\n");
+    check_chosen(later, 1);
+    CHECK(later.out == readme_listing + ask + "peer 7 does not hold file8_3.txt (2 tries left)\n" + ask);
+    CHECK(default_holder(readme_holders())->peer_id == 1);
+    CHECK(default_holder(HolderList{}) == nullptr);
+}
+
+TEST_CASE("prompt: a holder's name chooses it") {
+    check_chosen(prompt(readme_holders(), "carol\n"), 4);
+    check_chosen(prompt(readme_holders(), "  dave\t\n"), 9);
+    // Case is ignored only when no name matches byte for byte.
+    check_chosen(prompt(readme_holders(), "BOB\n"), 1);
+    Prompted p = prompt(readme_holders(), "eve\ncarol\n");
+    check_chosen(p, 4);
+    CHECK(p.out == readme_listing + ask + "\"eve\" is neither the ID nor the name of a holder (2 tries left)\n" + ask);
+}
+
+TEST_CASE("resolve_peer_answer: IDs before names, a shared name is no choice") {
+    HolderList list = collect_holders(content_of("f", 1, root_starting("1"), 4,
+                                                 {holder(3, "7", "h", 1, 1, "f"), holder(7, "x", "h", 1, 1, "f"),
+                                                  holder(8, "twin", "h", 1, 1, "f"), holder(9, "twin", "h", 1, 1, "f"),
+                                                  holder(10, "Twin", "h", 1, 1, "f")}));
+    CHECK(resolve_peer_answer("f", list, "7").peer_id == 7);   // the ID, not peer 3's name
+    CHECK(resolve_peer_answer("f", list, "x").peer_id == 7);
+    CHECK(resolve_peer_answer("f", list, "Twin").peer_id == 10); // exact beats case-insensitive
+    auto twin = resolve_peer_answer("f", list, "twin");
+    CHECK_FALSE(twin.peer_id);
+    CHECK(twin.why == "2 holders are named \"twin\": enter a peer ID");
+    CHECK(resolve_peer_answer("f", list, "TWIN").why == "3 holders are named \"TWIN\": enter a peer ID");
+    // A name that is all digits is found when no holder has that ID.
+    HolderList digits = collect_holders(content_of("f", 1, root_starting("1"), 2,
+                                                   {holder(3, "42", "h", 1, 1, "f"), holder(5, "y", "h", 1, 1, "f")}));
+    CHECK(resolve_peer_answer("f", digits, "42").peer_id == 3);
+    CHECK(resolve_peer_answer("f", digits, "43").why == "peer 43 does not hold f");
+    CHECK(resolve_peer_answer("f", digits, "").peer_id == 3);
+    CHECK(resolve_peer_answer("f", HolderList{}, "").why == "no holder to choose");
+}
+
+TEST_CASE("prompt: a shared name costs a try") {
+    HolderList list = collect_holders(content_of("f", 1, root_starting("1"), 2,
+                                                 {holder(2, "twin", "h", 1, 1, "f"), holder(6, "twin", "h", 1, 1, "f")}));
+    Prompted p = prompt(list, "twin\n6\n", "f");
+    check_chosen(p, 6);
+    CHECK(p.out.ends_with(ask_for("peer 2, twin") + "2 holders are named \"twin\": enter a peer ID (2 tries left)\n" +
+                          ask_for("peer 2, twin")));
 }
 
 TEST_CASE("prompt: answers are echoed escaped and cut short") {
     SUBCASE("control characters cannot reach the terminal") {
         Prompted p = prompt(readme_holders(), "\x1b[2J\\\n1\n");
         check_chosen(p, 1);
-        CHECK(p.out == readme_listing + ask + "\"\\x1b[2J\\x5c\" is not a peer ID (2 tries left)\n" + ask);
+        CHECK(p.out == readme_listing + ask + "\"\\x1b[2J\\x5c\" is neither the ID nor the name of a holder (2 tries left)\n" + ask);
         CHECK(p.out.find('\x1b') == std::string::npos);
     }
     SUBCASE("a long answer is cut to 40 columns") {
         Prompted p = prompt(readme_holders(), std::string(500, 'z') + "\n1\n");
         check_chosen(p, 1);
-        CHECK(p.out == readme_listing + ask + "\"" + std::string(37, 'z') + "...\" is not a peer ID (2 tries left)\n" +
+        CHECK(p.out == readme_listing + ask + "\"" + std::string(37, 'z') + "...\" is neither the ID nor the name of a holder (2 tries left)\n" +
                            ask);
     }
 }
@@ -187,8 +238,8 @@ TEST_CASE("prompt: cancel, in any case, at any try") {
     // Only the whole word cancels.
     Prompted partial = prompt(readme_holders(), "cancelx\ncan\n1\n");
     check_chosen(partial, 1);
-    CHECK(partial.out == readme_listing + ask + "\"cancelx\" is not a peer ID (2 tries left)\n" + ask +
-                             "\"can\" is not a peer ID (1 try left)\n" + ask);
+    CHECK(partial.out == readme_listing + ask + "\"cancelx\" is neither the ID nor the name of a holder (2 tries left)\n" + ask +
+                             "\"can\" is neither the ID nor the name of a holder (1 try left)\n" + ask);
 }
 
 TEST_CASE("prompt: end of input cancels and ends the prompt's line") {
@@ -198,19 +249,20 @@ TEST_CASE("prompt: end of input cancels and ends the prompt's line") {
 
     Prompted later = prompt(readme_holders(), "x\n");
     CHECK(later.choice.kind == Kind::cancelled);
-    CHECK(later.out == readme_listing + ask + "\"x\" is not a peer ID (2 tries left)\n" + ask + "\n");
+    CHECK(later.out == readme_listing + ask + "\"x\" is neither the ID nor the name of a holder (2 tries left)\n" + ask + "\n");
 
     Prompted last = prompt(readme_holders(), "x\n7\n");
     CHECK(last.choice.kind == Kind::cancelled);
-    CHECK(last.out == readme_listing + ask + "\"x\" is not a peer ID (2 tries left)\n" + ask +
+    CHECK(last.out == readme_listing + ask + "\"x\" is neither the ID nor the name of a holder (2 tries left)\n" + ask +
                           "peer 7 does not hold file8_3.txt (1 try left)\n" + ask + "\n");
 }
 
 TEST_CASE("prompt: three bad tries and no more") {
-    Prompted p = prompt(readme_holders(), "x\n7\n\n4\n");
+    Prompted p = prompt(readme_holders(), "x\n7\nzed\n4\n");
     CHECK(p.choice.kind == Kind::no_valid_choice);
-    CHECK(p.out == readme_listing + ask + "\"x\" is not a peer ID (2 tries left)\n" + ask +
-                       "peer 7 does not hold file8_3.txt (1 try left)\n" + ask + "no peer ID entered\n");
+    CHECK(p.out == readme_listing + ask + "\"x\" is neither the ID nor the name of a holder (2 tries left)\n" + ask +
+                       "peer 7 does not hold file8_3.txt (1 try left)\n" + ask +
+                       "\"zed\" is neither the ID nor the name of a holder\n");
     CHECK(p.rest == "4\n"); // the fourth answer is never read
     CHECK(peer_prompt_tries == 3);
 
@@ -224,8 +276,8 @@ TEST_CASE("prompt: three bad tries and no more") {
 TEST_CASE("prompt: the right ID on the third try") {
     Prompted p = prompt(readme_holders(), "x\ny\n9\n");
     check_chosen(p, 9);
-    CHECK(p.out == readme_listing + ask + "\"x\" is not a peer ID (2 tries left)\n" + ask +
-                       "\"y\" is not a peer ID (1 try left)\n" + ask);
+    CHECK(p.out == readme_listing + ask + "\"x\" is neither the ID nor the name of a holder (2 tries left)\n" + ask +
+                       "\"y\" is neither the ID nor the name of a holder (1 try left)\n" + ask);
 }
 
 TEST_CASE("prompt: the listing notes unlisted holders") {
@@ -239,7 +291,7 @@ TEST_CASE("prompt: the listing notes unlisted holders") {
                    "  peer 3   x  10.0.0.3:6020\n"
                    "  peer 12  y  10.0.0.12:6020\n"
                    "  (the index knows more holders than it listed)\n" +
-                       ask);
+                       ask_for("peer 3, x"));
 }
 
 TEST_CASE("prompt: fetched by root alone, the content is named by its root and every name is shown") {
@@ -252,7 +304,8 @@ TEST_CASE("prompt: fetched by root alone, the content is named by its root and e
     CHECK(p.out == "root 00ff00ff00ff is held by 2 peers (2.0 KiB):\n"
                    "  peer 2  p2  10.0.0.2:6020  as a.txt\n"
                    "  peer 5  p5  10.0.0.5:6020  as b.txt, c.txt\n" +
-                       ask + "peer 3 does not hold root 00ff00ff00ff (2 tries left)\n" + ask);
+                       ask_for("peer 2, p2") + "peer 3 does not hold root 00ff00ff00ff (2 tries left)\n" +
+                       ask_for("peer 2, p2"));
 }
 
 TEST_CASE("prompt: hostile file, peer names and addresses are shown escaped") {
@@ -269,6 +322,7 @@ TEST_CASE("prompt: hostile file, peer names and addresses are shown escaped") {
     CHECK(p.out == "evil\\x0a\\x1b[1m\\xff is held by 2 peers (1 B, root 100000000000):\n"
                    "  peer 1  m\\x1b]0;x\\x07  1.1.1.1:1\n"
                    "  peer 2  n\\x5c          [::1\\x0d]:2  as other\\x1b\n" +
-                       ask + "peer 3 does not hold evil\\x0a\\x1b[1m\\xff (2 tries left)\n" + ask + "\n");
+                       ask_for("peer 1, m\\x1b]0;x\\x07") + "peer 3 does not hold evil\\x0a\\x1b[1m\\xff (2 tries left)\n" +
+                       ask_for("peer 1, m\\x1b]0;x\\x07") + "\n");
     CHECK(p.choice.kind == Kind::cancelled);
 }

@@ -546,3 +546,42 @@ TEST_CASE("blocks count as confirmed when hashed here; from the hash cache, one 
     catalog.upsert({0, "a.bin", 3 * bs + 10, 6, 1, 10, 6});
     CHECK_FALSE(catalog.find(a)->blocks_confirmed(0, 1));
 }
+
+TEST_CASE("roots added and removed at a reload keep their slots; a removed slot is never reused") {
+    ShareCatalog catalog = two_roots();
+    catalog.upsert({0, "a.mp3", 10, 1});
+    catalog.upsert({1, "b.txt", 20, 1});
+    catalog.upsert({1, "sub/c.txt", 30, 1});
+    CHECK(catalog.active_root_count() == 2);
+
+    std::uint32_t added = catalog.add_root("/srv/films");
+    CHECK(added == 2);
+    CHECK(catalog.root_active(2));
+    CHECK(catalog.upsert({2, "f.mkv", 40, 1}).kind == Kind::added);
+    CHECK(catalog.active_root_count() == 3);
+
+    ShareDelta gone = catalog.remove_root(1);
+    CHECK(gone.removed.size() == 2);
+    CHECK(std::set<std::string>(gone.removed_paths.begin(), gone.removed_paths.end()) ==
+          std::set<std::string>{"b.txt", "sub/c.txt"});
+    CHECK(gone.upserted.empty());
+    CHECK_FALSE(catalog.root_active(1));
+    CHECK(catalog.roots()[1].empty());
+    CHECK(catalog.size() == 2);
+    CHECK(catalog.total_bytes() == 50);
+    CHECK(catalog.active_root_count() == 2);
+    // A walk of the removed root that returns late changes nothing.
+    FileChange late = catalog.upsert({1, "b.txt", 20, 1});
+    CHECK(late.kind == Kind::unchanged);
+    CHECK(late.file_id == 0);
+    CHECK(catalog.find(1, "b.txt") == nullptr);
+    CHECK(catalog.replace_subtree(1, "", {{1, "b.txt", 20, 1}}).empty());
+    // Removing it again, or a slot that never was, is nothing.
+    CHECK(catalog.remove_root(1).empty());
+    CHECK(catalog.remove_root(9).empty());
+    CHECK_FALSE(catalog.root_active(9));
+    // The next root takes a new slot.
+    CHECK(catalog.add_root("/srv/books/") == 3);
+    CHECK(catalog.upsert({3, "b.txt", 20, 1}).kind == Kind::added);
+    CHECK(catalog.full_path(*catalog.find(3, "b.txt")) == "/srv/books/b.txt");
+}

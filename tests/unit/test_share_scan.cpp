@@ -137,6 +137,19 @@ TEST_CASE("scan gives each root its index") {
     CHECK(files[2].size == 3);
 }
 
+TEST_CASE("scan skips an empty root slot (a root removed at a reload), keeping the others' indices") {
+    TempDir tmp;
+    std::string kept = tmp / "kept";
+    make_dirs(kept);
+    write_file(kept + "/a.txt", 1);
+    ScanResult result = scan_roots({"", kept});
+    INFO(all_problems(result));
+    CHECK(result.problem_count == 0);
+    REQUIRE(result.files.size() == 1);
+    CHECK(result.files[0].root == 1);
+    CHECK(result.files[0].rel_path == "a.txt");
+}
+
 TEST_CASE("scan follows symlinks to files inside the root only") {
     TempDir tmp;
     std::string root = tmp / "share";
