@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// napctl search WORD... [--exact]
+// napctl search WORD... [--exact] [--names]
 
 #include "ctl/commands.h"
 #include "ctl/search_output.h"
@@ -43,7 +43,7 @@ int run_search(const CommandContext& ctx, const CommandArgs& args) {
     if (ctx.json) ctx.out << search_json(query, exact, *result);
     if (result->hits.empty())
         return report(ctx, failure(fmt::format("no file matches \"{}\"", printable(query))));
-    if (!ctx.json) ctx.out << search_text(*result);
+    if (!ctx.json) ctx.out << (args.has("--names") ? search_names(*result) : search_text(*result));
     return exit_success;
 }
 

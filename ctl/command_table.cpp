@@ -22,8 +22,9 @@ constexpr std::array<OptionSpec, 3> fetch_options = {{
     {"--hash", "HEX", "only the content with this root (64 hex digits); NAME optional"},
 }};
 
-constexpr std::array<OptionSpec, 1> search_options = {{
+constexpr std::array<OptionSpec, 2> search_options = {{
     {"--exact", "", "match the whole file name instead of words in it"},
+    {"--names", "", "print only the names found, one a line (as completion uses)"},
 }};
 
 constexpr std::array<CommandSpec, 7> command_table = {{
@@ -58,8 +59,9 @@ constexpr std::array<CommandSpec, 7> command_table = {{
      "(case-insensitive), and lists each content with its size, the first 12 hex\n"
      "digits of its root (\"unhashed\" until its holders have hashed it), the peers\n"
      "holding it and the other names they share it under (\"also as:\"). --json\n"
-     "gives whole roots. Exits 1 when nothing matches. Words starting with '-' go\n"
-     "after \"--\".\n"},
+     "gives whole roots. --names prints only the distinct names found, natural\n"
+     "order, one a line, as they are (names holding a newline left out). Exits 1\n"
+     "when nothing matches. Words starting with '-' go after \"--\".\n"},
     {"shares", 0, 0, run_shares, "list the files this peer shares", "", {},
      "Lists the files napeerd shares, as it reported them to the index, with the\n"
      "first 12 hex digits of each one's root (\"unhashed\" until it is hashed).\n"},

@@ -98,4 +98,21 @@ std::string search_json(std::string_view query, bool exact, const protocol::Sear
     return json.finish();
 }
 
+std::string search_names(const protocol::SearchResult& result) {
+    std::vector<std::string_view> names;
+    for (const auto& hit : result.hits) {
+        names.push_back(hit.name);
+        for (const auto& holder : hit.holders) names.push_back(holder.name);
+    }
+    std::sort(names.begin(), names.end(), [](std::string_view a, std::string_view b) { return natural_less(a, b); });
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::string text;
+    for (std::string_view name : names) {
+        if (name.empty() || name.find('\n') != std::string_view::npos) continue;
+        text += name;
+        text += '\n';
+    }
+    return text;
+}
+
 } // namespace napster::ctl

@@ -21,6 +21,12 @@ std::vector<std::string> other_names(const protocol::SearchHit& hit);
 // the results.
 std::string search_text(const protocol::SearchResult& result);
 
+// Every distinct name the hits go by (theirs and their holders' other
+// names), in natural order, one a line, raw bytes: for shell completion and
+// scripts that want names only. A name holding a newline cannot be a line
+// and is left out.
+std::string search_names(const protocol::SearchResult& result);
+
 // {"query", "exact", "total_matches", "files": [{"name", "size", "root",
 // "holder_total", "holders": [{"peer_id", "peer_name", "address", "port",
 // "file_id", "name"}]}]}

@@ -14,7 +14,8 @@ programs, so they are built), then checks:
   peer.toml (and puts back a removed index.toml);
 - the pristine examples in datadir/doc/napster/examples;
 - the man pages in mandir/man{1,5,7,8}, with the version filled in;
-- napctl's bash completion in a bash-completion completions dir;
+- napctl's bash completion in a bash-completion completions dir, its zsh
+  completion in zsh's vendor-completions dir;
 - when the install plan has them: the systemd units in a lib/systemd/system
   dir, sysusers.d and tmpfiles.d entries in lib/sysusers.d, lib/tmpfiles.d.
 """
@@ -164,6 +165,13 @@ def main() -> int:
             c.check(path.is_file(), f"{path} is missing")
             c.check("bash-completion" in completions[0],
                     f"{completions[0]} is not in a bash-completion dir")
+
+        # The zsh completion, in zsh's vendor-completions dir.
+        zsh = [t for t in planned.values() if Path(t).name == "_napctl"]
+        if c.check(len(zsh) == 1, f"no single zsh completion in the install plan: {zsh}"):
+            c.check(in_destdir(destdir, zsh[0]).is_file(), f"{zsh[0]} is missing")
+            c.check(zsh[0].endswith("/zsh/vendor-completions/_napctl"),
+                    f"{zsh[0]} is not in a zsh vendor-completions dir")
 
         # systemd files, when this build installs them.
         units = {Path(t).name: t for t in planned.values() if Path(t).suffix in (".service", ".socket")}

@@ -10,8 +10,11 @@ this file is about names.
 
 import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
-from harness import NapsterTestCase, content, file_name_bytes, main, partial_files, printable
+from harness import NAPCTL, NapsterTestCase, content, file_name_bytes, main, partial_files, printable
 
 ASCII_255 = b"L" * 251 + b".bin"
 UTF8_255 = ("\u00e9\U0001f600\u65e5" * 28 + "\u65e5").encode()  # (2+4+3)*28 + 3 bytes
@@ -132,6 +135,45 @@ class Names(NapsterTestCase):
         self.assertEqual(rows, natural)
         shares = self.ctl(album, "shares", "--json").json()
         self.assertEqual([file_name_bytes(f, "rel_path") for f in shares["files"]], natural)
+
+    def test_search_names_and_completion_of_remote_names_after_fetch(self):
+        numbered = [b"track_10.ogg", b"track_2.ogg", b"other track.ogg", b"two\nlines track.ogg"]
+        self.start_peer("album", self.index, files={n: body(n) for n in numbered})
+        result = self.ctl(self.fetcher, "search", "--names", "track")
+        self.assertExit(result, 0)
+        self.assertEqual(result.out, "other track.ogg\ntrack_2.ogg\ntrack_10.ogg\n")
+
+        completion = Path(__file__).resolve().parents[2] / "ctl" / "completion" / "napctl"
+
+        def complete(*words):
+            script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _napctl; '
+                      'printf "%s\\n" "${COMPREPLY[@]}"')
+            done = subprocess.run(["bash", "--norc", "-c", script, "complete", str(completion), NAPCTL, *words],
+                                  capture_output=True, timeout=10)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            return [line for line in done.stdout.decode().split("\n") if line]
+
+        self.assertEqual(complete("--socket", self.fetcher.socket_path, "fetch", "trac"),
+                         ["track_2.ogg", "track_10.ogg"])
+        self.assertEqual(complete(f"--socket={self.fetcher.socket_path}", "fetch", "oth"), ["other track.ogg"])
+        # Only the name: nothing after it, nothing for an option's value.
+        self.assertEqual(complete("--socket", self.fetcher.socket_path, "fetch", "track_2.ogg", "tr"), [])
+        self.assertEqual(complete("--socket", self.fetcher.socket_path, "fetch", "--peer", "tr"), [])
+        # napeerd unreachable: no names and no error.
+        self.assertEqual(complete("--socket", "/nonexistent/napeerd.sock", "fetch", "trac"), [])
+
+        # zsh, in a real interactive zsh on a pty, when zsh is here.
+        if shutil.which("zsh"):
+            driver = Path(__file__).resolve().parents[1] / "install" / "completion_zsh_test.zsh"
+            sock = self.fetcher.socket_path
+            env = dict(os.environ, PATH=f"{os.path.dirname(os.path.abspath(NAPCTL))}:{os.environ['PATH']}")
+            done = subprocess.run(["zsh", "-f", str(driver), str(completion.parent / "_napctl"),
+                                   # Tab inserts what both names share, then one of them.
+                                   f"napctl --socket {sock} fetch trac", "*fetch track_*",
+                                   f"napctl --socket {sock} fetch track_1", "*fetch track_10.ogg*",
+                                   f"napctl --socket={sock} fetch oth", "*other\\ track.ogg*"],
+                                  capture_output=True, timeout=60, env=env)
+            self.assertEqual(done.returncode, 0, done.stdout.decode(errors="replace"))
 
     def test_a_256_byte_name_is_a_usage_error(self):
         result = self.ctl(self.fetcher, "fetch", b"M" * 256)

@@ -147,7 +147,7 @@ TEST_CASE("find_command matches whole names only") {
 TEST_CASE("usage lines") {
     CHECK(usage_line(*find_command("fetch")) ==
           "usage: napctl fetch NAME [--peer ID] [--output DIR] [--hash HEX] [--json]");
-    CHECK(usage_line(*find_command("search")) == "usage: napctl search WORD... [--exact] [--json]");
+    CHECK(usage_line(*find_command("search")) == "usage: napctl search WORD... [--exact] [--names] [--json]");
     CHECK(usage_line(*find_command("status")) == "usage: napctl status [--json]");
     CHECK(usage_line(*find_command("shares")) == "usage: napctl shares [--json]");
     CHECK(usage_line(*find_command("help")) == "usage: napctl help [COMMAND]");

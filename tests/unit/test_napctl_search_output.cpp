@@ -139,3 +139,15 @@ TEST_CASE("search table and JSON: a total the index stopped counting is 'more th
     CHECK(search_json("file8", false, result).find("\"total_matches\":20000,\"total_is_lower_bound\":true") !=
           std::string::npos);
 }
+
+TEST_CASE("search names: every distinct name, holders' too, natural order, a newline name left out") {
+    auto result = result_of({hit("track_10.ogg", 1, std::nullopt, 1, {holder(1, "bob", "127.0.0.1", 6022, 1, "track_10.ogg")}),
+                             hit("track_2.ogg", 1, root_starting("4f1c2a9e0b3d"), 2,
+                                 {holder(1, "bob", "127.0.0.1", 6022, 2, "track_2.ogg"),
+                                  holder(4, "carol", "::1", 6020, 2, "two\nlines.ogg"),
+                                  holder(5, "dave", "::1", 6020, 3, "track_10.ogg")}),
+                             hit("Track_1 \xff.ogg", 2, std::nullopt, 1, {holder(1, "bob", "127.0.0.1", 6022, 3, "Track_1 \xff.ogg")})},
+                            3);
+    CHECK(search_names(result) == "Track_1 \xff.ogg\ntrack_2.ogg\ntrack_10.ogg\n");
+    CHECK(search_names(result_of({}, 0)) == "");
+}
