@@ -138,7 +138,7 @@ Outcome<Done> prompt_holder(const CommandContext& ctx, const Content& content, F
 // file, so the fetch goes ahead only for one, and names it by its root.
 // This napeerd's peer id at the index: its own files are not offered.
 std::optional<std::uint32_t> own_peer_id(const CommandContext& ctx) {
-    auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
+    auto client = ControlClient::connect(ctx.socket_paths, reply_timeout);
     if (!client || !client->send(protocol::StatusRequest{})) return std::nullopt;
     auto status = receive_reply<protocol::StatusResult>(*client, reply_timeout);
     if (!status || status->index_state != protocol::IndexState::connected) return std::nullopt;
@@ -147,7 +147,7 @@ std::optional<std::uint32_t> own_peer_id(const CommandContext& ctx) {
 
 Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
     auto self = own_peer_id(ctx);
-    auto result = search_request(ctx.socket_path, request.name, true);
+    auto result = search_request(ctx.socket_paths, request.name, true);
     if (!result) return result.failure();
     std::vector<Content> contents = contents_named(result->hits, request.name, self);
     if (contents.empty()) return failure(fmt::format("no file named \"{}\" at any peer", printable(request.name)));
@@ -160,7 +160,7 @@ Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
 // A fetch by root needs the index only for the holders to choose from.
 Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
     auto self = own_peer_id(ctx);
-    auto result = root_search_request(ctx.socket_path, *request.root);
+    auto result = root_search_request(ctx.socket_paths, *request.root);
     if (!result) return result.failure();
     // Only holders of exactly this content, whatever else the index sent.
     auto found = content_with_root(result->hits, *request.root, self);
@@ -169,7 +169,7 @@ Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
 }
 
 Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const FetchRequest& request) {
-    auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
+    auto client = ControlClient::connect(ctx.socket_paths, reply_timeout);
     if (!client) return client.failure();
     protocol::Fetch fetch;
     fetch.name = request.name;

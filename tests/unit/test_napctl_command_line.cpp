@@ -66,7 +66,7 @@ Ran run(std::vector<std::string> arguments, bool json = false) {
     std::ostringstream out;
     std::ostringstream err;
     CommandContext ctx{
-        .socket_path = std::string(missing_socket),
+        .socket_paths = {std::string(missing_socket)},
         .json = line->json || json,
         .stdin_is_terminal = false,
         .stdout_is_terminal = false,
