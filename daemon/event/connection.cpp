@@ -235,6 +235,14 @@ std::string Connection::remote_endpoint() const {
     return fmt::format("{}:{}", ip, ntohs(a4->sin_port));
 }
 
+std::optional<sockaddr_storage> Connection::local_socket_address() const {
+    if (kind_ == Kind::pipe) return std::nullopt;
+    sockaddr_storage addr{};
+    int len = sizeof addr;
+    if (uv_tcp_getsockname(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return std::nullopt;
+    return addr;
+}
+
 std::string Connection::remote_address() const {
     if (kind_ == Kind::pipe) return {};
     sockaddr_storage addr{};

@@ -111,6 +111,8 @@ public:
     std::string remote_endpoint() const;
     // The other end's IP literal, empty for Unix sockets.
     std::string remote_address() const;
+    // This end's address (getsockname) for TCP; nothing for Unix sockets.
+    std::optional<sockaddr_storage> local_socket_address() const;
     // SO_PEERCRED of a Unix peer (pid, uid, gid at connect time).
     std::optional<ucred> peer_credentials() const;
     // SO_PEERGROUPS of a Unix peer: its supplementary groups at connect
