@@ -12,6 +12,7 @@
 #include "ctl/search_request.h"
 #include "protocol/control_messages.h"
 #include "protocol/name_rules.h"
+#include "util/owned_fd.h"
 #include "util/path_text.h"
 #include "util/text.h"
 
@@ -23,6 +24,7 @@
 #include <cstring>
 #include <limits>
 #include <ostream>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace napster::ctl {
@@ -168,7 +170,23 @@ Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
     return prompt_holder(ctx, *found, request);
 }
 
+// The output directory, opened with this user's rights: napeerd writes
+// into it through this descriptor, never by its path, so the directory
+// must be one the caller may write to, wherever napeerd runs (another
+// user, ProtectHome=). O_RDONLY rather than O_PATH: napeerd fsyncs it.
+Outcome<OwnedFd> open_output_dir(const std::string& dir) {
+    OwnedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return failure(fmt::format("cannot open the output directory {}: {}", printable(dir), std::strerror(errno)));
+    return fd;
+}
+
 Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const FetchRequest& request) {
+    OwnedFd output_dir;
+    if (!request.output_dir.empty()) {
+        auto opened = open_output_dir(request.output_dir);
+        if (!opened) return opened.failure();
+        output_dir = std::move(*opened);
+    }
     auto client = ControlClient::connect(ctx.socket_paths, reply_timeout);
     if (!client) return client.failure();
     protocol::Fetch fetch;
@@ -176,7 +194,10 @@ Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const Fetch
     fetch.peer = request.peer;
     fetch.output_dir = request.output_dir;
     fetch.root = request.root;
-    if (auto sent = client->send(fetch); !sent) return sent.failure();
+    fetch.output_fd = static_cast<bool>(output_dir);
+    auto sent = output_dir ? client->send_with_fd(fetch, output_dir.get()) : client->send(fetch);
+    if (!sent) return sent.failure();
+    output_dir.reset(); // napeerd holds its own copy now
 
     std::string label = request.name.empty() ? root_prefix(*request.root) : printable(request.name);
     ProgressLine progress(ctx.err, ctx.stderr_is_terminal, std::move(label));

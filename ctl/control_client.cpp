@@ -182,12 +182,27 @@ Outcome<Done> ControlClient::handshake(std::chrono::milliseconds timeout) {
     return Done{};
 }
 
-Outcome<Done> ControlClient::send_bytes(const Bytes& bytes) {
+Outcome<Done> ControlClient::send_bytes(const Bytes& bytes, int fd) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {
+        msghdr message{};
+        iovec part{const_cast<std::byte*>(bytes.data() + sent), bytes.size() - sent};
+        message.msg_iov = &part;
+        message.msg_iovlen = 1;
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        if (fd >= 0 && sent == 0) {
+            // With the first byte only: a partial send must not pass it twice.
+            message.msg_control = control;
+            message.msg_controllen = sizeof control;
+            cmsghdr* header = CMSG_FIRSTHDR(&message);
+            header->cmsg_level = SOL_SOCKET;
+            header->cmsg_type = SCM_RIGHTS;
+            header->cmsg_len = CMSG_LEN(sizeof(int));
+            std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+        }
         // MSG_NOSIGNAL: a napeerd that went away is an error to report, not
         // a SIGPIPE that kills napctl silently.
-        ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EPIPE || errno == ECONNRESET)

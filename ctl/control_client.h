@@ -56,6 +56,11 @@ public:
     template <typename M> Outcome<Done> send(const M& message) {
         return send_bytes(protocol::encode_message(message));
     }
+    // Sends the message with a copy of descriptor `fd` (SCM_RIGHTS), which
+    // napeerd receives with the frame's first byte. `fd` stays the caller's.
+    template <typename M> Outcome<Done> send_with_fd(const M& message, int fd) {
+        return send_bytes(protocol::encode_message(message), fd);
+    }
 
     // The next whole frame. Fails when none is complete within `timeout`,
     // when napeerd closes the connection, or when the bytes are not a frame.
@@ -65,7 +70,7 @@ public:
 
 private:
     ControlClient(int fd, std::string socket_path);
-    Outcome<Done> send_bytes(const Bytes& bytes);
+    Outcome<Done> send_bytes(const Bytes& bytes, int fd = -1);
     Outcome<Done> handshake(std::chrono::milliseconds timeout);
     // One path: the client, or the failure; `absent` says nothing listens
     // there, so the next path may be tried.

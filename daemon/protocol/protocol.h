@@ -25,7 +25,9 @@
 //      root, FETCH_DONE root and verified, STATUS_RESULT hashing progress;
 //      SEARCH_RESULT flags (total_matches a lower bound); FETCH_PROGRESS
 //      sources and STATUS_RESULT download_sources (the holders downloads
-//      pull from, several at once). Not yet released:
+//      pull from, several at once); FETCH ends with output_fd, and its
+//      output dir comes as a directory descriptor (SCM_RIGHTS), not as a
+//      path napeerd opens. Not yet released:
 //      it stays open until the next release fixes it.
 //      Version 2 was never released (0.1.0 spoke 1), so no build speaks it.
 

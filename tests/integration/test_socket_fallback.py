@@ -19,21 +19,13 @@ import shutil
 import subprocess
 import unittest
 
-from harness import NAPCTL, NapsterTestCase, check_no_sanitizer_report, main
+from harness import NAPCTL, NapsterTestCase, can_unshare_mounts, check_no_sanitizer_report, main
 
 NOBODY = 65534
 SETPRIV = shutil.which("setpriv")
 UNSHARE = shutil.which("unshare")
 SYSTEM_SOCKET = "/run/napster/napeerd.sock"
 
-
-def can_unshare_mounts():
-    if not UNSHARE or os.geteuid() != 0:
-        return False
-    probe = subprocess.run([UNSHARE, "--mount", "--propagation", "private", "sh", "-c",
-                            "mount -t tmpfs none /run"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-    return probe.returncode == 0
 
 
 @unittest.skipUnless(os.geteuid() == 0 and SETPRIV, "needs root and setpriv to run napctl as another uid")
