@@ -23,7 +23,8 @@ struct CommandSpec;
 // Where a command runs: passed explicitly so that a test can run a command
 // with string streams and a socket of its own.
 struct CommandContext {
-    std::string socket_path;
+    // The control sockets to try, in order (ControlClient::connect).
+    std::vector<std::string> socket_paths;
     bool json = false;
     bool stdin_is_terminal = false;
     bool stdout_is_terminal = false;

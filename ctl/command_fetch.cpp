@@ -12,6 +12,7 @@
 #include "ctl/search_request.h"
 #include "protocol/control_messages.h"
 #include "protocol/name_rules.h"
+#include "util/owned_fd.h"
 #include "util/path_text.h"
 #include "util/text.h"
 
@@ -23,6 +24,7 @@
 #include <cstring>
 #include <limits>
 #include <ostream>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace napster::ctl {
@@ -135,7 +137,7 @@ Outcome<Done> prompt_holder(const CommandContext& ctx, const Content& content, F
 
 // This napeerd's peer id at the index: its own files are not offered.
 std::optional<std::uint32_t> own_peer_id(const CommandContext& ctx) {
-    auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
+    auto client = ControlClient::connect(ctx.socket_paths, reply_timeout);
     if (!client || !client->send(protocol::StatusRequest{})) return std::nullopt;
     auto status = receive_reply<protocol::StatusResult>(*client, reply_timeout);
     if (!status || status->index_state != protocol::IndexState::connected) return std::nullopt;
@@ -167,7 +169,7 @@ Outcome<SearchedHolders> search_knowing_self(const CommandContext& ctx, Search s
 // no one to ask about holders: several contents must not be mixed into one
 // file, so the fetch goes ahead only for one, and names it by its root.
 Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
-    auto found = search_knowing_self(ctx, [&] { return search_request(ctx.socket_path, request.name, true); });
+    auto found = search_knowing_self(ctx, [&] { return search_request(ctx.socket_paths, request.name, true); });
     if (!found) return found.failure();
     std::vector<Content> contents = contents_named(found->result.hits, request.name, found->self);
     if (contents.empty()) return failure(fmt::format("no file named \"{}\" at any peer", printable(request.name)));
@@ -179,7 +181,7 @@ Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
 
 // A fetch by root needs the index only for the holders to choose from.
 Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
-    auto searched = search_knowing_self(ctx, [&] { return root_search_request(ctx.socket_path, *request.root); });
+    auto searched = search_knowing_self(ctx, [&] { return root_search_request(ctx.socket_paths, *request.root); });
     if (!searched) return searched.failure();
     // Only holders of exactly this content, whatever else the index sent.
     auto found = content_with_root(searched->result.hits, *request.root, searched->self);
@@ -187,15 +189,34 @@ Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
     return prompt_holder(ctx, *found, request);
 }
 
+// The output directory, opened with this user's rights: napeerd writes
+// into it through this descriptor, never by its path, so the directory
+// must be one the caller may write to, wherever napeerd runs (another
+// user, ProtectHome=). O_RDONLY rather than O_PATH: napeerd fsyncs it.
+Outcome<OwnedFd> open_output_dir(const std::string& dir) {
+    OwnedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return failure(fmt::format("cannot open the output directory {}: {}", printable(dir), std::strerror(errno)));
+    return fd;
+}
+
 Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const FetchRequest& request) {
-    auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
+    OwnedFd output_dir;
+    if (!request.output_dir.empty()) {
+        auto opened = open_output_dir(request.output_dir);
+        if (!opened) return opened.failure();
+        output_dir = std::move(*opened);
+    }
+    auto client = ControlClient::connect(ctx.socket_paths, reply_timeout);
     if (!client) return client.failure();
     protocol::Fetch fetch;
     fetch.name = request.name;
     fetch.peer = request.peer;
     fetch.output_dir = request.output_dir;
     fetch.root = request.root;
-    if (auto sent = client->send(fetch); !sent) return sent.failure();
+    fetch.output_fd = static_cast<bool>(output_dir);
+    auto sent = output_dir ? client->send_with_fd(fetch, output_dir.get()) : client->send(fetch);
+    if (!sent) return sent.failure();
+    output_dir.reset(); // napeerd holds its own copy now
 
     std::string label = request.name.empty() ? root_prefix(*request.root) : printable(request.name);
     ProgressLine progress(ctx.err, ctx.stderr_is_terminal, std::move(label));

@@ -11,7 +11,7 @@
 namespace napster::ctl {
 
 int run_reload(const CommandContext& ctx, const CommandArgs&) {
-    auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
+    auto client = ControlClient::connect(ctx.socket_paths, reply_timeout);
     if (!client) return report(ctx, client.failure());
     if (auto sent = client->send(protocol::ReloadRequest{}); !sent) return report(ctx, sent.failure());
     // napeerd answers once the config is applied; new share dirs are walked

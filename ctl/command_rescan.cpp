@@ -20,7 +20,7 @@ constexpr std::chrono::milliseconds rescan_timeout{30 * 60 * 1000};
 } // namespace
 
 int run_rescan(const CommandContext& ctx, const CommandArgs&) {
-    auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
+    auto client = ControlClient::connect(ctx.socket_paths, reply_timeout);
     if (!client) return report(ctx, client.failure());
     if (auto sent = client->send(protocol::RescanRequest{}); !sent) return report(ctx, sent.failure());
     auto done = receive_reply<protocol::RescanDone>(*client, rescan_timeout);

@@ -30,7 +30,7 @@ int run_search(const CommandContext& ctx, const CommandArgs& args) {
                                          fmt::format("search: the query is {} bytes, more than the limit of {}",
                                                      query.size(), protocol::max_query)));
 
-    auto result = search_request(ctx.socket_path, query, exact);
+    auto result = search_request(ctx.socket_paths, query, exact);
     if (!result) return report(ctx, result.failure());
     // The index ranks by bytes; people read song_2 before song_10.
     std::stable_sort(result->hits.begin(), result->hits.end(),

@@ -56,7 +56,7 @@ Outcome<std::vector<protocol::FileEntry>> receive_shares(ControlClient& client) 
 } // namespace
 
 int run_shares(const CommandContext& ctx, const CommandArgs&) {
-    auto client = ControlClient::connect(ctx.socket_path, reply_timeout);
+    auto client = ControlClient::connect(ctx.socket_paths, reply_timeout);
     if (!client) return report(ctx, client.failure());
     if (auto sent = client->send(protocol::SharesRequest{}); !sent) return report(ctx, sent.failure());
     auto files = receive_shares(*client);

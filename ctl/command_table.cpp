@@ -18,7 +18,7 @@ constexpr std::array<OptionSpec, 4> global_option_table = {{
 
 constexpr std::array<OptionSpec, 3> fetch_options = {{
     {"--peer", "ID", "download from this peer, without asking"},
-    {"--output", "DIR", "save into DIR instead of napeerd's download_dir"},
+    {"--output", "DIR", "save into DIR, opened with your rights, instead of napeerd's download_dir"},
     {"--hash", "HEX", "only the content with this root (64 hex digits); NAME optional"},
 }};
 

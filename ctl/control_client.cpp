@@ -21,11 +21,13 @@ using protocol::MessageType;
 // Reads in chunks this big; a frame may be up to max_frame_length.
 constexpr std::size_t read_chunk = 64 * 1024;
 
-Failure unreachable(const std::string& socket_path, std::string_view why) {
-    return {exit_unreachable,
-            fmt::format("cannot reach napeerd at {}: {}", printable(socket_path), why),
-            {}};
-}
+// What one path answered, without the path: connect() words it with every
+// path it tried.
+Failure not_reached(std::string_view why) { return {exit_unreachable, std::string(why), {}}; }
+
+// Nothing listens at the path: no socket file (or no directory for it),
+// or a socket file left behind by a napeerd that is gone.
+bool nothing_listens(int error) { return error == ENOENT || error == ENOTDIR || error == ECONNREFUSED; }
 
 std::string seconds_text(std::chrono::milliseconds timeout) {
     return fmt::format("{} s", (timeout.count() + 999) / 1000);
@@ -41,6 +43,17 @@ void set_send_timeout(int fd, std::chrono::milliseconds timeout) {
 }
 
 } // namespace
+
+std::string unreachable_text(std::span<const SocketAttempt> attempts) {
+    if (attempts.size() == 1)
+        return fmt::format("cannot reach napeerd at {}: {}", printable(attempts[0].path), attempts[0].answer);
+    std::string text = "cannot reach napeerd: tried ";
+    for (std::size_t i = 0; i < attempts.size(); ++i) {
+        if (i > 0) text += ", ";
+        text += fmt::format("{} ({})", printable(attempts[i].path), attempts[i].answer);
+    }
+    return text;
+}
 
 Failure invalid_reply(std::string detail) {
     return failure(fmt::format("napeerd sent an invalid reply: {}", detail));
@@ -91,21 +104,35 @@ ControlClient::~ControlClient() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-Outcome<ControlClient> ControlClient::connect(const std::string& socket_path,
+Outcome<ControlClient> ControlClient::connect(std::span<const std::string> socket_paths,
                                               std::chrono::milliseconds timeout) {
-    if (socket_path.empty())
+    if (socket_paths.empty() || socket_paths.front().empty())
         return Failure{exit_unreachable,
                        "no control socket to try: give --socket PATH or set $NAPSTER_SOCKET",
                        {}};
+    std::vector<SocketAttempt> attempts;
+    for (const std::string& path : socket_paths) {
+        bool absent = false;
+        auto client = connect_one(path, timeout, absent);
+        if (client) return client;
+        if (client.failure().status != exit_unreachable) return client;
+        attempts.push_back({path, client.failure().message});
+        if (!absent) break;
+    }
+    return Failure{exit_unreachable, unreachable_text(attempts), {}};
+}
+
+Outcome<ControlClient> ControlClient::connect_one(const std::string& socket_path, std::chrono::milliseconds timeout,
+                                                  bool& absent) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     if (socket_path.size() >= sizeof address.sun_path)
-        return unreachable(socket_path, fmt::format("a socket path must be shorter than {} bytes",
+        return not_reached(fmt::format("a socket path must be shorter than {} bytes",
                                                     sizeof address.sun_path));
     std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
 
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return unreachable(socket_path, std::strerror(errno));
+    if (fd < 0) return not_reached(std::strerror(errno));
     ControlClient client(fd, socket_path);
     // A Unix connect() waits while the listener's backlog is full; the send
     // timeout bounds that wait as well as every later send.
@@ -116,9 +143,10 @@ Outcome<ControlClient> ControlClient::connect(const std::string& socket_path,
     } while (rc < 0 && errno == EINTR);
     if (rc < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return unreachable(socket_path, fmt::format("napeerd did not accept within {}",
+            return not_reached(fmt::format("napeerd did not accept within {}",
                                                         seconds_text(timeout)));
-        return unreachable(socket_path, std::strerror(errno));
+        absent = nothing_listens(errno);
+        return not_reached(std::strerror(errno));
     }
     if (auto shaken = client.handshake(timeout); !shaken) return shaken.failure();
     return client;
@@ -128,41 +156,53 @@ Outcome<Done> ControlClient::handshake(std::chrono::milliseconds timeout) {
     protocol::Hello hello;
     hello.channel = protocol::Channel::control;
     if (auto sent = send(hello); !sent)
-        return unreachable(socket_path_,
-                           fmt::format("handshake failed: {}", sent.failure().message));
+        return not_reached(fmt::format("handshake failed: {}", sent.failure().message));
     auto frame = receive(timeout);
     if (!frame)
-        return unreachable(socket_path_,
-                           fmt::format("handshake failed: {}", frame.failure().message));
+        return not_reached(fmt::format("handshake failed: {}", frame.failure().message));
     if (frame->type == MessageType::error) {
         auto error = protocol::decode_message<protocol::ErrorMessage>(frame->payload);
         if (!error)
-            return unreachable(socket_path_, fmt::format("invalid ERROR during the handshake: {}",
+            return not_reached(fmt::format("invalid ERROR during the handshake: {}",
                                                          error.error().message));
         // Refused at the door: worded as napeerd not being reachable, with
         // the status error_reply_failure chose.
         Failure refused = error_reply_failure(*error);
-        if (refused.status == exit_unreachable) return unreachable(socket_path_, refused.message);
+        if (refused.status == exit_unreachable) return not_reached(refused.message);
         return refused;
     }
     if (frame->type != MessageType::welcome)
-        return unreachable(socket_path_, fmt::format("handshake failed: expected WELCOME, got {}",
+        return not_reached(fmt::format("handshake failed: expected WELCOME, got {}",
                                                      protocol::message_type_name(frame->type)));
     auto welcome = protocol::decode_message<protocol::Welcome>(frame->payload);
     if (!welcome)
-        return unreachable(socket_path_,
-                           fmt::format("handshake failed: {}", welcome.error().message));
+        return not_reached(fmt::format("handshake failed: {}", welcome.error().message));
     if (auto version = protocol::check_welcome(*welcome, "napeerd"); !version)
-        return unreachable(socket_path_, version.error().message);
+        return not_reached(version.error().message);
     return Done{};
 }
 
-Outcome<Done> ControlClient::send_bytes(const Bytes& bytes) {
+Outcome<Done> ControlClient::send_bytes(const Bytes& bytes, int fd) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {
+        msghdr message{};
+        iovec part{const_cast<std::byte*>(bytes.data() + sent), bytes.size() - sent};
+        message.msg_iov = &part;
+        message.msg_iovlen = 1;
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        if (fd >= 0 && sent == 0) {
+            // With the first byte only: a partial send must not pass it twice.
+            message.msg_control = control;
+            message.msg_controllen = sizeof control;
+            cmsghdr* header = CMSG_FIRSTHDR(&message);
+            header->cmsg_level = SOL_SOCKET;
+            header->cmsg_type = SCM_RIGHTS;
+            header->cmsg_len = CMSG_LEN(sizeof(int));
+            std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+        }
         // MSG_NOSIGNAL: a napeerd that went away is an error to report, not
         // a SIGPIPE that kills napctl silently.
-        ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EPIPE || errno == ECONNRESET)

@@ -10,7 +10,9 @@
 #include "protocol/message_codec.h"
 
 #include <chrono>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace napster::ctl {
 
@@ -19,13 +21,30 @@ struct ReceivedFrame {
     Bytes payload;
 };
 
+// One socket napctl tried and what it answered ("No such file or
+// directory").
+struct SocketAttempt {
+    std::string path;
+    std::string answer;
+};
+
+// "cannot reach napeerd at PATH: ANSWER" for one attempt; for several,
+// "cannot reach napeerd: tried PATH1 (ANSWER1), PATH2 (ANSWER2)". One line.
+std::string unreachable_text(std::span<const SocketAttempt> attempts);
+
 // Owns the socket and closes it when destroyed. Single-threaded.
 class ControlClient {
 public:
-    // Connects and completes the handshake within `timeout`. Anything that
-    // keeps the handshake from completing is exit_unreachable, except an
-    // ERROR reply from napeerd other than version_mismatch (exit_failure).
-    static Outcome<ControlClient> connect(const std::string& socket_path,
+    // Connects to the first of `socket_paths` where a napeerd listens and
+    // completes the handshake within `timeout`. A path is passed over only
+    // when nothing listens there (no such file, or a stale socket that
+    // refuses): a napeerd that is there but refuses this caller, or does
+    // not answer, is the answer, not a reason to talk to another one.
+    // Anything that keeps the handshake from completing is
+    // exit_unreachable, naming every path tried, except an ERROR reply
+    // from napeerd other than version_mismatch and permission_denied
+    // (exit_failure).
+    static Outcome<ControlClient> connect(std::span<const std::string> socket_paths,
                                           std::chrono::milliseconds timeout);
 
     ControlClient(ControlClient&& other) noexcept;
@@ -37,6 +56,11 @@ public:
     template <typename M> Outcome<Done> send(const M& message) {
         return send_bytes(protocol::encode_message(message));
     }
+    // Sends the message with a copy of descriptor `fd` (SCM_RIGHTS), which
+    // napeerd receives with the frame's first byte. `fd` stays the caller's.
+    template <typename M> Outcome<Done> send_with_fd(const M& message, int fd) {
+        return send_bytes(protocol::encode_message(message), fd);
+    }
 
     // The next whole frame. Fails when none is complete within `timeout`,
     // when napeerd closes the connection, or when the bytes are not a frame.
@@ -46,8 +70,12 @@ public:
 
 private:
     ControlClient(int fd, std::string socket_path);
-    Outcome<Done> send_bytes(const Bytes& bytes);
+    Outcome<Done> send_bytes(const Bytes& bytes, int fd = -1);
     Outcome<Done> handshake(std::chrono::milliseconds timeout);
+    // One path: the client, or the failure; `absent` says nothing listens
+    // there, so the next path may be tried.
+    static Outcome<ControlClient> connect_one(const std::string& socket_path, std::chrono::milliseconds timeout,
+                                              bool& absent);
 
     int fd_ = -1;
     std::string socket_path_;

@@ -17,11 +17,12 @@ namespace {
 
 using namespace napster::ctl;
 
-// --socket, else $NAPSTER_SOCKET, else where napeerd puts it by default.
-std::string control_socket_path(const CommandLine& line) {
-    if (line.socket) return *line.socket;
-    if (const char* env = std::getenv("NAPSTER_SOCKET"); env && *env) return env;
-    return napster::default_control_socket(napster::PeerEnvironment::from_process());
+// --socket, else $NAPSTER_SOCKET, each tried alone: a socket named is the
+// one meant. Else where napeerd puts it by default, then the system one.
+std::vector<std::string> control_socket_paths(const CommandLine& line) {
+    if (line.socket) return {*line.socket};
+    if (const char* env = std::getenv("NAPSTER_SOCKET"); env && *env) return {env};
+    return napster::control_socket_candidates(napster::PeerEnvironment::from_process());
 }
 
 int run(int argc, char** argv) {
@@ -29,7 +30,7 @@ int run(int argc, char** argv) {
     auto parsed = parse_command_line(arguments);
 
     CommandContext ctx{
-        .socket_path = {},
+        .socket_paths = {},
         .json = parsed ? parsed->json : false,
         .stdin_is_terminal = ::isatty(STDIN_FILENO) == 1,
         .stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1,
@@ -47,7 +48,7 @@ int run(int argc, char** argv) {
     case CommandLine::Action::version: std::cout << "napctl " << NAPSTER_VERSION << '\n'; return exit_success;
     case CommandLine::Action::run: break;
     }
-    if (line.args.command->name != "help") ctx.socket_path = control_socket_path(line);
+    if (line.args.command->name != "help") ctx.socket_paths = control_socket_paths(line);
     return line.args.command->handler(ctx, line.args);
 }
 

@@ -8,8 +8,8 @@
 namespace napster::ctl {
 namespace {
 
-Outcome<protocol::SearchResult> send_search(const std::string& socket_path, protocol::Search search) {
-    auto client = ControlClient::connect(socket_path, reply_timeout);
+Outcome<protocol::SearchResult> send_search(std::span<const std::string> socket_paths, protocol::Search search) {
+    auto client = ControlClient::connect(socket_paths, reply_timeout);
     if (!client) return client.failure();
     search.request_id = search_request_id;
     search.max_results = 0;
@@ -24,18 +24,18 @@ Outcome<protocol::SearchResult> send_search(const std::string& socket_path, prot
 
 } // namespace
 
-Outcome<protocol::SearchResult> search_request(const std::string& socket_path, std::string query,
+Outcome<protocol::SearchResult> search_request(std::span<const std::string> socket_paths, std::string query,
                                                bool exact) {
     protocol::Search search;
     search.flags = exact ? protocol::search_flag_exact : 0;
     search.query = std::move(query);
-    return send_search(socket_path, std::move(search));
+    return send_search(socket_paths, std::move(search));
 }
 
-Outcome<protocol::SearchResult> root_search_request(const std::string& socket_path, const content::Digest& root) {
+Outcome<protocol::SearchResult> root_search_request(std::span<const std::string> socket_paths, const content::Digest& root) {
     protocol::Search search;
     search.root = root;
-    return send_search(socket_path, std::move(search));
+    return send_search(socket_paths, std::move(search));
 }
 
 } // namespace napster::ctl

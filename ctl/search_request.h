@@ -8,6 +8,7 @@
 #include "ctl/failure.h"
 #include "protocol/index_messages.h"
 
+#include <span>
 #include <string>
 
 namespace napster::ctl {
@@ -16,10 +17,10 @@ namespace napster::ctl {
 // value works, and the reply must echo it.
 inline constexpr std::uint32_t search_request_id = 1;
 
-Outcome<protocol::SearchResult> search_request(const std::string& socket_path, std::string query,
+Outcome<protocol::SearchResult> search_request(std::span<const std::string> socket_paths, std::string query,
                                                bool exact);
 
 // By content: a SEARCH with the root and an empty query.
-Outcome<protocol::SearchResult> root_search_request(const std::string& socket_path, const content::Digest& root);
+Outcome<protocol::SearchResult> root_search_request(std::span<const std::string> socket_paths, const content::Digest& root);
 
 } // namespace napster::ctl

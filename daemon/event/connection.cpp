@@ -42,7 +42,9 @@ Connection* Connection::create(uv_loop_t* loop, Kind kind) {
     if (kind == Kind::tcp)
         uv_tcp_init(loop, &c->handle_.tcp);
     else
-        uv_pipe_init(loop, &c->handle_.pipe, 0);
+        // ipc: libuv reads with recvmsg and keeps the descriptors that
+        // come along (collect_received_fds), instead of dropping them.
+        uv_pipe_init(loop, &c->handle_.pipe, 1);
     c->handle()->data = c;
     return c;
 }
@@ -89,6 +91,7 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
         self->close(fmt::format("read failed: {}", uv_strerror(static_cast<int>(nread))));
         return;
     }
+    if (self->kind_ == Kind::pipe && !self->collect_received_fds()) return;
     ByteSpan fresh(reinterpret_cast<const std::byte*>(buf->base), static_cast<std::size_t>(nread));
     if (self->input_start_ < self->input_.size()) {
         // An unfinished frame waits: the new bytes belong behind it.
@@ -233,6 +236,14 @@ std::string Connection::remote_endpoint() const {
     auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
     uv_ip4_name(a4, ip, sizeof ip);
     return fmt::format("{}:{}", ip, ntohs(a4->sin_port));
+}
+
+std::optional<sockaddr_storage> Connection::local_socket_address() const {
+    if (kind_ == Kind::pipe) return std::nullopt;
+    sockaddr_storage addr{};
+    int len = sizeof addr;
+    if (uv_tcp_getsockname(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return std::nullopt;
+    return addr;
 }
 
 std::string Connection::remote_address() const {

@@ -13,6 +13,7 @@
 
 #include "protocol/frame_codec.h"
 #include "protocol/message_codec.h"
+#include "util/owned_fd.h"
 
 #include <uv.h>
 
@@ -111,6 +112,18 @@ public:
     std::string remote_endpoint() const;
     // The other end's IP literal, empty for Unix sockets.
     std::string remote_address() const;
+    // This end's address (getsockname) for TCP; nothing for Unix sockets.
+    std::optional<sockaddr_storage> local_socket_address() const;
+    // Unix sockets only: descriptors the other end sent (SCM_RIGHTS) with
+    // the bytes read so far, oldest first. A descriptor comes with the
+    // first byte of the sendmsg that carried it, so it is here by the time
+    // the frame that starts with that byte is handed on. At most
+    // max_received_fds wait; one more closes the connection.
+    static constexpr std::size_t max_received_fds = 4;
+    std::size_t received_fd_count() const { return received_fds_.size(); }
+    OwnedFd take_received_fd();
+    void close_received_fds() { received_fds_.clear(); }
+
     // SO_PEERCRED of a Unix peer (pid, uid, gid at connect time).
     std::optional<ucred> peer_credentials() const;
     // SO_PEERGROUPS of a Unix peer: its supplementary groups at connect
@@ -138,6 +151,9 @@ private:
     // bytes it used.
     std::size_t consume(ByteSpan data);
     void consume_input();
+    // Moves the descriptors libuv received into received_fds_; false (and
+    // the connection closing) when there are too many.
+    bool collect_received_fds();
 
     union {
         uv_tcp_t tcp;
@@ -157,6 +173,7 @@ private:
     bool close_when_drained_ = false;
     std::string close_reason_;
     std::unique_ptr<FileBody> body_;
+    std::vector<OwnedFd> received_fds_;
     int open_handles_ = 1; // the stream, and the file body's poll while it has one
 };
 

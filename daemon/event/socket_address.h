@@ -25,4 +25,12 @@ std::string endpoint_text(const sockaddr_storage& address);
 // The same for a host as configured: a name, or an IP literal.
 std::string endpoint_text(const std::string& host, std::uint16_t port);
 
+// Whether a peer that connects to `advertised` reaches a listener bound
+// to `bound` (ports aside). The index advertises a peer at the address its
+// index link comes from, so napeerd checks that address against its upload
+// listener's: 0.0.0.0 takes IPv4 only, :: both families (Linux's default,
+// IPV6_V6ONLY off), any other address only itself. An IPv4-mapped IPv6
+// address (::ffff:127.0.0.1) counts as the IPv4 one it maps.
+bool listener_reaches(const sockaddr_storage& bound, const sockaddr_storage& advertised);
+
 } // namespace napster

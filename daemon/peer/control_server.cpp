@@ -10,6 +10,7 @@
 #include "protocol/control_messages.h"
 #include "util/text.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -112,6 +113,9 @@ ControlSession::ControlSession(ControlServer& server, Connection* connection, Co
 }
 
 void ControlSession::on_frame(Connection& connection, const protocol::Frame& frame) {
+    // A descriptor belongs to the frame it came with; only FETCH takes
+    // one, and any other frame's are closed unused.
+    if (frame.type != MessageType::fetch) connection.close_received_fds();
     if (refusal_) {
         if (frame.type != MessageType::hello)
             return connection.fail({ErrorCode::unexpected_message, "expected HELLO first"});
@@ -163,11 +167,17 @@ void ControlSession::handle_search(const protocol::Frame& frame) {
 
 void ControlSession::handle_fetch(const protocol::Frame& frame) {
     auto fetch = protocol::decode_message<protocol::Fetch>(frame.payload);
-    if (!fetch) return connection()->fail(fetch.error());
+    if (!fetch) {
+        connection()->close_received_fds();
+        return connection()->fail(fetch.error());
+    }
+    auto output_dir_fd = take_output_dir(*fetch);
+    if (!output_dir_fd) return connection()->fail(output_dir_fd.error());
     PeerDaemon& daemon = server_.daemon();
     if (fetch->output_dir.empty()) fetch->output_dir = daemon.config().download_dir;
     protocol::Search query = fetch_search(*fetch); // before the request moves into the callback
-    daemon.index().search(std::move(query), [this, hold = hold(), request = std::move(*fetch)](
+    daemon.index().search(std::move(query), [this, hold = hold(), request = std::move(*fetch),
+                                             dir = std::move(*output_dir_fd)](
                                                 Result<protocol::SearchResult> result) mutable {
         if (!connection()) return;
         if (!result) return connection()->fail(result.error());
@@ -181,8 +191,33 @@ void ControlSession::handle_fetch(const protocol::Frame& frame) {
                       root_prefix(choice->root), holders);
         }
         start_fetch(FetchPlan{std::move(choice->name), choice->size, choice->root, std::move(choice->holders),
-                              std::move(request.output_dir)});
+                              std::move(request.output_dir), std::move(dir)});
     });
+}
+
+// The output directory's descriptor, when FETCH says one comes with it:
+// exactly one, and a directory (it is the caller's, opened with the
+// caller's rights; napeerd never opens that path itself).
+Result<std::shared_ptr<const OwnedFd>> ControlSession::take_output_dir(const protocol::Fetch& fetch) {
+    Connection& c = *connection();
+    if (!fetch.output_fd) {
+        c.close_received_fds();
+        return std::shared_ptr<const OwnedFd>();
+    }
+    std::size_t count = c.received_fd_count();
+    if (count != 1) {
+        c.close_received_fds();
+        return make_error(ErrorCode::malformed,
+                          count == 0 ? "FETCH says the output directory's descriptor comes with it, but none came"
+                                     : fmt::format("FETCH came with {} descriptors; it takes one", count));
+    }
+    auto dir = std::make_shared<const OwnedFd>(c.take_received_fd());
+    struct stat st {};
+    if (::fstat(dir->get(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("the descriptor sent with FETCH for {} is not a directory",
+                                      printable(fetch.output_dir)));
+    return dir;
 }
 
 void ControlSession::start_fetch(FetchPlan plan) {

@@ -65,6 +65,7 @@ private:
     void handle_rescan(const protocol::Frame& frame);
     void handle_reload(const protocol::Frame& frame);
     void start_fetch(FetchPlan plan);
+    Result<std::shared_ptr<const OwnedFd>> take_output_dir(const protocol::Fetch& fetch);
     void on_disconnected(const std::string& reason) override;
 
     ControlServer& server_;

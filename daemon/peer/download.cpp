@@ -63,6 +63,7 @@ void start_writeback(int fd, std::uint64_t offset, std::uint64_t length) {
 struct Opening {
     Error problem{ErrorCode::internal, ""};
     int fd = -1;
+    std::shared_ptr<const OwnedFd> dir; // the download dir, opened here
     std::optional<ResumeState> state;
     std::string state_warning;
 };
@@ -206,10 +207,17 @@ void DownloadManager::sweep_partials(bool resume) {
                                        group_thousands(std::min(state.size, state.verified_count() * content::block_size)),
                                        group_thousands(state.size), count_of(static_cast<unsigned long long>(f.age_seconds) / 86400, "day", "days"));
                     remove.push_back(f.path);
-                    remove.push_back(join_path(state.output_dir, resumable_partial_name(state.root)));
+                    // A partial file in a caller's directory is the
+                    // caller's: napeerd cannot reach it by path (and must
+                    // not use its own rights there).
+                    if (state.output_dir == daemon_.config().download_dir)
+                        remove.push_back(join_path(state.output_dir, resumable_partial_name(state.root)));
                     continue;
                 }
-                if (resume) resume_one(std::move(state));
+                // Only the download dir is resumed unasked: a caller's
+                // directory comes with the caller, when it fetches the
+                // same content into it again.
+                if (resume && state.output_dir == daemon_.config().download_dir) resume_one(std::move(state));
             }
             if (remove.empty()) return sweep_done();
             queue_work(
@@ -238,7 +246,8 @@ void DownloadManager::resume_one(ResumeState state) {
             return;
         }
         daemon_.log().info("resuming the download of {}", printable(request.name));
-        fetch(FetchPlan{request.name, choice->size, choice->root, std::move(choice->holders), request.output_dir},
+        fetch(FetchPlan{request.name, choice->size, choice->root, std::move(choice->holders), request.output_dir,
+                        nullptr},
               nullptr, [](Result<protocol::FetchDone>) {});
     });
 }
@@ -320,17 +329,25 @@ void Download::start() {
     queue_work(
         manager_.daemon().loop(),
         [dir = plan_.output_dir, final_path = final_path_, part = part_path_, resumable = resumable(),
-         state_path = plan_.root ? manager_.state_path(*plan_.root) : std::string(), plan = plan_, opening] {
+         state_path = plan_.root ? manager_.state_path(*plan_.root) : std::string(), plan = plan_, opening,
+         download_dir = manager_.daemon().config().download_dir,
+         part_name = part_path_.substr(part_path_.rfind('/') + 1)] {
             struct stat st {};
-            if (stat(dir.c_str(), &st) != 0) {
-                opening->problem = {ErrorCode::io_error, fmt::format("cannot use {}: {}", dir, errno_text(errno))};
-                return;
+            int dir_fd = plan.output_dir_fd ? plan.output_dir_fd->get() : -1;
+            if (dir_fd < 0) {
+                // napeerd's own download dir; a caller's comes opened.
+                auto opened = std::make_shared<OwnedFd>(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+                if (!*opened) {
+                    opening->problem = errno == ENOTDIR
+                                           ? Error{ErrorCode::invalid_argument, fmt::format("{} is not a directory", dir)}
+                                           : Error{ErrorCode::io_error,
+                                                   fmt::format("cannot use {}: {}", dir, errno_text(errno))};
+                    return;
+                }
+                dir_fd = opened->get();
+                opening->dir = std::move(opened);
             }
-            if (!S_ISDIR(st.st_mode)) {
-                opening->problem = {ErrorCode::invalid_argument, fmt::format("{} is not a directory", dir)};
-                return;
-            }
-            if (lstat(final_path.c_str(), &st) == 0) {
+            if (fstatat(dir_fd, plan.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 opening->problem = {ErrorCode::invalid_argument,
                                     fmt::format("{} already exists; napeerd never replaces a file", final_path)};
                 return;
@@ -338,7 +355,7 @@ void Download::start() {
             // A resumable partial file is ours by its name: opened again
             // as it is; any other is new.
             int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (resumable ? 0 : O_EXCL);
-            opening->fd = ::open(part.c_str(), flags, 0644);
+            opening->fd = ::openat(dir_fd, part_name.c_str(), flags, 0644);
             if (opening->fd < 0) {
                 opening->problem = {ErrorCode::io_error, fmt::format("cannot create {}: {}", part, errno_text(errno))};
                 return;
@@ -351,14 +368,16 @@ void Download::start() {
                 opening->state_warning = state.error().message;
             } else if (state->size == plan.size && state->output_dir == plan.output_dir) {
                 opening->state = std::move(*state);
-            } else if (state->output_dir != plan.output_dir) {
-                // An earlier fetch of this content into another directory:
-                // its partial file would be left behind for good.
+            } else if (state->output_dir != plan.output_dir && state->output_dir == download_dir) {
+                // An earlier fetch of this content into the download dir:
+                // its partial file would be left behind for good. One in a
+                // caller's directory is the caller's to remove.
                 ::unlink(join_path(state->output_dir, resumable_partial_name(state->root)).c_str());
             }
         },
         [this, opening, hold = hold()] {
             file_busy_ = false;
+            if (opening->dir) plan_.output_dir_fd = std::move(opening->dir);
             if (!opening->problem.message.empty()) return finish_with(opening->problem);
             opened(opening->fd, std::move(opening->state));
             if (!opening->state_warning.empty())
@@ -936,25 +955,26 @@ void Download::complete(bool verified) {
     std::string state_path = plan_.root ? manager_.state_path(*plan_.root) : std::string();
     queue_work(
         manager_.daemon().loop(),
-        [fd = fd_, part = part_path_, final_path = final_path_, dir = plan_.output_dir, state_path, problem,
-         sync_warning] {
+        [fd = fd_, part = part_path_, final_path = final_path_, dir = plan_.output_dir_fd, state_path, problem,
+         sync_warning, part_name = part_path_.substr(part_path_.rfind('/') + 1), name = plan_.name] {
             if (::fsync(fd) != 0)
                 *problem = {ErrorCode::io_error, fmt::format("cannot sync {}: {}", part, errno_text(errno))};
             ::close(fd);
             // link() refuses to replace an existing name, unlike rename():
             // a file that appeared meanwhile is kept.
-            if (problem->message.empty() && ::link(part.c_str(), final_path.c_str()) != 0)
+            if (problem->message.empty() && ::linkat(dir->get(), part_name.c_str(), dir->get(), name.c_str(), 0) != 0)
                 *problem = errno == EEXIST
                                ? Error{ErrorCode::invalid_argument,
                                        fmt::format("{} already exists; napeerd never replaces a file", final_path)}
                                : Error{ErrorCode::io_error,
                                        fmt::format("cannot create {}: {}", final_path, errno_text(errno))};
-            ::unlink(part.c_str());
+            ::unlinkat(dir->get(), part_name.c_str(), 0);
             if (!state_path.empty()) ::unlink(state_path.c_str());
             // The file's bytes are synced; its new name (and the partial
             // file's removal) are durable only once the directory is.
             if (problem->message.empty())
-                if (Status synced = sync_directory(dir); !synced) *sync_warning = synced.error().message;
+                if (::fsync(dir->get()) != 0)
+                    *sync_warning = fmt::format("cannot sync the directory of {}: {}", final_path, errno_text(errno));
         },
         [this, problem, verified, sync_warning, hold = hold()] {
             file_busy_ = false;
@@ -1000,9 +1020,10 @@ void Download::finish_now(Result<protocol::FetchDone> result) {
         int fd = std::exchange(fd_, -1);
         return queue_work(
             manager_.daemon().loop(),
-            [fd, part = resumable() ? std::string() : part_path_] {
+            [fd, dir = plan_.output_dir_fd,
+             part_name = resumable() ? std::string() : part_path_.substr(part_path_.rfind('/') + 1)] {
                 ::close(fd);
-                if (!part.empty()) ::unlink(part.c_str());
+                if (!part_name.empty() && dir) ::unlinkat(dir->get(), part_name.c_str(), 0);
             },
             [this, result = std::move(result), hold = hold()]() mutable {
                 file_busy_ = false;

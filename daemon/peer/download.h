@@ -48,6 +48,7 @@
 #include "protocol/control_messages.h"
 #include "protocol/transfer_messages.h"
 #include "util/fill_buffer.h"
+#include "util/owned_fd.h"
 #include "util/result.h"
 
 #include <cstdint>
@@ -68,7 +69,14 @@ struct FetchPlan {
     std::uint64_t size = 0;                // as the index listed it
     protocol::RootHash root;               // the content, when hashed
     std::vector<protocol::Holder> holders; // tried in order
+    // The directory as its caller named it: for replies and logs.
     std::string output_dir;
+    // The directory itself, opened by the caller with its own rights and
+    // passed over the control socket; null: the download dir, which the
+    // download opens. Every file operation goes through it, never through
+    // output_dir. Shared with the thread-pool work that uses it, so it is
+    // closed once, after the last of them.
+    std::shared_ptr<const OwnedFd> output_dir_fd;
 };
 
 class DownloadManager {

@@ -179,9 +179,28 @@ void IndexClient::registered(std::uint32_t peer_id) {
         return protocol::encode_message(protocol::FilesAdd{std::move(batch)});
     });
     outgoing_.pump(*connection_);
+    check_advertised_address();
     // Downloads interrupted earlier (napeerd stopped, holders gone) can
     // find their holders now.
     daemon_.downloads().resume_interrupted();
+}
+
+// The index records a peer at the source address of its index link
+// (napster-protocol(7), REGISTER_PEER) and sends downloaders there. Behind
+// NAT it sees another address, which napeerd cannot know: the check is
+// about this host's own addresses (the index over ::1 while uploads listen
+// on 127.0.0.1, say).
+void IndexClient::check_advertised_address() {
+    const PeerConfig& config = daemon_.config();
+    auto local = connection_->local_socket_address();
+    auto bound = ip_address(config.upload_address, daemon_.uploads().port());
+    if (!local || !bound || listener_reaches(*bound, *local)) return;
+    std::string advertised = address_text(*local);
+    daemon_.log().warn("other peers cannot download from this one: the index {} sees this peer at {} and sends "
+                       "them to {}, but uploads listen on {} only; set upload.address{} to {} or {}",
+                       target(), advertised, endpoint_text(advertised, daemon_.uploads().port()),
+                       endpoint_text(*bound), config.source.empty() ? "" : fmt::format(" in {}", config.source),
+                       local->ss_family == AF_INET6 ? "::" : "0.0.0.0", advertised);
 }
 
 void IndexClient::on_drained(Connection& connection) {

@@ -60,6 +60,9 @@ private:
     void begin_attempt();
     void connected(Result<Connection*> connection);
     void registered(std::uint32_t peer_id);
+    // Warns when the address the index will advertise this peer at (where
+    // this link comes from) does not reach the upload listener.
+    void check_advertised_address();
     void schedule_retry(const std::string& error);
     void send_ping();
     void fail_pending_searches(const Error& why);

@@ -11,6 +11,7 @@ void Fetch::write(ByteWriter& w) const {
     w.u32(peer.value_or(0));
     w.str16(output_dir);
     write_root(w, root);
+    w.u8(output_fd ? 1 : 0);
 }
 
 Fetch Fetch::read(ByteReader& r) {
@@ -31,6 +32,14 @@ Fetch Fetch::read(ByteReader& r) {
     if (r.ok() && m.output_dir.find('\0') != std::string::npos) r.fail("output dir contains NUL");
     m.root = read_root(r, "root");
     if (r.ok() && m.name.empty() && !m.root) r.fail("file name is empty and no root is given");
+    std::uint8_t output_fd = r.u8("output fd flag");
+    if (r.ok() && output_fd > 1) r.fail("output fd flag is not 0 or 1");
+    m.output_fd = output_fd == 1;
+    // napeerd never opens a directory by a caller's path (it would write
+    // with its own rights, not the caller's): a path needs its descriptor.
+    if (r.ok() && m.output_fd != !m.output_dir.empty())
+        r.fail(m.output_fd ? "output fd flag is set but no output dir is named"
+                           : "output dir is named but the output fd flag is 0");
     return m;
 }
 

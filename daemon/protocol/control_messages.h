@@ -19,8 +19,14 @@ struct Fetch {
     static constexpr MessageType type = MessageType::fetch;
     std::string name;                   // exact file name; empty only with a root
     std::optional<std::uint32_t> peer;  // holder to use; none: napeerd picks
-    std::string output_dir;             // absolute; empty: download_dir
+    // The caller's path of its output directory, absolute; empty: the
+    // download dir. Names the directory in replies and logs only: napeerd
+    // writes through the descriptor that comes with the frame.
+    std::string output_dir;
     RootHash root;                      // set: only this content
+    // The frame carries a descriptor of the output directory (SCM_RIGHTS
+    // on the control socket): set exactly when output_dir is.
+    bool output_fd = false;
 
     void write(ByteWriter& w) const;
     static Fetch read(ByteReader& r);

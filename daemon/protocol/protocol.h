@@ -26,7 +26,9 @@
 //      SEARCH_RESULT flags (total_matches a lower bound); FETCH_PROGRESS
 //      sources and STATUS_RESULT download_sources (the holders downloads
 //      pull from, several at once); the control channel's RELOAD and
-//      RELOAD_RESULT (re-read the config file). Not yet released:
+//      RELOAD_RESULT (re-read the config file); FETCH ends with output_fd,
+//      and its output dir comes as a directory descriptor (SCM_RIGHTS), not
+//      as a path napeerd opens. Not yet released:
 //      it stays open until the next release fixes it.
 //      Version 2 was never released (0.1.0 spoke 1), so no build speaks it.
 

@@ -45,7 +45,7 @@ std::string default_state_dir(const PeerEnvironment& env) {
 }
 
 std::string default_control_socket(const PeerEnvironment& env) {
-    if (env.is_root) return "/run/napster/napeerd.sock";
+    if (env.is_root) return std::string(system_control_socket);
     // The XDG spec requires an absolute path; a relative one, or one too long
     // for sun_path, is ignored rather than turned into a socket we cannot bind.
     if (env.xdg_runtime_dir.starts_with('/')) {
@@ -55,6 +55,12 @@ std::string default_control_socket(const PeerEnvironment& env) {
         if (path.size() <= max_socket_path_bytes) return path;
     }
     return fmt::format("/tmp/napster-{}/napeerd.sock", env.uid);
+}
+
+std::vector<std::string> control_socket_candidates(const PeerEnvironment& env) {
+    std::vector<std::string> candidates{default_control_socket(env)};
+    if (candidates.front() != system_control_socket) candidates.emplace_back(system_control_socket);
+    return candidates;
 }
 
 } // namespace napster

@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace napster {
 
@@ -31,6 +33,16 @@ struct PeerEnvironment {
 // The control socket path a peer uses when none is configured: also what
 // napctl tries when given no --socket and no $NAPSTER_SOCKET.
 std::string default_control_socket(const PeerEnvironment& env);
+
+// The system daemon's socket (the unit's RuntimeDirectory=napster), the
+// default for root.
+inline constexpr std::string_view system_control_socket = "/run/napster/napeerd.sock";
+
+// The sockets napctl tries, in order, when given no --socket and no
+// $NAPSTER_SOCKET: root has only the system one; any other user first the
+// one its own napeerd would use, then the system daemon's, which members
+// of its group may drive (README.Debian's `usermod -aG napster`).
+std::vector<std::string> control_socket_candidates(const PeerEnvironment& env);
 
 // Where napeerd keeps its hash cache and its partial downloads' state when
 // no state_dir is configured: systemd's StateDirectory= (the first, if it

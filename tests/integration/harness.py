@@ -24,6 +24,7 @@ import select
 import signal
 import socket
 import struct
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -528,10 +529,25 @@ def parse_get_ok(payload):
     return size, root, offset, length
 
 
-def fetch_request(name, peer=None, output_dir=b"", root=None):
-    """FETCH (control channel): by name, or by root with the name empty."""
+def can_unshare_mounts():
+    """Whether this process may make mount namespaces (root, unshare(1)):
+    tests use one to show napctl a directory or socket napeerd cannot see."""
+    unshare = shutil.which("unshare")
+    if not unshare or os.geteuid() != 0:
+        return False
+    probe = subprocess.run([unshare, "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs none /mnt"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return probe.returncode == 0
+
+
+def fetch_request(name, peer=None, output_dir=b"", root=None, output_fd=None):
+    """FETCH (control channel): by name, or by root with the name empty.
+    The output fd flag is set when an output dir is named, unless given;
+    the descriptor itself goes with RawClient.send_with_fds."""
+    if output_fd is None:
+        output_fd = bool(output_dir)
     return frame(FETCH, str8(name) + u8(0 if peer is None else 1) + u32(peer or 0) + str16(output_dir)
-                 + root_field(root))
+                 + root_field(root) + u8(1 if output_fd else 0))
 
 
 class RawClient:
@@ -570,6 +586,12 @@ class RawClient:
             return True
         except (BrokenPipeError, ConnectionResetError):
             return False
+
+    def send_with_fds(self, data, fds):
+        """Sends `data` with descriptors (SCM_RIGHTS) on its first byte."""
+        sent = socket.send_fds(self.sock, [data], fds)
+        if sent < len(data):
+            self.sock.sendall(data[sent:])
 
     def _fill(self, deadline):
         left = deadline - time.monotonic()

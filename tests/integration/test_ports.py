@@ -8,7 +8,7 @@ side on one machine.
 import os
 import socket
 
-from harness import (NAPEERD, NAPINDEXD, NapsterTestCase, check_no_sanitizer_report, main,
+from harness import (NAPEERD, NAPINDEXD, Daemon, NapsterTestCase, Peer, check_no_sanitizer_report, main,
                      run_daemon_once, write_toml)
 
 
@@ -127,6 +127,56 @@ class Ports(NapsterTestCase):
         status = self.ctl(first, "status", "--json")
         self.assertExit(status, 0)
         self.assertEqual(status.json()["name"], "first")
+
+
+
+class IPv6Index(Daemon):
+    """A napindexd listening on ::1 (the harness's Index listens on 127.0.0.1)."""
+
+    def __init__(self, workdir):
+        workdir.mkdir(parents=True, exist_ok=True)
+        config = workdir / "index.toml"
+        write_toml(config, {"listen": {"address": "::1", "port": 0}})
+        super().__init__("napindexd", "index6", workdir, [NAPINDEXD, "--config", str(config)])
+        self.port = int(self.wait_log(r"listening on \[::1\]:(\d+)$").group(1))
+
+
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+class AdvertisedAddress(NapsterTestCase):
+    """Issue 12, item 8: the index advertises a peer at the address its
+    index link comes from; napeerd warns when its uploads do not listen
+    there (the index over ::1, uploads on 127.0.0.1 only)."""
+
+    WARNING = "other peers cannot download from this one"
+
+    def test_index_over_ipv6_with_uploads_on_ipv4_is_warned_about(self):
+        if not ipv6_loopback():
+            self.skipTest("no IPv6 loopback")
+        index = IPv6Index(self.tmp / "index6")
+        self.daemons.append(index)
+        peer = Peer(self.tmp / "p6", "p6", index.port, wait_connected=False,
+                    extra_sections={"index": {"address": "::1"}})
+        self.daemons.append(peer)
+        line = peer.wait_log(rf"{self.WARNING}: .*$").group(0)
+        self.assertIn(f"the index [::1]:{index.port} sees this peer at ::1 and sends them to "
+                      f"[::1]:{peer.upload_port}, but uploads listen on 127.0.0.1:{peer.upload_port} only; "
+                      f"set upload.address in {peer.config_path} to :: or ::1", line)
+        index.wait_log(r"peer \d+ \(p6\) connected from ::1, upload port ")
+
+    def test_index_and_uploads_on_the_same_address_are_not_warned_about(self):
+        index = self.start_index()
+        peer = self.start_peer("p1", index, files={"a.txt": b"a"})
+        # The check runs when REGISTERED arrives, before the list-synced
+        # line that start_peer waited for.
+        self.assertEqual(peer.lines_matching(self.WARNING), [])
 
 
 if __name__ == "__main__":

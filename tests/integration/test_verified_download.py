@@ -569,22 +569,25 @@ class VerifiedDownload(NapsterTestCase):
         self.assert_saved(downloader, "durable.bin", item)
         detach()
 
-        final = os.path.join(downloader.download_dir, "durable.bin")
-        part = self.part_path(downloader, item)
-        linked = rf'link(?:at)?\((?:AT_FDCWD, )?"{re.escape(part)}", (?:AT_FDCWD, )?"{re.escape(final)}"(?:, 0)?\) = 0'
+        # The partial file is linked to its name relative to the download
+        # directory's descriptor (the one a caller's --output would pass),
+        # and that same descriptor is synced after the link.
+        part_name = os.path.basename(self.part_path(downloader, item))
         opened = rf'openat\(AT_FDCWD, "{re.escape(str(downloader.download_dir))}", [^)]*O_DIRECTORY[^)]*\) = (\d+)'
         calls = syscalls_by_thread(trace_path.read_text())
+        dir_fds = {m.group(1) for made in calls.values() for m in (re.fullmatch(opened, c) for c in made) if m}
+        self.assertTrue(dir_fds, f"the download directory is never opened: {calls}")
+        linked = (rf'linkat\((\d+), "{re.escape(part_name)}", (\d+), "durable\.bin", 0\) = 0')
         order = []
         for tid, made in calls.items():
             for at, call in enumerate(made):
-                if re.fullmatch(linked, call):
-                    order.append((tid, at))
+                m = re.fullmatch(linked, call)
+                if m and m.group(1) == m.group(2) and m.group(1) in dir_fds:
+                    order.append((tid, at, m.group(1)))
         self.assertEqual(len(order), 1, f"no single link of the partial file to its name: {calls}")
-        tid, at = order[0]
+        tid, at, dir_fd = order[0]
         after = calls[tid][at + 1:]
-        fds = [m.group(1) for m in (re.fullmatch(opened, c) for c in after) if m]
-        self.assertTrue(fds, f"the download directory is not opened after the link: {after}")
-        self.assertIn(f"fsync({fds[0]}) = 0", after, f"the download directory is not synced after the link: {after}")
+        self.assertIn(f"fsync({dir_fd}) = 0", after, f"the download directory is not synced after the link: {after}")
 
     # ------------------------------------------------------------ content its holders had not hashed
 

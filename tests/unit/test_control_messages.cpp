@@ -55,25 +55,25 @@ StatusResult full_status() {
 TEST_CASE("FETCH round-trips") {
     round_trip(Fetch{"file8_3.txt", std::nullopt, "", std::nullopt});
     round_trip(Fetch{"file8_3.txt", 0u, "", std::nullopt});
-    round_trip(Fetch{"file8_3.txt", 0xFFFFFFFFu, "/tmp/out", std::nullopt});
-    round_trip(Fetch{std::string(max_file_name, 'n'), 3u, "/" + std::string(max_dir_path - 1, 'd'), test_root()});
+    round_trip(Fetch{"file8_3.txt", 0xFFFFFFFFu, "/tmp/out", std::nullopt, true});
+    round_trip(Fetch{std::string(max_file_name, 'n'), 3u, "/" + std::string(max_dir_path - 1, 'd'), test_root(), true});
     // By content: a name to save under, or none.
     Fetch by_root = round_trip(Fetch{"", std::nullopt, "", test_root(4)});
     CHECK(by_root.root == test_root(4));
     CHECK(by_root.name.empty());
-    round_trip(Fetch{"saved.bin", 2u, "/tmp", test_root()});
-    check_truncated_and_trailing(Fetch{"x", 7u, "/tmp", std::nullopt});
+    round_trip(Fetch{"saved.bin", 2u, "/tmp", test_root(), true});
+    check_truncated_and_trailing(Fetch{"x", 7u, "/tmp", std::nullopt, true});
     check_truncated_and_trailing(Fetch{"x", std::nullopt, "", std::nullopt});
-    check_truncated_and_trailing(Fetch{"", 7u, "/tmp", test_root()});
+    check_truncated_and_trailing(Fetch{"", 7u, "/tmp", test_root(), true});
 }
 
-TEST_CASE("FETCH layout: the root at the end") {
-    CHECK(hex(encode_message(Fetch{"ab", 5u, "/t", std::nullopt})) ==
-          "0000000f" "0301" "026162" "01" "00000005" "00022f74" "00");
+TEST_CASE("FETCH layout: the root, then the output fd flag, at the end") {
+    CHECK(hex(encode_message(Fetch{"ab", 5u, "/t", std::nullopt, true})) ==
+          "00000010" "0301" "026162" "01" "00000005" "00022f74" "00" "01");
     CHECK(hex(encode_message(Fetch{"ab", std::nullopt, "", std::nullopt})) ==
-          "0000000d" "0301" "026162" "00" "00000000" "0000" "00");
+          "0000000e" "0301" "026162" "00" "00000000" "0000" "00" "00");
     CHECK(hex(encode_message(Fetch{"", std::nullopt, "", test_root()})) ==
-          "0000002b" "0301" "00" "00" "00000000" "0000" "20" + hex(test_root()));
+          "0000002c" "0301" "00" "00" "00000000" "0000" "20" + hex(test_root()) + "00");
 }
 
 TEST_CASE("FETCH keeps non-UTF-8 names byte-exact") {
@@ -98,11 +98,11 @@ TEST_CASE("FETCH may leave the name empty only with a root") {
     round_trip(Fetch{"", std::nullopt, "", test_root()});
     check_refused<Fetch>(payload_of(Fetch{"", std::nullopt, "", std::nullopt}),
                          "file name is empty and no root is given");
-    check_refused<Fetch>(payload_of(Fetch{"", 3u, "/tmp", std::nullopt}), "file name is empty");
+    check_refused<Fetch>(payload_of(Fetch{"", 3u, "/tmp", std::nullopt, true}), "file name is empty");
 }
 
 TEST_CASE("FETCH root: none or 32 bytes, nothing else") {
-    check_root_lengths_refused(Fetch{"x", 3u, "/tmp", test_root()}, test_root());
+    check_root_lengths_refused(Fetch{"x", 3u, "/tmp", test_root(), true}, test_root());
     check_root_lengths_refused(Fetch{"", std::nullopt, "", test_root()}, test_root());
 }
 
@@ -123,8 +123,25 @@ TEST_CASE("FETCH refuses a peer id when the peer flag is 0") {
 TEST_CASE("FETCH output dir rules") {
     check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, "relative/dir", std::nullopt}), "absolute");
     check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, std::string("/a\0b", 4), std::nullopt}), "NUL");
-    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, "/" + std::string(max_dir_path, 'd'), std::nullopt}),
+    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, "/" + std::string(max_dir_path, 'd'), std::nullopt, true}),
                          "output dir");
+}
+
+// Issue 12: napeerd wrote --output DIR by path with its own rights. The
+// directory now comes as a descriptor the caller opened, and a path alone
+// is refused: napeerd never opens a caller's directory itself.
+TEST_CASE("FETCH output fd flag: set exactly when an output dir is named, 0 or 1") {
+    Fetch with_fd = round_trip(Fetch{"x", std::nullopt, "/home/alice/incoming", std::nullopt, true});
+    CHECK(with_fd.output_fd);
+    CHECK_FALSE(round_trip(Fetch{"x", std::nullopt, "", std::nullopt}).output_fd);
+    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, "/home/alice/incoming", std::nullopt, false}),
+                         "output dir is named but the output fd flag is 0");
+    check_refused<Fetch>(payload_of(Fetch{"x", std::nullopt, "", std::nullopt, true}),
+                         "output fd flag is set but no output dir is named");
+    Bytes p = payload_of(Fetch{"x", std::nullopt, "/tmp", std::nullopt, true});
+    p.back() = std::byte{2};
+    check_refused<Fetch>(p, "output fd flag is not 0 or 1");
+    check_truncated_and_trailing(Fetch{"x", std::nullopt, "/tmp", test_root(), true});
 }
 
 // ---------------------------------------------------------------- FETCH_PROGRESS / FETCH_DONE
@@ -375,7 +392,7 @@ TEST_CASE("SHARES_END round-trips") {
 
 TEST_CASE("mutated control messages never crash and decode only canonically") {
     std::vector<Bytes> seeds = {
-        payload_of(Fetch{"x.txt", 9u, "/tmp", std::nullopt}),
+        payload_of(Fetch{"x.txt", 9u, "/tmp", std::nullopt, true}),
         payload_of(Fetch{"y", std::nullopt, "", std::nullopt}),
         payload_of(Fetch{"", std::nullopt, "", test_root()}),
         payload_of(FetchProgress{1, 2, {}}),

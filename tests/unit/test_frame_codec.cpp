@@ -487,7 +487,7 @@ TEST_CASE("mutated valid frames never crash any decoder") {
         payload_of(GetOk{10, test_root(), 5, 5}),
         payload_of(GetHashes{1, "x", test_root(), 0, 1}),
         payload_of(Hashes{test_root(), 1, 0, {test_root(1)}}),
-        payload_of(Fetch{"x", 7u, "/tmp", test_root()}),
+        payload_of(Fetch{"x", 7u, "/tmp", test_root(), true}),
         payload_of(FetchDone{"/tmp/x", 1, 2, "p", test_root(), true}),
         payload_of(StatusResult{}),
         payload_of(SharesBatch{{FileEntry{1, 10, "a", "a", {}}}}),

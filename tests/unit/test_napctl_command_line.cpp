@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <initializer_list>
 #include <sstream>
 #include <string>
@@ -66,7 +67,7 @@ Ran run(std::vector<std::string> arguments, bool json = false) {
     std::ostringstream out;
     std::ostringstream err;
     CommandContext ctx{
-        .socket_path = std::string(missing_socket),
+        .socket_paths = {std::string(missing_socket)},
         .json = line->json || json,
         .stdin_is_terminal = false,
         .stdout_is_terminal = false,
@@ -608,7 +609,13 @@ TEST_CASE("fetch: with --hash, a NAME given is still checked") {
 TEST_CASE("fetch: --output needs a directory") {
     check_usage_error(run({"fetch", "a.txt", "--output="}), "fetch", "fetch: --output needs a directory");
     check_reached_connect(run({"fetch", "a.txt", "--peer", "1", "--output", "/tmp"}));
-    check_reached_connect(run({"fetch", "a.txt", "--peer", "1", "--output", "relative"}));
+    check_reached_connect(run({"fetch", "a.txt", "--peer", "1", "--output", "."}));
+    // napctl opens the directory itself, before it connects: one that is
+    // not there is its own error, named as resolved from the current dir.
+    Ran missing = run({"fetch", "a.txt", "--peer", "1", "--output", "no-such-relative-dir"});
+    CHECK(missing.status == exit_failure);
+    CHECK(missing.err == "napctl: cannot open the output directory " + std::filesystem::current_path().string() +
+                             "/no-such-relative-dir: No such file or directory\n");
     check_usage_error(run({"fetch", "a.txt", "--output", "/" + std::string(4096, 'd')}), "fetch",
                       "fetch: the output directory is 4097 bytes, more than the limit of 4096");
 }

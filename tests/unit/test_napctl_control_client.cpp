@@ -1,10 +1,20 @@
 // SPDX-License-Identifier: MIT
 // napctl's one mapping from a wire ERROR to its exit status and message
-// (ctl/control_client.cpp: error_reply_failure).
+// (ctl/control_client.cpp: error_reply_failure), and which control sockets
+// ControlClient::connect tries.
 
 #include "ctl/control_client.h"
+#include "temp_dir.h"
 
 #include <doctest/doctest.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
 
 using namespace napster;
 using namespace napster::ctl;
@@ -49,4 +59,75 @@ TEST_CASE("hostile bytes in an ERROR text are escaped") {
     Failure f = error_reply_failure({ErrorCode::io_error, std::string("bad\x1b[2Jname\n", 12)});
     CHECK(f.message.find('\x1b') == std::string::npos);
     CHECK(f.message.find('\n') == std::string::npos);
+}
+
+namespace {
+
+// A socket file nothing listens on any more: connect() gets ECONNREFUSED.
+void make_stale_socket(const std::string& path) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    REQUIRE(path.size() < sizeof address.sun_path);
+    std::memcpy(address.sun_path, path.data(), path.size());
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+    ::close(fd);
+}
+
+} // namespace
+
+TEST_CASE("one socket that is not there: named with what connect answered") {
+    test::TempDir dir;
+    std::vector<std::string> paths{dir / "napeerd.sock"};
+    auto client = ControlClient::connect(paths, std::chrono::milliseconds(2000));
+    REQUIRE(!client);
+    CHECK(client.failure().status == exit_unreachable);
+    CHECK(client.failure().message == "cannot reach napeerd at " + paths[0] + ": No such file or directory");
+}
+
+TEST_CASE("no napeerd at any candidate: every path is named with its answer, on one line") {
+    // Regression (issue 12): napctl tried only the per-user socket, so a
+    // member of the napster group never reached the system daemon.
+    test::TempDir dir;
+    std::vector<std::string> paths{dir / "user/napster/napeerd.sock", dir / "stale.sock", dir / "system.sock"};
+    make_stale_socket(paths[1]);
+    auto client = ControlClient::connect(paths, std::chrono::milliseconds(2000));
+    REQUIRE(!client);
+    CHECK(client.failure().status == exit_unreachable);
+    CHECK(client.failure().message == "cannot reach napeerd: tried " + paths[0] + " (No such file or directory), " +
+                                          paths[1] + " (Connection refused), " + paths[2] +
+                                          " (No such file or directory)");
+}
+
+TEST_CASE("a socket where something listens but does not answer ends the search") {
+    // Whatever listens there is the napeerd meant, and its silence the
+    // answer: napctl must not go on to talk to another daemon.
+    test::TempDir dir;
+    std::vector<std::string> paths{dir / "busy.sock", dir / "other.sock"};
+    int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, paths[0].data(), paths[0].size());
+    REQUIRE(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener, 1) == 0);
+    // Accepted by the kernel but never answered: the handshake times out.
+    auto client = ControlClient::connect(paths, std::chrono::milliseconds(200));
+    ::close(listener);
+    REQUIRE(!client);
+    CHECK(client.failure().status == exit_unreachable);
+    CHECK(client.failure().message.starts_with("cannot reach napeerd at " + paths[0] + ": handshake failed"));
+    CHECK(client.failure().message.find("other.sock") == std::string::npos);
+}
+
+TEST_CASE("unreachable_text: one attempt reads as before, several as a list") {
+    std::vector<SocketAttempt> one{{"/run/napster/napeerd.sock", "Permission denied"}};
+    CHECK(unreachable_text(one) == "cannot reach napeerd at /run/napster/napeerd.sock: Permission denied");
+    std::vector<SocketAttempt> two{{"/run/user/1001/napster/napeerd.sock", "No such file or directory"},
+                                   {"/run/napster/napeerd.sock", "Permission denied"}};
+    CHECK(unreachable_text(two) == "cannot reach napeerd: tried /run/user/1001/napster/napeerd.sock "
+                                   "(No such file or directory), /run/napster/napeerd.sock (Permission denied)");
+    std::vector<SocketAttempt> hostile{{"/tmp/a\nb", "x"}, {"/tmp/c", "y"}};
+    CHECK(unreachable_text(hostile).find('\n') == std::string::npos);
 }

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 using namespace napster;
 
@@ -66,4 +67,16 @@ TEST_CASE("default_state_dir: systemd's, then root's, then the user's XDG state 
     CHECK(default_state_dir(env) == "/var/lib/a");
     env.state_directory = "relative";
     CHECK(default_state_dir(env) == "/var/lib/napster");
+}
+
+TEST_CASE("control_socket_candidates: a user's own socket, then the system daemon's; root only the system one") {
+    PeerEnvironment env{.host_name = "box", .xdg_runtime_dir = "/run/user/1001", .uid = 1001};
+    CHECK(control_socket_candidates(env) ==
+          std::vector<std::string>{"/run/user/1001/napster/napeerd.sock", "/run/napster/napeerd.sock"});
+    env.xdg_runtime_dir = "";
+    CHECK(control_socket_candidates(env) ==
+          std::vector<std::string>{"/tmp/napster-1001/napeerd.sock", "/run/napster/napeerd.sock"});
+    env.is_root = true;
+    env.uid = 0;
+    CHECK(control_socket_candidates(env) == std::vector<std::string>{"/run/napster/napeerd.sock"});
 }
