@@ -7,6 +7,7 @@
 #include "peer/peer_daemon.h"
 #include "protocol/common_messages.h"
 #include "protocol/control_messages.h"
+#include "protocol/transfer_list_messages.h"
 #include "util/text.h"
 
 #include <unistd.h>
@@ -176,18 +177,74 @@ void ControlSession::handle_fetch(const protocol::Frame& frame) {
     });
 }
 
+// A napctl that goes away (Ctrl-C, --background) leaves the download
+// running: the callbacks find the connection closed and send nothing.
+// Progress is sent only once the previous report has left the write queue:
+// a napctl that does not read gets the latest state when it reads again,
+// not a backlog.
+DownloadManager::ProgressCallback ControlSession::progress_sender() {
+    return [this, hold = hold()](const protocol::FetchProgress& progress) {
+        if (!connection()) return;
+        if (connection()->pending_write_bytes() > 0 && progress.phase == last_phase_sent_) return;
+        last_phase_sent_ = progress.phase;
+        connection()->send_message(progress);
+    };
+}
+
+DownloadManager::DoneCallback ControlSession::outcome_sender() {
+    return [this, hold = hold()](Result<protocol::FetchDone> result) {
+        if (!connection()) return;
+        if (!result) return connection()->fail(result.error());
+        connection()->send_message(*result);
+        connection()->close_after_writes("request done");
+    };
+}
+
 void ControlSession::start_fetch(FetchPlan plan) {
-    server_.daemon().downloads().fetch(
-        std::move(plan),
-        [this, hold = hold()](const protocol::FetchProgress& progress) {
-            if (connection()) connection()->send_message(progress);
-        },
-        [this, hold = hold()](Result<protocol::FetchDone> result) {
-            if (!connection()) return;
-            if (!result) return connection()->fail(result.error());
-            connection()->send_message(*result);
-            connection()->close_after_writes("request done");
-        });
+    server_.daemon().downloads().fetch(std::move(plan), progress_sender(), outcome_sender());
+}
+
+void ControlSession::handle_transfers(const protocol::Frame& frame) {
+    if (!protocol::decode_message<protocol::TransfersRequest>(frame.payload))
+        return connection()->fail({ErrorCode::malformed, "TRANSFERS carries no payload"});
+    connection()->send_message(server_.daemon().list_transfers());
+    connection()->close_after_writes("request done");
+}
+
+void ControlSession::handle_cancel(const protocol::Frame& frame) {
+    auto cancel = protocol::decode_message<protocol::CancelRequest>(frame.payload);
+    if (!cancel) return connection()->fail(cancel.error());
+    auto done = server_.daemon().cancel_transfer(cancel->transfer_id);
+    if (!done) return connection()->fail(done.error());
+    connection()->send_message(*done);
+    connection()->close_after_writes("request done");
+}
+
+// A download that has ended already is answered from the registry, so a
+// WAIT right after a FETCH --background never misses a quick one.
+void ControlSession::handle_wait(const protocol::Frame& frame) {
+    auto wait = protocol::decode_message<protocol::WaitRequest>(frame.payload);
+    if (!wait) return connection()->fail(wait.error());
+    PeerDaemon& daemon = server_.daemon();
+    protocol::TransferId id = wait->transfer_id;
+    const TransferRegistry::Entry* entry = daemon.transfers().find(id);
+    if (!entry)
+        return connection()->fail(
+            {ErrorCode::not_found, fmt::format("no transfer {} (napctl transfers lists them)", id)});
+    if (entry->direction != protocol::TransferDirection::download)
+        return connection()->fail(
+            {ErrorCode::invalid_argument,
+             fmt::format("transfer {} is an upload; napctl wait follows downloads", id)});
+    if (daemon.downloads().follow(id, progress_sender(), outcome_sender())) return;
+    if (!entry->outcome)
+        return connection()->fail({ErrorCode::internal, fmt::format("transfer {} has no outcome", id)});
+    const auto& outcome = *entry->outcome;
+    if (!outcome) return connection()->fail(outcome.error());
+    protocol::FetchProgress last{entry->progress.done, entry->progress.total, {}, id, protocol::TransferState::syncing,
+                                 entry->ended_ms - entry->started_ms};
+    connection()->send_message(last);
+    connection()->send_message(*outcome);
+    connection()->close_after_writes("request done");
 }
 
 void ControlSession::handle_status(const protocol::Frame& frame) {

@@ -49,12 +49,15 @@ private:
         protocol::MessageType type;
         void (ControlSession::*handler)(const protocol::Frame&);
     };
-    static constexpr std::array<Command, 5> command_table() {
+    static constexpr std::array<Command, 8> command_table() {
         return {{{protocol::MessageType::search, &ControlSession::handle_search},
                  {protocol::MessageType::fetch, &ControlSession::handle_fetch},
                  {protocol::MessageType::status, &ControlSession::handle_status},
                  {protocol::MessageType::shares, &ControlSession::handle_shares},
-                 {protocol::MessageType::rescan, &ControlSession::handle_rescan}}};
+                 {protocol::MessageType::rescan, &ControlSession::handle_rescan},
+                 {protocol::MessageType::transfers, &ControlSession::handle_transfers},
+                 {protocol::MessageType::cancel, &ControlSession::handle_cancel},
+                 {protocol::MessageType::wait, &ControlSession::handle_wait}}};
     }
 
     void handle_search(const protocol::Frame& frame);
@@ -62,7 +65,13 @@ private:
     void handle_status(const protocol::Frame& frame);
     void handle_shares(const protocol::Frame& frame);
     void handle_rescan(const protocol::Frame& frame);
+    void handle_transfers(const protocol::Frame& frame);
+    void handle_cancel(const protocol::Frame& frame);
+    void handle_wait(const protocol::Frame& frame);
     void start_fetch(FetchPlan plan);
+    // FETCH and WAIT: progress while the download runs, then its outcome.
+    DownloadManager::ProgressCallback progress_sender();
+    DownloadManager::DoneCallback outcome_sender();
     void on_disconnected(const std::string& reason) override;
 
     ControlServer& server_;
@@ -72,6 +81,9 @@ private:
     bool request_done_ = false;
     std::optional<Error> refusal_; // a caller who may not drive napeerd
     PacedSender outgoing_;         // SHARES_BATCH frames
+    // The phase of the last FETCH_PROGRESS sent: a change of phase is sent
+    // even while earlier bytes wait, so "syncing" is never lost.
+    protocol::TransferState last_phase_sent_ = protocol::TransferState::connecting;
 };
 
 class ControlServer {

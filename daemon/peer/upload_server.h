@@ -39,6 +39,11 @@ public:
     std::uint32_t active() const { return sending_; }
     std::uint64_t completed() const { return completed_; }
 
+    // napctl cancel of an upload: false when no running upload has that id.
+    bool cancel(protocol::TransferId id, const std::string& reason);
+    // Each running upload tells the registry where it stands (before TRANSFERS).
+    void report_progress();
+
     // For sessions.
     PeerDaemon& daemon() { return daemon_; }
     // A GET arrived: true if it may be served now (upload.max_concurrent).

@@ -34,8 +34,6 @@ Fetch Fetch::read(ByteReader& r) {
     return m;
 }
 
-namespace {
-
 // A count (u8 or u16, as the message says), then per holder its peer_id
 // (u32) and peer_name (str8).
 void write_transfer_peers(ByteWriter& w, const std::vector<TransferPeer>& peers, bool wide) {
@@ -62,12 +60,27 @@ std::vector<TransferPeer> read_transfer_peers(ByteReader& r, bool wide, std::siz
     return peers;
 }
 
-} // namespace
+const char* transfer_state_name(TransferState state) {
+    switch (state) {
+    case TransferState::connecting: return "connecting";
+    case TransferState::transferring: return "transferring";
+    case TransferState::waiting: return "waiting";
+    case TransferState::checking: return "checking";
+    case TransferState::syncing: return "syncing";
+    case TransferState::done: return "done";
+    case TransferState::failed: return "failed";
+    case TransferState::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
 
 void FetchProgress::write(ByteWriter& w) const {
     w.u64(received);
     w.u64(total);
     write_transfer_peers(w, sources, false);
+    w.u32(transfer_id);
+    w.u8(static_cast<std::uint8_t>(phase));
+    w.u64(elapsed_ms);
 }
 
 FetchProgress FetchProgress::read(ByteReader& r) {
@@ -75,6 +88,13 @@ FetchProgress FetchProgress::read(ByteReader& r) {
     m.received = r.u64("received");
     m.total = r.u64("total");
     m.sources = read_transfer_peers(r, false, max_fetch_sources);
+    m.transfer_id = r.u32("transfer id");
+    if (r.ok() && m.transfer_id == 0) r.fail("transfer id is 0");
+    std::uint8_t phase = r.u8("phase");
+    if (r.ok() && phase >= static_cast<std::uint8_t>(TransferState::done))
+        r.fail(fmt::format("phase {} is not 0 to 4", phase));
+    m.phase = static_cast<TransferState>(phase);
+    m.elapsed_ms = r.u64("elapsed");
     return m;
 }
 

@@ -67,6 +67,11 @@ const char* message_type_name(MessageType type) {
     case MessageType::shares_end: return "SHARES_END";
     case MessageType::rescan: return "RESCAN";
     case MessageType::rescan_done: return "RESCAN_DONE";
+    case MessageType::transfers: return "TRANSFERS";
+    case MessageType::transfers_result: return "TRANSFERS_RESULT";
+    case MessageType::cancel: return "CANCEL";
+    case MessageType::cancel_done: return "CANCEL_DONE";
+    case MessageType::wait: return "WAIT";
     }
     return "unknown";
 }
@@ -84,6 +89,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::not_connected: return "not connected";
     case ErrorCode::internal: return "internal error";
     case ErrorCode::permission_denied: return "permission denied";
+    case ErrorCode::cancelled: return "cancelled";
     }
     return "unknown error";
 }

@@ -25,7 +25,10 @@
 //      root, FETCH_DONE root and verified, STATUS_RESULT hashing progress;
 //      SEARCH_RESULT flags (total_matches a lower bound); FETCH_PROGRESS
 //      sources and STATUS_RESULT download_sources (the holders downloads
-//      pull from, several at once). Not yet released:
+//      pull from, several at once); transfer management: FETCH_PROGRESS
+//      gains transfer_id, phase and elapsed_ms (and one is sent at once
+//      when the download starts), TRANSFERS/TRANSFERS_RESULT, CANCEL/
+//      CANCEL_DONE and WAIT (0x0310-0x0314). Not yet released:
 //      it stays open until the next release fixes it.
 //      Version 2 was never released (0.1.0 spoke 1), so no build speaks it.
 
@@ -64,6 +67,9 @@ inline constexpr std::size_t max_dir_path = 4096;
 // max_status_sources over every download.
 inline constexpr std::size_t max_fetch_sources = 32;
 inline constexpr std::size_t max_status_sources = 1024;
+// TRANSFERS_RESULT lists at most this many transfers (each up to about
+// 3.5 KiB with its sources and error text: the frame stays under 1 MiB).
+inline constexpr std::size_t max_transfers_listed = 256;
 // HASHES carries at most this many block hashes (512 KiB of them).
 inline constexpr std::uint32_t max_hashes_per_reply = 16384;
 inline constexpr std::uint32_t max_batch_files = 4096;
@@ -107,6 +113,12 @@ enum class MessageType : std::uint16_t {
     shares_end = 0x0308,
     rescan = 0x0309,
     rescan_done = 0x030A,
+    // control channel: transfer management
+    transfers = 0x0310,
+    transfers_result = 0x0311,
+    cancel = 0x0312,
+    cancel_done = 0x0313,
+    wait = 0x0314,
 };
 
 // Carried in ERROR frames, beside a text for humans: the same codes every
