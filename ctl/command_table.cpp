@@ -32,7 +32,7 @@ constexpr std::array<OptionSpec, 1> search_options = {{
     {"--exact", "", "match the whole file name instead of words in it"},
 }};
 
-constexpr std::array<CommandSpec, 9> command_table = {{
+constexpr std::array<CommandSpec, 10> command_table = {{
     {"cancel", 1, 1, run_cancel, "stop a download or an upload", "ID", {},
      "Stops the transfer with this ID (napctl transfers lists them). A download\n"
      "keeps its verified blocks: the next fetch of that content resumes from them.\n"
@@ -85,6 +85,10 @@ constexpr std::array<CommandSpec, 9> command_table = {{
      "as a foreground fetch does: progress line, then PATH and the summary, with\n"
      "the same exit statuses. A download that has ended already is answered at\n"
      "once. Ctrl-C stops napctl only.\n"},
+    {"watch", 0, 0, run_watch, "follow the index link and the transfers live", "", {},
+     "Shows the index link and the transfers table, redrawn in place on a\n"
+     "terminal as they change (at most twice a second); with --json one JSON\n"
+     "object a line per change. Runs until Ctrl-C or napeerd goes away.\n"},
 }};
 
 // napctl looks commands up by binary search, and help lists them in order.

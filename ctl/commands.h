@@ -16,5 +16,6 @@ int run_shares(const CommandContext& ctx, const CommandArgs& args);  // command_
 int run_status(const CommandContext& ctx, const CommandArgs& args);  // command_status.cpp
 int run_transfers(const CommandContext& ctx, const CommandArgs& args); // command_transfers.cpp
 int run_wait(const CommandContext& ctx, const CommandArgs& args);    // command_wait.cpp
+int run_watch(const CommandContext& ctx, const CommandArgs& args);   // command_watch.cpp
 
 } // namespace napster::ctl

@@ -62,6 +62,12 @@ std::string transfers_text(const protocol::TransfersResult& result) {
 std::string transfers_json(const protocol::TransfersResult& result) {
     JsonWriter json;
     json.begin_object();
+    write_transfers(json, result);
+    json.end_object();
+    return json.finish();
+}
+
+void write_transfers(JsonWriter& json, const protocol::TransfersResult& result) {
     json.key("transfers");
     json.begin_array();
     for (const auto& t : result.transfers) {
@@ -102,8 +108,6 @@ std::string transfers_json(const protocol::TransfersResult& result) {
     }
     json.end_array();
     json.number_field("more", result.more);
-    json.end_object();
-    return json.finish();
 }
 
 std::string cancel_text(const protocol::CancelDone& done) {

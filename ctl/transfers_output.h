@@ -6,6 +6,7 @@
 // id given on the command line.
 
 #include "ctl/failure.h"
+#include "ctl/output.h"
 #include "protocol/transfer_list_messages.h"
 #include "protocol/transfer_messages.h"
 
@@ -24,6 +25,8 @@ std::string transfers_text(const protocol::TransfersResult& result);
 // [{"peer_id", "peer_name"}], "error"}], "more"}; percent, eta_seconds,
 // peer_id and error are null when not known (or none).
 std::string transfers_json(const protocol::TransfersResult& result);
+// Its "transfers" and "more" fields, inside an object being written.
+void write_transfers(JsonWriter& json, const protocol::TransfersResult& result);
 
 // "cancelled download 7 (big.bin)\n", and {"transfer_id", "direction", "name"}.
 std::string cancel_text(const protocol::CancelDone& done);

@@ -46,7 +46,7 @@ ControlServer::ControlServer(PeerDaemon& daemon)
     : daemon_(daemon),
       admission_({daemon.config().control_max_pending, daemon.config().control_max_per_user},
                  "control.max_pending", "control.max_per_user"),
-      sweep_timer_(daemon.loop()) {}
+      sweep_timer_(daemon.loop()), watch_timer_(daemon.loop()) {}
 
 ControlServer::~ControlServer() = default;
 
@@ -86,10 +86,39 @@ void ControlServer::sweep() {
     }
 }
 
+void ControlServer::watch_started() {
+    if (watchers_++ == 0) watch_timer_.start_repeating(protocol::watch_interval_ms, [this] { watch_tick(); });
+    watch_tick(); // the first update at once
+}
+
+void ControlServer::watch_ended() {
+    if (watchers_ > 0 && --watchers_ == 0) watch_timer_.stop();
+}
+
+// One sample for every watcher; each gets it only if it changed for it.
+void ControlServer::watch_tick() {
+    PeerDaemon& daemon = daemon_;
+    const IndexClient& index = daemon.index();
+    protocol::WatchUpdate update;
+    update.index_state = index.state();
+    update.peer_id = index.peer_id().value_or(0);
+    update.index_address = index.target();
+    // Whole seconds: a countdown in milliseconds would be a change at every tick.
+    update.reconnect_in_ms = (index.reconnect_in_ms() + 999) / 1000 * 1000;
+    update.last_error = index.last_error();
+    update.transfers = daemon.list_transfers();
+    Bytes encoded = protocol::encode_message(update);
+    std::uint64_t now = now_ms(daemon.loop());
+    sessions_.for_each([&](ControlSession& session) {
+        if (session.watching()) session.send_watch(encoded, now);
+    });
+}
+
 void ControlServer::stop() {
     if (listener_) listener_->close();
     listener_ = nullptr;
     sweep_timer_.stop();
+    watch_timer_.stop();
     sessions_.for_each([](ControlSession& session) { session.close("napeerd shutting down"); });
 }
 
@@ -289,6 +318,23 @@ void ControlSession::handle_rescan(const protocol::Frame& frame) {
     });
 }
 
+// The update napctl reads is always the latest: one that finds the last
+// still queued is dropped, and the next tick sends what is current then.
+void ControlSession::handle_watch(const protocol::Frame& frame) {
+    if (!protocol::decode_message<protocol::WatchRequest>(frame.payload))
+        return connection()->fail({ErrorCode::malformed, "WATCH carries no payload"});
+    watching_ = true;
+    server_.watch_started();
+}
+
+void ControlSession::send_watch(const Bytes& update, std::uint64_t now) {
+    if (!connection() || connection()->pending_write_bytes() > 0) return;
+    if (update == last_watch_sent_ && now - last_watch_ms_ < protocol::watch_keepalive_ms) return;
+    last_watch_sent_ = update;
+    last_watch_ms_ = now;
+    connection()->send(Bytes(update));
+}
+
 void ControlSession::on_drained(Connection& connection) {
     outgoing_.pump(connection);
 }
@@ -302,6 +348,7 @@ void ControlSession::tick(std::uint64_t now) {
 
 void ControlSession::on_disconnected(const std::string&) {
     outgoing_.clear();
+    if (std::exchange(watching_, false)) server_.watch_ended();
     server_.session_left(admission_id_);
 }
 

@@ -43,13 +43,18 @@ public:
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     void on_drained(Connection& connection) override;
 
+    bool watching() const { return watching_; }
+    // The server's watch tick: sends `update` (encoded) if it differs from
+    // the last one sent, or the keepalive is due, and nothing waits unread.
+    void send_watch(const Bytes& update, std::uint64_t now_ms);
+
 private:
     // One entry per request type, sorted by type (checked at compile time).
     struct Command {
         protocol::MessageType type;
         void (ControlSession::*handler)(const protocol::Frame&);
     };
-    static constexpr std::array<Command, 8> command_table() {
+    static constexpr std::array<Command, 9> command_table() {
         return {{{protocol::MessageType::search, &ControlSession::handle_search},
                  {protocol::MessageType::fetch, &ControlSession::handle_fetch},
                  {protocol::MessageType::status, &ControlSession::handle_status},
@@ -57,7 +62,8 @@ private:
                  {protocol::MessageType::rescan, &ControlSession::handle_rescan},
                  {protocol::MessageType::transfers, &ControlSession::handle_transfers},
                  {protocol::MessageType::cancel, &ControlSession::handle_cancel},
-                 {protocol::MessageType::wait, &ControlSession::handle_wait}}};
+                 {protocol::MessageType::wait, &ControlSession::handle_wait},
+                 {protocol::MessageType::watch, &ControlSession::handle_watch}}};
     }
 
     void handle_search(const protocol::Frame& frame);
@@ -68,6 +74,7 @@ private:
     void handle_transfers(const protocol::Frame& frame);
     void handle_cancel(const protocol::Frame& frame);
     void handle_wait(const protocol::Frame& frame);
+    void handle_watch(const protocol::Frame& frame);
     void start_fetch(FetchPlan plan);
     // FETCH and WAIT: progress while the download runs, then its outcome.
     DownloadManager::ProgressCallback progress_sender();
@@ -84,6 +91,9 @@ private:
     // The phase of the last FETCH_PROGRESS sent: a change of phase is sent
     // even while earlier bytes wait, so "syncing" is never lost.
     protocol::TransferState last_phase_sent_ = protocol::TransferState::connecting;
+    bool watching_ = false;
+    Bytes last_watch_sent_;
+    std::uint64_t last_watch_ms_ = 0;
 };
 
 class ControlServer {
@@ -98,15 +108,21 @@ public:
     // For sessions: a request arrived, or the connection went.
     void request_received(ConnectionAdmission::Id id) { admission_.establish(id); }
     void session_left(ConnectionAdmission::Id id) { admission_.leave(id); }
+    // WATCH sessions: the watch timer runs while there is one.
+    void watch_started();
+    void watch_ended();
 
 private:
     void accept(Connection* connection);
     void sweep();
+    void watch_tick();
 
     PeerDaemon& daemon_;
     Listener* listener_ = nullptr;
     ConnectionAdmission admission_;
     Timer sweep_timer_;
+    Timer watch_timer_;
+    std::size_t watchers_ = 0;
     SessionRegistry<ControlSession> sessions_;
 };
 

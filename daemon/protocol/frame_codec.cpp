@@ -72,6 +72,8 @@ const char* message_type_name(MessageType type) {
     case MessageType::cancel: return "CANCEL";
     case MessageType::cancel_done: return "CANCEL_DONE";
     case MessageType::wait: return "WAIT";
+    case MessageType::watch: return "WATCH";
+    case MessageType::watch_update: return "WATCH_UPDATE";
     }
     return "unknown";
 }

@@ -28,7 +28,8 @@
 //      pull from, several at once); transfer management: FETCH_PROGRESS
 //      gains transfer_id, phase and elapsed_ms (and one is sent at once
 //      when the download starts), TRANSFERS/TRANSFERS_RESULT, CANCEL/
-//      CANCEL_DONE and WAIT (0x0310-0x0314). Not yet released:
+//      CANCEL_DONE and WAIT (0x0310-0x0314), WATCH/WATCH_UPDATE (0x0315,
+//      0x0316). Not yet released:
 //      it stays open until the next release fixes it.
 //      Version 2 was never released (0.1.0 spoke 1), so no build speaks it.
 
@@ -119,6 +120,8 @@ enum class MessageType : std::uint16_t {
     cancel = 0x0312,
     cancel_done = 0x0313,
     wait = 0x0314,
+    watch = 0x0315,
+    watch_update = 0x0316,
 };
 
 // Carried in ERROR frames, beside a text for humans: the same codes every

@@ -87,4 +87,32 @@ struct WaitRequest {
     friend bool operator==(const WaitRequest&, const WaitRequest&) = default;
 };
 
+struct WatchRequest {
+    static constexpr MessageType type = MessageType::watch;
+
+    void write(ByteWriter&) const {}
+    static WatchRequest read(ByteReader&) { return {}; }
+    friend bool operator==(const WatchRequest&, const WatchRequest&) = default;
+};
+
+// The index link and every transfer, sent after WATCH whenever they changed
+// (sampled at most twice a second, and never while an earlier update waits
+// to be read), and at least every watch_keepalive_ms.
+struct WatchUpdate {
+    static constexpr MessageType type = MessageType::watch_update;
+    IndexState index_state = IndexState::disconnected;
+    std::uint32_t peer_id = 0;         // valid when connected
+    std::string index_address;         // "host:port" as configured
+    std::uint32_t reconnect_in_ms = 0; // when disconnected and retrying
+    std::string last_error;            // last index connection error
+    TransfersResult transfers;
+
+    void write(ByteWriter& w) const;
+    static WatchUpdate read(ByteReader& r);
+    friend bool operator==(const WatchUpdate&, const WatchUpdate&) = default;
+};
+
+inline constexpr std::uint64_t watch_interval_ms = 500;
+inline constexpr std::uint64_t watch_keepalive_ms = 10'000;
+
 } // namespace napster::protocol

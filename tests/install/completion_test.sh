@@ -61,7 +61,7 @@ mkdir "$tmp/dl" "$tmp/docs"
 : >"$tmp/napeerd.sock"
 
 # Commands and global options.
-expect "napctl" 1 "cancel fetch help rescan search shares status transfers wait"
+expect "napctl" 1 "cancel fetch help rescan search shares status transfers wait watch"
 expect "napctl s" 1 "search shares status"
 expect "napctl t" 1 "transfers"
 expect "napctl re" 1 "rescan"
@@ -103,7 +103,8 @@ expect "napctl --socket = $tmp/napeerd.sock se" 4 "search"
 
 # help completes command names, once.
 expect "napctl help s" 2 "search shares status"
-expect "napctl help w" 2 "wait"
+expect "napctl help w" 2 "wait watch"
+expect "napctl watch --j" 2 "--json"
 expect "napctl help search " 3 ""
 
 # Transfer ids after cancel and wait: those napctl transfers --json lists as

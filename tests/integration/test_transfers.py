@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Managing transfers: transfer ids, napctl transfers, cancel, fetch
---background and wait, Ctrl-C in a foreground fetch, and the progress
+--background and wait, watch, Ctrl-C in a foreground fetch, and the progress
 display on a pseudo-terminal (percent, rate, ETA, sources, syncing, the
 summary that stays; no control sequences with TERM=dumb; -q).
 
@@ -10,6 +10,7 @@ upload.rate_limit (as test_rate_limits does): 8 MiB at 1 MiB/s take about
 the terminal), never for a fixed time.
 """
 
+import json
 import os
 import pty
 import re
@@ -79,15 +80,27 @@ class Terminal:
         return self.screen.decode(errors="replace")
 
 
-class Transfers(NapsterTestCase):
+class SlowHolder(NapsterTestCase):
+    """An index, a holder of `files` sending at RATE, and a downloader."""
+
+    files = {"small.bin": SMALL}
+
     def setUp(self):
         super().setUp()
         self.index = self.start_index()
-        self.holder = self.start_peer("holder", self.index, {"big.bin": BIG, "small.bin": SMALL},
+        self.holder = self.start_peer("holder", self.index, self.files,
                                       extra_sections={"upload": {"rate_limit": RATE}})
         self.downloader = self.start_peer("downloader", self.index)
-        wait_for(lambda: self.holders_of(self.downloader, "big.bin") == {self.holder.peer_id},
+        first = next(iter(self.files))
+        wait_for(lambda: self.holders_of(self.downloader, first) == {self.holder.peer_id},
                  "the index to list the holder")
+
+
+class Transfers(SlowHolder):
+    files = {"big.bin": BIG, "small.bin": SMALL}
+
+    def setUp(self):
+        super().setUp()
         self.final = self.downloader.download_dir / "big.bin"
 
     def transfers(self, peer):
@@ -250,15 +263,83 @@ class Transfers(NapsterTestCase):
         self.assertAlive(self.holder, self.downloader)
 
 
-class ProgressDisplay(NapsterTestCase):
+class JsonLines:
+    """A process's stdout read one JSON line at a time, with a deadline."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.buffer = b""
+        self.lines = []
+
+    def next(self):
+        deadline = time.monotonic() + 3 * DEADLINE
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no JSON line within {3 * DEADLINE} s; got {self.lines!r}")
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk:
+                    raise AssertionError(f"napctl watch exited ({self.proc.wait()}): "
+                                         f"{self.proc.stderr.read()!r}")
+                self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        self.lines.append(line)
+        return json.loads(line)
+
+    def until(self, predicate, what):
+        while True:
+            doc = self.next()
+            if predicate(doc):
+                return doc
+
+
+class Watch(SlowHolder):
+    def test_watch_json_prints_one_object_per_change(self):
+        proc = subprocess.Popen([NAPCTL, "--socket", self.downloader.socket_path, "watch", "--json"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
+        lines = JsonLines(proc)
+        first = lines.next()
+        self.assertEqual(first["index"]["state"], "connected")
+        self.assertEqual(first["index"]["peer_id"], self.downloader.peer_id)
+        self.assertIsNone(first["index"]["last_error"])
+        self.assertEqual(first["transfers"], [])
+        transfer_id = int(self.ctl(self.downloader, "fetch", "--background", "-q", "small.bin").out)
+
+        def state_of(doc):
+            found = [t for t in doc["transfers"] if t["id"] == transfer_id]
+            return found[0]["state"] if found else None
+        moving = lines.until(lambda d: state_of(d) == "transferring" and d["transfers"][0]["bytes_done"] > 0,
+                             "the download to move")
+        self.assertEqual(moving["transfers"][0]["peers"][0]["peer_name"], "holder")
+        lines.until(lambda d: state_of(d) == "done", "the download to end")
+        # One object a change: never the same twice in a row.
+        for a, b in zip(lines.lines, lines.lines[1:]):
+            self.assertNotEqual(a, b)
+        # A 3 s download sampled at most twice a second, plus its changes of state.
+        self.assertLess(len(lines.lines), 40, lines.lines)
+        proc.kill()
+        proc.communicate()
+        self.assertAlive(self.holder, self.downloader)
+
+    def test_watch_redraws_in_place_on_a_terminal(self):
+        session = Terminal([NAPCTL, "--socket", self.downloader.socket_path, "watch"])
+        self.addCleanup(lambda: session.proc.poll() is None and session.proc.kill())
+        session.read_until(rb"\x1b\[H\x1b\[2Jindex: connected as peer \d+ \(127\.0\.0\.1:\d+\)\r?\n"
+                           rb"no transfers\r?\n")
+        self.ctl(self.downloader, "fetch", "--background", "small.bin")
+        session.read_until(rb"\x1b\[H\x1b\[2Jindex: connected[^\n]*\n+ID +DIR +STATE[^\n]*\n *1 +down +"
+                           rb"(connecting|transferring) ")
+        session.proc.send_signal(signal.SIGINT)
+        self.assertEqual(session.finish(), -signal.SIGINT)
+        self.assertAlive(self.holder, self.downloader)
+
+
+class ProgressDisplay(SlowHolder):
     def setUp(self):
         super().setUp()
-        self.index = self.start_index()
-        self.holder = self.start_peer("holder", self.index, {"small.bin": SMALL},
-                                      extra_sections={"upload": {"rate_limit": RATE}})
-        self.downloader = self.start_peer("downloader", self.index)
-        wait_for(lambda: self.holders_of(self.downloader, "small.bin") == {self.holder.peer_id},
-                 "the index to list the holder")
         self.final = str(self.downloader.download_dir / "small.bin")
 
     def fetch_on_terminal(self, *args, term="xterm"):

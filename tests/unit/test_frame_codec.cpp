@@ -214,12 +214,12 @@ TEST_CASE("message_type_name and error_code_name name every value") {
           MessageType::get_ok, MessageType::get_hashes, MessageType::hashes, MessageType::fetch, MessageType::fetch_progress, MessageType::fetch_done,
           MessageType::status, MessageType::status_result, MessageType::shares, MessageType::shares_batch,
           MessageType::shares_end, MessageType::transfers, MessageType::transfers_result, MessageType::cancel,
-          MessageType::cancel_done, MessageType::wait}) {
+          MessageType::cancel_done, MessageType::wait, MessageType::watch, MessageType::watch_update}) {
         std::string name = message_type_name(t);
         CHECK(name != "unknown");
         names.insert(name);
     }
-    CHECK(names.size() == 28);
+    CHECK(names.size() == 30);
     CHECK(std::string(message_type_name(MessageType::transfers_result)) == "TRANSFERS_RESULT");
     CHECK(std::string(message_type_name(MessageType::register_peer)) == "REGISTER");
     CHECK(std::string(message_type_name(MessageType::get_hashes)) == "GET_HASHES");
@@ -262,6 +262,8 @@ TEST_CASE("the wire numbers are the documented ones") {
     CHECK(static_cast<int>(MessageType::cancel) == 0x0312);
     CHECK(static_cast<int>(MessageType::cancel_done) == 0x0313);
     CHECK(static_cast<int>(MessageType::wait) == 0x0314);
+    CHECK(static_cast<int>(MessageType::watch) == 0x0315);
+    CHECK(static_cast<int>(MessageType::watch_update) == 0x0316);
     CHECK(max_transfers_listed == 256);
 }
 
@@ -451,7 +453,7 @@ void decode_as_every_message(const Bytes& payload) {
     decode_as_every<Hello, Welcome, ErrorMessage, Ping, Pong, RegisterPeer, Registered, FilesAdd, FilesRemove,
                     Search, SearchResult, Get, GetOk, GetHashes, Hashes, Fetch, FetchProgress, FetchDone, StatusRequest,
                     StatusResult, SharesRequest, SharesBatch, SharesEnd, TransfersResult, CancelRequest, CancelDone,
-                    WaitRequest>(payload);
+                    WaitRequest, WatchUpdate>(payload);
 }
 
 } // namespace

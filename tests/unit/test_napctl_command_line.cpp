@@ -100,11 +100,11 @@ void check_usage_error(const Ran& ran, std::string_view command, std::string_vie
 
 TEST_CASE("the command table is sorted, unique and every entry is documented") {
     auto commands = all_commands();
-    REQUIRE(commands.size() == 9);
+    REQUIRE(commands.size() == 10);
     std::vector<std::string_view> names;
     for (const auto& command : commands) names.push_back(command.name);
     CHECK(names == std::vector<std::string_view>{"cancel", "fetch", "help", "rescan", "search", "shares", "status",
-                                                 "transfers", "wait"});
+                                                 "transfers", "wait", "watch"});
     CHECK(std::is_sorted(names.begin(), names.end()));
     CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
 

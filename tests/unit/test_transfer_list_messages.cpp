@@ -101,3 +101,25 @@ TEST_CASE("CANCEL, CANCEL_DONE and WAIT: a transfer id, never 0") {
     check_refused<WaitRequest>(payload_of(WaitRequest{0}), "transfer id is 0");
     check_refused<CancelDone>(payload_of(CancelDone{0, TransferDirection::download, ""}), "transfer id is 0");
 }
+
+TEST_CASE("WATCH_UPDATE: the index link, then the TRANSFERS_RESULT layout") {
+    WatchUpdate update;
+    update.index_state = IndexState::connected;
+    update.peer_id = 4;
+    update.index_address = "127.0.0.1:5015";
+    update.transfers = TransfersResult{{download_info()}, 0};
+    round_trip(update);
+    round_trip(WatchUpdate{});
+    check_truncated_and_trailing(update);
+    WatchUpdate small;
+    small.index_state = IndexState::disconnected;
+    small.index_address = "a";
+    small.reconnect_in_ms = 2000;
+    small.last_error = "x";
+    CHECK(hex(encode_message(small)) ==
+          "00000016" "0316" "00" "00000000" "0161" "000007d0" "000178" "0000" "00000000");
+    Bytes bad = payload_of(small);
+    bad[0] = std::byte{3};
+    check_refused<WatchUpdate>(bad, "index state 3 is not 0, 1 or 2");
+    check_truncated_and_trailing(WatchRequest{});
+}
