@@ -110,8 +110,8 @@ bool DownloadManager::follow(protocol::TransferId id, ProgressCallback progress,
 bool DownloadManager::cancel(protocol::TransferId id, const std::string& reason) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return false;
+    if (!it->second->cancel(reason)) return false;
     if (it->second->plan().root) cancelled_roots_.insert(*it->second->plan().root);
-    it->second->cancel(reason);
     return true;
 }
 
@@ -420,11 +420,12 @@ void Download::opened(int fd, std::optional<ResumeState> state) {
     next_step();
 }
 
-void Download::cancel(const std::string& reason) {
-    if (reported_ || outcome_) return;
+bool Download::cancel(const std::string& reason) {
+    if (reported_ || outcome_ || syncing_) return false;
     cancel_reason_ = reason;
     manager_.daemon().log().info("download of {} (transfer {}) {}", printable(plan_.name), transfer_id_, reason);
     abort(reason);
+    return true;
 }
 
 void Download::abort(const std::string& reason) {

@@ -140,8 +140,10 @@ public:
 
     protocol::TransferId transfer_id() const { return transfer_id_; }
     // napctl cancel: the sources close, the verified blocks are saved with
-    // the resume state, and the outcome is a `cancelled` error.
-    void cancel(const std::string& reason);
+    // the resume state, and the outcome is a `cancelled` error. False once
+    // the outcome is decided or the file is being synced and linked: it
+    // ends as it is.
+    bool cancel(const std::string& reason);
     // What it does now (never an ended state).
     protocol::TransferState phase() const;
     // Reports to the registry (and, past the interval or with `force`, to

@@ -241,7 +241,10 @@ Result<protocol::CancelDone> PeerDaemon::cancel_transfer(protocol::TransferId id
     std::string reason = fmt::format("cancelled with napctl cancel {}", id);
     bool found = entry->direction == protocol::TransferDirection::download ? downloads_.cancel(id, reason)
                                                                             : uploads_.cancel(id, reason);
-    if (!found) return make_error(ErrorCode::invalid_argument, fmt::format("transfer {} is ending already", id));
+    if (!found)
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("transfer {} ({}) is ending already ({})", id, printable(entry->name),
+                                      protocol::transfer_state_name(entry->progress.state)));
     return done;
 }
 
