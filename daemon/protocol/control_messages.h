@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace napster::protocol {
@@ -107,6 +108,20 @@ struct StatusRequest {
 enum class IndexState : std::uint8_t { disconnected = 0, connecting = 1, connected = 2 };
 
 const char* index_state_name(IndexState state);
+
+// The index link as STATUS_RESULT and WATCH_UPDATE carry it: index_state
+// (u8), peer_id (u32), index_address (str8), reconnect_in_ms (u32),
+// last_error (str16).
+struct IndexLink {
+    IndexState state;
+    std::uint32_t peer_id;
+    std::string_view address;
+    std::uint32_t reconnect_in_ms;
+    std::string_view last_error;
+};
+void write_index_link(ByteWriter& w, const IndexLink& link);
+void read_index_link(ByteReader& r, IndexState& state, std::uint32_t& peer_id, std::string& address,
+                     std::uint32_t& reconnect_in_ms, std::string& last_error);
 
 // How napeerd follows its share dirs.
 enum class WatchState : std::uint8_t {

@@ -92,23 +92,13 @@ CancelDone CancelDone::read(ByteReader& r) {
 }
 
 void WatchUpdate::write(ByteWriter& w) const {
-    w.u8(static_cast<std::uint8_t>(index_state));
-    w.u32(peer_id);
-    w.str8(std::string_view(index_address).substr(0, max_index_target));
-    w.u32(reconnect_in_ms);
-    w.str16(std::string_view(last_error).substr(0, max_error_text));
+    write_index_link(w, {index_state, peer_id, index_address, reconnect_in_ms, last_error});
     transfers.write(w);
 }
 
 WatchUpdate WatchUpdate::read(ByteReader& r) {
     WatchUpdate m;
-    std::uint8_t state = r.u8("index state");
-    if (r.ok() && state > 2) r.fail(fmt::format("index state {} is not 0, 1 or 2", state));
-    m.index_state = static_cast<IndexState>(state);
-    m.peer_id = r.u32("peer id");
-    m.index_address = r.str8("index address", max_index_target);
-    m.reconnect_in_ms = r.u32("reconnect delay");
-    m.last_error = r.str16("last error", max_error_text);
+    read_index_link(r, m.index_state, m.peer_id, m.index_address, m.reconnect_in_ms, m.last_error);
     m.transfers = TransfersResult::read(r);
     return m;
 }
