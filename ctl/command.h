@@ -55,6 +55,7 @@ struct OptionSpec {
     std::string_view name;     // with the dashes: "--peer"
     std::string_view argument; // "ID", or empty for a flag
     std::string_view help;
+    std::string_view short_name = {}; // "-q", or empty
 };
 
 inline constexpr std::size_t unlimited_args = std::numeric_limits<std::size_t>::max();

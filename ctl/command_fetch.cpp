@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
-// napctl fetch NAME [--peer ID] [--output DIR] [--hash HEX]
+// napctl fetch NAME [--peer ID] [--output DIR] [--hash HEX] [--background] [-q]
 //             --hash HEX [NAME] ...
 
 #include "ctl/commands.h"
 #include "ctl/content_choice.h"
 #include "ctl/control_client.h"
+#include "ctl/download_follow.h"
 #include "ctl/fetch_output.h"
 #include "ctl/output.h"
 #include "ctl/peer_prompt.h"
-#include "ctl/progress_line.h"
 #include "ctl/search_request.h"
 #include "protocol/control_messages.h"
 #include "protocol/name_rules.h"
@@ -30,9 +30,9 @@
 namespace napster::ctl {
 namespace {
 
-// A download has no overall limit, but napeerd reports progress a few times
-// a second: this long without any frame means it is stuck.
-constexpr std::chrono::milliseconds fetch_idle_timeout{60'000};
+// napeerd asks the index before it starts the download: the first
+// FETCH_PROGRESS comes after that search.
+constexpr std::chrono::milliseconds fetch_start_timeout{60'000};
 
 // Echoed values are cut to this many columns; a mistyped root still shows whole.
 constexpr std::size_t max_echoed_value = 70;
@@ -199,7 +199,7 @@ Outcome<OwnedFd> open_output_dir(const std::string& dir) {
     return fd;
 }
 
-Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const FetchRequest& request) {
+Outcome<ControlClient> send_fetch(const CommandContext& ctx, const FetchRequest& request) {
     OwnedFd output_dir;
     if (!request.output_dir.empty()) {
         auto opened = open_output_dir(request.output_dir);
@@ -217,36 +217,21 @@ Outcome<protocol::FetchDone> run_transfer(const CommandContext& ctx, const Fetch
     auto sent = output_dir ? client->send_with_fd(fetch, output_dir.get()) : client->send(fetch);
     if (!sent) return sent.failure();
     output_dir.reset(); // napeerd holds its own copy now
+    return client;
+}
 
-    std::string label = request.name.empty() ? root_prefix(*request.root) : printable(request.name);
-    ProgressLine progress(ctx.err, ctx.stderr_is_terminal, std::move(label));
-    for (;;) {
-        auto frame = client->receive(fetch_idle_timeout);
-        if (!frame) return frame.failure();
-        switch (frame->type) {
-        case protocol::MessageType::fetch_progress: {
-            auto update = decode_reply<protocol::FetchProgress>(*frame);
-            if (!update) return update.failure();
-            progress.update(*update);
-            break;
-        }
-        case protocol::MessageType::fetch_done: {
-            auto done = decode_reply<protocol::FetchDone>(*frame);
-            if (!done) return done.failure();
-            if (request.root && done->root != request.root)
-                return invalid_reply(fmt::format("FETCH_DONE for root {}, asked for {}",
-                                                 done->root ? content::hex(*done->root) : "none",
-                                                 content::hex(*request.root)));
-            return done;
-        }
-        case protocol::MessageType::error: {
-            auto error = decode_reply<protocol::ErrorMessage>(*frame);
-            if (!error) return error.failure();
-            return error_reply_failure(*error);
-        }
-        default: return unexpected_reply(frame->type);
-        }
+// --background: the first FETCH_PROGRESS names the transfer; napctl
+// leaves, and napeerd goes on (napctl wait ID follows it).
+int start_in_background(const CommandContext& ctx, ControlClient& client, const std::string& label, bool quiet) {
+    auto first = receive_reply<protocol::FetchProgress>(client, fetch_start_timeout);
+    if (!first) return report(ctx, first.failure());
+    if (ctx.json) {
+        ctx.out << background_json(first->transfer_id);
+    } else {
+        ctx.out << first->transfer_id << '\n';
+        if (!quiet) ctx.err << background_text(label, first->transfer_id);
     }
+    return exit_success;
 }
 
 } // namespace
@@ -264,15 +249,12 @@ int run_fetch(const CommandContext& ctx, const CommandArgs& args) {
         }
     }
 
-    auto done = run_transfer(ctx, *request);
-    if (!done) return report(ctx, done.failure());
-    if (ctx.json) {
-        ctx.out << fetch_done_json(*done);
-    } else {
-        ctx.out << fetch_done_text(*done);
-        ctx.err << fetch_done_summary(*done);
-    }
-    return exit_success;
+    auto client = send_fetch(ctx, *request);
+    if (!client) return report(ctx, client.failure());
+    std::string label = request->name.empty() ? root_prefix(*request->root) : printable(request->name);
+    bool quiet = args.has("--quiet");
+    if (args.has("--background")) return start_in_background(ctx, *client, label, quiet);
+    return follow_download(ctx, *client, std::move(label), request->root, quiet);
 }
 
 } // namespace napster::ctl

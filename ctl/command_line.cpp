@@ -116,7 +116,8 @@ Outcome<CommandLine> parse_command_line(std::span<const std::string_view> argume
         }
         const OptionSpec* option = nullptr;
         for (const auto& candidate : command->options)
-            if (candidate.name == name) option = &candidate;
+            if (candidate.name == name || (!candidate.short_name.empty() && candidate.short_name == name))
+                option = &candidate;
         if (!option) {
             std::vector<std::string_view> names{"--json", "--socket", "--help"};
             for (const auto& candidate : command->options) names.push_back(candidate.name);

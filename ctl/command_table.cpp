@@ -16,10 +16,16 @@ constexpr std::array<OptionSpec, 4> global_option_table = {{
     {"--version", "", "show napctl's version and exit"},
 }};
 
-constexpr std::array<OptionSpec, 3> fetch_options = {{
+constexpr std::array<OptionSpec, 5> fetch_options = {{
     {"--peer", "ID", "download from this peer, without asking"},
     {"--output", "DIR", "save into DIR, opened with your rights, instead of napeerd's download_dir"},
     {"--hash", "HEX", "only the content with this root (64 hex digits); NAME optional"},
+    {"--background", "", "print the transfer ID as soon as it starts and exit"},
+    {"--quiet", "", "no progress line and no summary", "-q"},
+}};
+
+constexpr std::array<OptionSpec, 1> wait_options = {{
+    {"--quiet", "", "no progress line and no summary", "-q"},
 }};
 
 constexpr std::array<OptionSpec, 2> search_options = {{
@@ -27,7 +33,12 @@ constexpr std::array<OptionSpec, 2> search_options = {{
     {"--names", "", "print only the names found, one a line (as completion uses)"},
 }};
 
-constexpr std::array<CommandSpec, 7> command_table = {{
+constexpr std::array<CommandSpec, 11> command_table = {{
+    {"cancel", 1, 1, run_cancel, "stop a download or an upload", "ID", {},
+     "Stops the transfer with this ID (napctl transfers lists them). A download\n"
+     "keeps its verified blocks: the next fetch of that content resumes from them.\n"
+     "An upload's connection is closed. Exits 1 for an ID that is unknown or whose\n"
+     "transfer has ended.\n"},
     // NAME is optional with --hash only: run_fetch checks that.
     {"fetch", 0, 1, run_fetch, "download a file from a peer that holds it", "NAME", fetch_options,
      "Downloads the file named exactly NAME. When that name stands for several\n"
@@ -38,8 +49,12 @@ constexpr std::array<CommandSpec, 7> command_table = {{
      "stdin and stdout are terminals, napctl lists them (never this peer) and asks\n"
      "which one to use, by peer ID or name; Enter takes the first one listed (3\n"
      "tries; \"cancel\" or end of input stops); otherwise napeerd chooses. On a\n"
-     "terminal a progress line is shown on stderr. Ends with \"saved PATH (SIZE,\n"
-     "verified ROOT)\", or \"not verified\" and why.\n"
+     "terminal a progress line (percent, bytes, current rate, ETA, sources, and\n"
+     "\"syncing\" at the end) is shown on stderr; then PATH goes to stdout and a\n"
+     "summary to stderr: \"SIZE in TIME (RATE/s), verified ROOT\", or \"not\n"
+     "verified\" and why. Ctrl-C stops napctl, not the download: it prints the\n"
+     "transfer ID to cancel or wait for (exit 130). --background prints that ID\n"
+     "on stdout as soon as napeerd starts the download, and exits.\n"
      "A relative --output DIR is taken from the current directory.\n"},
     {"help", 0, 1, run_help, "show help for napctl or for one command", "[COMMAND]", {}, ""},
     {"reload", 0, 0, run_reload, "re-read napeerd's config file and apply it", "", {},
@@ -69,6 +84,21 @@ constexpr std::array<CommandSpec, 7> command_table = {{
      "Shows napeerd's name, its index connection, addresses, directories, shared\n"
      "files, how many of them it has still to hash, transfers, how it watches its\n"
      "shares (inotify, or rescans when inotify cannot follow) and uptime.\n"},
+    {"transfers", 0, 0, run_transfers, "list downloads and uploads", "", {},
+     "Lists every download and upload napeerd runs, and the last ones that ended:\n"
+     "ID (for cancel and wait), direction, state (connecting, transferring,\n"
+     "waiting, checking, syncing, done, failed, cancelled), bytes done of the\n"
+     "total, percent, current rate, ETA, peers and file name; then why each failed\n"
+     "or cancelled one ended.\n"},
+    {"wait", 1, 1, run_wait, "follow a download to its end", "ID", wait_options,
+     "Follows the download with this ID (from fetch --background or transfers)\n"
+     "as a foreground fetch does: progress line, then PATH and the summary, with\n"
+     "the same exit statuses. A download that has ended already is answered at\n"
+     "once. Ctrl-C stops napctl only.\n"},
+    {"watch", 0, 0, run_watch, "follow the index link and the transfers live", "", {},
+     "Shows the index link and the transfers table, redrawn in place on a\n"
+     "terminal as they change (at most twice a second); with --json one JSON\n"
+     "object a line per change. Runs until Ctrl-C or napeerd goes away.\n"},
 }};
 
 // napctl looks commands up by binary search, and help lists them in order.

@@ -239,8 +239,11 @@ Outcome<ReceivedFrame> ControlClient::receive(std::chrono::milliseconds timeout)
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0)
             return failure(fmt::format("napeerd sent nothing for {}", seconds_text(timeout)));
+        if (interrupts_ && interrupts_->interrupted()) return Failure{exit_interrupted, "interrupted", {}};
         pollfd pfd{fd_, POLLIN, 0};
-        int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+        timespec wait{static_cast<time_t>(left.count() / 1000), static_cast<long>(left.count() % 1000) * 1'000'000};
+        int ready = interrupts_ ? ::ppoll(&pfd, 1, &wait, interrupts_->wait_mask())
+                                : ::poll(&pfd, 1, static_cast<int>(left.count()));
         if (ready < 0) {
             if (errno == EINTR) continue;
             return failure(fmt::format("waiting for napeerd failed: {}", std::strerror(errno)));

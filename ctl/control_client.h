@@ -6,6 +6,7 @@
 // forever on a napeerd that hangs.
 
 #include "ctl/failure.h"
+#include "ctl/interrupt.h"
 #include "protocol/common_messages.h"
 #include "protocol/message_codec.h"
 
@@ -68,6 +69,10 @@ public:
 
     const std::string& socket_path() const { return socket_path_; }
 
+    // From now on receive() lets SIGINT through while it waits, and fails
+    // with exit_interrupted once `watch` has seen one. Not owned.
+    void watch_interrupts(const InterruptWatch* watch) { interrupts_ = watch; }
+
 private:
     ControlClient(int fd, std::string socket_path);
     Outcome<Done> send_bytes(const Bytes& bytes, int fd = -1);
@@ -80,6 +85,7 @@ private:
     int fd_ = -1;
     std::string socket_path_;
     Bytes buffer_; // bytes read but not yet returned as frames
+    const InterruptWatch* interrupts_ = nullptr;
 };
 
 // "napeerd sent an invalid reply: DETAIL" (exit_failure).

@@ -17,6 +17,7 @@ inline constexpr int exit_failure = 1;     // not found, refused, or napeerd fai
 inline constexpr int exit_usage = 2;       // bad command line
 inline constexpr int exit_unreachable = 3; // no napeerd at the socket
 inline constexpr int exit_not_connected = 4; // napeerd runs but has no index link
+inline constexpr int exit_interrupted = 130; // Ctrl-C (128 + SIGINT), as shells report it
 
 struct Failure {
     int status = exit_failure;

@@ -15,8 +15,10 @@ namespace napster::ctl {
 namespace {
 
 std::string option_label(const OptionSpec& option) {
-    if (option.argument.empty()) return std::string(option.name);
-    return fmt::format("{} {}", option.name, option.argument);
+    std::string name = option.short_name.empty() ? std::string(option.name)
+                                                 : fmt::format("{}, {}", option.short_name, option.name);
+    if (option.argument.empty()) return name;
+    return fmt::format("{} {}", name, option.argument);
 }
 
 void append_options(std::string& out, std::span<const OptionSpec> options) {
@@ -32,7 +34,8 @@ constexpr std::string_view exit_status_text =
     "  1  not found, cancelled, or napeerd reported a failure\n"
     "  2  usage error, or a fetch NAME that stands for several files (use --hash)\n"
     "  3  napeerd not reachable at the socket\n"
-    "  4  napeerd runs but is not connected to the index\n";
+    "  4  napeerd runs but is not connected to the index\n"
+    "  130  Ctrl-C while fetch or wait followed a download (which goes on)\n";
 
 constexpr std::string_view json_text =
     "JSON output (--json):\n"

@@ -6,21 +6,18 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <ostream>
 
 namespace napster::ctl {
 namespace {
 
-// Keeps the line shorter than a common 80-column terminal: a wrapped line
-// cannot be rewritten with \r.
-constexpr std::size_t max_name_columns = 32;
-// A rate over a shorter time mostly measures the connection setup.
-constexpr std::chrono::milliseconds min_rate_time{500};
+constexpr std::size_t max_name_columns = 28;
 constexpr std::chrono::milliseconds redraw_interval{100};
 // Carriage return, then erase to the end of the line (VT100 EL).
 constexpr std::string_view erase_line = "\r\x1b[K";
 // The holders' names, after "from N peers", cut to this many columns.
-constexpr std::size_t max_sources_columns = 24;
+constexpr std::size_t max_sources_columns = 20;
 
 std::string sources_text(const std::vector<protocol::TransferPeer>& sources) {
     if (sources.empty()) return "";
@@ -33,7 +30,7 @@ std::string sources_text(const std::vector<protocol::TransferPeer>& sources) {
 } // namespace
 
 std::string progress_text(std::string_view name, const protocol::FetchProgress& progress,
-                          std::chrono::duration<double> elapsed) {
+                          std::optional<std::uint64_t> rate, std::optional<std::uint64_t> eta_seconds) {
     std::uint64_t received = progress.received;
     std::uint64_t total = progress.total;
     std::string text = truncate_display(name, max_name_columns);
@@ -45,26 +42,43 @@ std::string progress_text(std::string_view name, const protocol::FetchProgress& 
     } else {
         text += fmt::format("  {}", human_size(received));
     }
-    if (elapsed >= min_rate_time) {
-        auto rate = static_cast<std::uint64_t>(static_cast<double>(received) / elapsed.count());
-        text += fmt::format("  {}/s", human_size(rate));
+    if (progress.phase == protocol::TransferState::transferring) {
+        if (rate) text += fmt::format("  {}/s", human_size(*rate));
+        if (rate && eta_seconds && total > 0) text += fmt::format("  ETA {}", human_duration(*eta_seconds));
+    } else {
+        text += fmt::format("  {}", protocol::transfer_state_name(progress.phase));
     }
-    return text + sources_text(progress.sources);
+    return truncate_display(text + sources_text(progress.sources), max_progress_columns);
 }
 
-ProgressLine::ProgressLine(std::ostream& out, bool enabled, std::string printable_name)
-    : out_(out), enabled_(enabled), name_(std::move(printable_name)), started_(Clock::now()) {}
+ProgressMode progress_mode(bool quiet, bool stream_is_terminal, const char* term) {
+    if (quiet) return ProgressMode::quiet;
+    if (!stream_is_terminal || !term || !*term || std::strcmp(term, "dumb") == 0) return ProgressMode::summary;
+    return ProgressMode::live;
+}
+
+ProgressLine::ProgressLine(std::ostream& out, ProgressMode mode, std::string printable_name)
+    : out_(out), mode_(mode), name_(std::move(printable_name)) {}
 
 ProgressLine::~ProgressLine() { clear(); }
 
-void ProgressLine::update(const protocol::FetchProgress& progress) {
-    if (!enabled_) return;
-    auto now = Clock::now();
-    bool finished = progress.total > 0 && progress.received >= progress.total;
-    if (shown_ && !finished && now - last_drawn_ < redraw_interval) return;
+void ProgressLine::update(const protocol::FetchProgress& progress, Clock::time_point now) {
+    transfer_id_ = progress.transfer_id;
+    elapsed_ms_ = progress.elapsed_ms;
+    meter_.sample(progress.elapsed_ms, progress.received);
+    if (mode_ != ProgressMode::live) return;
+    bool new_phase = phase_ != progress.phase;
+    phase_ = progress.phase;
+    if (shown_ && !new_phase && now - last_drawn_ < redraw_interval) return;
     last_drawn_ = now;
-    out_ << erase_line << progress_text(name_, progress, now - started_) << std::flush;
+    out_ << erase_line << progress_text(name_, progress, meter_.rate(), meter_.eta_seconds(progress.total))
+         << std::flush;
     shown_ = true;
+}
+
+void ProgressLine::finish(std::string_view line) {
+    clear();
+    if (mode_ != ProgressMode::quiet) out_ << line << std::flush;
 }
 
 void ProgressLine::clear() {

@@ -9,22 +9,28 @@
 #include <algorithm>
 
 namespace napster::ctl {
+
+std::string index_link_text(protocol::IndexState state, std::uint32_t peer_id, std::string_view address,
+                            std::uint32_t reconnect_in_ms) {
+    using protocol::IndexState;
+    std::string where = printable(address);
+    switch (state) {
+    case IndexState::connected: return fmt::format("connected as peer {} ({})", peer_id, where);
+    case IndexState::connecting: return fmt::format("connecting to {}", where);
+    case IndexState::disconnected:
+        if (reconnect_in_ms > 0)
+            return fmt::format("disconnected from {}, reconnecting in {} s", where, (reconnect_in_ms + 999) / 1000);
+        return fmt::format("disconnected from {}", where);
+    }
+    return "unknown";
+}
+
 namespace {
 
 using protocol::IndexState;
 
 std::string index_text(const protocol::StatusResult& status) {
-    std::string where = printable(status.index_address);
-    switch (status.index_state) {
-    case IndexState::connected: return fmt::format("connected as peer {} ({})", status.peer_id, where);
-    case IndexState::connecting: return fmt::format("connecting to {}", where);
-    case IndexState::disconnected:
-        if (status.reconnect_in_ms > 0)
-            return fmt::format("disconnected from {}, reconnecting in {} s", where,
-                               (status.reconnect_in_ms + 999) / 1000);
-        return fmt::format("disconnected from {}", where);
-    }
-    return "unknown";
+    return index_link_text(status.index_state, status.peer_id, status.index_address, status.reconnect_in_ms);
 }
 
 std::string watch_text(const protocol::StatusResult& status) {

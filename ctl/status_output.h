@@ -7,8 +7,15 @@
 #include "protocol/control_messages.h"
 
 #include <string>
+#include <string_view>
 
 namespace napster::ctl {
+
+// "connected as peer 4 (127.0.0.1:5015)", "connecting to ...",
+// "disconnected from ..., reconnecting in 3 s": status's index line, and
+// watch's.
+std::string index_link_text(protocol::IndexState state, std::uint32_t peer_id, std::string_view address,
+                            std::uint32_t reconnect_in_ms);
 
 // "12 files, 3.4 GiB left", or "done" when napeerd has hashed every
 // shared file: the value of the "hashing:" line.

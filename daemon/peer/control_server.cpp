@@ -8,6 +8,7 @@
 #include "peer/reload_report.h"
 #include "protocol/common_messages.h"
 #include "protocol/control_messages.h"
+#include "protocol/transfer_list_messages.h"
 #include "util/text.h"
 
 #include <sys/stat.h>
@@ -47,7 +48,7 @@ ControlServer::ControlServer(PeerDaemon& daemon)
     : daemon_(daemon),
       admission_({daemon.config().control_max_pending, daemon.config().control_max_per_user},
                  "control.max_pending", "control.max_per_user"),
-      sweep_timer_(daemon.loop()) {}
+      sweep_timer_(daemon.loop()), watch_timer_(daemon.loop()) {}
 
 ControlServer::~ControlServer() = default;
 
@@ -87,10 +88,39 @@ void ControlServer::sweep() {
     }
 }
 
+void ControlServer::watch_started() {
+    if (watchers_++ == 0) watch_timer_.start_repeating(protocol::watch_interval_ms, [this] { watch_tick(); });
+    watch_tick(); // the first update at once
+}
+
+void ControlServer::watch_ended() {
+    if (watchers_ > 0 && --watchers_ == 0) watch_timer_.stop();
+}
+
+// One sample for every watcher; each gets it only if it changed for it.
+void ControlServer::watch_tick() {
+    PeerDaemon& daemon = daemon_;
+    const IndexClient& index = daemon.index();
+    protocol::WatchUpdate update;
+    update.index_state = index.state();
+    update.peer_id = index.peer_id().value_or(0);
+    update.index_address = index.target();
+    // Whole seconds: a countdown in milliseconds would be a change at every tick.
+    update.reconnect_in_ms = (index.reconnect_in_ms() + 999) / 1000 * 1000;
+    update.last_error = index.last_error();
+    update.transfers = daemon.list_transfers();
+    Bytes encoded = protocol::encode_message(update);
+    std::uint64_t now = now_ms(daemon.loop());
+    sessions_.for_each([&](ControlSession& session) {
+        if (session.watching()) session.send_watch(encoded, now);
+    });
+}
+
 void ControlServer::stop() {
     if (listener_) listener_->close();
     listener_ = nullptr;
     sweep_timer_.stop();
+    watch_timer_.stop();
     sessions_.for_each([](ControlSession& session) { session.close("napeerd shutting down"); });
 }
 
@@ -220,18 +250,74 @@ Result<std::shared_ptr<const OwnedFd>> ControlSession::take_output_dir(const pro
     return dir;
 }
 
+// A napctl that goes away (Ctrl-C, --background) leaves the download
+// running: the callbacks find the connection closed and send nothing.
+// Progress is sent only once the previous report has left the write queue:
+// a napctl that does not read gets the latest state when it reads again,
+// not a backlog.
+DownloadManager::ProgressCallback ControlSession::progress_sender() {
+    return [this, hold = hold()](const protocol::FetchProgress& progress) {
+        if (!connection()) return;
+        if (connection()->pending_write_bytes() > 0 && progress.phase == last_phase_sent_) return;
+        last_phase_sent_ = progress.phase;
+        connection()->send_message(progress);
+    };
+}
+
+DownloadManager::DoneCallback ControlSession::outcome_sender() {
+    return [this, hold = hold()](Result<protocol::FetchDone> result) {
+        if (!connection()) return;
+        if (!result) return connection()->fail(result.error());
+        connection()->send_message(*result);
+        connection()->close_after_writes("request done");
+    };
+}
+
 void ControlSession::start_fetch(FetchPlan plan) {
-    server_.daemon().downloads().fetch(
-        std::move(plan),
-        [this, hold = hold()](const protocol::FetchProgress& progress) {
-            if (connection()) connection()->send_message(progress);
-        },
-        [this, hold = hold()](Result<protocol::FetchDone> result) {
-            if (!connection()) return;
-            if (!result) return connection()->fail(result.error());
-            connection()->send_message(*result);
-            connection()->close_after_writes("request done");
-        });
+    server_.daemon().downloads().fetch(std::move(plan), progress_sender(), outcome_sender());
+}
+
+void ControlSession::handle_transfers(const protocol::Frame& frame) {
+    if (!protocol::decode_message<protocol::TransfersRequest>(frame.payload))
+        return connection()->fail({ErrorCode::malformed, "TRANSFERS carries no payload"});
+    connection()->send_message(server_.daemon().list_transfers());
+    connection()->close_after_writes("request done");
+}
+
+void ControlSession::handle_cancel(const protocol::Frame& frame) {
+    auto cancel = protocol::decode_message<protocol::CancelRequest>(frame.payload);
+    if (!cancel) return connection()->fail(cancel.error());
+    auto done = server_.daemon().cancel_transfer(cancel->transfer_id);
+    if (!done) return connection()->fail(done.error());
+    connection()->send_message(*done);
+    connection()->close_after_writes("request done");
+}
+
+// A download that has ended already is answered from the registry, so a
+// WAIT right after a FETCH --background never misses a quick one.
+void ControlSession::handle_wait(const protocol::Frame& frame) {
+    auto wait = protocol::decode_message<protocol::WaitRequest>(frame.payload);
+    if (!wait) return connection()->fail(wait.error());
+    PeerDaemon& daemon = server_.daemon();
+    protocol::TransferId id = wait->transfer_id;
+    const TransferRegistry::Entry* entry = daemon.transfers().find(id);
+    if (!entry)
+        return connection()->fail(
+            {ErrorCode::not_found, fmt::format("no transfer {} (napctl transfers lists them)", id)});
+    if (entry->direction != protocol::TransferDirection::download)
+        return connection()->fail(
+            {ErrorCode::invalid_argument,
+             fmt::format("transfer {} is an upload; napctl wait follows downloads", id)});
+    if (daemon.downloads().follow(id, progress_sender(), outcome_sender())) return;
+    if (!entry->outcome)
+        return connection()->fail({ErrorCode::internal, fmt::format("transfer {} has no outcome", id)});
+    const auto& outcome = *entry->outcome;
+    if (!outcome) return connection()->fail(outcome.error());
+    protocol::FetchProgress last{entry->progress.done, entry->progress.total, {}, id, protocol::TransferState::syncing,
+                                 entry->ended_ms - entry->started_ms};
+    connection()->send_message(last);
+    connection()->send_message(*outcome);
+    connection()->close_after_writes("request done");
 }
 
 void ControlSession::handle_status(const protocol::Frame& frame) {
@@ -290,6 +376,23 @@ void ControlSession::handle_reload(const protocol::Frame& frame) {
     connection()->close_after_writes("request done");
 }
 
+// The update napctl reads is always the latest: one that finds the last
+// still queued is dropped, and the next tick sends what is current then.
+void ControlSession::handle_watch(const protocol::Frame& frame) {
+    if (!protocol::decode_message<protocol::WatchRequest>(frame.payload))
+        return connection()->fail({ErrorCode::malformed, "WATCH carries no payload"});
+    watching_ = true;
+    server_.watch_started();
+}
+
+void ControlSession::send_watch(const Bytes& update, std::uint64_t now) {
+    if (!connection() || connection()->pending_write_bytes() > 0) return;
+    if (update == last_watch_sent_ && now - last_watch_ms_ < protocol::watch_keepalive_ms) return;
+    last_watch_sent_ = update;
+    last_watch_ms_ = now;
+    connection()->send(Bytes(update));
+}
+
 void ControlSession::on_drained(Connection& connection) {
     outgoing_.pump(connection);
 }
@@ -303,6 +406,7 @@ void ControlSession::tick(std::uint64_t now) {
 
 void ControlSession::on_disconnected(const std::string&) {
     outgoing_.clear();
+    if (std::exchange(watching_, false)) server_.watch_ended();
     server_.session_left(admission_id_);
 }
 

@@ -43,18 +43,27 @@ public:
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     void on_drained(Connection& connection) override;
 
+    bool watching() const { return watching_; }
+    // The server's watch tick: sends `update` (encoded) if it differs from
+    // the last one sent, or the keepalive is due, and nothing waits unread.
+    void send_watch(const Bytes& update, std::uint64_t now_ms);
+
 private:
     // One entry per request type, sorted by type (checked at compile time).
     struct Command {
         protocol::MessageType type;
         void (ControlSession::*handler)(const protocol::Frame&);
     };
-    static constexpr std::array<Command, 6> command_table() {
+    static constexpr std::array<Command, 10> command_table() {
         return {{{protocol::MessageType::search, &ControlSession::handle_search},
                  {protocol::MessageType::fetch, &ControlSession::handle_fetch},
                  {protocol::MessageType::status, &ControlSession::handle_status},
                  {protocol::MessageType::shares, &ControlSession::handle_shares},
                  {protocol::MessageType::rescan, &ControlSession::handle_rescan},
+                 {protocol::MessageType::transfers, &ControlSession::handle_transfers},
+                 {protocol::MessageType::cancel, &ControlSession::handle_cancel},
+                 {protocol::MessageType::wait, &ControlSession::handle_wait},
+                 {protocol::MessageType::watch, &ControlSession::handle_watch},
                  {protocol::MessageType::reload, &ControlSession::handle_reload}}};
     }
 
@@ -64,8 +73,15 @@ private:
     void handle_shares(const protocol::Frame& frame);
     void handle_rescan(const protocol::Frame& frame);
     void handle_reload(const protocol::Frame& frame);
-    void start_fetch(FetchPlan plan);
     Result<std::shared_ptr<const OwnedFd>> take_output_dir(const protocol::Fetch& fetch);
+    void handle_transfers(const protocol::Frame& frame);
+    void handle_cancel(const protocol::Frame& frame);
+    void handle_wait(const protocol::Frame& frame);
+    void handle_watch(const protocol::Frame& frame);
+    void start_fetch(FetchPlan plan);
+    // FETCH and WAIT: progress while the download runs, then its outcome.
+    DownloadManager::ProgressCallback progress_sender();
+    DownloadManager::DoneCallback outcome_sender();
     void on_disconnected(const std::string& reason) override;
 
     ControlServer& server_;
@@ -75,6 +91,12 @@ private:
     bool request_done_ = false;
     std::optional<Error> refusal_; // a caller who may not drive napeerd
     PacedSender outgoing_;         // SHARES_BATCH frames
+    // The phase of the last FETCH_PROGRESS sent: a change of phase is sent
+    // even while earlier bytes wait, so "syncing" is never lost.
+    protocol::TransferState last_phase_sent_ = protocol::TransferState::connecting;
+    bool watching_ = false;
+    Bytes last_watch_sent_;
+    std::uint64_t last_watch_ms_ = 0;
 };
 
 class ControlServer {
@@ -91,15 +113,21 @@ public:
     // For sessions: a request arrived, or the connection went.
     void request_received(ConnectionAdmission::Id id) { admission_.establish(id); }
     void session_left(ConnectionAdmission::Id id) { admission_.leave(id); }
+    // WATCH sessions: the watch timer runs while there is one.
+    void watch_started();
+    void watch_ended();
 
 private:
     void accept(Connection* connection);
     void sweep();
+    void watch_tick();
 
     PeerDaemon& daemon_;
     Listener* listener_ = nullptr;
     ConnectionAdmission admission_;
     Timer sweep_timer_;
+    Timer watch_timer_;
+    std::size_t watchers_ = 0;
     SessionRegistry<ControlSession> sessions_;
 };
 

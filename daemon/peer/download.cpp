@@ -83,17 +83,41 @@ std::string DownloadManager::state_path(const content::Digest& root) const {
 
 void DownloadManager::fetch(FetchPlan plan, ProgressCallback progress, DoneCallback done) {
     if (daemon_.stopping()) return done(make_error(ErrorCode::busy, "napeerd is shutting down"));
-    if (plan.root)
+    if (plan.root) {
+        if (progress) cancelled_roots_.erase(*plan.root); // fetched again: resumes as any other
         if (auto running = by_root_.find(*plan.root); running != by_root_.end()) {
-            daemon_.log().info("joining the download of {} already running", printable(running->second->plan().name));
+            daemon_.log().info("joining the download of {} already running (transfer {})",
+                               printable(running->second->plan().name), running->second->transfer_id());
             return running->second->add_listener(std::move(progress), std::move(done));
         }
+    }
     ++active_;
     protocol::RootHash root = plan.root;
-    Download& download = downloads_.add(*this, std::move(plan));
+    auto id = daemon_.transfers().begin(protocol::TransferDirection::download, plan.name, now_ms(daemon_.loop()));
+    Download& download = downloads_.add(*this, std::move(plan), id);
     if (root) by_root_[*root] = &download;
+    by_id_[id] = &download;
     download.add_listener(std::move(progress), std::move(done));
     download.start();
+}
+
+bool DownloadManager::follow(protocol::TransferId id, ProgressCallback progress, DoneCallback done) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return false;
+    it->second->add_listener(std::move(progress), std::move(done));
+    return true;
+}
+
+bool DownloadManager::cancel(protocol::TransferId id, const std::string& reason) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return false;
+    if (!it->second->cancel(reason)) return false;
+    if (it->second->plan().root) cancelled_roots_.insert(*it->second->plan().root);
+    return true;
+}
+
+void DownloadManager::report_progress() {
+    downloads_.for_each([](Download& download) { download.report_progress(false); });
 }
 
 std::vector<protocol::TransferPeer> DownloadManager::sources_in_use(std::size_t limit) const {
@@ -116,6 +140,7 @@ void DownloadManager::download_ended(const Download& download, bool ok) {
     if (download.plan().root)
         if (auto it = by_root_.find(*download.plan().root); it != by_root_.end() && it->second == &download)
             by_root_.erase(it);
+    by_id_.erase(download.transfer_id());
 }
 
 void DownloadManager::start() {
@@ -200,6 +225,8 @@ void DownloadManager::sweep_partials(bool resume) {
                 }
                 ResumeState& state = *f.state;
                 if (by_root_.count(state.root)) continue;
+                // Cancelled with napctl cancel: kept, but resumed only by a fetch.
+                if (resume && cancelled_roots_.count(state.root)) continue;
                 if (f.age_seconds >= static_cast<std::int64_t>(daemon_.config().download_keep_partial)) {
                     daemon_.log().info("removing the partial download of {} ({} of {} bytes), untouched for {} "
                                        "(download.keep_partial)",
@@ -237,7 +264,7 @@ void DownloadManager::resume_one(ResumeState state) {
     request.output_dir = state.output_dir;
     request.root = state.root;
     daemon_.index().search(fetch_search(request), [this, request](Result<protocol::SearchResult> answer) {
-        if (daemon_.stopping()) return;
+        if (daemon_.stopping() || cancelled_roots_.count(*request.root)) return;
         Result<FetchChoice> choice = answer ? choose_fetch(request, *answer, daemon_.index().peer_id())
                                             : Result<FetchChoice>(answer.error());
         if (!choice) {
@@ -252,8 +279,8 @@ void DownloadManager::resume_one(ResumeState state) {
     });
 }
 
-Download::Download(DownloadManager& manager, FetchPlan plan)
-    : manager_(manager), plan_(std::move(plan)), state_timer_(manager.daemon().loop()),
+Download::Download(DownloadManager& manager, FetchPlan plan, protocol::TransferId transfer_id)
+    : manager_(manager), plan_(std::move(plan)), transfer_id_(transfer_id), state_timer_(manager.daemon().loop()),
       busy_timer_(manager.daemon().loop()), flush_timer_(manager.daemon().loop()),
       limit_timer_(manager.daemon().loop()) {
     slots_.resize(plan_.holders.size());
@@ -270,8 +297,19 @@ PeerDaemon& Download::daemon() {
 }
 
 void Download::add_listener(DownloadManager::ProgressCallback progress, DownloadManager::DoneCallback done) {
+    // The new listener hears at once where the download stands, and its id.
+    if (progress) progress(progress_now());
     listeners_.push_back(Listener{std::move(progress), std::move(done)});
-    if (listeners_.size() > 1) report_progress(true);
+}
+
+protocol::TransferState Download::phase() const {
+    using protocol::TransferState;
+    if (syncing_) return TransferState::syncing;
+    if (checking_) return TransferState::checking;
+    for (const Slot& slot : slots_)
+        if (slot.body && slot.source && slot.source->active()) return TransferState::transferring;
+    if (busy_timer_.active()) return TransferState::waiting;
+    return TransferState::connecting;
 }
 
 std::uint64_t Download::verified_bytes() const {
@@ -401,6 +439,14 @@ void Download::opened(int fd, std::optional<ResumeState> state) {
     next_step();
 }
 
+bool Download::cancel(const std::string& reason) {
+    if (reported_ || outcome_ || syncing_) return false;
+    cancel_reason_ = reason;
+    manager_.daemon().log().info("download of {} (transfer {}) {}", printable(plan_.name), transfer_id_, reason);
+    abort(reason);
+    return true;
+}
+
 void Download::abort(const std::string& reason) {
     aborted_ = true;
     busy_timer_.stop();
@@ -453,7 +499,10 @@ void Download::next_step() {
     }
     if (aborted_) {
         if (active_sources() == 0)
-            finish_with(make_error(ErrorCode::busy, "the download was cancelled: napeerd is shutting down"));
+            finish_with(cancel_reason_.empty()
+                            ? make_error(ErrorCode::busy, "the download was cancelled: napeerd is shutting down")
+                            : make_error(ErrorCode::cancelled,
+                                         fmt::format("the download of {} was {}", printable(plan_.name), cancel_reason_)));
         return;
     }
     if (resumable()) {
@@ -862,6 +911,8 @@ void Download::write_plain(Slot& slot) {
 
 void Download::check_claimed_blocks() {
     file_busy_ = true;
+    checking_ = true;
+    report_progress(true);
     auto claimed = std::make_shared<std::vector<bool>>(std::move(claimed_));
     claimed_.clear();
     auto good = std::make_shared<std::vector<bool>>(claimed->size(), false);
@@ -877,6 +928,7 @@ void Download::check_claimed_blocks() {
         },
         [this, claimed, good, hold = hold()] {
             file_busy_ = false;
+            checking_ = false;
             std::uint64_t failed = 0;
             for (std::size_t i = 0; i < good->size(); ++i) {
                 if ((*good)[i]) verified_[i] = true;
@@ -927,11 +979,14 @@ void Download::finish_plain() {
 // answered GET: the whole file must hash to the root it named.
 void Download::verify_whole_file() {
     file_busy_ = true;
+    checking_ = true;
+    report_progress(true);
     auto hashed = std::make_shared<Result<content::HashedContent>>(make_error(ErrorCode::internal, "not run"));
     queue_work(
         manager_.daemon().loop(), [fd = fd_, size = plan_.size, hashed] { *hashed = content::hash_file(fd, size); },
         [this, hashed, hold = hold()] {
             file_busy_ = false;
+            checking_ = false;
             if (*hashed && (*hashed)->root == *holder_root_) {
                 content_ = std::move(**hashed);
                 plan_.root = holder_root_;
@@ -952,6 +1007,9 @@ void Download::complete(bool verified) {
     auto problem = std::make_shared<Error>(ErrorCode::internal, "");
     auto sync_warning = std::make_shared<std::string>();
     file_busy_ = true;
+    // napctl shows "syncing": the fsync of a big file may take seconds.
+    syncing_ = true;
+    report_progress(true);
     std::string state_path = plan_.root ? manager_.state_path(*plan_.root) : std::string();
     queue_work(
         manager_.daemon().loop(),
@@ -990,13 +1048,21 @@ void Download::complete(bool verified) {
         });
 }
 
+protocol::FetchProgress Download::progress_now() const {
+    std::uint64_t done = resumable() ? verified_bytes() : plain_written_;
+    for (const Slot& slot : slots_) done += pending_size(slot);
+    std::uint64_t now = now_ms(manager_.daemon().loop());
+    return protocol::FetchProgress{std::min(done, plan_.size), plan_.size, sources_in_use(), transfer_id_, phase(),
+                                   started_ms_ ? now - started_ms_ : 0};
+}
+
 void Download::report_progress(bool force) {
     std::uint64_t now = now_ms(manager_.daemon().loop());
     if (!force && now - last_progress_ms_ < progress_interval_ms) return;
     last_progress_ms_ = now;
-    std::uint64_t done = resumable() ? verified_bytes() : plain_written_;
-    for (const Slot& slot : slots_) done += pending_size(slot);
-    protocol::FetchProgress progress{std::min(done, plan_.size), plan_.size, sources_in_use()};
+    protocol::FetchProgress progress = progress_now();
+    manager_.daemon().transfers().update(transfer_id_, {progress.received, progress.total, progress.phase, progress.sources},
+                                         now);
     for (const auto& listener : listeners_)
         if (listener.progress) listener.progress(progress);
 }
@@ -1054,6 +1120,13 @@ void Download::finish_now(Result<protocol::FetchDone> result) {
                                             group_thousands(verified_bytes()), group_thousands(plan_.size)));
         daemon.log().warn("download of {} failed: {}", printable(plan_.name), result.error().message);
     }
+    using protocol::TransferState;
+    daemon.transfers().end(transfer_id_,
+                           ok                       ? TransferState::done
+                           : !cancel_reason_.empty() ? TransferState::cancelled
+                                                    : TransferState::failed,
+                           ok ? std::string() : result.error().message, now_ms(daemon.loop()));
+    daemon.transfers().keep_outcome(transfer_id_, result);
     auto listeners = std::move(listeners_);
     manager_.download_ended(*this, ok);
     for (auto& listener : listeners)

@@ -54,6 +54,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,8 +92,19 @@ public:
     // the partials untouched for download.keep_partial and those that can
     // never resume; again daily.
     void start();
-    // Starts a download, or joins the one already fetching that root.
+    // Starts a download, or joins the one already fetching that root. The
+    // first progress report, at once, carries its transfer id.
     void fetch(FetchPlan plan, ProgressCallback progress, DoneCallback done);
+    // WAIT: follows a running download as fetch() does; false when no
+    // download with that id runs.
+    bool follow(protocol::TransferId id, ProgressCallback progress, DoneCallback done);
+    // napctl cancel: false when no download with that id runs. The
+    // verified blocks stay with the resume state; the download is not
+    // resumed on its own again, only by the next fetch of its content (or
+    // after a restart of napeerd).
+    bool cancel(protocol::TransferId id, const std::string& reason);
+    // Each running download tells the registry where it stands.
+    void report_progress();
     // Once registered at the index: the same removal, then resumes the
     // other partials (each searched for by root).
     void resume_interrupted();
@@ -119,6 +131,8 @@ private:
     PeerDaemon& daemon_;
     SessionRegistry<Download> downloads_;
     std::map<content::Digest, Download*> by_root_;
+    std::map<protocol::TransferId, Download*> by_id_;
+    std::set<content::Digest> cancelled_roots_; // not resumed on their own
     Timer cleanup_timer_;
     std::uint32_t active_ = 0;
     std::uint64_t completed_ = 0;
@@ -129,9 +143,20 @@ private:
 
 class Download final : public Session {
 public:
-    Download(DownloadManager& manager, FetchPlan plan);
+    Download(DownloadManager& manager, FetchPlan plan, protocol::TransferId transfer_id);
     ~Download() override;
 
+    protocol::TransferId transfer_id() const { return transfer_id_; }
+    // napctl cancel: the sources close, the verified blocks are saved with
+    // the resume state, and the outcome is a `cancelled` error. False once
+    // the outcome is decided or the file is being synced and linked: it
+    // ends as it is.
+    bool cancel(const std::string& reason);
+    // What it does now (never an ended state).
+    protocol::TransferState phase() const;
+    // Reports to the registry (and, past the interval or with `force`, to
+    // the listeners).
+    void report_progress(bool force);
     void add_listener(DownloadManager::ProgressCallback progress, DownloadManager::DoneCallback done);
     void start();
     void abort(const std::string& reason);
@@ -196,7 +221,7 @@ private:
     void save_state();
     void finish_with(Result<protocol::FetchDone> result);
     void finish_now(Result<protocol::FetchDone> result);
-    void report_progress(bool force);
+    protocol::FetchProgress progress_now() const;
     bool ready_block(const Slot& slot) const;
     Slot& slot_of(const DownloadSource& source) { return slots_.at(source.id()); }
     std::size_t active_sources() const;
@@ -208,6 +233,10 @@ private:
 
     DownloadManager& manager_;
     FetchPlan plan_;
+    protocol::TransferId transfer_id_;
+    std::string cancel_reason_; // set: cancelled on request, not by shutdown
+    bool checking_ = false;     // a check of the file's blocks runs
+    bool syncing_ = false;      // the final fsync and link run
     std::vector<Listener> listeners_;
     std::vector<Slot> slots_; // plan_.holders.size() of them
     Timer state_timer_;       // saves the state when bytes stop coming

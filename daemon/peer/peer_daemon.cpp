@@ -217,6 +217,32 @@ protocol::StatusResult PeerDaemon::status() const {
     return s;
 }
 
+protocol::TransfersResult PeerDaemon::list_transfers() {
+    downloads_.report_progress();
+    uploads_.report_progress();
+    return transfers_.list(now_ms(loop_));
+}
+
+Result<protocol::CancelDone> PeerDaemon::cancel_transfer(protocol::TransferId id) {
+    const TransferRegistry::Entry* entry = transfers_.find(id);
+    if (!entry)
+        return make_error(ErrorCode::not_found,
+                          fmt::format("no transfer {} (napctl transfers lists them)", id));
+    if (protocol::transfer_ended(entry->progress.state))
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("transfer {} ({}) has already ended: {}", id, printable(entry->name),
+                                      protocol::transfer_state_name(entry->progress.state)));
+    protocol::CancelDone done{id, entry->direction, entry->name};
+    std::string reason = fmt::format("cancelled with napctl cancel {}", id);
+    bool found = entry->direction == protocol::TransferDirection::download ? downloads_.cancel(id, reason)
+                                                                            : uploads_.cancel(id, reason);
+    if (!found)
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("transfer {} ({}) is ending already ({})", id, printable(entry->name),
+                                      protocol::transfer_state_name(entry->progress.state)));
+    return done;
+}
+
 std::string PeerDaemon::summary() const {
     std::string link = index_.peer_id() ? fmt::format("connected as peer {}", *index_.peer_id())
                                         : std::string(protocol::index_state_name(index_.state()));

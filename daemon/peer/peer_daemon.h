@@ -20,6 +20,7 @@
 #include "peer/download.h"
 #include "peer/index_client.h"
 #include "peer/share_watcher.h"
+#include "peer/transfer_registry.h"
 #include "peer/upload_server.h"
 #include "util/log.h"
 
@@ -50,6 +51,11 @@ public:
     DownloadManager& downloads() { return downloads_; }
     ShareWatcher& watcher() { return watcher_; }
     ContentHasher& hasher() { return hasher_; }
+    TransferRegistry& transfers() { return transfers_; }
+    // TRANSFERS: every running transfer reports first, so rates are current.
+    protocol::TransfersResult list_transfers();
+    // CANCEL: stops a running download or upload.
+    Result<protocol::CancelDone> cancel_transfer(protocol::TransferId id);
     bool stopping() const { return stopping_; }
     // upload.rate_limit and download.rate_limit, shared by every transfer.
     TokenBucket& upload_limit() { return upload_limit_; }
@@ -88,6 +94,7 @@ private:
     PeerConfig loaded_;
     ConfigLoader loader_;
     Logger& log_;
+    TransferRegistry transfers_; // before the transfers, which report to it
     ShareCatalog shares_;
     ContentHasher hasher_;
     IndexClient index_;

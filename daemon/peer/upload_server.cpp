@@ -62,6 +62,19 @@ void UploadServer::stop() {
     sessions_.for_each([](UploadSession& session) { session.close("napeerd shutting down"); });
 }
 
+bool UploadServer::cancel(protocol::TransferId id, const std::string& reason) {
+    bool found = false;
+    sessions_.for_each([&](UploadSession& session) {
+        if (!found && session.transfer_id() == id) found = session.cancel(reason);
+    });
+    return found;
+}
+
+void UploadServer::report_progress() {
+    std::uint64_t now = now_ms(daemon_.loop());
+    sessions_.for_each([now](UploadSession& session) { session.report_progress(now); });
+}
+
 void UploadServer::upload_ended(ConnectionAdmission::Id id, bool began, bool complete) {
     admission_.leave(id);
     if (began) --sending_;

@@ -42,6 +42,11 @@ public:
     // from now on are admitted by the new caps.
     void set_admission_limits(AdmissionLimits limits) { admission_.set_limits(limits); }
 
+    // napctl cancel of an upload: false when no running upload has that id.
+    bool cancel(protocol::TransferId id, const std::string& reason);
+    // Each running upload tells the registry where it stands (before TRANSFERS).
+    void report_progress();
+
     // For sessions.
     PeerDaemon& daemon() { return daemon_; }
     // A GET arrived: true if it may be served now (upload.max_concurrent).

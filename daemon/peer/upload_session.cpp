@@ -55,6 +55,7 @@ UploadSession::UploadSession(UploadServer& server, Connection* connection, Conne
 
 void UploadSession::tick(std::uint64_t now) {
     if (!connection()) return;
+    report_progress(now);
     const PeerConfig& config = server_.daemon().config();
     if (!get_done_) {
         if (now - connected_ms_ > std::uint64_t{config.upload_handshake_timeout} * 1000)
@@ -150,6 +151,9 @@ void UploadSession::handle_get(const protocol::Frame& frame) {
                                                     "try another holder or later",
                                                     daemon.config().upload_max_concurrent)});
     began_ = true;
+    transfer_id_ = daemon.transfers().begin(protocol::TransferDirection::upload, request_.name,
+                                            now_ms(daemon.loop()));
+    report_progress(now_ms(daemon.loop()));
 
     auto result = std::make_shared<Result<OpenedSharedFile>>(make_error(ErrorCode::internal, "not opened"));
     queue_work(
@@ -405,8 +409,44 @@ void UploadSession::on_closing(const Connection& connection) {
 
 // The bytes counted are those handed to the socket; a read still on the
 // thread pool is moot and only holds the session until it returns.
+void UploadSession::report_progress(std::uint64_t now) {
+    if (transfer_id_ == 0 || !connection()) return;
+    std::uint64_t taken = bytes_sent() - std::min<std::uint64_t>(bytes_sent(), connection()->pending_write_bytes());
+    std::vector<protocol::TransferPeer> peers{
+        {request_.requester_id, request_.requester_id == protocol::unknown_peer_id
+                                    ? connection()->remote_endpoint().substr(0, protocol::max_peer_name)
+                                    : request_.requester_name}};
+    server_.daemon().transfers().update(
+        transfer_id_,
+        {taken, to_send_, get_ok_sent_ ? protocol::TransferState::transferring : protocol::TransferState::connecting,
+         std::move(peers)},
+        now);
+}
+
+bool UploadSession::cancel(const std::string& reason) {
+    if (!connection() || complete_) return false;
+    cancelled_ = true;
+    outcome_ = reason;
+    server_.daemon().log().info("upload of {} to {} {}", printable(request_.name), who_, reason);
+    close(reason);
+    return true;
+}
+
 void UploadSession::on_disconnected(const std::string& reason) {
     if (outcome_.empty()) outcome_ = fmt::format("failed: {}", reason);
+    if (transfer_id_ != 0) {
+        using protocol::TransferState;
+        std::uint64_t now = now_ms(server_.daemon().loop());
+        auto& transfers = server_.daemon().transfers();
+        if (const auto* entry = transfers.find(transfer_id_)) {
+            auto progress = entry->progress;
+            progress.done = sent_;
+            transfers.update(transfer_id_, std::move(progress), now);
+        }
+        transfers.end(transfer_id_,
+                      complete_ ? TransferState::done : cancelled_ ? TransferState::cancelled : TransferState::failed,
+                      complete_ ? std::string() : outcome_, now);
+    }
     if (get_done_)
         server_.daemon().log().info("upload of {} to {}: {} of {} bytes sent, {}", printable(request_.name), who_,
                                     sent_, to_send_, outcome_);

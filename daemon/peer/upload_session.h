@@ -31,6 +31,7 @@
 #include "event/admission.h"
 #include "event/connection_session.h"
 #include "event/timer.h"
+#include "protocol/control_messages.h"
 #include "protocol/transfer_messages.h"
 #include "util/result.h"
 
@@ -55,6 +56,15 @@ public:
 
     void on_frame(Connection& connection, const protocol::Frame& frame) override;
     void on_drained(Connection& connection) override;
+
+    // Its id in the daemon's TransferRegistry once its GET is served
+    // (counted in upload.max_concurrent); 0 before.
+    protocol::TransferId transfer_id() const { return transfer_id_; }
+    // Tells the registry where it stands (the sweep, and TRANSFERS).
+    void report_progress(std::uint64_t now_ms);
+    // napctl cancel: closes the connection; the downloader sees it end.
+    // False when it has ended already.
+    bool cancel(const std::string& reason);
 
 private:
     void handle_get_hashes(const protocol::Frame& frame);
@@ -102,6 +112,8 @@ private:
     std::uint64_t allowed_ = 0;    // file offset sendfile may go up to
     std::string outcome_;
     std::string who_;
+    protocol::TransferId transfer_id_ = 0;
+    bool cancelled_ = false;
     Timer limit_timer_; // waits for upload.rate_limit to allow more
 };
 

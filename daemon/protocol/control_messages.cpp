@@ -43,8 +43,6 @@ Fetch Fetch::read(ByteReader& r) {
     return m;
 }
 
-namespace {
-
 // A count (u8 or u16, as the message says), then per holder its peer_id
 // (u32) and peer_name (str8).
 void write_transfer_peers(ByteWriter& w, const std::vector<TransferPeer>& peers, bool wide) {
@@ -71,12 +69,27 @@ std::vector<TransferPeer> read_transfer_peers(ByteReader& r, bool wide, std::siz
     return peers;
 }
 
-} // namespace
+const char* transfer_state_name(TransferState state) {
+    switch (state) {
+    case TransferState::connecting: return "connecting";
+    case TransferState::transferring: return "transferring";
+    case TransferState::waiting: return "waiting";
+    case TransferState::checking: return "checking";
+    case TransferState::syncing: return "syncing";
+    case TransferState::done: return "done";
+    case TransferState::failed: return "failed";
+    case TransferState::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
 
 void FetchProgress::write(ByteWriter& w) const {
     w.u64(received);
     w.u64(total);
     write_transfer_peers(w, sources, false);
+    w.u32(transfer_id);
+    w.u8(static_cast<std::uint8_t>(phase));
+    w.u64(elapsed_ms);
 }
 
 FetchProgress FetchProgress::read(ByteReader& r) {
@@ -84,6 +97,13 @@ FetchProgress FetchProgress::read(ByteReader& r) {
     m.received = r.u64("received");
     m.total = r.u64("total");
     m.sources = read_transfer_peers(r, false, max_fetch_sources);
+    m.transfer_id = r.u32("transfer id");
+    if (r.ok() && m.transfer_id == 0) r.fail("transfer id is 0");
+    std::uint8_t phase = r.u8("phase");
+    if (r.ok() && phase >= static_cast<std::uint8_t>(TransferState::done))
+        r.fail(fmt::format("phase {} is not 0 to 4", phase));
+    m.phase = static_cast<TransferState>(phase);
+    m.elapsed_ms = r.u64("elapsed");
     return m;
 }
 
@@ -128,15 +148,30 @@ const char* watch_state_name(WatchState state) {
     return "unknown";
 }
 
+void write_index_link(ByteWriter& w, const IndexLink& link) {
+    w.u8(static_cast<std::uint8_t>(link.state));
+    w.u32(link.peer_id);
+    // A host name may be 253 bytes: cut to what the field holds.
+    w.str8(link.address.substr(0, max_index_target));
+    w.u32(link.reconnect_in_ms);
+    // The reader refuses more than max_error_text bytes; cut as ERROR does.
+    w.str16(link.last_error.substr(0, max_error_text));
+}
+
+void read_index_link(ByteReader& r, IndexState& state, std::uint32_t& peer_id, std::string& address,
+                     std::uint32_t& reconnect_in_ms, std::string& last_error) {
+    std::uint8_t value = r.u8("index state");
+    if (r.ok() && value > 2) r.fail(fmt::format("index state {} is not 0, 1 or 2", value));
+    state = static_cast<IndexState>(value);
+    peer_id = r.u32("peer id");
+    address = r.str8("index address", max_index_target);
+    reconnect_in_ms = r.u32("reconnect delay");
+    last_error = r.str16("last error", max_error_text);
+}
+
 void StatusResult::write(ByteWriter& w) const {
     w.str8(name);
-    w.u8(static_cast<std::uint8_t>(index_state));
-    w.u32(peer_id);
-    // A host name may be 253 bytes: cut to what the field holds.
-    w.str8(std::string_view(index_address).substr(0, max_index_target));
-    w.u32(reconnect_in_ms);
-    // The reader refuses more than max_error_text bytes; cut as ERROR does.
-    w.str16(std::string_view(last_error).substr(0, max_error_text));
+    write_index_link(w, {index_state, peer_id, index_address, reconnect_in_ms, last_error});
     w.str8(upload_address);
     w.u32(static_cast<std::uint32_t>(share_dirs.size()));
     for (const auto& dir : share_dirs) w.str16(dir);
@@ -159,13 +194,7 @@ void StatusResult::write(ByteWriter& w) const {
 StatusResult StatusResult::read(ByteReader& r) {
     StatusResult m;
     m.name = r.str8("peer name", max_peer_name);
-    std::uint8_t state = r.u8("index state");
-    if (r.ok() && state > 2) r.fail(fmt::format("index state {} is not 0, 1 or 2", state));
-    m.index_state = static_cast<IndexState>(state);
-    m.peer_id = r.u32("peer id");
-    m.index_address = r.str8("index address", max_index_target);
-    m.reconnect_in_ms = r.u32("reconnect delay");
-    m.last_error = r.str16("last error", max_error_text);
+    read_index_link(r, m.index_state, m.peer_id, m.index_address, m.reconnect_in_ms, m.last_error);
     m.upload_address = r.str8("upload address", max_address_text + 8);
     std::uint32_t dirs = r.u32("share dir count");
     if (r.ok() && dirs > max_share_dirs) r.fail(fmt::format("{} share dirs exceed {}", dirs, max_share_dirs));

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace napster::protocol {
@@ -42,12 +43,40 @@ struct TransferPeer {
     friend bool operator==(const TransferPeer&, const TransferPeer&) = default;
 };
 
-// Sent while a FETCH runs, at most a few times a second.
+// What a transfer is doing. A download connects (to its holders, for the
+// block hashes), transfers, waits (every holder busy), checks (a resumed
+// partial file, or an unhashed file against the root its holder named),
+// syncs (fsync and link at the end), then ends; an upload connects (opens
+// the file), transfers, ends.
+enum class TransferState : std::uint8_t {
+    connecting = 0,
+    transferring = 1,
+    waiting = 2,
+    checking = 3,
+    syncing = 4,
+    done = 5,
+    failed = 6,
+    cancelled = 7,
+};
+inline constexpr std::uint8_t max_transfer_state = 7;
+
+const char* transfer_state_name(TransferState state);
+inline bool transfer_ended(TransferState state) { return state >= TransferState::done; }
+
+// Napeerd's transfer ids: small integers from 1, unique while it runs.
+using TransferId = std::uint32_t;
+
+// Sent while a FETCH (or WAIT) runs, at most a few times a second, and
+// once at once when the download starts or is joined: napctl learns the
+// transfer id from the first one.
 struct FetchProgress {
     static constexpr MessageType type = MessageType::fetch_progress;
     std::uint64_t received = 0;
     std::uint64_t total = 0;
     std::vector<TransferPeer> sources; // 0..max_fetch_sources, connected now
+    TransferId transfer_id = 0;        // 1 or more
+    TransferState phase = TransferState::connecting; // never an ended state
+    std::uint64_t elapsed_ms = 0;      // since the download started
 
     void write(ByteWriter& w) const;
     static FetchProgress read(ByteReader& r);
@@ -70,6 +99,9 @@ struct FetchDone {
     friend bool operator==(const FetchDone&, const FetchDone&) = default;
 };
 
+void write_transfer_peers(ByteWriter& w, const std::vector<TransferPeer>& peers, bool wide);
+std::vector<TransferPeer> read_transfer_peers(ByteReader& r, bool wide, std::size_t limit);
+
 struct StatusRequest {
     static constexpr MessageType type = MessageType::status;
 
@@ -82,6 +114,20 @@ struct StatusRequest {
 enum class IndexState : std::uint8_t { disconnected = 0, connecting = 1, connected = 2 };
 
 const char* index_state_name(IndexState state);
+
+// The index link as STATUS_RESULT and WATCH_UPDATE carry it: index_state
+// (u8), peer_id (u32), index_address (str8), reconnect_in_ms (u32),
+// last_error (str16).
+struct IndexLink {
+    IndexState state;
+    std::uint32_t peer_id;
+    std::string_view address;
+    std::uint32_t reconnect_in_ms;
+    std::string_view last_error;
+};
+void write_index_link(ByteWriter& w, const IndexLink& link);
+void read_index_link(ByteReader& r, IndexState& state, std::uint32_t& peer_id, std::string& address,
+                     std::uint32_t& reconnect_in_ms, std::string& last_error);
 
 // How napeerd follows its share dirs.
 enum class WatchState : std::uint8_t {

@@ -67,6 +67,13 @@ const char* message_type_name(MessageType type) {
     case MessageType::shares_end: return "SHARES_END";
     case MessageType::rescan: return "RESCAN";
     case MessageType::rescan_done: return "RESCAN_DONE";
+    case MessageType::transfers: return "TRANSFERS";
+    case MessageType::transfers_result: return "TRANSFERS_RESULT";
+    case MessageType::cancel: return "CANCEL";
+    case MessageType::cancel_done: return "CANCEL_DONE";
+    case MessageType::wait: return "WAIT";
+    case MessageType::watch: return "WATCH";
+    case MessageType::watch_update: return "WATCH_UPDATE";
     case MessageType::reload: return "RELOAD";
     case MessageType::reload_result: return "RELOAD_RESULT";
     }
@@ -86,6 +93,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::not_connected: return "not connected";
     case ErrorCode::internal: return "internal error";
     case ErrorCode::permission_denied: return "permission denied";
+    case ErrorCode::cancelled: return "cancelled";
     }
     return "unknown error";
 }

@@ -28,7 +28,11 @@
 //      pull from, several at once); the control channel's RELOAD and
 //      RELOAD_RESULT (re-read the config file); FETCH ends with output_fd,
 //      and its output dir comes as a directory descriptor (SCM_RIGHTS), not
-//      as a path napeerd opens. Not yet released:
+//      as a path napeerd opens; transfer management: FETCH_PROGRESS
+//      gains transfer_id, phase and elapsed_ms (and one is sent at once
+//      when the download starts), TRANSFERS/TRANSFERS_RESULT, CANCEL/
+//      CANCEL_DONE and WAIT (0x0310-0x0314), WATCH/WATCH_UPDATE (0x0315,
+//      0x0316). Not yet released:
 //      it stays open until the next release fixes it.
 //      Version 2 was never released (0.1.0 spoke 1), so no build speaks it.
 
@@ -70,6 +74,9 @@ inline constexpr std::size_t max_status_sources = 1024;
 // RELOAD_RESULT lists at most this many changed keys (and share dirs).
 inline constexpr std::size_t max_reload_changes = 1024;
 inline constexpr std::size_t max_config_key = 64;
+// TRANSFERS_RESULT lists at most this many transfers (each up to about
+// 3.5 KiB with its sources and error text: the frame stays under 1 MiB).
+inline constexpr std::size_t max_transfers_listed = 256;
 // HASHES carries at most this many block hashes (512 KiB of them).
 inline constexpr std::uint32_t max_hashes_per_reply = 16384;
 inline constexpr std::uint32_t max_batch_files = 4096;
@@ -113,6 +120,14 @@ enum class MessageType : std::uint16_t {
     shares_end = 0x0308,
     rescan = 0x0309,
     rescan_done = 0x030A,
+    // control channel: transfer management
+    transfers = 0x0310,
+    transfers_result = 0x0311,
+    cancel = 0x0312,
+    cancel_done = 0x0313,
+    wait = 0x0314,
+    watch = 0x0315,
+    watch_update = 0x0316,
     // control channel: reload (0x0320..0x0327)
     reload = 0x0320,
     reload_result = 0x0321,

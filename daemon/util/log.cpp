@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <string_view>
 
 namespace napster {
 namespace {
@@ -24,6 +25,13 @@ bool stderr_is_journal() {
 }
 
 } // namespace
+
+// https://no-color.org: set and not empty turns colour off; so does a
+// terminal that says it understands no control sequences.
+bool log_colour_allowed(const char* no_color, const char* term) {
+    if (no_color && *no_color) return false;
+    return !(term && std::string_view(term) == "dumb");
+}
 
 std::optional<LogLevel> parse_log_level(std::string_view name) {
     if (name == "error") return LogLevel::error;
@@ -46,7 +54,7 @@ std::string_view log_level_name(LogLevel level) {
 Logger::Logger() {
     if (stderr_is_journal())
         style_ = Style::journal;
-    else if (isatty(STDERR_FILENO))
+    else if (isatty(STDERR_FILENO) && log_colour_allowed(std::getenv("NO_COLOR"), std::getenv("TERM")))
         style_ = Style::terminal;
     else
         style_ = Style::plain;

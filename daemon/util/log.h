@@ -3,7 +3,9 @@
 
 // One line per event on stderr. Under journald ($JOURNAL_STREAM names our
 // stderr) each line starts with its <N> syslog priority and carries no
-// timestamp of its own; on a terminal lines get a timestamp and colour.
+// timestamp of its own; elsewhere lines get a timestamp, and on a terminal
+// warnings and errors are coloured, unless NO_COLOR is set (not empty) or
+// TERM is "dumb".
 // Loop thread only: the logger is not synchronised.
 
 #include <fmt/format.h>
@@ -18,6 +20,10 @@ enum class LogLevel { error = 0, warn = 1, info = 2, debug = 3 };
 
 std::optional<LogLevel> parse_log_level(std::string_view name);
 std::string_view log_level_name(LogLevel level);
+
+// Whether a terminal gets coloured lines, given $NO_COLOR and $TERM (either
+// may be null).
+bool log_colour_allowed(const char* no_color, const char* term);
 
 class Logger {
 public:

@@ -28,6 +28,7 @@ enum class ErrorCode : std::uint16_t {
     not_connected = 9,      // napeerd is not registered at the index
     internal = 10,          // a bug or an unexpected system failure
     permission_denied = 11, // the caller may not do this
+    cancelled = 12,         // stopped on request (napctl cancel)
 };
 
 // A failure: its kind and a message a user can act on (which file, port or

@@ -2,7 +2,9 @@
 // Fuzzes the decoders of the control channel's own messages (napctl <->
 // napeerd): FETCH, FETCH_PROGRESS, FETCH_DONE, STATUS, STATUS_RESULT,
 // SHARES, SHARES_BATCH, SHARES_END, RESCAN and RESCAN_DONE
-// (control_messages.*), RELOAD and RELOAD_RESULT (reload_messages.*). SEARCH and SEARCH_RESULT, which it carries too, are
+// (control_messages.*), RELOAD and RELOAD_RESULT (reload_messages.*),
+// TRANSFERS_RESULT, CANCEL, CANCEL_DONE, WAIT and WATCH_UPDATE
+// (transfer_list_messages.*). SEARCH and SEARCH_RESULT, which it carries too, are
 // fuzz_index_messages'.
 //
 // Input: one frame as it arrives on a socket; bytes after it are ignored,
@@ -14,12 +16,15 @@
 // output dir that is empty or absolute without NUL; a FETCH_DONE is
 // verified only with a root; the enum fields of STATUS_RESULT hold named
 // values; a SHARES_BATCH holds 1..max_batch_files entries; a RELOAD_RESULT
-// holds at most max_reload_changes changes, each with a key.
+// holds at most max_reload_changes changes, each with a key; a FETCH_PROGRESS
+// names a transfer and a phase that has not ended; a transfer listed has
+// an id, a named state and at most max_transfers_listed companions.
 #include "fuzz_check.h"
 
 #include "protocol/control_messages.h"
 #include "protocol/name_rules.h"
 #include "protocol/reload_messages.h"
+#include "protocol/transfer_list_messages.h"
 
 #include <cstring>
 
@@ -61,6 +66,22 @@ void check_reload_result(const fuzz::InputFrame& input) {
     for (const auto& change : result->changes) FUZZ_CHECK(!change.key.empty() && change.key.size() <= max_config_key);
 }
 
+void check_fetch_progress(const fuzz::InputFrame& input) {
+    auto progress = fuzz::check_round_trip<FetchProgress>(input);
+    if (!progress) return;
+    FUZZ_CHECK(progress->transfer_id != 0);
+    FUZZ_CHECK(!transfer_ended(progress->phase));
+}
+
+void check_transfers(const TransfersResult& result) {
+    FUZZ_CHECK(result.transfers.size() <= max_transfers_listed);
+    for (const auto& t : result.transfers) {
+        FUZZ_CHECK(t.transfer_id != 0);
+        FUZZ_CHECK(std::strcmp(transfer_state_name(t.state), "unknown") != 0);
+        FUZZ_CHECK(t.peers.size() <= max_fetch_sources);
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -71,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check_fetch(*input);
         break;
     case MessageType::fetch_progress:
-        fuzz::check_round_trip<FetchProgress>(*input);
+        check_fetch_progress(*input);
         break;
     case MessageType::fetch_done:
         check_fetch_done(*input);
@@ -102,6 +123,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case MessageType::reload_result:
         check_reload_result(*input);
+        break;
+    case MessageType::transfers:
+        fuzz::check_round_trip<TransfersRequest>(*input);
+        break;
+    case MessageType::transfers_result:
+        if (auto result = fuzz::check_round_trip<TransfersResult>(*input)) check_transfers(*result);
+        break;
+    case MessageType::cancel:
+        fuzz::check_round_trip<CancelRequest>(*input);
+        break;
+    case MessageType::cancel_done:
+        fuzz::check_round_trip<CancelDone>(*input);
+        break;
+    case MessageType::wait:
+        fuzz::check_round_trip<WaitRequest>(*input);
+        break;
+    case MessageType::watch:
+        fuzz::check_round_trip<WatchRequest>(*input);
+        break;
+    case MessageType::watch_update:
+        if (auto update = fuzz::check_round_trip<WatchUpdate>(*input)) check_transfers(update->transfers);
         break;
     default:
         break;

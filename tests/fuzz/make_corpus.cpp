@@ -6,6 +6,7 @@
 // (fuzz_config's seeds are TOML files, kept by hand.)
 #include "protocol/common_messages.h"
 #include "protocol/control_messages.h"
+#include "protocol/transfer_list_messages.h"
 #include "protocol/index_messages.h"
 #include "protocol/reload_messages.h"
 #include "protocol/transfer_messages.h"
@@ -177,8 +178,37 @@ void control_messages(const fs::path& root) {
     out.message("fetch_peer_dir", Fetch{"a.txt", 3, "/home/alice/incoming", std::nullopt});
     out.message("fetch_root", Fetch{"", std::nullopt, "", root_of(0x50)});
     out.message("fetch_root_named", Fetch{"saved.bin", 3, "/tmp", root_of(0x50)});
-    out.message("fetch_progress", FetchProgress{1024, 4096, {}});
-    out.message("fetch_progress_sources", FetchProgress{1024, 4096, {{3, "bob"}, {4, "carol"}}});
+    out.message("fetch_progress", FetchProgress{1024, 4096, {}, 1, TransferState::transferring, 1500});
+    out.message("fetch_progress_sources",
+                FetchProgress{1024, 4096, {{3, "bob"}, {4, "carol"}}, 7, TransferState::transferring, 250});
+    out.message("fetch_progress_syncing", FetchProgress{4096, 4096, {}, 2, TransferState::syncing, 9000});
+    TransferInfo listed;
+    listed.transfer_id = 3;
+    listed.state = TransferState::transferring;
+    listed.name = "big.bin";
+    listed.done = 1024;
+    listed.total = 4096;
+    listed.rate = 512;
+    listed.eta_seconds = 6;
+    listed.peers = {{3, "bob"}};
+    TransferInfo ended = listed;
+    ended.transfer_id = 1;
+    ended.direction = TransferDirection::upload;
+    ended.state = TransferState::cancelled;
+    ended.eta_seconds.reset();
+    ended.error = "cancelled with napctl cancel 1";
+    out.message("transfers", TransfersRequest{});
+    out.message("transfers_result", TransfersResult{{listed, ended}, 0});
+    out.message("cancel", CancelRequest{3});
+    out.message("cancel_done", CancelDone{3, TransferDirection::download, "big.bin"});
+    out.message("wait", WaitRequest{3});
+    out.message("watch", WatchRequest{});
+    WatchUpdate update;
+    update.index_state = IndexState::connected;
+    update.peer_id = 4;
+    update.index_address = "127.0.0.1:5015";
+    update.transfers = TransfersResult{{listed}, 0};
+    out.message("watch_update", update);
     out.message("fetch_done",
                 FetchDone{"/srv/napster/downloads/a.txt", 4096, 3, "bob", std::nullopt, false});
     out.message("fetch_done_verified",

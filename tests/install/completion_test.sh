@@ -61,8 +61,9 @@ mkdir "$tmp/dl" "$tmp/docs"
 : >"$tmp/napeerd.sock"
 
 # Commands and global options.
-expect "napctl" 1 "fetch help reload rescan search shares status"
+expect "napctl" 1 "cancel fetch help reload rescan search shares status transfers wait watch"
 expect "napctl s" 1 "search shares status"
+expect "napctl t" 1 "transfers"
 expect "napctl re" 1 "reload rescan"
 expect "napctl rel" 1 "reload"
 expect "napctl reload --j" 2 "--json"
@@ -75,7 +76,7 @@ expect "napctl nosuch --" 2 ""
 # Per-command options, global ones too after the command.
 expect "napctl search --e" 2 "--exact"
 expect "napctl search foo --" 3 "--exact --help --json --socket --version"
-expect "napctl fetch --" 2 "--hash --help --json --output --peer --socket --version"
+expect "napctl fetch --" 2 "--background --hash --help --json --output --peer --quiet --socket --version"
 expect "napctl fetch --h" 2 "--hash --help"
 expect "napctl fetch file8_3.txt --o" 3 "--output"
 expect "napctl status --" 2 "--help --json --socket --version"
@@ -104,7 +105,25 @@ expect "napctl --socket = $tmp/napeerd.sock se" 4 "search"
 
 # help completes command names, once.
 expect "napctl help s" 2 "search shares status"
+expect "napctl help w" 2 "wait watch"
+expect "napctl watch --j" 2 "--json"
 expect "napctl help search " 3 ""
+
+# Transfer ids after cancel and wait: those napctl transfers --json lists as
+# running (a stand-in napctl answers here, and notes the socket it got).
+napctl() {
+    printf '%s\n' "$*" >"$tmp/napctl-args"
+    printf '%s\n' '{"transfers":[{"id":3,"direction":"download","state":"transferring","name":"a"},{"id":12,"direction":"upload","state":"connecting","name":"b"},{"id":1,"direction":"download","state":"done","name":"c"},{"id":2,"direction":"upload","state":"cancelled","name":"d"}],"more":0}'
+}
+expect "napctl cancel " 2 "12 3"
+expect "napctl wait 1" 2 "12"
+expect "napctl wait --" 2 "--help --json --quiet --socket --version"
+expect "napctl cancel 3 " 3 ""
+expect "napctl --socket $tmp/napeerd.sock cancel " 4 "12 3"
+checks=$((checks + 1))
+[[ $(cat "$tmp/napctl-args") == "--socket $tmp/napeerd.sock transfers --json" ]] ||
+    fail "the transfer ids were asked with: $(cat "$tmp/napctl-args")"
+unset -f napctl
 
 echo "$checks checks, $failures failed"
 ((failures == 0))

@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT
 """Command lines and config files: --help, --version, --check-config, config
 errors as FILE:LINE:COLUMN, usage errors, napctl's exit statuses and how it
-finds its socket."""
+finds its socket; when the daemons' logs are coloured."""
 
 import os
+import pty
 import re
+import select
+import subprocess
 
-from harness import (NAPEERD, NAPINDEXD, VERSION, NapsterTestCase, check_no_sanitizer_report, main,
-                     run_daemon_once, run_napctl)
+from harness import (DEADLINE, NAPEERD, NAPINDEXD, VERSION, NapsterTestCase, check_no_sanitizer_report, main,
+                     run_daemon_once, run_napctl, write_toml)
 
 
 class DaemonCommandLine(NapsterTestCase):
@@ -205,6 +208,54 @@ class NapctlCommandLine(NapsterTestCase):
         self.assertExit(result, 3)
         expected = "/run/napster/napeerd.sock" if os.geteuid() == 0 else f"{runtime}/napster/napeerd.sock"
         self.assertIn(expected, result.err)
+
+
+class LogColour(NapsterTestCase):
+    """On a terminal the daemons colour warnings and errors, unless NO_COLOR
+    is set (not empty) or TERM is dumb. Driven with a start that fails (the
+    port is taken), whose error is logged on stderr."""
+
+    def failed_start_on_terminal(self, **env):
+        index = self.start_index()
+        config = self.tmp / "taken.toml"
+        write_toml(config, {"listen": {"address": "127.0.0.1", "port": index.port}})
+        master, slave = pty.openpty()
+        full_env = dict(os.environ, TERM="xterm")
+        full_env.pop("NO_COLOR", None)
+        full_env.pop("JOURNAL_STREAM", None)
+        full_env.update(env)
+        proc = subprocess.Popen([NAPINDEXD, "--config", str(config)], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=slave, env=full_env)
+        os.close(slave)
+        screen = b""
+        while True:  # until napindexd exits and the terminal closes
+            ready, _, _ = select.select([master], [], [], DEADLINE)
+            if not ready:
+                proc.kill()
+                self.fail(f"napindexd neither exited nor wrote within {DEADLINE} s: {screen!r}")
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            screen += chunk
+        os.close(master)
+        self.assertEqual(proc.wait(DEADLINE), 1, screen)
+        text = screen.decode(errors="replace")
+        check_no_sanitizer_report(self, text, "napindexd")
+        self.assertRegex(text, rf"error: .*{index.port}")
+        return text
+
+    def test_errors_are_red_on_a_terminal(self):
+        self.assertIn("\x1b[31merror: ", self.failed_start_on_terminal())
+
+    def test_no_colour_with_no_color_or_term_dumb(self):
+        for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
+            with self.subTest(env=env):
+                self.assertNotIn("\x1b", self.failed_start_on_terminal(**env))
+        # An empty NO_COLOR does not count (no-color.org).
+        self.assertIn("\x1b[31m", self.failed_start_on_terminal(NO_COLOR=""))
 
 
 if __name__ == "__main__":

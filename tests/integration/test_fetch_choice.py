@@ -27,9 +27,12 @@ class TerminalSession:
 
     def __init__(self, argv, stderr_too=False):
         self.master, slave = pty.openpty()
+        # A terminal that understands control sequences: the progress line
+        # is live only then.
+        env = dict(os.environ, TERM="xterm")
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave,
                                      stderr=slave if stderr_too else subprocess.PIPE,
-                                     start_new_session=True)
+                                     start_new_session=True, env=env)
         os.close(slave)
         self.screen = b""
 
@@ -239,7 +242,8 @@ class FetchChoice(NapsterTestCase):
         result = self.ctl(self.p1, "fetch", "solo.bin")
         self.assertExit(result, 0)
         # No progress line: only the summary, on stderr.
-        self.assertRegex(result.err, r"^100\.0 KiB, verified [0-9a-f]{12}\n$")
+        self.assertRegex(result.err, r"^100\.0 KiB in \d+\.\d s( \([\d.]+ (B|KiB|MiB|GiB)/s\))?, verified [0-9a-f]{12}\n$")
+        self.assertNotIn("\x1b", result.err)
         self.assertEqual(result.out, os.path.join(self.p1.download_dir, "solo.bin") + "\n")
 
     def test_terminal_end_of_input_cancels(self):

@@ -146,29 +146,50 @@ TEST_CASE("FETCH output fd flag: set exactly when an output dir is named, 0 or 1
 
 // ---------------------------------------------------------------- FETCH_PROGRESS / FETCH_DONE
 
-TEST_CASE("FETCH_PROGRESS round-trips") {
-    round_trip(FetchProgress{0, 0, {}});
-    round_trip(FetchProgress{50, 100, {}});
-    round_trip(FetchProgress{0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL, {}});
-    round_trip(FetchProgress{50, 100, {{3, "bob"}, {0xFFFFFFFFu, std::string(max_peer_name, 'p')}, {7, ""}}});
-    check_truncated_and_trailing(FetchProgress{1, 2, {}});
-    check_truncated_and_trailing(FetchProgress{1, 2, {{3, "bob"}, {4, "carol"}}});
+namespace {
+
+FetchProgress progress_of(std::uint64_t received, std::uint64_t total, std::vector<TransferPeer> sources = {},
+                          TransferId id = 1, TransferState phase = TransferState::transferring,
+                          std::uint64_t elapsed_ms = 0) {
+    return FetchProgress{received, total, std::move(sources), id, phase, elapsed_ms};
 }
 
-TEST_CASE("FETCH_PROGRESS layout: a u8 count of sources, each peer_id and peer_name") {
-    CHECK(hex(encode_message(FetchProgress{1, 2, {}})) ==
-          "00000013" "0302" "0000000000000001" "0000000000000002" "00");
-    CHECK(hex(encode_message(FetchProgress{1, 2, {{3, "ab"}, {0x01020304, ""}}})) ==
-          "0000001f" "0302" "0000000000000001" "0000000000000002" "02" "00000003" "026162" "01020304" "00");
+} // namespace
+
+TEST_CASE("FETCH_PROGRESS round-trips") {
+    round_trip(progress_of(0, 0));
+    round_trip(progress_of(50, 100));
+    round_trip(progress_of(0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL, {}, 0xFFFFFFFFu, TransferState::syncing,
+                           0xFFFFFFFFFFFFFFFFULL));
+    round_trip(progress_of(50, 100, {{3, "bob"}, {0xFFFFFFFFu, std::string(max_peer_name, 'p')}, {7, ""}}));
+    for (auto phase : {TransferState::connecting, TransferState::transferring, TransferState::waiting,
+                       TransferState::checking, TransferState::syncing})
+        CHECK(round_trip(progress_of(1, 2, {}, 9, phase)).phase == phase);
+    check_truncated_and_trailing(progress_of(1, 2));
+    check_truncated_and_trailing(progress_of(1, 2, {{3, "bob"}, {4, "carol"}}));
+}
+
+TEST_CASE("FETCH_PROGRESS layout: sources, then transfer_id, phase and elapsed_ms") {
+    CHECK(hex(encode_message(progress_of(1, 2, {}, 7, TransferState::syncing, 1500))) ==
+          "00000020" "0302" "0000000000000001" "0000000000000002" "00" "00000007" "04" "00000000000005dc");
+    CHECK(hex(encode_message(progress_of(1, 2, {{3, "ab"}, {0x01020304, ""}}, 1, TransferState::connecting, 0))) ==
+          "0000002c" "0302" "0000000000000001" "0000000000000002" "02" "00000003" "026162" "01020304" "00"
+          "00000001" "00" "0000000000000000");
 }
 
 TEST_CASE("FETCH_PROGRESS limits") {
-    FetchProgress progress{1, 2, std::vector<TransferPeer>(max_fetch_sources, TransferPeer{1, "a"})};
+    FetchProgress progress = progress_of(1, 2, std::vector<TransferPeer>(max_fetch_sources, TransferPeer{1, "a"}));
     round_trip(progress);
     progress.sources.push_back({2, "b"});
     check_refused<FetchProgress>(payload_of(progress), "33 sources exceed 32");
-    Bytes long_name = payload_of(FetchProgress{1, 2, {{3, std::string(max_peer_name + 1, 'n')}}});
+    Bytes long_name = payload_of(progress_of(1, 2, {{3, std::string(max_peer_name + 1, 'n')}}));
     check_refused<FetchProgress>(long_name, "source peer name");
+    check_refused<FetchProgress>(payload_of(progress_of(1, 2, {}, 0)), "transfer id is 0");
+    for (auto ended : {TransferState::done, TransferState::failed, TransferState::cancelled})
+        check_refused<FetchProgress>(payload_of(progress_of(1, 2, {}, 1, ended)), "is not 0 to 4");
+    Bytes bad_phase = payload_of(progress_of(1, 2));
+    bad_phase[bad_phase.size() - 9] = std::byte{200};
+    check_refused<FetchProgress>(bad_phase, "phase 200");
 }
 
 TEST_CASE("FETCH_DONE round-trips") {

@@ -9,6 +9,7 @@
 
 #include "protocol/common_messages.h"
 #include "protocol/control_messages.h"
+#include "protocol/transfer_list_messages.h"
 #include "protocol/index_messages.h"
 #include "protocol/transfer_messages.h"
 #include "util/text.h"
@@ -212,26 +213,29 @@ TEST_CASE("message_type_name and error_code_name name every value") {
           MessageType::files_remove, MessageType::search, MessageType::search_result, MessageType::get,
           MessageType::get_ok, MessageType::get_hashes, MessageType::hashes, MessageType::fetch, MessageType::fetch_progress, MessageType::fetch_done,
           MessageType::status, MessageType::status_result, MessageType::shares, MessageType::shares_batch,
-          MessageType::shares_end}) {
+          MessageType::shares_end, MessageType::transfers, MessageType::transfers_result, MessageType::cancel,
+          MessageType::cancel_done, MessageType::wait, MessageType::watch, MessageType::watch_update}) {
         std::string name = message_type_name(t);
         CHECK(name != "unknown");
         names.insert(name);
     }
-    CHECK(names.size() == 23);
+    CHECK(names.size() == 30);
+    CHECK(std::string(message_type_name(MessageType::transfers_result)) == "TRANSFERS_RESULT");
     CHECK(std::string(message_type_name(MessageType::register_peer)) == "REGISTER");
     CHECK(std::string(message_type_name(MessageType::get_hashes)) == "GET_HASHES");
     CHECK(std::string(message_type_name(MessageType::hashes)) == "HASHES");
     CHECK(std::string(message_type_name(static_cast<MessageType>(0))) == "unknown");
 
     std::set<std::string> codes;
-    for (std::uint16_t c = 1; c <= 11; ++c) {
+    for (std::uint16_t c = 1; c <= 12; ++c) {
         std::string name = error_code_name(static_cast<ErrorCode>(c));
         CHECK(name != "unknown error");
         codes.insert(name);
     }
-    CHECK(codes.size() == 11);
+    CHECK(codes.size() == 12);
+    CHECK(std::string(error_code_name(ErrorCode::cancelled)) == "cancelled");
     CHECK(std::string(error_code_name(static_cast<ErrorCode>(0))) == "unknown error");
-    CHECK(std::string(error_code_name(static_cast<ErrorCode>(12))) == "unknown error");
+    CHECK(std::string(error_code_name(static_cast<ErrorCode>(13))) == "unknown error");
 }
 
 TEST_CASE("the wire numbers are the documented ones") {
@@ -252,6 +256,15 @@ TEST_CASE("the wire numbers are the documented ones") {
     CHECK(static_cast<int>(ErrorCode::version_mismatch) == 2);
     CHECK(static_cast<int>(ErrorCode::internal) == 10);
     CHECK(static_cast<int>(ErrorCode::permission_denied) == 11);
+    CHECK(static_cast<int>(ErrorCode::cancelled) == 12);
+    CHECK(static_cast<int>(MessageType::transfers) == 0x0310);
+    CHECK(static_cast<int>(MessageType::transfers_result) == 0x0311);
+    CHECK(static_cast<int>(MessageType::cancel) == 0x0312);
+    CHECK(static_cast<int>(MessageType::cancel_done) == 0x0313);
+    CHECK(static_cast<int>(MessageType::wait) == 0x0314);
+    CHECK(static_cast<int>(MessageType::watch) == 0x0315);
+    CHECK(static_cast<int>(MessageType::watch_update) == 0x0316);
+    CHECK(max_transfers_listed == 256);
 }
 
 // ---------------------------------------------------------------- HELLO
@@ -377,7 +390,7 @@ TEST_CASE("WELCOME round-trips") {
 }
 
 TEST_CASE("ERROR round-trips every code") {
-    for (std::uint16_t c = 1; c <= 11; ++c) {
+    for (std::uint16_t c = 1; c <= 12; ++c) {
         ErrorMessage m{static_cast<ErrorCode>(c), "something went wrong"};
         round_trip(m);
     }
@@ -439,7 +452,8 @@ template <typename... Ms> void decode_as_every(const Bytes& payload) { (decode_g
 void decode_as_every_message(const Bytes& payload) {
     decode_as_every<Hello, Welcome, ErrorMessage, Ping, Pong, RegisterPeer, Registered, FilesAdd, FilesRemove,
                     Search, SearchResult, Get, GetOk, GetHashes, Hashes, Fetch, FetchProgress, FetchDone, StatusRequest,
-                    StatusResult, SharesRequest, SharesBatch, SharesEnd>(payload);
+                    StatusResult, SharesRequest, SharesBatch, SharesEnd, TransfersResult, CancelRequest, CancelDone,
+                    WaitRequest, WatchUpdate>(payload);
 }
 
 } // namespace

@@ -101,10 +101,11 @@ void check_usage_error(const Ran& ran, std::string_view command, std::string_vie
 
 TEST_CASE("the command table is sorted, unique and every entry is documented") {
     auto commands = all_commands();
-    REQUIRE(commands.size() == 7);
+    REQUIRE(commands.size() == 11);
     std::vector<std::string_view> names;
     for (const auto& command : commands) names.push_back(command.name);
-    CHECK(names == std::vector<std::string_view>{"fetch", "help", "reload", "rescan", "search", "shares", "status"});
+    CHECK(names == std::vector<std::string_view>{"cancel", "fetch", "help", "reload", "rescan", "search", "shares",
+                                                 "status", "transfers", "wait", "watch"});
     CHECK(std::is_sorted(names.begin(), names.end()));
     CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
 
@@ -147,7 +148,9 @@ TEST_CASE("find_command matches whole names only") {
 
 TEST_CASE("usage lines") {
     CHECK(usage_line(*find_command("fetch")) ==
-          "usage: napctl fetch NAME [--peer ID] [--output DIR] [--hash HEX] [--json]");
+          "usage: napctl fetch NAME [--peer ID] [--output DIR] [--hash HEX] [--background] [--quiet] [--json]");
+    CHECK(usage_line(*find_command("wait")) == "usage: napctl wait ID [--quiet] [--json]");
+    CHECK(usage_line(*find_command("cancel")) == "usage: napctl cancel ID [--json]");
     CHECK(usage_line(*find_command("search")) == "usage: napctl search WORD... [--exact] [--names] [--json]");
     CHECK(usage_line(*find_command("status")) == "usage: napctl status [--json]");
     CHECK(usage_line(*find_command("shares")) == "usage: napctl shares [--json]");
@@ -197,6 +200,11 @@ TEST_CASE("every command parses with its arguments and options") {
         CHECK(exact->args.value("--exact") == std::string());
     }
     SUBCASE("fetch: --peer and --output, separate and with '='") {
+        auto quiet = parse({"fetch", "-q", "a.txt", "--background"});
+        REQUIRE(quiet);
+        CHECK(quiet->args.has("--quiet"));
+        CHECK(quiet->args.has("--background"));
+        CHECK_FALSE(parse({"status", "-q"})); // only where the command has it
         auto line = parse({"fetch", "a.txt", "--peer", "4", "--output=/tmp/d"});
         REQUIRE(line.ok());
         CHECK(line->args.command == find_command("fetch"));

@@ -36,6 +36,22 @@ TEST_CASE("fetch output: the path alone, the summary apart") {
     CHECK(fetch_done_summary(done(root_starting("4f1c2a9e0b3d77"), true)) == "1.2 MiB, verified 4f1c2a9e0b3d\n");
 }
 
+TEST_CASE("fetch summary: the time napeerd took and the average rate") {
+    CHECK(fetch_done_summary(done(root_starting("4f1c2a9e0b3d77"), true), 2500, 503'316) ==
+          "1.2 MiB in 2.5 s (491.5 KiB/s), verified 4f1c2a9e0b3d\n");
+    CHECK(fetch_done_summary(done(std::nullopt, false), 125'000, std::nullopt) ==
+          "1.2 MiB in 2 min 5 s, not verified: the holder had not hashed it yet\n");
+    CHECK(elapsed_text(0) == "0.0 s");
+    CHECK(elapsed_text(59'949) == "59.9 s");
+    CHECK(elapsed_text(3'600'000) == "1 h 0 min");
+}
+
+TEST_CASE("fetch --background: the transfer id") {
+    CHECK(background_text("big.bin", 7) ==
+          "fetching big.bin as transfer 7; napctl wait 7 follows it, napctl cancel 7 stops it\n");
+    CHECK(background_json(7) == "{\"transfer_id\":7}\n");
+}
+
 TEST_CASE("fetch line: not verified, and why") {
     CHECK(fetch_done_summary(done(std::nullopt, false)) ==
           "1.2 MiB, not verified: the holder had not hashed it yet\n");
