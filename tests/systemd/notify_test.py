@@ -95,7 +95,7 @@ def main():
             daemon.signal(signal.SIGHUP)
             notify.wait_for("RELOADING=1", lambda ms: count(ms, "RELOADING=1") == 1)
             notify.wait_for("READY=1 after the reload", lambda ms: count(ms, "READY=1") == 2)
-            daemon.wait_log(r"reloaded: log\.level is debug")
+            daemon.wait_log(r"reloaded \S+: nothing changed")
 
         for daemon, notify in ((peer, peer_notify), (index, index_notify)):
             daemon.signal(signal.SIGTERM)
