@@ -4,15 +4,15 @@
 #include "content/sha256.h"
 #include "event/handshake.h"
 #include "index/index_server.h"
+#include "index/search_log.h"
 #include "index/search_reply.h"
 #include "protocol/common_messages.h"
 #include "protocol/index_messages.h"
 #include "util/text.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
-#include <set>
+#include <vector>
 
 namespace napster {
 namespace {
@@ -224,16 +224,17 @@ void PeerSession::log_search(const std::string& asked, const CatalogAnswer& answ
         return;
     }
     // The peers the reply lists: the catalog may list more holders than a
-    // SEARCH_RESULT carries.
-    std::set<std::uint32_t> holders;
+    // SEARCH_RESULT carries. A common word's reply lists thousands; the
+    // line names the first few, as the add line does its files.
+    std::vector<std::uint32_t> holders;
     for (std::size_t i = 0; i < reply.hit_count; ++i) {
         const auto& listed = answer.hits[i].holders;
         for (std::size_t k = 0; k < listed.size() && k < protocol::max_holders_per_result; ++k)
-            holders.insert(listed[k].peer_id);
+            holders.push_back(listed[k].peer_id);
     }
     // One "file" a hit: a content, however many peers hold it.
     server_.log().info("{} searched {}: {} at peers {}", who(), asked,
-                       count_of(reply.total_matches, "file", "files"), fmt::join(holders, ", "));
+                       count_of(reply.total_matches, "file", "files"), peers_for_log(std::move(holders)));
 }
 
 void PeerSession::on_disconnected(const std::string& reason) {

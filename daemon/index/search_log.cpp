@@ -1,7 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "index/search_log.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
 namespace napster {
+
+std::string peers_for_log(std::vector<std::uint32_t> peer_ids, std::size_t shown) {
+    std::sort(peer_ids.begin(), peer_ids.end());
+    peer_ids.erase(std::unique(peer_ids.begin(), peer_ids.end()), peer_ids.end());
+    std::string more;
+    if (peer_ids.size() > shown) {
+        more = fmt::format(" and {} more", peer_ids.size() - shown);
+        peer_ids.resize(shown);
+    }
+    return fmt::format("{}{}", fmt::join(peer_ids, ", "), more);
+}
+
 
 bool SearchLogBudget::admit(std::uint64_t now_ms, bool found) {
     if (!window_start_ || now_ms >= *window_start_ + window_ms) {

@@ -9,10 +9,17 @@
 // the rest only counted, and one summary line a second says how many went
 // unlogged. Pure: the caller passes the time and writes the lines.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace napster {
+
+// The peers a search line names: distinct, by ID, the first `shown` of
+// them, then " and N more" (a common word's reply lists thousands).
+std::string peers_for_log(std::vector<std::uint32_t> peer_ids, std::size_t shown = 10);
 
 class SearchLogBudget {
 public:

@@ -65,3 +65,14 @@ TEST_CASE("zero lines a second: every search is only counted") {
     CHECK(summary->searches == 1000);
     CHECK(summary->not_found == 500);
 }
+
+TEST_CASE("a search line names its peers once each, by ID, the first ten, then counts the rest") {
+    using napster::peers_for_log;
+    CHECK(peers_for_log({}) == "");
+    CHECK(peers_for_log({4, 1, 4}) == "1, 4");
+    std::vector<std::uint32_t> many;
+    for (std::uint32_t id = 30; id > 0; --id) many.push_back(id % 15); // 0..14, each twice
+    CHECK(peers_for_log(many) == "0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 5 more");
+    CHECK(peers_for_log({3, 2, 1}, 3) == "1, 2, 3");
+    CHECK(peers_for_log({3, 2, 1}, 2) == "1, 2 and 1 more");
+}
