@@ -43,12 +43,7 @@ Outcome<std::vector<protocol::FileEntry>> receive_shares(ControlClient& client) 
                                                  files.size()));
             return files;
         }
-        case protocol::MessageType::error: {
-            auto error = decode_reply<protocol::ErrorMessage>(*frame);
-            if (!error) return error.failure();
-            return error_reply_failure(*error);
-        }
-        default: return unexpected_reply(frame->type);
+        default: return other_reply_failure(*frame);
         }
     }
 }

@@ -106,6 +106,15 @@ Failure error_reply_failure(const protocol::ErrorMessage& error);
 // For a frame that is neither the expected reply nor an ERROR.
 Failure unexpected_reply(protocol::MessageType type);
 
+// For a frame that is not the reply a command waits for: what the ERROR
+// it may be says, or else an unexpected reply.
+inline Failure other_reply_failure(const ReceivedFrame& frame) {
+    if (frame.type != protocol::MessageType::error) return unexpected_reply(frame.type);
+    auto error = decode_reply<protocol::ErrorMessage>(frame);
+    if (!error) return error.failure();
+    return error_reply_failure(*error);
+}
+
 // Receives the reply to a request: M, or the failure an ERROR reply or any
 // other frame means.
 template <typename M>
@@ -113,12 +122,7 @@ Outcome<M> receive_reply(ControlClient& client, std::chrono::milliseconds timeou
     auto frame = client.receive(timeout);
     if (!frame) return frame.failure();
     if (frame->type == M::type) return decode_reply<M>(*frame);
-    if (frame->type == protocol::MessageType::error) {
-        auto error = decode_reply<protocol::ErrorMessage>(*frame);
-        if (!error) return error.failure();
-        return error_reply_failure(*error);
-    }
-    return unexpected_reply(frame->type);
+    return other_reply_failure(*frame);
 }
 
 // How long napctl waits for each frame of a search, status or shares reply.

@@ -39,12 +39,7 @@ Outcome<protocol::FetchDone> next_outcome(ControlClient& client, ProgressLine& p
                                                  content::hex(*expected_root)));
             return done;
         }
-        case protocol::MessageType::error: {
-            auto error = decode_reply<protocol::ErrorMessage>(*frame);
-            if (!error) return error.failure();
-            return error_reply_failure(*error);
-        }
-        default: return unexpected_reply(frame->type);
+        default: return other_reply_failure(*frame);
         }
     }
 }
