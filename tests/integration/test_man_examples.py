@@ -238,7 +238,8 @@ class ManExamples(NapsterTestCase):
         socket_path = self.home / "run" / "napster" / "napeerd.sock"
         try:
             wait_for(lambda: proc.poll() is not None or socket_path.exists(), "napeerd's control socket")
-            self.assertIsNone(proc.poll(), f"{command!r} exited {proc.returncode}: {proc.stdout.read()}")
+            if proc.poll() is not None:
+                self.fail(f"{command!r} exited {proc.returncode}: {proc.stdout.read()}")
             status = subprocess.run([NAPCTL, "--socket", str(socket_path), "status", "--json"],
                                     capture_output=True, env=env, user=user, timeout=DEADLINE)
             self.assertEqual(status.returncode, 0, status)
