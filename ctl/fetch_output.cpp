@@ -13,6 +13,8 @@ std::string fetch_done_text(const protocol::FetchDone& done) {
 }
 
 std::string elapsed_text(std::uint64_t ms) {
+    // Below a second tenths of one would read "0.0 s" for a quick fetch.
+    if (ms < 1'000) return fmt::format("{} ms", ms);
     if (ms < 60'000) return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
     return human_duration(ms / 1000);
 }

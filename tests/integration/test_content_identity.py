@@ -190,7 +190,7 @@ class ContentIdentity(NapsterTestCase):
         self.assertExit(result, 0)
         final = os.path.join(seeker.download_dir, "clash.bin")
         self.assertEqual(result.out, final + "\n")
-        self.assertRegex(result.err, rf"^300\.0 KiB in \d+\.\d s( \([\d.]+ (B|KiB|MiB|GiB)/s\))?, "
+        self.assertRegex(result.err, rf"^300\.0 KiB in (\d+\.\d s|\d+ ms)( \([\d.]+ (B|KiB|MiB|GiB)/s\))?, "
                                      rf"verified {chosen[:12]}\n$")
         with open(final, "rb") as f:
             self.assertEqual(f.read(), right)

@@ -242,7 +242,7 @@ class FetchChoice(NapsterTestCase):
         result = self.ctl(self.p1, "fetch", "solo.bin")
         self.assertExit(result, 0)
         # No progress line: only the summary, on stderr.
-        self.assertRegex(result.err, r"^100\.0 KiB in \d+\.\d s( \([\d.]+ (B|KiB|MiB|GiB)/s\))?, verified [0-9a-f]{12}\n$")
+        self.assertRegex(result.err, r"^100\.0 KiB in (\d+\.\d s|\d+ ms)( \([\d.]+ (B|KiB|MiB|GiB)/s\))?, verified [0-9a-f]{12}\n$")
         self.assertNotIn("\x1b", result.err)
         self.assertEqual(result.out, os.path.join(self.p1.download_dir, "solo.bin") + "\n")
 

@@ -158,7 +158,7 @@ class Transfers(SlowHolder):
         waited = self.ctl(self.downloader, "wait", str(transfer_id))
         self.assertExit(waited, 0)
         self.assertEqual(waited.out, f"{self.final}\n")
-        self.assertRegex(waited.err, r"^8\.0 MiB in \d+(\.\d)? s \([\d.]+ (KiB|MiB)/s\), verified [0-9a-f]{12}\n$")
+        self.assertRegex(waited.err, r"^8\.0 MiB in (\d+(\.\d)? s|\d+ ms) \([\d.]+ (KiB|MiB)/s\), verified [0-9a-f]{12}\n$")
         self.assertEqual(self.final.read_bytes(), BIG)
         done = self.transfer(self.downloader, transfer_id)
         self.assertEqual(done["state"], "done")
@@ -388,7 +388,7 @@ class ProgressDisplay(SlowHolder):
         os.unlink(self.final)
         result = self.ctl(self.downloader, "fetch", "small.bin")
         self.assertExit(result, 0)
-        self.assertRegex(result.err, r"^3\.0 MiB in \d+(\.\d)? s \([\d.]+ (KiB|MiB)/s\), verified [0-9a-f]{12}\n$")
+        self.assertRegex(result.err, r"^3\.0 MiB in (\d+(\.\d)? s|\d+ ms) \([\d.]+ (KiB|MiB)/s\), verified [0-9a-f]{12}\n$")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,10 @@ TEST_CASE("fetch summary: the time napeerd took and the average rate") {
           "1.2 MiB in 2.5 s (491.5 KiB/s), verified 4f1c2a9e0b3d\n");
     CHECK(fetch_done_summary(done(std::nullopt, false), 125'000, std::nullopt) ==
           "1.2 MiB in 2 min 5 s, not verified: the holder had not hashed it yet\n");
-    CHECK(elapsed_text(0) == "0.0 s");
+    CHECK(elapsed_text(0) == "0 ms");
+    CHECK(elapsed_text(340) == "340 ms");
+    CHECK(elapsed_text(999) == "999 ms");
+    CHECK(elapsed_text(1'000) == "1.0 s");
     CHECK(elapsed_text(59'949) == "59.9 s");
     CHECK(elapsed_text(3'600'000) == "1 h 0 min");
 }
