@@ -8,9 +8,28 @@
 #include <cstdlib>
 
 namespace napster {
+namespace {
+
+// The notifier of the run_service() in progress, for ReloadNotice: one
+// service a process, on the loop thread.
+ServiceNotifier* running_notifier = nullptr;
+
+} // namespace
+
+ReloadNotice::ReloadNotice() {
+    if (running_notifier) running_notifier->reloading();
+}
+
+ReloadNotice::~ReloadNotice() {
+    if (running_notifier) running_notifier->ready();
+}
 
 int run_service(uv_loop_t* loop, Logger& log, const ServiceHooks& hooks) {
     ServiceNotifier notifier(loop, log);
+    running_notifier = &notifier;
+    struct Forget {
+        ~Forget() { running_notifier = nullptr; }
+    } forget;
     SignalWatch signals(
         loop,
         [&] {

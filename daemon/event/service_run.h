@@ -26,6 +26,18 @@ struct ServiceHooks {
     std::function<void()> started;              // logs that it runs, after start()
 };
 
+// A reload that comes another way than SIGHUP (napctl reload) tells systemd
+// as SIGHUP's does: RELOADING=1 with MONOTONIC_USEC= when made, READY=1 when
+// destroyed, whether the reload was applied or refused. Without a running
+// run_service() (unit tests), or without $NOTIFY_SOCKET, it sends nothing.
+class ReloadNotice {
+public:
+    ReloadNotice();
+    ~ReloadNotice();
+    ReloadNotice(const ReloadNotice&) = delete;
+    ReloadNotice& operator=(const ReloadNotice&) = delete;
+};
+
 // Initialises the loop a daemon's main() runs; finish_loop closes it.
 void init_loop(uv_loop_t* loop);
 

@@ -3,6 +3,7 @@
 
 #include "event/clock.h"
 #include "event/handshake.h"
+#include "event/service_run.h"
 #include "peer/fetch_choice.h"
 #include "peer/peer_daemon.h"
 #include "peer/reload_report.h"
@@ -18,6 +19,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 
 namespace napster {
 namespace {
@@ -367,7 +369,9 @@ void ControlSession::handle_reload(const protocol::Frame& frame) {
         return connection()->fail({ErrorCode::malformed, "RELOAD carries no payload"});
     PeerDaemon& daemon = server_.daemon();
     daemon.log().info("reload requested on the control socket");
+    std::optional<ReloadNotice> notice(std::in_place);
     auto diff = daemon.reload_from_file();
+    notice.reset(); // READY=1 before napctl hears the outcome
     if (!diff) {
         daemon.log().error("reload refused, keeping the running config: {}", diff.error().message);
         return connection()->fail(diff.error());

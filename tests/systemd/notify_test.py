@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 
@@ -32,24 +33,25 @@ def has_status(pattern):
     return lambda messages: any(l.startswith("STATUS=") and regex.fullmatch(l[7:]) for l in lines_of(messages))
 
 
-def check_sequence(name, pid, messages, expect_watchdog):
+def check_sequence(name, pid, messages, expect_watchdog, reloads=1):
     """The whole conversation, once the daemon has exited."""
     for sender, lines in messages:
         if sender != pid:
             fail(f"{name}: {lines} came from pid {sender}, not the main pid {pid} (NotifyAccess=main)")
     lines = lines_of(messages)
     lifecycle = [l for l in lines if not l.startswith(("STATUS=", "WATCHDOG=", "MONOTONIC_USEC="))]
-    if lifecycle != ["READY=1", "RELOADING=1", "READY=1", "STOPPING=1"]:
-        fail(f"{name}: lifecycle messages {lifecycle}, expected READY=1, RELOADING=1, READY=1, STOPPING=1")
+    expected = ["READY=1"] + ["RELOADING=1", "READY=1"] * reloads + ["STOPPING=1"]
+    if lifecycle != expected:
+        fail(f"{name}: lifecycle messages {lifecycle}, expected {expected}")
     first_status = next((i for i, l in enumerate(lines) if l.startswith("STATUS=")), None)
     if first_status is None or first_status < lines.index("READY=1"):
         fail(f"{name}: expected a STATUS= line after READY=1, got {lines}")
     if lines[-1] != "STOPPING=1":
         fail(f"{name}: sent {lines[lines.index('STOPPING=1') + 1:]} after STOPPING=1")
     # RELOADING=1 travels with MONOTONIC_USEC= in the same datagram.
-    reloading = next(ls for _, ls in messages if "RELOADING=1" in ls)
-    if len(reloading) != 2 or not re.fullmatch(r"MONOTONIC_USEC=[1-9][0-9]*", reloading[1]):
-        fail(f"{name}: RELOADING=1 datagram is {reloading}, expected MONOTONIC_USEC= beside it")
+    for reloading in (ls for _, ls in messages if "RELOADING=1" in ls):
+        if len(reloading) != 2 or not re.fullmatch(r"MONOTONIC_USEC=[1-9][0-9]*", reloading[1]):
+            fail(f"{name}: RELOADING=1 datagram is {reloading}, expected MONOTONIC_USEC= beside it")
     statuses = [l for l in lines if l.startswith("STATUS=")]
     if any(a == b for a, b in zip(statuses, statuses[1:])):
         fail(f"{name}: the same STATUS= was sent twice in a row: {statuses}")
@@ -97,6 +99,14 @@ def main():
             notify.wait_for("READY=1 after the reload", lambda ms: count(ms, "READY=1") == 2)
             daemon.wait_log(r"reloaded \S+: nothing changed")
 
+        # napctl reload tells systemd as SIGHUP does.
+        reload = subprocess.run([binary("NAPCTL"), "--socket", os.path.join(tmp, "alice-control", "napeerd.sock"), "reload"],
+                                capture_output=True, timeout=30)
+        if reload.returncode != 0:
+            fail(f"napctl reload exited {reload.returncode}: {reload.stderr!r}")
+        peer_notify.wait_for("RELOADING=1 for napctl reload", lambda ms: count(ms, "RELOADING=1") == 2)
+        peer_notify.wait_for("READY=1 after napctl reload", lambda ms: count(ms, "READY=1") == 3)
+
         for daemon, notify in ((peer, peer_notify), (index, index_notify)):
             daemon.signal(signal.SIGTERM)
             notify.wait_for("STOPPING=1", lambda ms: count(ms, "STOPPING=1") == 1)
@@ -106,7 +116,7 @@ def main():
 
         # Everything the daemons sent has arrived once they have exited.
         check_sequence("napindexd", index.pid, index_notify.snapshot(), expect_watchdog=True)
-        check_sequence("napeerd", peer.pid, peer_notify.snapshot(), expect_watchdog=False)
+        check_sequence("napeerd", peer.pid, peer_notify.snapshot(), expect_watchdog=False, reloads=2)
         index_notify.close()
         peer_notify.close()
         print("PASS")
