@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -30,7 +31,11 @@ struct Options {
     std::string kind = "common";
     std::uint64_t searches = 1000;
     std::uint64_t max_counted = 1000; // limits.max_counted_matches
+    std::string names_path;           // --write-names: write them, search nothing
+    bool queries = false;             // --queries: print them, search nothing
 };
+
+constexpr const char* kinds[] = {"common", "rare", "two", "substring", "miss"};
 
 std::string query_of(const std::string& kind) {
     if (kind == "common") return std::string(napload::common_word);
@@ -62,11 +67,17 @@ Options parse(int argc, char** argv) {
         else if (a == "--kind") o.kind = value();
         else if (a == "--searches") o.searches = number();
         else if (a == "--max-counted") o.max_counted = number();
+        else if (a == "--write-names") o.names_path = value();
+        else if (a == "--queries") o.queries = true;
         else if (a == "--help" || a == "-h") {
             fmt::print("usage: search_cost [--peers N] [--files N] [--seed N] [--kind common|rare|two|substring|miss]\n"
                        "                   [--searches N] [--max-counted N]\n"
+                       "       search_cost [workload options] --write-names PATH\n"
+                       "       search_cost --queries\n"
                        "Defaults: napload's workload (10000 peers, 1000000 files, seed 1), common, 1000\n"
-                       "searches, limits.max_counted_matches 1000.\n");
+                       "searches, limits.max_counted_matches 1000.\n"
+                       "--write-names writes every file's name, one a line, and --queries each kind and\n"
+                       "its query, tab-separated: what bench/fts5_reference gives SQLite.\n");
             std::exit(0);
         } else
             die("unknown option " + a);
@@ -88,12 +99,31 @@ Options parse(int argc, char** argv) {
     return bytes;
 }
 
+// Every file's name as napload registers it, one a line (no name holds
+// a newline: napload's words are letters and digits).
+void write_names(const napload::Workload& workload, const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) die(fmt::format("--write-names {}: cannot write", path));
+    for (std::uint64_t i = 0; i < workload.file_count(); ++i)
+        fmt::print(f, "{}\n", workload.name(workload.file(i)));
+    if (std::fclose(f) != 0) die(fmt::format("--write-names {}: write failed", path));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     Options o = parse(argc, argv);
+    if (o.queries) {
+        for (const char* kind : kinds)
+            fmt::print("{}\t{}\n", kind, query_of(kind));
+        return 0;
+    }
     const std::string query = query_of(o.kind);
     napload::Workload workload(o.workload);
+    if (!o.names_path.empty()) {
+        write_names(workload, o.names_path);
+        return 0;
+    }
     napster::Catalog catalog(napster::CatalogLimits{static_cast<std::uint32_t>(workload.file_count() + 1), 100,
                                                  static_cast<std::uint32_t>(o.max_counted)});
     for (std::uint64_t p = 0; p < workload.peer_count(); ++p) {

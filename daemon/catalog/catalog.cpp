@@ -861,6 +861,15 @@ CatalogAnswer Catalog::search(const CatalogQuery& query) const {
 
     CatalogAnswer answer;
     answer.hits.reserve(kept.size());
+    // Room for every peer the hits can list, once: grown one push at a
+    // time, a common word's thousand peers were ten moves of the list and
+    // as many big allocations.
+    std::size_t listable = 0;
+    for (const Ranked& ranked : kept)
+        listable += shares_content(ranked.entry)
+                        ? protocol::max_holders_per_result
+                        : std::min<std::size_t>(entries_[ranked.entry].holder_count, protocol::max_holders_per_result);
+    answer.peers.reserve(std::min(listable, peers_.size()));
     if (++listing_ == 0) {
         for (const PeerSlot& slot : slots_)
             slot.listed_in = 0;
