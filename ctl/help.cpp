@@ -3,6 +3,7 @@
 
 #include "ctl/command_table.h"
 #include "ctl/commands.h"
+#include "ctl/output.h"
 #include "util/text.h"
 
 #include <fmt/format.h>
@@ -86,7 +87,7 @@ std::string command_help(const CommandSpec& command) {
 
 int run_help(const CommandContext& ctx, const CommandArgs& args) {
     if (args.positional.empty()) {
-        ctx.out << global_help();
+        ctx.out << help_output(ctx.json, ctx.command, global_help());
         return exit_success;
     }
     const CommandSpec* command = find_command(args.positional.front());
@@ -94,8 +95,17 @@ int run_help(const CommandContext& ctx, const CommandArgs& args) {
         return report(ctx, {exit_usage,
                             fmt::format("help: unknown command \"{}\"", printable(args.positional.front())),
                             "Try 'napctl --help'."});
-    ctx.out << command_help(*command);
+    ctx.out << help_output(ctx.json, ctx.command, command_help(*command));
     return exit_success;
+}
+
+std::string help_output(bool json, std::string_view command, std::string text) {
+    if (!json) return text;
+    JsonWriter fields;
+    fields.begin_object();
+    fields.string_field("text", text);
+    fields.end_object();
+    return success_document(command, fields.finish());
 }
 
 } // namespace napster::ctl

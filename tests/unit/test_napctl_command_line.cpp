@@ -666,3 +666,27 @@ TEST_CASE("help runs without napeerd") {
     CHECK(unknown.out.empty());
     CHECK(unknown.err == "napctl: help: unknown command \"nope\"\nTry 'napctl --help'.\n");
 }
+
+namespace {
+
+CommandLineIntent intent(std::initializer_list<std::string_view> arguments) {
+    std::vector<std::string_view> args(arguments);
+    return command_line_intent(args);
+}
+
+} // namespace
+
+TEST_CASE("command_line_intent: --json and the command of a line that does not parse") {
+    CHECK(intent({"--json", "nosuch"}).json);
+    CHECK(intent({"--json", "nosuch"}).command == nullptr);
+    CHECK(intent({"fetch", "--bogus", "--json"}).json);
+    CHECK(intent({"fetch", "--bogus", "--json"}).command == find_command("fetch"));
+    CHECK(intent({"--socket", "/s", "--json", "cancel"}).command == find_command("cancel"));
+    CHECK(intent({"--socket", "--json", "cancel"}).command == find_command("cancel")); // --json is the PATH
+    CHECK_FALSE(intent({"--socket", "--json", "cancel"}).json);
+    CHECK_FALSE(intent({"search", "--", "--json"}).json); // a word, not an option
+    CHECK_FALSE(intent({"search", "x"}).json);
+    CHECK_FALSE(intent({}).json);
+    CHECK(intent({}).command == nullptr);
+    CHECK_FALSE(intent({"--json=1", "status"}).json);
+}
