@@ -40,8 +40,11 @@ constexpr std::string_view exit_status_text =
 
 constexpr std::string_view json_text =
     "JSON output (--json):\n"
-    "  Every command prints exactly one JSON document on stdout; errors still go\n"
-    "  to stderr as text, with the same exit status. File names are bytes: a\n"
+    "  Every command prints exactly one JSON document on stdout (watch: one a\n"
+    "  line), {\"schema\":1,\"command\":...,\"ok\":true,...}, and on failure\n"
+    "  {...,\"ok\":false,\"error\":{\"code\",\"message\",\"detail\"}}; the message also\n"
+    "  goes to stderr as text, with the same exit status. Unknown values are\n"
+    "  null, never \"\". See napctl(1), JSON OUTPUT. File names are bytes: a\n"
     "  string that is not valid UTF-8 is printed with U+FFFD for the bad bytes\n"
     "  and gets a sibling key with the suffix \"_hex\" holding all its bytes in\n"
     "  hex, e.g. \"name\": \"file\\ufffd.txt\", \"name_hex\": \"66696c65ff2e747874\".\n"
