@@ -8,6 +8,7 @@
 #include "ctl/command_table.h"
 #include "ctl/help.h"
 #include "protocol/protocol.h"
+#include "json_test_support.h"
 
 #include <doctest/doctest.h>
 
@@ -55,6 +56,8 @@ struct Ran {
     int status = -1;
     std::string out;
     std::string err;
+    bool json = false;
+    std::string command;
 };
 
 // Parses and runs the command the way main() does, over string streams.
@@ -69,6 +72,7 @@ Ran run(std::vector<std::string> arguments, bool json = false) {
     CommandContext ctx{
         .socket_paths = {std::string(missing_socket)},
         .json = line->json || json,
+        .command = line->args.command->name,
         .stdin_is_terminal = false,
         .stdout_is_terminal = false,
         .stderr_is_terminal = false,
@@ -77,21 +81,36 @@ Ran run(std::vector<std::string> arguments, bool json = false) {
         .err = err,
     };
     int status = line->args.command->handler(ctx, line->args);
-    return {status, out.str(), err.str()};
+    return {status, out.str(), err.str(), line->json || json, std::string(line->args.command->name)};
 }
 
 const std::string unreachable_line =
     "napctl: cannot reach napeerd at " + std::string(missing_socket) + ": No such file or directory\n";
 
+// Without --json nothing on stdout; with it, one failure document of
+// ran's command with this code.
+void check_failure_output(const Ran& ran, std::string_view code) {
+    if (!ran.json) {
+        CHECK(ran.out.empty());
+        return;
+    }
+    using napster::json_test::Json;
+    Json doc = napster::json_test::parse_document(ran.out);
+    CHECK(doc.at("schema").text == "1");
+    CHECK(doc.at("command").text == ran.command);
+    CHECK_FALSE(doc.at("ok").boolean);
+    CHECK(doc.at("error").at("code").text == code);
+}
+
 void check_reached_connect(const Ran& ran) {
     CHECK(ran.status == exit_unreachable);
-    CHECK(ran.out.empty());
+    check_failure_output(ran, "unreachable");
     CHECK(ran.err == unreachable_line);
 }
 
 void check_usage_error(const Ran& ran, std::string_view command, std::string_view message) {
     CHECK(ran.status == exit_usage);
-    CHECK(ran.out.empty()); // also under --json: failures print nothing on stdout
+    check_failure_output(ran, "usage");
     CHECK(ran.err == "napctl: " + std::string(message) + "\n" + command_hint(command) + "\n");
 }
 
