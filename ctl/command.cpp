@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ctl/command.h"
 
+#include "ctl/output.h"
+
 #include <fmt/format.h>
 
 #include <ostream>
@@ -25,7 +27,11 @@ Failure usage_failure(const CommandSpec& command, std::string message) {
             fmt::format("{}\nTry 'napctl help {}'.", usage_line(command), command.name)};
 }
 
-int report(const CommandContext& ctx, const Failure& failure) {
+int report(const CommandContext& ctx, const Failure& failure, std::string_view fields) {
+    if (ctx.json) {
+        ctx.out << failure_document(ctx.command, failure, fields);
+        ctx.out.flush();
+    }
     ctx.err << "napctl: " << failure.message << '\n';
     if (!failure.hint.empty()) ctx.err << failure.hint << '\n';
     ctx.err.flush();

@@ -26,6 +26,8 @@ struct CommandContext {
     // The control sockets to try, in order (ControlClient::connect).
     std::vector<std::string> socket_paths;
     bool json = false;
+    // The command's name for --json documents; empty when none was parsed.
+    std::string_view command = {};
     bool stdin_is_terminal = false;
     bool stdout_is_terminal = false;
     bool stderr_is_terminal = false;
@@ -77,7 +79,9 @@ std::string usage_line(const CommandSpec& command);
 // A usage error of `command`: the message, then its usage line.
 Failure usage_failure(const CommandSpec& command, std::string message);
 
-// Prints "napctl: MESSAGE" (and the hint) on ctx.err; returns the status.
-int report(const CommandContext& ctx, const Failure& failure);
+// Prints "napctl: MESSAGE" (and the hint) on ctx.err, and with --json the
+// failure's document on ctx.out (holding the fields of `fields`, one JSON
+// object); returns the status.
+int report(const CommandContext& ctx, const Failure& failure, std::string_view fields = "{}");
 
 } // namespace napster::ctl

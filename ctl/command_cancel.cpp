@@ -3,6 +3,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/control_client.h"
+#include "ctl/output.h"
 #include "ctl/transfers_output.h"
 #include "protocol/transfer_list_messages.h"
 
@@ -18,7 +19,7 @@ int run_cancel(const CommandContext& ctx, const CommandArgs& args) {
     if (auto sent = client->send(protocol::CancelRequest{*id}); !sent) return report(ctx, sent.failure());
     auto done = receive_reply<protocol::CancelDone>(*client, reply_timeout);
     if (!done) return report(ctx, done.failure());
-    ctx.out << (ctx.json ? cancel_json(*done) : cancel_text(*done));
+    ctx.out << (ctx.json ? success_document(ctx.command, cancel_json(*done)) : cancel_text(*done));
     return exit_success;
 }
 

@@ -52,7 +52,7 @@ Outcome<std::string> current_directory() {
             return buffer;
         }
         if (errno != ERANGE || buffer.size() > 1024 * 1024)
-            return failure(fmt::format("cannot find the current directory: {}", std::strerror(errno)));
+            return failure("io_error", fmt::format("cannot find the current directory: {}", std::strerror(errno)));
         buffer.resize(buffer.size() * 2);
     }
 }
@@ -128,11 +128,11 @@ Outcome<Done> prompt_holder(const CommandContext& ctx, const Content& content, F
                 if (holder.peer_id == choice.peer_id && !holder.names.empty()) request.name = holder.names.front();
         return Done{};
     }
-    case PeerChoice::Kind::cancelled: return failure("fetch cancelled");
+    case PeerChoice::Kind::cancelled: return failure("cancelled", "fetch cancelled");
     case PeerChoice::Kind::no_valid_choice:
-        return failure(fmt::format("no valid peer chosen after {} tries", peer_prompt_tries));
+        return failure("no_valid_choice", fmt::format("no valid peer chosen after {} tries", peer_prompt_tries));
     }
-    return failure("fetch cancelled");
+    return failure("cancelled", "fetch cancelled");
 }
 
 // This napeerd's peer id at the index: its own files are not offered.
@@ -172,7 +172,7 @@ Outcome<Done> choose_by_name(const CommandContext& ctx, FetchRequest& request) {
     auto found = search_knowing_self(ctx, [&] { return search_request(ctx.socket_paths, request.name, true); });
     if (!found) return found.failure();
     std::vector<Content> contents = contents_named(found->result.hits, request.name, found->self);
-    if (contents.empty()) return failure(fmt::format("no file named \"{}\" at any peer", printable(request.name)));
+    if (contents.empty()) return failure("not_found", fmt::format("no file named \"{}\" at any peer", printable(request.name)));
     if (contents.size() > 1) return ambiguous_name(request.name, contents);
     request.root = contents.front().root;
     if (!can_ask(ctx)) return Done{};
@@ -185,7 +185,7 @@ Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
     if (!searched) return searched.failure();
     // Only holders of exactly this content, whatever else the index sent.
     auto found = content_with_root(searched->result.hits, *request.root, searched->self);
-    if (!found) return failure(fmt::format("no file with root {} at any peer", content::hex(*request.root)));
+    if (!found) return failure("not_found", fmt::format("no file with root {} at any peer", content::hex(*request.root)));
     return prompt_holder(ctx, *found, request);
 }
 
@@ -195,7 +195,7 @@ Outcome<Done> choose_by_root(const CommandContext& ctx, FetchRequest& request) {
 // user, ProtectHome=). O_RDONLY rather than O_PATH: napeerd fsyncs it.
 Outcome<OwnedFd> open_output_dir(const std::string& dir) {
     OwnedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return failure(fmt::format("cannot open the output directory {}: {}", printable(dir), std::strerror(errno)));
+    if (!fd) return failure("io_error", fmt::format("cannot open the output directory {}: {}", printable(dir), std::strerror(errno)));
     return fd;
 }
 
@@ -226,7 +226,7 @@ int start_in_background(const CommandContext& ctx, ControlClient& client, const 
     auto first = receive_reply<protocol::FetchProgress>(client, fetch_start_timeout);
     if (!first) return report(ctx, first.failure());
     if (ctx.json) {
-        ctx.out << background_json(first->transfer_id);
+        ctx.out << success_document(ctx.command, background_json(first->transfer_id));
     } else {
         ctx.out << first->transfer_id << '\n';
         if (!quiet) ctx.err << background_text(label, first->transfer_id);

@@ -36,6 +36,25 @@ std::optional<std::string> take_value(std::optional<std::string_view> inline_val
 
 } // namespace
 
+CommandLineIntent command_line_intent(std::span<const std::string_view> arguments) {
+    CommandLineIntent intent;
+    std::size_t i = 0;
+    for (; i < arguments.size(); ++i) {
+        std::string_view arg = arguments[i];
+        if (arg == "--") {
+            ++i;
+            break;
+        }
+        if (!looks_like_option(arg)) break;
+        if (arg == "--json") intent.json = true;
+        if (arg == "--socket") ++i; // its PATH
+    }
+    if (i < arguments.size()) intent.command = find_command(arguments[i++]);
+    for (; i < arguments.size() && arguments[i] != "--"; ++i)
+        if (arguments[i] == "--json") intent.json = true;
+    return intent;
+}
+
 Outcome<CommandLine> parse_command_line(std::span<const std::string_view> arguments) {
     CommandLine line;
     std::size_t i = 0;

@@ -26,6 +26,15 @@ struct CommandLine {
     CommandArgs args;
 };
 
+// What a command line that may not parse asks for, so that its usage error
+// can be a --json document: whether "--json" is among its options, and the
+// command it names, if any (null when unknown).
+struct CommandLineIntent {
+    bool json = false;
+    const CommandSpec* command = nullptr;
+};
+CommandLineIntent command_line_intent(std::span<const std::string_view> arguments);
+
 // `arguments` excludes the program name. Failures are usage errors
 // (exit_usage) with a hint line.
 Outcome<CommandLine> parse_command_line(std::span<const std::string_view> arguments);

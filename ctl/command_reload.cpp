@@ -3,6 +3,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/control_client.h"
+#include "ctl/output.h"
 #include "ctl/reload_output.h"
 #include "protocol/reload_messages.h"
 
@@ -18,7 +19,7 @@ int run_reload(const CommandContext& ctx, const CommandArgs&) {
     // after that, in the background.
     auto done = receive_reply<protocol::ReloadResult>(*client, reply_timeout);
     if (!done) return report(ctx, done.failure());
-    ctx.out << (ctx.json ? reload_json(*done) : reload_text(*done));
+    ctx.out << (ctx.json ? success_document(ctx.command, reload_json(*done)) : reload_text(*done));
     return exit_success;
 }
 

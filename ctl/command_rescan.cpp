@@ -32,7 +32,7 @@ int run_rescan(const CommandContext& ctx, const CommandArgs&) {
         json.number_field("upserted", done->upserted);
         json.number_field("removed", done->removed);
         json.end_object();
-        ctx.out << json.finish();
+        ctx.out << success_document(ctx.command, json.finish());
     } else {
         ctx.out << fmt::format("rescan done: {} files shared, {} added or changed, {} removed\n",
                                group_thousands(done->file_count), group_thousands(done->upserted),

@@ -2,6 +2,7 @@
 // napctl search WORD... [--exact] [--names]
 
 #include "ctl/commands.h"
+#include "ctl/output.h"
 #include "ctl/search_output.h"
 #include "ctl/search_request.h"
 #include "util/text.h"
@@ -38,12 +39,15 @@ int run_search(const CommandContext& ctx, const CommandArgs& args) {
                          return natural_less(a.name, b.name);
                      });
 
-    // A search that found nothing still prints its (empty) JSON document,
-    // so scripts can parse every answer; the exit status tells them apart.
-    if (ctx.json) ctx.out << search_json(query, exact, *result);
+    // A search that found nothing prints an error document that still
+    // holds the (empty) search fields, so scripts can read every answer.
     if (result->hits.empty())
-        return report(ctx, failure(fmt::format("no file matches \"{}\"", printable(query))));
-    if (!ctx.json) ctx.out << (args.has("--names") ? search_names(*result) : search_text(*result));
+        return report(ctx, failure("not_found", fmt::format("no file matches \"{}\"", printable(query))),
+                      ctx.json ? search_json(query, exact, *result) : std::string("{}"));
+    if (ctx.json)
+        ctx.out << success_document(ctx.command, search_json(query, exact, *result));
+    else
+        ctx.out << (args.has("--names") ? search_names(*result) : search_text(*result));
     return exit_success;
 }
 

@@ -3,6 +3,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/control_client.h"
+#include "ctl/output.h"
 #include "ctl/shares_output.h"
 #include "protocol/control_messages.h"
 #include "util/text.h"
@@ -63,7 +64,7 @@ int run_shares(const CommandContext& ctx, const CommandArgs&) {
                   if (a.rel_path != b.rel_path) return natural_less(a.rel_path, b.rel_path);
                   return a.file_id < b.file_id;
               });
-    ctx.out << (ctx.json ? shares_json(*files) : shares_text(*files));
+    ctx.out << (ctx.json ? success_document(ctx.command, shares_json(*files)) : shares_text(*files));
     return exit_success;
 }
 

@@ -3,6 +3,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/control_client.h"
+#include "ctl/output.h"
 #include "ctl/status_output.h"
 #include "protocol/control_messages.h"
 
@@ -16,7 +17,7 @@ int run_status(const CommandContext& ctx, const CommandArgs&) {
     if (auto sent = client->send(protocol::StatusRequest{}); !sent) return report(ctx, sent.failure());
     auto status = receive_reply<protocol::StatusResult>(*client, reply_timeout);
     if (!status) return report(ctx, status.failure());
-    ctx.out << (ctx.json ? status_json(*status) : status_text(*status));
+    ctx.out << (ctx.json ? success_document(ctx.command, status_json(*status)) : status_text(*status));
     return exit_success;
 }
 

@@ -3,6 +3,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/control_client.h"
+#include "ctl/output.h"
 #include "ctl/watch_output.h"
 #include "protocol/transfer_list_messages.h"
 
@@ -33,7 +34,7 @@ int run_watch(const CommandContext& ctx, const CommandArgs&) {
         if (!update) return report(ctx, update.failure());
         if (last && *update == *last) continue; // a keepalive: nothing changed
         if (ctx.json)
-            ctx.out << watch_json(*update);
+            ctx.out << success_document(ctx.command, watch_json(*update));
         else
             ctx.out << (redraw ? std::string(redraw_screen) : first ? "" : "\n") << watch_text(*update);
         ctx.out.flush();

@@ -96,7 +96,7 @@ Failure ambiguous_name(std::string_view name, std::span<const Content> contents)
     return {exit_usage,
             fmt::format("fetch: \"{}\" names {} different files; choose one by its root with --hash:",
                         printable(name), contents.size()),
-            std::move(hint)};
+            std::move(hint), "ambiguous"};
 }
 
 } // namespace napster::ctl

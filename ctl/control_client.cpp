@@ -56,7 +56,7 @@ std::string unreachable_text(std::span<const SocketAttempt> attempts) {
 }
 
 Failure invalid_reply(std::string detail) {
-    return failure(fmt::format("napeerd sent an invalid reply: {}", detail));
+    return failure("invalid_reply", fmt::format("napeerd sent an invalid reply: {}", detail));
 }
 
 Failure unexpected_reply(MessageType type) {
@@ -67,19 +67,39 @@ Failure unexpected_reply(MessageType type) {
     return invalid_reply(fmt::format("unexpected {} message", name));
 }
 
+std::string error_code_json_name(protocol::ErrorCode code) {
+    using protocol::ErrorCode;
+    switch (code) {
+    case ErrorCode::malformed: return "malformed";
+    case ErrorCode::version_mismatch: return "version_mismatch";
+    case ErrorCode::unexpected_message: return "unexpected_message";
+    case ErrorCode::limit_exceeded: return "limit_exceeded";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::busy: return "busy";
+    case ErrorCode::io_error: return "io_error";
+    case ErrorCode::invalid_argument: return "invalid_argument";
+    case ErrorCode::not_connected: return "not_connected";
+    case ErrorCode::internal: return "internal";
+    case ErrorCode::permission_denied: return "permission_denied";
+    case ErrorCode::cancelled: return "cancelled";
+    }
+    return "failed";
+}
+
 // The one place a wire ERROR becomes napctl's exit status. napeerd's text
 // already says what happened, so it is shown as it came.
 Failure error_reply_failure(const protocol::ErrorMessage& error) {
     std::string text = printable(error.text);
     if (text.empty()) text = fmt::format("napeerd: {}", protocol::error_code_name(error.code));
+    std::string code = error_code_json_name(error.code);
     switch (error.code) {
     case protocol::ErrorCode::not_connected:
-        return {exit_not_connected, std::move(text), {}};
+        return {exit_not_connected, std::move(text), {}, std::move(code)};
     case protocol::ErrorCode::version_mismatch:
     case protocol::ErrorCode::permission_denied:
-        return {exit_unreachable, std::move(text), {}};
+        return {exit_unreachable, std::move(text), {}, std::move(code)};
     default:
-        return failure(std::move(text));
+        return failure(std::move(code), std::move(text));
     }
 }
 
@@ -206,10 +226,10 @@ Outcome<Done> ControlClient::send_bytes(const Bytes& bytes, int fd) {
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EPIPE || errno == ECONNRESET)
-                return failure("napeerd closed the connection");
+                return failure("connection_closed", "napeerd closed the connection");
             if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return failure("napeerd does not read its socket");
-            return failure(fmt::format("sending to napeerd failed: {}", std::strerror(errno)));
+                return failure("timeout", "napeerd does not read its socket");
+            return failure("io_error", fmt::format("sending to napeerd failed: {}", std::strerror(errno)));
         }
         sent += static_cast<std::size_t>(n);
     }
@@ -238,7 +258,7 @@ Outcome<ReceivedFrame> ControlClient::receive(std::chrono::milliseconds timeout)
 
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0)
-            return failure(fmt::format("napeerd sent nothing for {}", seconds_text(timeout)));
+            return failure("timeout", fmt::format("napeerd sent nothing for {}", seconds_text(timeout)));
         if (interrupts_ && interrupts_->interrupted()) return Failure{exit_interrupted, "interrupted", {}};
         pollfd pfd{fd_, POLLIN, 0};
         timespec wait{static_cast<time_t>(left.count() / 1000), static_cast<long>(left.count() % 1000) * 1'000'000};
@@ -246,7 +266,7 @@ Outcome<ReceivedFrame> ControlClient::receive(std::chrono::milliseconds timeout)
                                 : ::poll(&pfd, 1, static_cast<int>(left.count()));
         if (ready < 0) {
             if (errno == EINTR) continue;
-            return failure(fmt::format("waiting for napeerd failed: {}", std::strerror(errno)));
+            return failure("io_error", fmt::format("waiting for napeerd failed: {}", std::strerror(errno)));
         }
         if (ready == 0) continue; // the deadline check above reports it
 
@@ -257,11 +277,11 @@ Outcome<ReceivedFrame> ControlClient::receive(std::chrono::milliseconds timeout)
         if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
         // A reset is napeerd closing with our request unread: still a close.
         if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-            if (buffer_.empty()) return failure("napeerd closed the connection without a reply");
-            return failure("napeerd closed the connection in the middle of a reply");
+            if (buffer_.empty()) return failure("connection_closed", "napeerd closed the connection without a reply");
+            return failure("connection_closed", "napeerd closed the connection in the middle of a reply");
         }
         if (n < 0)
-            return failure(fmt::format("reading from napeerd failed: {}", std::strerror(errno)));
+            return failure("io_error", fmt::format("reading from napeerd failed: {}", std::strerror(errno)));
     }
 }
 

@@ -99,6 +99,10 @@ template <typename M> Outcome<M> decode_reply(const ReceivedFrame& frame) {
     return std::move(decoded.value());
 }
 
+// napeerd's ERROR code as --json's error.code: "not_found", "io_error",
+// "cancelled"... (napctl(1), JSON OUTPUT).
+std::string error_code_json_name(protocol::ErrorCode code);
+
 // What an ERROR reply means for the user: its text, or a fixed line for
 // codes napctl words itself.
 Failure error_reply_failure(const protocol::ErrorMessage& error);

@@ -64,12 +64,22 @@ int follow_download(const CommandContext& ctx, ControlClient& client, std::strin
     client.watch_interrupts(nullptr);
     progress.clear();
     if (!done) {
-        if (done.failure().status == exit_interrupted)
-            return report(ctx, Failure{exit_interrupted, interrupted_text(progress.transfer_id()), {}});
+        if (done.failure().status == exit_interrupted) {
+            // A script gets the ID to cancel or wait for (null: none yet).
+            JsonWriter fields;
+            fields.begin_object();
+            if (progress.transfer_id() == 0)
+                fields.null_field("transfer_id");
+            else
+                fields.number_field("transfer_id", progress.transfer_id());
+            fields.end_object();
+            return report(ctx, Failure{exit_interrupted, interrupted_text(progress.transfer_id()), {}},
+                          fields.finish());
+        }
         return report(ctx, done.failure());
     }
     if (ctx.json) {
-        ctx.out << fetch_done_json(*done);
+        ctx.out << success_document(ctx.command, fetch_done_json(*done));
     } else {
         ctx.out << fetch_done_text(*done);
         progress.finish(fetch_done_summary(*done, progress.elapsed_ms(), progress.average_rate()));

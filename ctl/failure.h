@@ -23,9 +23,28 @@ struct Failure {
     int status = exit_failure;
     std::string message; // printed as "napctl: MESSAGE"
     std::string hint;    // an extra line after it, e.g. the usage of a command
+    // A stable, machine-readable name for --json's error.code ("not_found");
+    // empty: the one the status implies (failure_code).
+    std::string code = {};
 };
 
 inline Failure failure(std::string message) { return {exit_failure, std::move(message), {}}; }
+inline Failure failure(std::string code, std::string message) {
+    return {exit_failure, std::move(message), {}, std::move(code)};
+}
+
+// The error code --json prints: failure.code, or by the exit status "usage",
+// "unreachable", "not_connected", "interrupted", else "failed".
+inline std::string failure_code(const Failure& failure) {
+    if (!failure.code.empty()) return failure.code;
+    switch (failure.status) {
+    case exit_usage: return "usage";
+    case exit_unreachable: return "unreachable";
+    case exit_not_connected: return "not_connected";
+    case exit_interrupted: return "interrupted";
+    default: return "failed";
+    }
+}
 
 // A value or the Failure that prevented it.
 template <typename T> class Outcome : public BasicResult<T, Failure> {

@@ -55,7 +55,7 @@ std::string fetch_done_json(const protocol::FetchDone& done) {
     json.string_field("path", done.path);
     json.number_field("size", done.size);
     json.number_field("peer_id", done.peer_id);
-    json.string_field("peer_name", done.peer_name);
+    json.optional_string_field("peer_name", done.peer_name);
     root_field(json, "root", done.root);
     json.bool_field("verified", done.verified);
     json.end_object();

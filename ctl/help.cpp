@@ -3,6 +3,7 @@
 
 #include "ctl/command_table.h"
 #include "ctl/commands.h"
+#include "ctl/output.h"
 #include "util/text.h"
 
 #include <fmt/format.h>
@@ -39,8 +40,11 @@ constexpr std::string_view exit_status_text =
 
 constexpr std::string_view json_text =
     "JSON output (--json):\n"
-    "  Every command prints exactly one JSON document on stdout; errors still go\n"
-    "  to stderr as text, with the same exit status. File names are bytes: a\n"
+    "  Every command prints exactly one JSON document on stdout (watch: one a\n"
+    "  line), {\"schema\":1,\"command\":...,\"ok\":true,...}, and on failure\n"
+    "  {...,\"ok\":false,\"error\":{\"code\",\"message\",\"detail\"}}; the message also\n"
+    "  goes to stderr as text, with the same exit status. Unknown values are\n"
+    "  null, never \"\". See napctl(1), JSON OUTPUT. File names are bytes: a\n"
     "  string that is not valid UTF-8 is printed with U+FFFD for the bad bytes\n"
     "  and gets a sibling key with the suffix \"_hex\" holding all its bytes in\n"
     "  hex, e.g. \"name\": \"file\\ufffd.txt\", \"name_hex\": \"66696c65ff2e747874\".\n"
@@ -86,7 +90,7 @@ std::string command_help(const CommandSpec& command) {
 
 int run_help(const CommandContext& ctx, const CommandArgs& args) {
     if (args.positional.empty()) {
-        ctx.out << global_help();
+        ctx.out << help_output(ctx.json, ctx.command, global_help());
         return exit_success;
     }
     const CommandSpec* command = find_command(args.positional.front());
@@ -94,8 +98,17 @@ int run_help(const CommandContext& ctx, const CommandArgs& args) {
         return report(ctx, {exit_usage,
                             fmt::format("help: unknown command \"{}\"", printable(args.positional.front())),
                             "Try 'napctl --help'."});
-    ctx.out << command_help(*command);
+    ctx.out << help_output(ctx.json, ctx.command, command_help(*command));
     return exit_success;
+}
+
+std::string help_output(bool json, std::string_view command, std::string text) {
+    if (!json) return text;
+    JsonWriter fields;
+    fields.begin_object();
+    fields.string_field("text", text);
+    fields.end_object();
+    return success_document(command, fields.finish());
 }
 
 } // namespace napster::ctl

@@ -13,4 +13,8 @@ namespace napster::ctl {
 std::string global_help();
 std::string command_help(const CommandSpec& command);
 
+// A help text as printed: as it is, or with --json one document
+// {"schema", "command", "ok", "text"} (command empty: null).
+std::string help_output(bool json, std::string_view command, std::string text);
+
 } // namespace napster::ctl

@@ -6,6 +6,8 @@
 #include "ctl/help.h"
 #include "util/peer_environment.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -29,9 +31,17 @@ int run(int argc, char** argv) {
     std::vector<std::string_view> arguments(argv + 1, argv + argc);
     auto parsed = parse_command_line(arguments);
 
+    // A line that did not parse, or stopped at --help or --version, may
+    // have --json still ahead: the intent says.
+    CommandLineIntent intent = command_line_intent(arguments);
+    if (parsed) {
+        intent.command = parsed->args.command;
+        if (parsed->action == CommandLine::Action::run) intent.json = parsed->json;
+    }
     CommandContext ctx{
         .socket_paths = {},
-        .json = parsed ? parsed->json : false,
+        .json = intent.json,
+        .command = intent.command ? intent.command->name : std::string_view{},
         .stdin_is_terminal = ::isatty(STDIN_FILENO) == 1,
         .stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1,
         .stderr_is_terminal = ::isatty(STDERR_FILENO) == 1,
@@ -43,9 +53,13 @@ int run(int argc, char** argv) {
 
     const CommandLine& line = *parsed;
     switch (line.action) {
-    case CommandLine::Action::global_help: std::cout << global_help(); return exit_success;
-    case CommandLine::Action::command_help: std::cout << command_help(*line.args.command); return exit_success;
-    case CommandLine::Action::version: std::cout << "napctl " << NAPSTER_VERSION << '\n'; return exit_success;
+    case CommandLine::Action::global_help: std::cout << help_output(ctx.json, {}, global_help()); return exit_success;
+    case CommandLine::Action::command_help:
+        std::cout << help_output(ctx.json, ctx.command, command_help(*line.args.command));
+        return exit_success;
+    case CommandLine::Action::version:
+        std::cout << help_output(ctx.json, {}, fmt::format("napctl {}\n", NAPSTER_VERSION));
+        return exit_success;
     case CommandLine::Action::run: break;
     }
     if (line.args.command->name != "help") ctx.socket_paths = control_socket_paths(line);

@@ -176,6 +176,13 @@ void JsonWriter::null_field(std::string_view name) {
     out_ += "null";
 }
 
+void JsonWriter::optional_string_field(std::string_view name, std::string_view bytes) {
+    if (bytes.empty())
+        null_field(name);
+    else
+        string_field(name, bytes);
+}
+
 void JsonWriter::string_array_field(std::string_view name, const std::vector<std::string>& values) {
     key(name);
     begin_array();
@@ -203,6 +210,54 @@ std::string JsonWriter::finish() {
     assert(has_items_.empty() && !after_key_);
     out_ += '\n';
     return std::move(out_);
+}
+
+namespace {
+
+void envelope(JsonWriter& json, std::string_view command, bool ok) {
+    json.begin_object();
+    json.number_field("schema", json_schema);
+    if (command.empty())
+        json.null_field("command");
+    else
+        json.string_field("command", command);
+    json.bool_field("ok", ok);
+}
+
+// The envelope's fields, then those of the object `fields` ("{...}", with
+// or without its final newline).
+std::string merged(JsonWriter& json, std::string_view fields) {
+    json.end_object();
+    std::string out = json.finish();
+    while (!fields.empty() && fields.back() == '\n') fields.remove_suffix(1);
+    assert(fields.size() >= 2 && fields.front() == '{' && fields.back() == '}');
+    std::string_view inner = fields.substr(1, fields.size() - 2);
+    if (inner.empty()) return out;
+    out.resize(out.size() - 2); // "}\n"
+    out += ',';
+    out += inner;
+    out += "}\n";
+    return out;
+}
+
+} // namespace
+
+std::string success_document(std::string_view command, std::string_view fields) {
+    JsonWriter json;
+    envelope(json, command, true);
+    return merged(json, fields);
+}
+
+std::string failure_document(std::string_view command, const Failure& failure, std::string_view fields) {
+    JsonWriter json;
+    envelope(json, command, false);
+    json.key("error");
+    json.begin_object();
+    json.string_field("code", failure_code(failure));
+    json.string_field("message", failure.message);
+    json.optional_string_field("detail", failure.hint);
+    json.end_object();
+    return merged(json, fields);
 }
 
 void root_field(JsonWriter& json, std::string_view name, const std::optional<content::Digest>& root) {

@@ -5,6 +5,7 @@
 // scripts. Pure string building; the commands decide where it goes.
 
 #include "content/sha256.h"
+#include "ctl/failure.h"
 
 #include <cstdint>
 #include <optional>
@@ -82,6 +83,9 @@ public:
     void number_field(std::string_view name, std::uint64_t value);
     void bool_field(std::string_view name, bool value);
     void null_field(std::string_view name);
+    // A string that may be unknown: null when `bytes` is empty. napctl's
+    // rule: a value that is unknown or absent is null, never "".
+    void optional_string_field(std::string_view name, std::string_view bytes);
     // An array of strings; when any element is not UTF-8, KEY_hex is an
     // array of the same length holding every element in hex.
     void string_array_field(std::string_view name, const std::vector<std::string>& values);
@@ -101,6 +105,20 @@ private:
     std::vector<bool> has_items_;
     bool after_key_ = false;
 };
+
+// The version of napctl's JSON documents (napctl(1), JSON OUTPUT). Fields
+// may be added without a bump; one removed or changed in meaning bumps it.
+inline constexpr std::uint64_t json_schema = 1;
+
+// The document a command prints on success: {"schema":1,"command":COMMAND,
+// "ok":true, then the fields of `fields` (one object, as the *_json
+// functions build it)}. An empty `command` is null.
+std::string success_document(std::string_view command, std::string_view fields);
+
+// The document a failure prints: {"schema":1,"command":COMMAND,"ok":false,
+// "error":{"code","message","detail"}, then the fields of `fields`}.
+// detail is the hint (a usage line, the roots to choose from) or null.
+std::string failure_document(std::string_view command, const Failure& failure, std::string_view fields = "{}");
 
 // "name": the root in 64 lowercase hex digits, or null when there is none.
 void root_field(JsonWriter& json, std::string_view name, const std::optional<content::Digest>& root);

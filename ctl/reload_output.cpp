@@ -29,10 +29,7 @@ std::string reload_text(const protocol::ReloadResult& result) {
 std::string reload_json(const protocol::ReloadResult& result) {
     JsonWriter json;
     json.begin_object();
-    if (result.source.empty())
-        json.null_field("source");
-    else
-        json.string_field("source", result.source);
+    json.optional_string_field("source", result.source);
     json.key("changes");
     json.begin_array();
     std::vector<std::string> restart;
@@ -40,8 +37,9 @@ std::string reload_json(const protocol::ReloadResult& result) {
         json.begin_object();
         json.string_field("key", change.key);
         json.bool_field("applied", change.live);
-        json.string_field("before", change.before);
-        json.string_field("after", change.after);
+        // A share dir added has no value before, one removed none after.
+        json.optional_string_field("before", change.before);
+        json.optional_string_field("after", change.after);
         json.end_object();
         if (!change.live && std::find(restart.begin(), restart.end(), change.key) == restart.end())
             restart.push_back(change.key);

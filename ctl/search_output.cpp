@@ -83,7 +83,7 @@ std::string search_json(std::string_view query, bool exact, const protocol::Sear
         for (const auto& holder : hit.holders) {
             json.begin_object();
             json.number_field("peer_id", holder.peer_id);
-            json.string_field("peer_name", holder.peer_name);
+            json.optional_string_field("peer_name", holder.peer_name);
             json.string_field("address", holder.address);
             json.number_field("port", holder.port);
             json.number_field("file_id", holder.file_id);

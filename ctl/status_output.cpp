@@ -99,12 +99,12 @@ std::string status_json(const protocol::StatusResult& status) {
         json.number_field("peer_id", status.peer_id);
     else
         json.null_field("peer_id");
-    json.string_field("index_address", status.index_address);
+    json.optional_string_field("index_address", status.index_address);
     json.number_field("reconnect_in_ms", status.reconnect_in_ms);
-    json.string_field("last_error", status.last_error);
-    json.string_field("upload_address", status.upload_address);
+    json.optional_string_field("last_error", status.last_error);
+    json.optional_string_field("upload_address", status.upload_address);
     json.string_array_field("share_dirs", status.share_dirs);
-    json.string_field("download_dir", status.download_dir);
+    json.optional_string_field("download_dir", status.download_dir);
     json.number_field("file_count", status.file_count);
     json.number_field("total_bytes", status.total_bytes);
     json.number_field("hash_files_left", status.hash_files_left);
@@ -118,7 +118,7 @@ std::string status_json(const protocol::StatusResult& status) {
     for (const auto& source : status.download_sources) {
         json.begin_object();
         json.number_field("peer_id", source.peer_id);
-        json.string_field("peer_name", source.peer_name);
+        json.optional_string_field("peer_name", source.peer_name);
         json.end_object();
     }
     json.end_array();

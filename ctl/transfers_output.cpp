@@ -96,7 +96,7 @@ void write_transfers(JsonWriter& json, const protocol::TransfersResult& result) 
                 json.null_field("peer_id");
             else
                 json.number_field("peer_id", peer.peer_id);
-            json.string_field("peer_name", peer.peer_name);
+            json.optional_string_field("peer_name", peer.peer_name);
             json.end_object();
         }
         json.end_array();

@@ -28,7 +28,7 @@ std::string watch_json(const protocol::WatchUpdate& update) {
         json.number_field("peer_id", update.peer_id);
     else
         json.null_field("peer_id");
-    json.string_field("address", update.index_address);
+    json.optional_string_field("address", update.index_address);
     json.number_field("reconnect_in_ms", update.reconnect_in_ms);
     if (update.last_error.empty())
         json.null_field("last_error");

@@ -128,7 +128,7 @@ class FetchChoice(NapsterTestCase):
                           "--output", str(out_dir), "--json")
         self.assertExit(result, 0)
         doc = result.json()
-        self.assertEqual(doc, {"path": str(out_dir / "shared.bin"), "size": len(SHARED),
+        self.assertEqual(doc, {"schema": 1, "command": "fetch", "ok": True, "path": str(out_dir / "shared.bin"), "size": len(SHARED),
                                "peer_id": self.p2.peer_id, "peer_name": "p2",
                                "root": tree_root(SHARED).hex(), "verified": True})
         self.assertEqual((out_dir / "shared.bin").read_bytes(), SHARED)
@@ -456,7 +456,7 @@ class FetchChoice(NapsterTestCase):
         self.assertEqual(result.out, "no files shared\n")
         result = self.ctl(empty, "shares", "--json")
         self.assertExit(result, 0)
-        self.assertEqual(result.json(), {"total": 0, "files": []})
+        self.assertEqual(result.json(), {"schema": 1, "command": "shares", "ok": True, "total": 0, "files": []})
 
 
 if __name__ == "__main__":

@@ -417,7 +417,7 @@ class LiveSync(NapsterTestCase):
         self.assertEqual(result.out, f"rescan done: {INITIAL_COUNT} files shared, 0 added or changed, 0 removed\n")
         result = self.ctl(self.p1, "rescan", "--json")
         self.assertExit(result, 0)
-        self.assertEqual(result.json(), {"file_count": INITIAL_COUNT, "upserted": 0, "removed": 0})
+        self.assertEqual(result.json(), {"schema": 1, "command": "rescan", "ok": True, "file_count": INITIAL_COUNT, "upserted": 0, "removed": 0})
         self.p1.wait_log(rf"rescan done: {INITIAL_COUNT} files, 0 added or changed, 0 removed$", since=peer_mark)
         events = FileEvents(self.index, "p1", since=index_mark)
         self.assertEqual(events.lines, [], "a rescan that found nothing must tell the index nothing")
@@ -476,12 +476,12 @@ class LiveSync(NapsterTestCase):
         self.assertEqual(self.unseen_changes(), ({b"sync-linked.txt"}, set()))
         result = self.ctl(self.p1, "rescan", "--json")
         self.assertExit(result, 0)
-        self.assertEqual(result.json(), {"file_count": file_count + 1, "upserted": 1, "removed": 0})
+        self.assertEqual(result.json(), {"schema": 1, "command": "rescan", "ok": True, "file_count": file_count + 1, "upserted": 1, "removed": 0})
         self.synced("after the second rescan")
 
         result = self.ctl(self.p1, "rescan", "--json")
         self.assertExit(result, 0)
-        self.assertEqual(result.json(), {"file_count": file_count + 1, "upserted": 0, "removed": 0})
+        self.assertEqual(result.json(), {"schema": 1, "command": "rescan", "ok": True, "file_count": file_count + 1, "upserted": 0, "removed": 0})
         self.assert_registered_once()
 
 

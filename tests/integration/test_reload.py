@@ -72,8 +72,8 @@ class Reload(NapsterTestCase):
         result = self.reload(None, "--json")
         self.assertExit(result, 0)
         self.assertEqual(result.json(), {
-            "source": str(self.p1.config_path),
-            "changes": [{"key": "share.dirs", "applied": True, "before": str(self.extra), "after": ""}],
+            "schema": 1, "command": "reload", "ok": True, "source": str(self.p1.config_path),
+            "changes": [{"key": "share.dirs", "applied": True, "before": str(self.extra), "after": None}],
             "restart_needed": [], "left_out": 0})
         self.p1.wait_log(rf"share dir {self.extra} removed: 1 file no longer shared$", since=mark)
         wait_for(lambda: not self.searchable("going.txt"), "the removed dir's file to leave the index")

@@ -232,7 +232,7 @@ class Transfers(SlowHolder):
         self.assertEqual(upload["direction"], "upload")
         result = self.ctl(self.holder, "cancel", str(upload["id"]), "--json")
         self.assertExit(result, 0)
-        self.assertEqual(result.json(), {"transfer_id": upload["id"], "direction": "upload", "name": "big.bin"})
+        self.assertEqual(result.json(), {"schema": 1, "command": "cancel", "ok": True, "transfer_id": upload["id"], "direction": "upload", "name": "big.bin"})
         self.holder.wait_log(rf"upload of big\.bin to peer {self.downloader.peer_id} \(downloader\) at .*: "
                              rf"\d+ of {len(BIG)} bytes sent, cancelled with napctl cancel {upload['id']}$")
         wait_for(lambda: self.transfer(self.holder, upload["id"])["state"] == "cancelled", "the upload to end")

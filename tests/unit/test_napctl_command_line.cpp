@@ -8,6 +8,7 @@
 #include "ctl/command_table.h"
 #include "ctl/help.h"
 #include "protocol/protocol.h"
+#include "json_test_support.h"
 
 #include <doctest/doctest.h>
 
@@ -55,6 +56,8 @@ struct Ran {
     int status = -1;
     std::string out;
     std::string err;
+    bool json = false;
+    std::string command;
 };
 
 // Parses and runs the command the way main() does, over string streams.
@@ -69,6 +72,7 @@ Ran run(std::vector<std::string> arguments, bool json = false) {
     CommandContext ctx{
         .socket_paths = {std::string(missing_socket)},
         .json = line->json || json,
+        .command = line->args.command->name,
         .stdin_is_terminal = false,
         .stdout_is_terminal = false,
         .stderr_is_terminal = false,
@@ -77,21 +81,36 @@ Ran run(std::vector<std::string> arguments, bool json = false) {
         .err = err,
     };
     int status = line->args.command->handler(ctx, line->args);
-    return {status, out.str(), err.str()};
+    return {status, out.str(), err.str(), line->json || json, std::string(line->args.command->name)};
 }
 
 const std::string unreachable_line =
     "napctl: cannot reach napeerd at " + std::string(missing_socket) + ": No such file or directory\n";
 
+// Without --json nothing on stdout; with it, one failure document of
+// ran's command with this code.
+void check_failure_output(const Ran& ran, std::string_view code) {
+    if (!ran.json) {
+        CHECK(ran.out.empty());
+        return;
+    }
+    using napster::json_test::Json;
+    Json doc = napster::json_test::parse_document(ran.out);
+    CHECK(doc.at("schema").text == "1");
+    CHECK(doc.at("command").text == ran.command);
+    CHECK_FALSE(doc.at("ok").boolean);
+    CHECK(doc.at("error").at("code").text == code);
+}
+
 void check_reached_connect(const Ran& ran) {
     CHECK(ran.status == exit_unreachable);
-    CHECK(ran.out.empty());
+    check_failure_output(ran, "unreachable");
     CHECK(ran.err == unreachable_line);
 }
 
 void check_usage_error(const Ran& ran, std::string_view command, std::string_view message) {
     CHECK(ran.status == exit_usage);
-    CHECK(ran.out.empty()); // also under --json: failures print nothing on stdout
+    check_failure_output(ran, "usage");
     CHECK(ran.err == "napctl: " + std::string(message) + "\n" + command_hint(command) + "\n");
 }
 
@@ -665,4 +684,28 @@ TEST_CASE("help runs without napeerd") {
     CHECK(unknown.status == exit_usage);
     CHECK(unknown.out.empty());
     CHECK(unknown.err == "napctl: help: unknown command \"nope\"\nTry 'napctl --help'.\n");
+}
+
+namespace {
+
+CommandLineIntent intent(std::initializer_list<std::string_view> arguments) {
+    std::vector<std::string_view> args(arguments);
+    return command_line_intent(args);
+}
+
+} // namespace
+
+TEST_CASE("command_line_intent: --json and the command of a line that does not parse") {
+    CHECK(intent({"--json", "nosuch"}).json);
+    CHECK(intent({"--json", "nosuch"}).command == nullptr);
+    CHECK(intent({"fetch", "--bogus", "--json"}).json);
+    CHECK(intent({"fetch", "--bogus", "--json"}).command == find_command("fetch"));
+    CHECK(intent({"--socket", "/s", "--json", "cancel"}).command == find_command("cancel"));
+    CHECK(intent({"--socket", "--json", "cancel"}).command == find_command("cancel")); // --json is the PATH
+    CHECK_FALSE(intent({"--socket", "--json", "cancel"}).json);
+    CHECK_FALSE(intent({"search", "--", "--json"}).json); // a word, not an option
+    CHECK_FALSE(intent({"search", "x"}).json);
+    CHECK_FALSE(intent({}).json);
+    CHECK(intent({}).command == nullptr);
+    CHECK_FALSE(intent({"--json=1", "status"}).json);
 }

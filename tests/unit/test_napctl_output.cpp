@@ -531,3 +531,61 @@ TEST_CASE("JsonWriter: random byte strings always give valid JSON that recovers 
     }
     CHECK(invalid_seen > 100); // the pool does exercise the _hex path
 }
+
+TEST_CASE("optional_string_field: an empty value is null, any other a string") {
+    JsonWriter json;
+    json.begin_object();
+    json.optional_string_field("peer_name", "");
+    json.optional_string_field("address", "127.0.0.1:6022");
+    json.end_object();
+    CHECK(json.finish() == "{\"peer_name\":null,\"address\":\"127.0.0.1:6022\"}\n");
+}
+
+TEST_CASE("success_document: the envelope first, then the command's fields") {
+    CHECK(success_document("fetch", "{\"transfer_id\":7}\n") ==
+          "{\"schema\":1,\"command\":\"fetch\",\"ok\":true,\"transfer_id\":7}\n");
+    CHECK(success_document("rescan", "{}") == "{\"schema\":1,\"command\":\"rescan\",\"ok\":true}\n");
+    CHECK(success_document("", "{}\n") == "{\"schema\":1,\"command\":null,\"ok\":true}\n");
+
+    Json doc = parse_document(success_document("search", "{\"files\":[{\"name\":\"a\"}],\"exact\":false}"));
+    CHECK(doc.keys() == std::vector<std::string>{"schema", "command", "ok", "files", "exact"});
+    CHECK(doc.at("schema").text == "1");
+    CHECK(doc.at("ok").boolean);
+    CHECK(doc.at("files").items.at(0).at("name").text == "a");
+}
+
+TEST_CASE("failure_document: code, message and detail, with the command's fields after them") {
+    Failure usage{exit_usage, "fetch: missing NAME", "usage: napctl fetch NAME"};
+    Json doc = parse_document(failure_document("fetch", usage));
+    CHECK(doc.keys() == std::vector<std::string>{"schema", "command", "ok", "error"});
+    CHECK(doc.at("schema").text == "1");
+    CHECK(doc.at("command").text == "fetch");
+    CHECK(doc.at("ok").type == Json::Type::boolean);
+    CHECK_FALSE(doc.at("ok").boolean);
+    CHECK(doc.at("error").keys() == std::vector<std::string>{"code", "message", "detail"});
+    CHECK(doc.at("error").at("code").text == "usage");
+    CHECK(doc.at("error").at("message").text == "fetch: missing NAME");
+    CHECK(doc.at("error").at("detail").text == "usage: napctl fetch NAME");
+
+    // No hint: detail is null; an explicit code wins over the status's.
+    Json found = parse_document(failure_document("search", failure("not_found", "no file matches \"x\""),
+                                                 "{\"query\":\"x\",\"files\":[]}\n"));
+    CHECK(found.keys() == std::vector<std::string>{"schema", "command", "ok", "error", "query", "files"});
+    CHECK(found.at("error").at("code").text == "not_found");
+    CHECK(found.at("error").at("detail").type == Json::Type::null);
+
+    // A message that is not UTF-8 keeps its bytes in message_hex.
+    Json bytes = parse_document(failure_document("", failure("bad \xff")));
+    CHECK(bytes.at("command").type == Json::Type::null);
+    CHECK(bytes.at("error").at("code").text == "failed");
+    CHECK(bytes.at("error").at("message_hex").text == "62616420ff");
+}
+
+TEST_CASE("failure_code: the failure's own code, else one for its exit status") {
+    CHECK(failure_code(Failure{exit_usage, "m", {}}) == "usage");
+    CHECK(failure_code(Failure{exit_unreachable, "m", {}}) == "unreachable");
+    CHECK(failure_code(Failure{exit_not_connected, "m", {}}) == "not_connected");
+    CHECK(failure_code(Failure{exit_interrupted, "m", {}}) == "interrupted");
+    CHECK(failure_code(failure("m")) == "failed");
+    CHECK(failure_code(Failure{exit_usage, "m", {}, "ambiguous"}) == "ambiguous");
+}

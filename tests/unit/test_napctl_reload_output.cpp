@@ -39,7 +39,7 @@ TEST_CASE("reload json: every change, the keys needing a restart once each") {
                    2};
     CHECK(reload_json(r) ==
           "{\"source\":\"/p.toml\",\"changes\":["
-          "{\"key\":\"share.dirs\",\"applied\":true,\"before\":\"\",\"after\":\"/srv/music\"},"
+          "{\"key\":\"share.dirs\",\"applied\":true,\"before\":null,\"after\":\"/srv/music\"},"
           "{\"key\":\"upload.port\",\"applied\":false,\"before\":\"6020\",\"after\":\"6021\"},"
           "{\"key\":\"name\",\"applied\":false,\"before\":\"\\\"a\\\"\",\"after\":\"\\\"b\\\"\"}],"
           "\"restart_needed\":[\"upload.port\",\"name\"],\"left_out\":2}\n");
