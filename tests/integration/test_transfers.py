@@ -262,6 +262,42 @@ class Transfers(SlowHolder):
         self.assertEqual(self.transfer(self.downloader, transfer_id)["state"], "done")
         self.assertAlive(self.holder, self.downloader)
 
+    def running_download(self):
+        found = [t for t in self.transfers(self.downloader) if t["state"] == "transferring" and t["bytes_done"] > 0]
+        return found[0] if found else None
+
+    def one_error_document(self, fetch, status, code):
+        out, err = fetch.communicate(timeout=6 * DEADLINE)
+        check_no_sanitizer_report(self, err.decode(errors="replace"), "napctl")
+        self.assertEqual(fetch.returncode, status, (out, err))
+        self.assertEqual(out.count(b"\n"), 1, out)
+        doc = json.loads(out)
+        self.assertEqual((doc["schema"], doc["command"], doc["ok"]), (1, "fetch", False), doc)
+        self.assertEqual(doc["error"]["code"], code, doc)
+        return doc
+
+    def test_json_fetch_interrupted_gives_the_id_to_cancel(self):
+        fetch = self.start_fetch(self.downloader, "--json", "big.bin")
+        wait_for(self.running_download, "the download to start", timeout=3 * DEADLINE)
+        transfer_id = self.running_download()["id"]
+        fetch.send_signal(signal.SIGINT)
+        doc = self.one_error_document(fetch, 130, "interrupted")
+        self.assertEqual(doc["transfer_id"], transfer_id)
+        self.assertIn(f"napctl cancel {transfer_id}", doc["error"]["message"])
+        # The download goes on without its napctl, as without --json.
+        self.downloader.wait_log(r"downloaded big\.bin from peer \d+ \(holder\): ", timeout=6 * DEADLINE)
+        self.assertEqual(self.final.read_bytes(), BIG)
+
+    def test_json_fetch_cancelled_mid_transfer_is_one_error_document(self):
+        fetch = self.start_fetch(self.downloader, "--json", "big.bin")
+        wait_for(self.running_download, "the download to start", timeout=3 * DEADLINE)
+        transfer_id = self.running_download()["id"]
+        self.assertExit(self.ctl(self.downloader, "cancel", str(transfer_id)), 0)
+        doc = self.one_error_document(fetch, 1, "cancelled")
+        self.assertIn(f"napctl cancel {transfer_id}", doc["error"]["message"])
+        self.assertFalse(self.final.exists())
+        self.assertAlive(self.holder, self.downloader)
+
 
 class JsonLines:
     """A process's stdout read one JSON line at a time, with a deadline."""
